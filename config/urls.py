@@ -1,0 +1,11 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from tipline.views import healthz
+
+urlpatterns = [
+    path("", include("tipline.urls")),
+    path("staff/", include("cases.urls", namespace="staff")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,159 @@
+"""Public forms: the report, the receipt entry and the whistleblower's reply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from org.models import Facility
+from tipline.models import Category, SmugglingChannel, StaffInvolved, WhenPeriod
+from tipline.uploads import EncryptedUpload
+
+DESCRIPTION_MAX = 20_000
+CONTACT_MAX = 2_000
+REPLY_MAX = 20_000
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files in one input, checked against the count and size limits."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[EncryptedUpload]:
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        files = [f for f in files if f]
+        limit = settings.TIPLINE_MAX_ATTACHMENTS
+        if len(files) > limit:
+            raise forms.ValidationError(
+                ngettext("You can attach at most %(limit)d file.", "You can attach at most %(limit)d files.", limit),
+                params={"limit": limit},
+                code="too_many",
+            )
+        errors = []
+        max_mib = settings.TIPLINE_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        for upload in files:
+            if not isinstance(upload, EncryptedUpload):
+                raise forms.ValidationError(_("The file could not be received. Please try again."), code="invalid")
+            if upload.too_large:
+                errors.append(
+                    forms.ValidationError(
+                        _("“%(name)s” is larger than %(max)d MiB."),
+                        params={"name": upload.name, "max": max_mib},
+                        code="too_large",
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+
+def discard_uploads(files: Any) -> None:
+    """Delete the stored ciphertext of uploads that will not be kept."""
+    for values in files.lists():
+        for upload in values[1]:
+            if isinstance(upload, EncryptedUpload):
+                upload.discard()
+
+
+class ReportForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        label=_("Prison (establecimiento penitenciario)"),
+        queryset=Facility.objects.filter(is_active=True),
+        empty_label=_("Choose the prison"),
+    )
+    category = forms.ChoiceField(label=_("What is it about?"), choices=Category.choices, widget=forms.RadioSelect)
+    smuggling_channel = forms.ChoiceField(
+        label=_("How did the item get in?"),
+        choices=SmugglingChannel.choices,
+        required=False,
+        help_text=_("Only if something was brought into the prison."),
+    )
+    when_period = forms.ChoiceField(label=_("When did it happen?"), choices=WhenPeriod.choices)
+    occurred_on = forms.DateField(
+        label=_("Date, if you know it"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("For example 2026-11-03 or 03/11/2026."),
+    )
+    description = forms.CharField(
+        label=_("What happened?"),
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Who, what, where and when, as far as you know. Do not include your own name unless you want to."),
+    )
+    staff_involved = forms.ChoiceField(
+        label=_("Are staff or internal affairs of this prison involved?"),
+        choices=StaffInvolved.choices,
+        widget=forms.RadioSelect,
+        help_text=_("If yes, your report goes to the national internal-affairs office, not the local one."),
+    )
+    attachments = AttachmentsField(label=_("Photos or documents (optional)"))
+    contact = forms.CharField(
+        label=_("Contact details or your name (optional)"),
+        required=False,
+        max_length=CONTACT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional. Leave empty to stay fully anonymous. If you write something here it is encrypted like the rest."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limits = {"count": settings.TIPLINE_MAX_ATTACHMENTS, "mib": settings.TIPLINE_MAX_ATTACHMENT_BYTES // 2**20}
+        self.fields["attachments"].help_text = _(
+            "Up to %(count)d files, %(mib)d MiB each. Location and camera data are removed from photos."
+        ) % limits
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("when_period") == WhenPeriod.DATE and not cleaned.get("occurred_on"):
+            self.add_error("occurred_on", _("Please give the date, or choose a period instead."))
+        return cleaned
+
+    def uploads(self) -> Sequence[EncryptedUpload]:
+        return self.cleaned_data.get("attachments") or []
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Your tracking code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+        help_text=_("The 16 digits you were given when you sent your report."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), max_length=REPLY_MAX, widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = AttachmentsField(label=_("Add files (optional)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def uploads(self) -> Sequence[EncryptedUpload]:
+        return self.cleaned_data.get("attachments") or []

@@ -1,0 +1,155 @@
+"""Tips, their messages and attachments.
+
+Only routing and statistics metadata is stored in the clear (DESIGN.md section 4):
+facility, category, smuggling channel, intake channel, coarse dates, status, the
+conflict flag. Everything a person wrote is a ciphertext column (suffix `_ct`),
+encrypted under the tip's data key with associated data naming the tip and field.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    PHONES = "phones", _("Mobile phones or SIM cards")
+    BRIBERY = "bribery", _("Bribery or extortion by staff")
+    DRUGS_WEAPONS = "drugs_weapons", _("Drugs or weapons")
+    ABUSE = "abuse", _("Abuse or threats")
+    NEGLIGENCE = "negligence", _("Negligence")
+    OTHER = "other", _("Other")
+
+
+class SmugglingChannel(models.TextChoices):
+    NOT_APPLICABLE = "", _("Does not apply")
+    VISITORS = "visitors", _("Visitors")
+    STAFF = "staff", _("Staff")
+    SUPPLIERS = "suppliers", _("Suppliers or contractors")
+    THROWN = "thrown", _("Packages thrown over the wall")
+    UNKNOWN = "unknown", _("Unknown")
+    OTHER = "other", _("Other")
+
+
+class IntakeChannel(models.TextChoices):
+    WEB = "web", _("Web form")
+    PHONE = "phone", _("Phone line")
+
+
+class StaffInvolved(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("I don't know")
+
+
+class WhenPeriod(models.TextChoices):
+    DATE = "date", _("On a specific date")
+    THIS_WEEK = "this_week", _("This week")
+    THIS_MONTH = "this_month", _("This month")
+    LAST_MONTHS = "last_months", _("In the last few months")
+    OVER_A_YEAR = "over_a_year", _("More than a year ago")
+    ONGOING = "ongoing", _("It keeps happening")
+    UNSURE = "unsure", _("I am not sure")
+
+
+class TipStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    TRIAGE = "triage", _("In triage")
+    INVESTIGATING = "investigating", _("Under investigation")
+    REFERRED = "referred", _("Referred to another authority")
+    SUBSTANTIATED = "substantiated", _("Substantiated")
+    UNSUBSTANTIATED = "unsubstantiated", _("Unsubstantiated")
+    NOT_ACTIONABLE = "not_actionable", _("Closed as not actionable")
+
+
+# What the whistleblower reads about each status, in plain words.
+STATUS_EXPLANATIONS: dict[str, str] = {
+    TipStatus.RECEIVED: _("Your report has arrived and is waiting to be read by internal affairs."),
+    TipStatus.TRIAGE: _("Internal affairs is reading your report and deciding what to do."),
+    TipStatus.INVESTIGATING: _("Internal affairs is investigating what you reported."),
+    TipStatus.REFERRED: _("Your report was sent to another authority that can act on it."),
+    TipStatus.SUBSTANTIATED: _("The investigation confirmed what you reported."),
+    TipStatus.UNSUBSTANTIATED: _("The investigation could not confirm what you reported."),
+    TipStatus.NOT_ACTIONABLE: _("Your report was closed because it could not be acted on."),
+}
+
+
+class Tip(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    lookup_id = models.BinaryField(unique=True, help_text="HKDF of the receipt's Argon2id key; finds the tip.")
+
+    # Clear metadata, for routing and statistics.
+    facility = models.ForeignKey("org.Facility", on_delete=models.PROTECT, related_name="tips")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="tips")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    smuggling_channel = models.CharField(max_length=20, choices=SmugglingChannel.choices, blank=True)
+    intake_channel = models.CharField(max_length=10, choices=IntakeChannel.choices, default=IntakeChannel.WEB)
+    staff_involved = models.CharField(max_length=10, choices=StaffInvolved.choices)
+    when_period = models.CharField(max_length=20, choices=WhenPeriod.choices)
+    occurred_month = models.DateField(null=True, blank=True, help_text="First day of the month it happened, if known.")
+    received_on = models.DateField(help_text="The day only: a precise time could be matched to network logs.")
+    status = models.CharField(max_length=20, choices=TipStatus.choices, default=TipStatus.RECEIVED)
+
+    # The data key, sealed three ways.
+    unit_keypair = models.ForeignKey("org.UnitKeyPair", on_delete=models.PROTECT, related_name="+")
+    data_key_for_unit = models.BinaryField()
+    data_key_for_escrow = models.BinaryField()
+    data_key_for_receipt = models.BinaryField()
+
+    # Encrypted content.
+    description_ct = models.BinaryField()
+    contact_ct = models.BinaryField()
+    occurred_on_ct = models.BinaryField()
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["unit", "-received_on", "-id"], name="tip_unit_newest")]
+
+    def __str__(self) -> str:
+        return f"Tip {self.public_id}"
+
+    @property
+    def status_explanation(self) -> str:
+        return str(STATUS_EXPLANATIONS[self.status])
+
+
+class Message(models.Model):
+    class Author(models.TextChoices):
+        WHISTLEBLOWER = "whistleblower", _("You")
+        STAFF = "staff", _("Internal affairs")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(max_length=20, choices=Author.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body_ct = models.BinaryField()
+    created_on = models.DateField(help_text="The day only, as for tips.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Message {self.public_id}"
+
+
+class Attachment(models.Model):
+    """An encrypted file. The store holds only ciphertext; name and type are encrypted too."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    storage_name = models.CharField(max_length=64, unique=True)
+    file_key_ct = models.BinaryField(help_text="The file's stream key, encrypted under the tip's data key.")
+    name_ct = models.BinaryField()
+    content_type_ct = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Attachment {self.public_id}"
