@@ -10,7 +10,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +23,7 @@ from tipline import crypto
 from tipline.models import Attachment, Tip
 from tipline.selectors import attachment_plaintext, tip_content
 from tipline.services import message_post_by_staff
+from tipline.views import attachment_download
 from tipline.vault import vault_clear, vault_open, vault_store
 
 QUEUE_PAGE_SIZE = 50
@@ -111,6 +112,4 @@ def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uu
         return opened
     tip, data_key = opened
     attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
-    view, chunks = attachment_plaintext(attachment=attachment, data_key=data_key)
-    # Always a download, never rendered inline: a hostile file must not run in the staff origin.
-    return FileResponse(chunks, as_attachment=True, filename=view.name or "file", content_type="application/octet-stream")
+    return attachment_download(*attachment_plaintext(attachment=attachment, data_key=data_key))

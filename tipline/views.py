@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tipline import crypto, services
 from tipline.forms import ReceiptForm, ReplyForm, ReportForm, discard_uploads
 from tipline.models import Attachment, Tip
-from tipline.selectors import attachment_plaintext, tip_content
+from tipline.selectors import AttachmentView, attachment_plaintext, tip_content
 from tipline.vault import vault_clear, vault_open, vault_store
 
 _VAULT_TIP = "followup_tip"
@@ -118,14 +120,24 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def followup_attachment(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
+def followup_attachment(request: HttpRequest, public_id: uuid.UUID) -> StreamingHttpResponse:
     opened = _followup_tip(request)
     if opened is None:
         raise PermissionDenied
     tip, data_key = opened
     attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=public_id, tip=tip)
-    view, chunks = attachment_plaintext(attachment=attachment, data_key=data_key)
-    return FileResponse(chunks, as_attachment=True, filename=view.name or "file", content_type="application/octet-stream")
+    return attachment_download(*attachment_plaintext(attachment=attachment, data_key=data_key))
+
+
+def attachment_download(view: AttachmentView, chunks: Iterator[bytes]) -> StreamingHttpResponse:
+    """Stream a decrypted attachment as a download, never rendered inline.
+
+    A hostile file must not run in this origin, so the type is always
+    application/octet-stream and the name only appears in Content-Disposition.
+    """
+    response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, view.name or "file")
+    return response
 
 
 @require_GET

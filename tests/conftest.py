@@ -1,0 +1,92 @@
+"""The named cast of the suite and its shared fixtures.
+
+Actors: `lima_investigator` and `lima_supervisor` (members of the Lima unit),
+`norte_investigator` (an outsider from another unit), `national_investigator`,
+`manager` and `admin` (no unit key). Every actor's password is PASSWORD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import LazySettings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from cases.keys import membership_grant, staff_member_create, unit_keypair_create
+from cases.models import Role, StaffMember
+from org.models import Facility, Region, Unit
+from tipline import crypto
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySettings]:
+    """Give every test its own attachment store and escrow key, and a cheap Argon2 cost."""
+    settings.TIPLINE_ATTACHMENT_DIR = tmp_path / "attachments"
+    escrow = crypto.generate_keypair()
+    (tmp_path / "escrow").mkdir()
+    settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE = tmp_path / "escrow" / "escrow.pub"
+    settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE.write_bytes(escrow.public)
+    settings.TEST_ESCROW_PRIVATE_KEY = escrow.private
+    settings.TIPLINE_ARGON2_MEMORY_KIB = 1024
+    settings.TIPLINE_ARGON2_ITERATIONS = 1
+    yield settings
+
+
+@pytest.fixture
+def units(db: None) -> dict[str, Unit]:
+    return {
+        "national": Unit.objects.create(slug="national", name="National IA", kind=Unit.Kind.NATIONAL),
+        "lima": Unit.objects.create(slug="lima", name="Lima IA", kind=Unit.Kind.REGIONAL),
+        "norte": Unit.objects.create(slug="norte", name="Norte IA", kind=Unit.Kind.REGIONAL),
+    }
+
+
+@pytest.fixture
+def facilities(units: dict[str, Unit]) -> dict[str, Facility]:
+    lima = Region.objects.create(name="Lima", unit=units["lima"])
+    norte = Region.objects.create(name="Norte", unit=units["norte"])
+    return {
+        "lurigancho": Facility.objects.create(name="E.P. Lurigancho (test)", region=lima, population=6500),
+        "trujillo": Facility.objects.create(name="E.P. Trujillo (test)", region=norte, population=3300),
+    }
+
+
+def _staff(username: str, role: str) -> StaffMember:
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    return staff_member_create(user=user, role=role, password=PASSWORD)
+
+
+@pytest.fixture
+def cast(units: dict[str, Unit], facilities: dict[str, Facility]) -> dict[str, StaffMember]:
+    """Create the named actors and give each unit a key granted to its members."""
+    members = {
+        "lima_investigator": _staff("lima_investigator", Role.INVESTIGATOR),
+        "lima_supervisor": _staff("lima_supervisor", Role.SUPERVISOR),
+        "norte_investigator": _staff("norte_investigator", Role.INVESTIGATOR),
+        "national_investigator": _staff("national_investigator", Role.INVESTIGATOR),
+        "manager": _staff("manager", Role.MANAGER),
+        "admin": _staff("admin", Role.ADMINISTRATOR),
+    }
+    grants = {
+        "lima": ["lima_investigator", "lima_supervisor"],
+        "norte": ["norte_investigator"],
+        "national": ["national_investigator"],
+    }
+    for slug, names in grants.items():
+        keypair, private_key = unit_keypair_create(unit=units[slug])
+        for name in names:
+            membership_grant(member=members[name], keypair=keypair, unit_private_key=private_key)
+    return members
+
+
+def staff_client(username: str) -> Client:
+    """Return a test client logged in through the real login page (which unlocks the keys)."""
+    client = Client()
+    response = client.post("/staff/login/", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
