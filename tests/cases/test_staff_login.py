@@ -1,0 +1,57 @@
+"""Staff login: it unlocks the keys, and the published demo password works only with DEBUG on."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import LazySettings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from cases.keys import staff_member_create
+from cases.models import Role, StaffMember
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_user(settings: LazySettings) -> StaffMember:
+    user = get_user_model().objects.create_user(username="demo", password=settings.TIPLINE_DEMO_PASSWORD)
+    return staff_member_create(user=user, role=Role.INVESTIGATOR, password=settings.TIPLINE_DEMO_PASSWORD)
+
+
+def test_demo_password_is_refused_when_debug_is_off(settings: LazySettings, demo_user: StaffMember) -> None:
+    settings.DEBUG = False
+    response = Client().post("/staff/login/", {"username": "demo", "password": settings.TIPLINE_DEMO_PASSWORD})
+    assert response.status_code == 200
+    assert "tipline_vault" not in response.cookies
+    assert "DEBUG" in response.content.decode()
+
+
+def test_demo_password_works_when_debug_is_on(settings: LazySettings, demo_user: StaffMember) -> None:
+    settings.DEBUG = True
+    response = Client().post("/staff/login/", {"username": "demo", "password": settings.TIPLINE_DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_wrong_password_is_refused(cast: dict[str, StaffMember]) -> None:
+    response = Client().post("/staff/login/", {"username": "lima_investigator", "password": "wrong " + PASSWORD})
+    assert response.status_code == 200
+    assert "tipline_vault" not in response.cookies
+
+
+def test_accounts_without_a_staff_role_cannot_log_in(db: None) -> None:
+    get_user_model().objects.create_user(username="plain", password=PASSWORD)
+    response = Client().post("/staff/login/", {"username": "plain", "password": PASSWORD})
+    assert response.status_code == 200
+
+
+def test_login_sets_the_vault_cookie_and_logout_clears_it(cast: dict[str, StaffMember]) -> None:
+    client = Client()
+    response = client.post("/staff/login/", {"username": "lima_investigator", "password": PASSWORD})
+    assert response.status_code == 302
+    vault_cookie = response.cookies["tipline_vault"]
+    assert vault_cookie["httponly"] and vault_cookie["samesite"] == "Strict"
+    response = client.post("/staff/logout/")
+    assert response.status_code == 302
+    assert response.cookies["tipline_vault"].value == ""

@@ -1,0 +1,208 @@
+"""The main journey in a real browser (Debian's chromium via Playwright).
+
+Whistleblower (JavaScript off): landing -> report form (one invalid submission,
+then a valid one with a file) -> receipt. Investigator (separate browser context):
+login -> queue -> tip -> download the file -> ask a question. Whistleblower:
+follow-up with the receipt -> reads the question -> replies. Investigator: sees
+the reply. Plus the no-JS language switch on the landing page.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+from playwright.sync_api import BrowserContext, Page, expect
+
+from cases.models import StaffMember
+from org.models import Facility
+from tests.conftest import PASSWORD
+from tipline.models import Message, Tip, TipStatus
+
+pytestmark = pytest.mark.e2e
+
+RECEIPT_RE = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
+ATTACHMENT_NAME = "pabellon3.txt"
+ATTACHMENT_BYTES = b"e2e evidence bytes \x00\x01\x02 " + uuid.uuid4().hex.encode()
+
+
+def _submit(page: Page, form_action: str) -> None:
+    """Submit the page's form posting to `form_action` (not the language switch) and wait for the response."""
+    with page.expect_navigation():
+        page.locator(f"form[action='{form_action}'] button[type=submit]").first.click()
+
+
+def _html_lang(page: Page) -> str:
+    return page.locator("html").get_attribute("lang") or ""
+
+
+def test_report_followup_and_staff_journey(
+    transactional_db: None,
+    live_server,  # type: ignore[no-untyped-def]
+    cast: dict[str, StaffMember],
+    facilities: dict[str, Facility],
+    public_context: BrowserContext,
+    staff_context: BrowserContext,
+    screenshot_dir: Path,
+) -> None:
+    base = live_server.url
+    canary = f"CANARY-{uuid.uuid4().hex}"
+    description = f"Un técnico del pabellón 3 recibe celulares de visitas los domingos. {canary}"
+    contact = f"Mi contacto seguro: buzón {uuid.uuid4().hex[:8]}"
+    question = f"¿Qué día de la semana ocurre? {uuid.uuid4().hex[:8]}"
+    reply = f"Los domingos, en la mañana. {uuid.uuid4().hex[:8]}"
+    attachment = {"name": ATTACHMENT_NAME, "mimeType": "text/plain", "buffer": ATTACHMENT_BYTES}
+
+    # 1. The whistleblower (no JavaScript) goes from the landing page to the report form.
+    public = public_context.new_page()
+    response = public.goto(f"{base}/")
+    assert response is not None and response.ok
+    assert _html_lang(public) == "es"
+    public.locator("main a[href='/report/']").click()
+    public.wait_for_url(f"{base}/report/")
+
+    def fill_report(description_text: str) -> None:
+        public.select_option("select[name=facility]", label="E.P. Lurigancho (test)")
+        public.check("input[name=category][value=phones]")
+        public.select_option("select[name=smuggling_channel]", value="visitors")
+        public.select_option("select[name=when_period]", value="date")
+        public.fill("input[name=occurred_on]", "2026-11-01")
+        public.fill("textarea[name=description]", description_text)
+        public.check("input[name=staff_involved][value=no]")
+        public.fill("textarea[name=contact]", contact)
+        public.set_input_files("input[name=attachments]", files=[attachment])
+
+    # First an invalid submission: no description. The form comes back with an error
+    # and everything typed is kept; the file must be selected again.
+    fill_report("")
+    _submit(public, "/report/")
+    expect(public.locator(".alert-danger")).to_be_visible()
+    expect(public.locator("textarea[name=description]")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(public.locator("textarea[name=contact]")).to_have_value(contact)
+    expect(public.locator("input[name=occurred_on]")).to_have_value("2026-11-01")
+    expect(public.locator("select[name=facility] option:checked")).to_have_text("E.P. Lurigancho (test)")
+    expect(public.locator("input[name=category][value=phones]")).to_be_checked()
+    expect(public.locator("select[name=smuggling_channel]")).to_have_value("visitors")
+    expect(public.locator("input[name=staff_involved][value=no]")).to_be_checked()
+    # Files are never kept across an invalid submission, and the page says so.
+    expect(public.locator(".alert-danger p")).to_have_count(2)
+    assert Tip.objects.count() == 0
+
+    public.fill("textarea[name=description]", description)
+    public.set_input_files("input[name=attachments]", files=[attachment])
+    _submit(public, "/report/")
+
+    # 2. The receipt page shows the 16-digit tracking code.
+    receipt_element = public.locator("#receipt")
+    expect(receipt_element).to_have_text(re.compile(r"\d{4} \d{4} \d{4} \d{4}"))
+    receipt = receipt_element.inner_text().strip()
+    assert RECEIPT_RE.match(receipt), receipt
+    public.screenshot(path=str(screenshot_dir / "receipt.png"), full_page=True)
+    tip = Tip.objects.get()
+    assert tip.unit.slug == "lima"
+    assert tip.attachments.count() == 1
+
+    # 3. The Lima investigator logs in, finds the tip in the queue and reads it.
+    staff = staff_context.new_page()
+    staff.goto(f"{base}/staff/login/")
+    staff.fill("input[name=username]", "lima_investigator")
+    staff.fill("input[name=password]", PASSWORD)
+    _submit(staff, "/staff/login/")
+    staff.wait_for_url(f"{base}/staff/")
+    tip_links = staff.locator("main a[href^='/staff/tips/']")
+    expect(tip_links).to_have_count(1)
+    expect(staff.locator("main tbody tr").first).to_contain_text("E.P. Lurigancho (test)")
+    tip_links.first.click()
+    tip_url = f"{base}/staff/tips/{tip.public_id}/"
+    staff.wait_for_url(tip_url)
+    expect(staff.locator("#description")).to_contain_text(canary)
+    expect(staff.locator("#contact")).to_contain_text(contact)
+
+    attachment_link = staff.locator("main a[href*='/files/']", has_text=ATTACHMENT_NAME)
+    expect(attachment_link).to_have_count(1)
+    with staff.expect_download() as download_info:
+        attachment_link.click()
+    download = download_info.value
+    assert download.failure() is None
+    assert download.suggested_filename == ATTACHMENT_NAME
+    assert Path(download.path()).read_bytes() == ATTACHMENT_BYTES
+
+    staff.fill("textarea[name=body]", question)
+    _submit(staff, f"/staff/tips/{tip.public_id}/")
+    staff.wait_for_url(tip_url)
+    expect(staff.locator("main [role=status]")).to_be_visible()
+    expect(staff.locator(".thread-message.from-staff")).to_contain_text(question)
+    staff.screenshot(path=str(screenshot_dir / "staff_tip.png"), full_page=True)
+
+    # 4. The whistleblower comes back with the receipt, reads the question and replies.
+    public.goto(f"{base}/followup/")
+    public.fill("input[name=receipt]", receipt)
+    _submit(public, "/followup/")
+    public.wait_for_url(f"{base}/followup/")
+    with translation.override(_html_lang(public)):
+        received = str(TipStatus.RECEIVED.label)
+    expect(public.locator("#status")).to_have_text(received)
+    expect(public.locator("main")).to_contain_text(canary)
+    expect(public.locator(".thread-message.from-staff")).to_contain_text(question)
+    public.fill("textarea[name=body]", reply)
+    with public.expect_navigation():
+        public.locator("button[name=action][value=reply]").click()
+    public.wait_for_url(f"{base}/followup/")
+    expect(public.locator(".thread-message:not(.from-staff)")).to_contain_text(reply)
+    assert Message.objects.filter(tip=tip).count() == 2
+
+    # 5. The investigator reloads the tip and sees the reply.
+    staff.reload()
+    expect(staff.locator(".thread-message:not(.from-staff)")).to_contain_text(reply)
+
+
+def test_language_switch_without_javascript(
+    live_server,  # type: ignore[no-untyped-def]
+    browser,  # type: ignore[no-untyped-def]
+) -> None:
+    """Spanish is the default; the no-JS language buttons switch to English and back."""
+    # A language the site does not offer, so LocaleMiddleware falls back to LANGUAGE_CODE.
+    context = browser.new_context(java_script_enabled=False, locale="qu-PE")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/")
+        assert _html_lang(page) == "es"
+        report_link = page.locator("main a[href='/report/']")
+
+        with page.expect_navigation():
+            page.locator("form.lang-switch button[name=language][value=en]").click()
+        page.wait_for_url(f"{live_server.url}/")
+        assert _html_lang(page) == "en"
+        expect(report_link).to_have_text("Make a report")
+
+        # The choice sticks (language cookie) on the next page.
+        page.goto(f"{live_server.url}/report/")
+        assert _html_lang(page) == "en"
+
+        with page.expect_navigation():
+            page.locator("form.lang-switch button[name=language][value=es]").click()
+        page.wait_for_url(f"{live_server.url}/report/")
+        assert _html_lang(page) == "es"
+    finally:
+        context.close()
+
+
+def test_landing_text_is_spanish_by_default(
+    live_server,  # type: ignore[no-untyped-def]
+    browser,  # type: ignore[no-untyped-def]
+) -> None:
+    """The default landing page is in Spanish text, not only lang="es" (needs the compiled catalogue)."""
+    context = browser.new_context(java_script_enabled=False, locale="qu-PE")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/")
+        assert _html_lang(page) == "es"
+        with translation.override("es"):
+            spanish = translation.gettext("Make a report")
+        assert spanish != "Make a report", "locale/es/LC_MESSAGES/django.mo is missing or lacks this string"
+        expect(page.locator("main a[href='/report/']")).to_have_text(spanish)
+    finally:
+        context.close()

@@ -1,0 +1,139 @@
+"""A canary test: what a whistleblower typed or uploaded, and who they are, is nowhere at rest.
+
+A unique string goes into the description, the contact field, an attachment's
+name and its bytes, and a reply; the client sends a distinctive IP address, user
+agent and referrer. After the whole journey (the staff side decrypts and reads it
+too) none of it appears in any table, the session store, the cache, the attachment
+store, var/, the temporary directory, or the logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+
+from cases.models import StaffMember
+from org.models import Facility
+from tests.conftest import staff_client
+from tests.tipline.test_report_journey import receipt_from, report_data
+from tipline.models import Tip
+
+pytestmark = pytest.mark.django_db
+
+CLIENT_IP = "203.0.113.197"
+CLIENT_AGENT = "CanaryBrowser/7.7 (whistleblower phone)"
+CLIENT_REFERER = "https://referrer.invalid/canary-origin"
+
+
+def needles(canary: str) -> list[bytes]:
+    raw = canary.encode()
+    return [raw, base64.b64encode(raw), base64.urlsafe_b64encode(raw), raw.hex().encode()]
+
+
+def files_under(root: Path) -> Iterator[Path]:
+    if root.exists():
+        for dirpath, _dirs, names in os.walk(root):
+            for name in names:
+                yield Path(dirpath) / name
+
+
+def all_database_values() -> Iterator[tuple[str, bytes]]:
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names come from introspection
+            for row in cursor.fetchall():
+                for value in row:
+                    if value is None:
+                        continue
+                    data = bytes(value) if isinstance(value, (bytes, memoryview)) else str(value).encode()
+                    yield table, data
+
+
+def test_nothing_typed_or_identifying_is_stored_or_logged(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level("DEBUG")
+    tag = uuid.uuid4().hex[:12]
+    canaries = {
+        "description": f"DESC-CANARY-{tag}",
+        "contact": f"CONTACT-CANARY-{tag}",
+        "file name": f"FILENAME-CANARY-{tag}",
+        "file bytes": f"FILEBYTES-CANARY-{tag}",
+        "reply": f"REPLY-CANARY-{tag}",
+    }
+    before_tmp = set(files_under(Path(tempfile.gettempdir())))
+
+    public = Client(REMOTE_ADDR=CLIENT_IP, HTTP_USER_AGENT=CLIENT_AGENT, HTTP_REFERER=CLIENT_REFERER,
+                    HTTP_X_FORWARDED_FOR=CLIENT_IP)
+    upload = SimpleUploadedFile(f"{canaries['file name']}.txt", canaries["file bytes"].encode() * 100, "text/plain")
+    response = public.post(
+        "/report/",
+        {
+            **report_data(facilities["lurigancho"], description=f"Lo vi: {canaries['description']}", contact=canaries["contact"]),
+            "attachments": [upload],
+        },
+    )
+    assert response.status_code == 200
+    receipt = receipt_from(response.content.decode())
+    # A failed attempt is logged as a bad request: it must not log who sent it either.
+    public.post("/followup/", {"receipt": "1111 2222 3333 4444"})
+    assert public.post("/followup/", {"receipt": receipt}).status_code == 302
+    assert public.post("/followup/", {"action": "reply", "body": canaries["reply"]}).status_code == 302
+
+    # The staff side decrypts everything: reading must not write plaintext anywhere either.
+    tip = Tip.objects.get()
+    investigator = staff_client("lima_investigator")
+    page = investigator.get(f"/staff/tips/{tip.public_id}/").content.decode()
+    for name in ("description", "contact", "reply"):
+        assert canaries[name] in page, f"the investigator should read the {name}"
+    attachment = tip.attachments.get()
+    body = b"".join(investigator.get(f"/staff/tips/{tip.public_id}/files/{attachment.public_id}/").streaming_content)
+    assert body == canaries["file bytes"].encode() * 100
+
+    secrets_at_rest = {name: needles(value) for name, value in canaries.items()}
+    identity = {"IP address": [CLIENT_IP.encode()], "user agent": [CLIENT_AGENT.encode()], "referrer": [b"referrer.invalid"]}
+
+    def assert_absent(where: str, data: bytes, what: dict[str, list[bytes]]) -> None:
+        for name, forms in what.items():
+            for form in forms:
+                assert form not in data, f"the {name} was found in {where}"
+
+    for table, data in all_database_values():
+        assert_absent(f"table {table}", data, {**secrets_at_rest, **identity})
+
+    stored_files = list(files_under(Path(settings.TIPLINE_ATTACHMENT_DIR)))
+    assert stored_files, "the attachment should be stored (encrypted)"
+    new_tmp = set(files_under(Path(tempfile.gettempdir()))) - before_tmp
+    for path in [*stored_files, *files_under(Path(settings.VAR_DIR)), *new_tmp]:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        assert_absent(str(path), data, {**secrets_at_rest, **identity})
+
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter():
+            if client.type(key) == b"string":
+                assert_absent(f"redis key {key!r}", key + (client.get(key) or b""), {**secrets_at_rest, **identity})
+    else:
+        for key, value in getattr(cache, "_cache", {}).items():
+            assert_absent(f"cache key {key!r}", str(key).encode() + bytes(value), {**secrets_at_rest, **identity})
+
+    out, err = capfd.readouterr()
+    logs = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
+    assert_absent("the logs", (out + err + logs).encode(), {**secrets_at_rest, **identity})

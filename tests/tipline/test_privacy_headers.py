@@ -1,0 +1,62 @@
+"""DESIGN.md section 8 on every public page: strict CSP, no referrer, no caching, nothing third-party."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from cases.models import StaffMember
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = ["/", "/report/", "/followup/"]
+STAFF_PAGES = ["/staff/login/"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES + STAFF_PAGES)
+def test_headers_forbid_third_parties_referrers_and_caching(cast: dict[str, StaffMember], path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES + STAFF_PAGES)
+def test_pages_load_nothing_from_another_host_and_need_no_javascript(cast: dict[str, StaffMember], path: str) -> None:
+    html = Client().get(path).content.decode()
+    assert not re.search(r'(src|href|action)="(https?:)?//', html), "a resource from another host"
+    assert "<script" not in html, "the public side works without JavaScript"
+    assert " style=" not in html, "inline styles are forbidden by the CSP"
+
+
+def test_static_files_reference_no_other_host() -> None:
+    for path in Path(settings.BASE_DIR, "static").rglob("*.css"):
+        css = path.read_text()
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", css), path
+
+
+def test_public_side_speaks_spanish_by_default_and_english_on_request(cast: dict[str, StaffMember]) -> None:
+    client = Client()
+    assert '<html lang="es">' in client.get("/").content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_healthz_reports_the_database(cast: dict[str, StaffMember]) -> None:
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    if settings.REDIS_URL:
+        assert body["checks"]["redis"] == "ok"
