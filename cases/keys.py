@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from cases.models import Membership, Role, StaffMember
@@ -34,7 +34,7 @@ def _escrow_info(keypair_id: int) -> bytes:
     return f"tipline v1|unit key escrow|unit-keypair:{keypair_id}".encode()
 
 
-def staff_member_create(*, user: AbstractBaseUser, role: str, password: str) -> StaffMember:
+def staff_member_create(*, user: User, role: str, password: str) -> StaffMember:
     """Give a user a staff role and a new key pair, its private half wrapped by their password."""
     pair = crypto.generate_keypair()
     salt = crypto.new_salt()

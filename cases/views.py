@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,8 +24,8 @@ from tipline import crypto
 from tipline.models import Attachment, Tip
 from tipline.selectors import attachment_plaintext, tip_content
 from tipline.services import message_post_by_staff
-from tipline.views import attachment_download
 from tipline.vault import vault_clear, vault_open, vault_store
+from tipline.views import attachment_download
 
 QUEUE_PAGE_SIZE = 50
 
@@ -93,7 +94,7 @@ def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     tip, data_key = opened
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        message_post_by_staff(tip=tip, data_key=data_key, body=form.cleaned_data["body"], author=request.user)
+        message_post_by_staff(tip=tip, data_key=data_key, body=form.cleaned_data["body"], author=_member(request).user)
         messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
         return redirect("staff:tip", public_id=tip.public_id)
     return render(
@@ -106,7 +107,7 @@ def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponse:
+def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponseBase:
     opened = _open_tip(request, public_id)
     if isinstance(opened, HttpResponse):
         return opened

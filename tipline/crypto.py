@@ -361,11 +361,11 @@ def decrypt_stream(chunks: Iterable[bytes], *, key: bytes, aad: bytes) -> Iterat
     exhausted = False
     while True:
         while not exhausted and len(buffer) <= sealed_chunk:
-            piece = next(iterator, None)
-            if piece is None:
+            more = next(iterator, None)
+            if more is None:
                 exhausted = True
             else:
-                buffer += piece
+                buffer += more
         if len(buffer) > sealed_chunk:
             chunk, last = bytes(buffer[:sealed_chunk]), False
             del buffer[:sealed_chunk]

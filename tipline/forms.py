@@ -123,7 +123,7 @@ class ReportForm(forms.Form):
         self.helper.form_tag = False
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("when_period") == WhenPeriod.DATE and not cleaned.get("occurred_on"):
             self.add_error("occurred_on", _("Please give the date, or choose a period instead."))
         return cleaned

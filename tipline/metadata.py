@@ -173,7 +173,7 @@ class JpegStripper(_StreamStripper):
             if state == _J_PASS:
                 out += data[pos:]
                 break
-            if state == _J_KEEP or state == _J_SKIP:
+            if state in (_J_KEEP, _J_SKIP):
                 take = min(self._remaining, end - pos)
                 if state == _J_KEEP:
                     out += data[pos : pos + take]
@@ -254,7 +254,7 @@ class JpegStripper(_StreamStripper):
         if code in _JPEG_STANDALONE:
             out += bytes((0xFF, code))
             self._state = _J_MARKER
-        elif code == _JPEG_SOS or code == _JPEG_EOI:
+        elif code in (_JPEG_SOS, _JPEG_EOI):
             # After SOS comes entropy-coded data, which is not segment
             # structured; after EOI there is nothing we know how to parse.
             out += bytes((0xFF, code))
@@ -322,7 +322,7 @@ class PngStripper(_StreamStripper):
             if state == _P_PASS:
                 out += data[pos:]
                 break
-            if state == _P_KEEP or state == _P_SKIP:
+            if state in (_P_KEEP, _P_SKIP):
                 take = min(self._remaining, end - pos)
                 if state == _P_KEEP:
                     out += data[pos : pos + take]

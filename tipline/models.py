@@ -9,10 +9,14 @@ encrypted under the tip's data key with associated data naming the tip and field
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Category(models.TextChoices):
@@ -66,7 +70,7 @@ class TipStatus(models.TextChoices):
 
 
 # What the whistleblower reads about each status, in plain words.
-STATUS_EXPLANATIONS: dict[str, str] = {
+STATUS_EXPLANATIONS: dict[str, StrOrPromise] = {
     TipStatus.RECEIVED: _("Your report has arrived and is waiting to be read by internal affairs."),
     TipStatus.TRIAGE: _("Internal affairs is reading your report and deciding what to do."),
     TipStatus.INVESTIGATING: _("Internal affairs is investigating what you reported."),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tipline import crypto, storage
-from tipline.models import Attachment, Message, Tip
+from tipline.models import Attachment, Tip
 from tipline.services import attachment_aad, field_aad, message_aad
 from tipline.uploads import stream_aad
 

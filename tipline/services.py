@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -113,10 +113,16 @@ def _store_attachments(
 ) -> None:
     for upload in uploads:
         attachment = Attachment(tip=tip, message=message, storage_name=upload.storage_name)
-        aad = lambda field: attachment_aad(tip.public_id, attachment.public_id, field)  # noqa: E731
-        attachment.file_key_ct = crypto.encrypt(upload.file_key, key=data_key, aad=aad("file key"))
-        attachment.name_ct = crypto.encrypt_text(upload.name or "", key=data_key, aad=aad("name"))
-        attachment.content_type_ct = crypto.encrypt_text(upload.content_type or "", key=data_key, aad=aad("content type"))
+        attachment_id = attachment.public_id
+        attachment.file_key_ct = crypto.encrypt(
+            upload.file_key, key=data_key, aad=attachment_aad(tip.public_id, attachment_id, "file key")
+        )
+        attachment.name_ct = crypto.encrypt_text(
+            upload.name or "", key=data_key, aad=attachment_aad(tip.public_id, attachment_id, "name")
+        )
+        attachment.content_type_ct = crypto.encrypt_text(
+            upload.content_type or "", key=data_key, aad=attachment_aad(tip.public_id, attachment_id, "content type")
+        )
         attachment.save()
 
 
@@ -204,7 +210,7 @@ def tip_open_with_receipt(*, receipt_text: str) -> tuple[Tip, bytes] | None:
 
 
 def _message_post(
-    *, tip: Tip, data_key: bytes, body: str, author_kind: str, author: AbstractBaseUser | None,
+    *, tip: Tip, data_key: bytes, body: str, author_kind: str, author: User | None,
     uploads: Sequence[EncryptedUpload] = (),
 ) -> Message:
     message = Message(tip=tip, author_kind=author_kind, author=author, created_on=today())
@@ -224,6 +230,6 @@ def message_post_by_whistleblower(
     )
 
 
-def message_post_by_staff(*, tip: Tip, data_key: bytes, body: str, author: AbstractBaseUser) -> Message:
+def message_post_by_staff(*, tip: Tip, data_key: bytes, body: str, author: User) -> Message:
     """Store a question or message from internal affairs that the whistleblower will read."""
     return _message_post(tip=tip, data_key=data_key, body=body, author_kind=Message.Author.STAFF, author=author)

@@ -39,7 +39,7 @@ class EncryptedUpload(UploadedFile):
         """Delete the stored ciphertext (for uploads that are not kept)."""
         storage.delete(self.storage_name)
 
-    def open(self, mode: str | None = None) -> Any:
+    def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         raise OSError("encrypted uploads cannot be read back as plaintext")
 
     def chunks(self, chunk_size: int | None = None) -> Any:

@@ -35,7 +35,8 @@ def vault_store(request: HttpRequest, response: HttpResponse, secrets_by_name: d
     key = crypto.new_key()
     payload = json.dumps({name: _b64(value) for name, value in secrets_by_name.items()}).encode()
     request.session.cycle_key()
-    request.session[_SESSION_KEY] = _b64(crypto.encrypt(payload, key=key, aad=_AAD + request.session.session_key.encode()))
+    session_key = request.session.session_key or ""
+    request.session[_SESSION_KEY] = _b64(crypto.encrypt(payload, key=key, aad=_AAD + session_key.encode()))
     response.set_cookie(
         settings.VAULT_COOKIE_NAME,
         _b64(key),

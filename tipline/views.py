@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -136,7 +136,7 @@ def attachment_download(view: AttachmentView, chunks: Iterator[bytes]) -> Stream
     application/octet-stream and the name only appears in Content-Disposition.
     """
     response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, view.name or "file")
+    response["Content-Disposition"] = content_disposition_header(True, view.name or "file") or "attachment"
     return response
 
 
