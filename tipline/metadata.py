@@ -12,14 +12,14 @@ data is never decoded or re-encoded.
 
 What is removed
 ---------------
-JPEG (before the first SOS marker):
+JPEG:
     APP1 (EXIF, XMP), APP3..APP13 (APP13 is IPTC/Photoshop), APP15, COM, and
     APP2/APP14 unless they are an ICC profile (``ICC_PROFILE\\0``) or an Adobe
-    colour-transform segment (``Adobe``).  APP0 (JFIF) and all coding segments
-    are kept.  Everything from the first SOS onwards is passed through
-    unchanged: this includes anything appended after EOI (for example the
-    secondary images of a multi-picture/MPO file, which can carry their own
-    EXIF), which is NOT stripped.
+    colour-transform segment (``Adobe``), wherever they occur (also between
+    the scans of a progressive JPEG).  APP0 (JFIF) and all coding segments are
+    kept; entropy-coded data is scanned for its next marker and passed through.
+    Everything after EOI is dropped: the secondary images of a multi-picture
+    (MPO) file and vendor trailers can carry their own EXIF and GPS.
 PNG:
     tEXt, zTXt, iTXt, eXIf and tIME chunks, wherever they occur.  All other
     chunks are kept byte for byte (including their CRC).
@@ -120,6 +120,9 @@ _J_PEEK: Final = 4  # collecting the payload prefix that identifies APP2/APP14
 _J_KEEP: Final = 5  # streaming a kept segment's payload
 _J_SKIP: Final = 6  # discarding a dropped segment's payload
 _J_PASS: Final = 7  # everything from here on is emitted unchanged
+_J_ENTROPY: Final = 8  # entropy-coded scan data, up to the next real marker
+_J_ENTROPY_FF: Final = 9  # seen 0xFF inside scan data
+_J_TRAILER: Final = 10  # after EOI: everything is dropped
 
 _KEEP: Final = 0
 _DROP: Final = 1
@@ -173,6 +176,18 @@ class JpegStripper(_StreamStripper):
             if state == _J_PASS:
                 out += data[pos:]
                 break
+            if state == _J_TRAILER:
+                break
+            if state == _J_ENTROPY:
+                # Jump to the next 0xFF: scan data is most of the file.
+                found = data.find(b"\xff", pos)
+                if found < 0:
+                    out += data[pos:]
+                    break
+                out += data[pos:found]
+                pos = found + 1
+                self._state = _J_ENTROPY_FF
+                continue
             if state in (_J_KEEP, _J_SKIP):
                 take = min(self._remaining, end - pos)
                 if state == _J_KEEP:
@@ -180,7 +195,7 @@ class JpegStripper(_StreamStripper):
                 pos += take
                 self._remaining -= take
                 if self._remaining == 0:
-                    self._state = _J_MARKER
+                    self._state = self._after_segment()
                 continue
             if state == _J_PEEK:
                 want = self._peek_len - (len(self._pending) - 4)
@@ -211,6 +226,13 @@ class JpegStripper(_StreamStripper):
                     self._give_up(out)
             elif state == _J_CODE:
                 self._on_marker_code(byte, out)
+            elif state == _J_ENTROPY_FF:
+                if byte == 0x00 or 0xD0 <= byte <= 0xD7:
+                    # A stuffed zero or a restart marker: still scan data.
+                    out += bytes((0xFF, byte))
+                    self._state = _J_ENTROPY
+                elif byte != 0xFF:  # 0xFF is a fill byte before a marker
+                    self._on_marker_code(byte, out)
             else:  # _J_LENGTH
                 self._pending.append(byte)
                 if len(self._pending) == 4:
@@ -254,11 +276,9 @@ class JpegStripper(_StreamStripper):
         if code in _JPEG_STANDALONE:
             out += bytes((0xFF, code))
             self._state = _J_MARKER
-        elif code in (_JPEG_SOS, _JPEG_EOI):
-            # After SOS comes entropy-coded data, which is not segment
-            # structured; after EOI there is nothing we know how to parse.
+        elif code == _JPEG_EOI:
             out += bytes((0xFF, code))
-            self._state = _J_PASS
+            self._state = _J_TRAILER
         else:
             self._pending += bytes((0xFF, code))
             self._state = _J_LENGTH
@@ -277,15 +297,19 @@ class JpegStripper(_StreamStripper):
                 self._decide_peeked(out)
         elif policy == _KEEP:
             self._flush_pending(out)
-            self._state = _J_KEEP if self._remaining else _J_MARKER
+            self._state = _J_KEEP if self._remaining else self._after_segment()
         else:
             self._pending.clear()
             self._state = _J_SKIP if self._remaining else _J_MARKER
 
+    def _after_segment(self) -> int:
+        # A scan header is followed by entropy-coded data, any other segment by a marker.
+        return _J_ENTROPY if self._marker == _JPEG_SOS else _J_MARKER
+
     def _decide_peeked(self, out: bytearray) -> None:
         if bytes(self._pending[4:]) == _JPEG_PEEK_PREFIX[self._marker]:
             self._flush_pending(out)
-            self._state = _J_KEEP if self._remaining else _J_MARKER
+            self._state = _J_KEEP if self._remaining else self._after_segment()
         else:
             self._pending.clear()
             self._state = _J_SKIP if self._remaining else _J_MARKER

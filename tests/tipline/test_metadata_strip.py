@@ -298,11 +298,25 @@ def test_jpeg_multi_segment_icc_profile_is_preserved(chunk_size: int) -> None:
     assert after.tobytes() == before.tobytes()
 
 
-def test_jpeg_metadata_after_sos_is_passed_through() -> None:
-    # Documented limitation: nothing after the first SOS is touched.
-    trailer = jpeg_segment(0xE1, b"Exif\x00\x00TRAILER")
-    data = jpeg_plain() + trailer
-    assert strip(data, 1) == data
+@pytest.mark.parametrize("chunk_size", [1, 7, 65536])
+def test_jpeg_trailers_after_the_image_are_dropped(chunk_size: int) -> None:
+    # A vendor trailer, or the second image of a multi-picture (MPO) file with its own EXIF.
+    trailer = jpeg_segment(0xE1, b"Exif\x00\x00TRAILER-CANARY") + jpeg_with_metadata()
+    assert strip(jpeg_plain() + trailer, chunk_size) == jpeg_plain()
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 65536])
+def test_progressive_jpeg_keeps_every_scan_and_loses_metadata_between_scans(chunk_size: int) -> None:
+    img = noise_image("RGB")
+    progressive = save_jpeg(img, progressive=True, exif=camera_exif())
+    # Put a comment segment between two scans: find the second SOS and insert before it.
+    first_sos = progressive.index(b"\xff\xda")
+    second_sos = progressive.index(b"\xff\xda", first_sos + 2)
+    hostile = progressive[:second_sos] + jpeg_segment(0xFE, b"CANARY-BETWEEN-SCANS") + progressive[second_sos:]
+    stripped = strip(hostile, chunk_size)
+    assert CAMERA not in stripped
+    assert b"CANARY-BETWEEN-SCANS" not in stripped
+    assert decoded(stripped).tobytes() == decoded(progressive).tobytes()
 
 
 # --- PNG --------------------------------------------------------------------
