@@ -16,6 +16,11 @@ from tipline.forms import REPLY_MAX
 class StaffLoginForm(AuthenticationForm):
     """Login that refuses the published demo password unless DEBUG is on."""
 
+    error_messages = {
+        "invalid_login": _("That user name and password do not match. Both are case-sensitive."),
+        "inactive": _("This account is disabled."),
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()

@@ -116,8 +116,10 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limits = {"count": settings.TIPLINE_MAX_ATTACHMENTS, "mib": settings.TIPLINE_MAX_ATTACHMENT_BYTES // 2**20}
-        self.fields["attachments"].help_text = _(
-            "Up to %(count)d files, %(mib)d MiB each. Location and camera data are removed from photos."
+        self.fields["attachments"].help_text = ngettext(
+            "Up to %(count)d file of %(mib)d MiB. Location and camera data are removed from photos.",
+            "Up to %(count)d files, %(mib)d MiB each. Location and camera data are removed from photos.",
+            limits["count"],
         ) % limits
         self.helper = FormHelper()
         self.helper.form_tag = False

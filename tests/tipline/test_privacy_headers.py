@@ -60,3 +60,11 @@ def test_healthz_reports_the_database(cast: dict[str, StaffMember]) -> None:
     assert body["checks"]["database"] == "ok"
     if settings.REDIS_URL:
         assert body["checks"]["redis"] == "ok"
+
+
+def test_unknown_pages_get_a_plain_404_in_the_visitors_language(cast: dict[str, StaffMember]) -> None:
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Página no encontrada" in response.content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/no-such-page/")
+    assert "Page not found" in english.content.decode()
