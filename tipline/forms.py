@@ -141,6 +141,8 @@ class ReceiptForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
         help_text=_("The 16 digits you were given when you sent your report."),
     )
+    # A reply typed in a follow-up session that expired meanwhile: kept and sent once the code is entered.
+    pending_reply = forms.CharField(required=False, max_length=REPLY_MAX, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -39,6 +39,22 @@ class StripClientIdentityMiddleware:
         return self.get_response(request)
 
 
+class ExplicitLanguageChoiceMiddleware:
+    """Ignore the browser's Accept-Language: Spanish unless the visitor chooses English.
+
+    Tor Browser always announces en-US (so all its users look alike), and most
+    phones in the target audience are Spanish anyway; the language switch on every
+    page sets a cookie, which LocaleMiddleware honours.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
 class NoReferrerCsrfViewMiddleware(CsrfViewMiddleware):
     """CSRF protection that works with `Referrer-Policy: no-referrer`.
 

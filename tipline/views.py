@@ -104,11 +104,23 @@ def followup(request: HttpRequest) -> HttpResponse:
 
 
 def _followup_enter(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "receipt" not in request.POST and request.POST.get("body"):
+        # The follow-up session ended while they were writing: keep the reply and ask for the code.
+        form = ReceiptForm(initial={"pending_reply": request.POST["body"]})
+        return render(
+            request,
+            "tipline/followup_enter.html",
+            {"form": form, "session_ended": True, "files_dropped": bool(request.FILES)},
+        )
     form = ReceiptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         opened = services.tip_open_with_receipt(receipt_text=form.cleaned_data["receipt"])
         if opened is not None:
             tip, data_key = opened
+            if form.cleaned_data["pending_reply"]:
+                services.message_post_by_whistleblower(
+                    tip=tip, data_key=data_key, body=form.cleaned_data["pending_reply"]
+                )
             response = redirect("tipline:followup")
             vault_store(request, response, {_VAULT_TIP: tip.public_id.bytes, _VAULT_KEY: data_key})
             return response
@@ -116,6 +128,7 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
             "receipt", _("That tracking code did not open a report. Check the 16 digits and try again.")
         )
     status = 400 if request.method == "POST" else 200
+    discard_uploads(request.FILES)
     return render(request, "tipline/followup_enter.html", {"form": form}, status=status)
 
 

@@ -7,18 +7,13 @@ the staff side gets an ordinary context. Screenshots go to var/screenshots/
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-
-# Playwright's sync API runs an asyncio loop on the main thread; Django would then
-# refuse ORM calls made from the test body (SynchronousOnlyOperation). The test
-# code is synchronous, so this is safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,29 +31,48 @@ DEFAULT_TIMEOUT_MS = 15_000
 PUBLIC_LOCALE = "es-PE"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless chromium for the whole session."""
+    """One headless chromium per test module.
+
+    While Playwright's sync API is active, an asyncio loop counts as running on the
+    main thread, and Django refuses ORM calls from the test body and the fixtures
+    (SynchronousOnlyOperation). The tests are plain synchronous code, so Django's
+    check is switched off for exactly as long as Playwright runs; module scope
+    (not session) makes sure no later, non-browser test runs under that loop or
+    with the check off.
+    """
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium); never `playwright install`")
-    with sync_playwright() as playwright:
+        pytest.skip(
+            f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium); never `playwright install`"
+        )
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
 
-def _context(browser: Browser, **kwargs: object) -> BrowserContext:
-    context = browser.new_context(accept_downloads=True, **kwargs)  # type: ignore[arg-type]
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    return context
+@pytest.fixture
+def make_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """Return a factory of fresh browser contexts (own cookies), all closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> BrowserContext:
+        context = browser.new_context(accept_downloads=True, **options)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
-def public_context(browser: Browser) -> Iterator[BrowserContext]:
+def public_context(make_context: Callable[..., BrowserContext]) -> BrowserContext:
     """A whistleblower's browser: JavaScript off, Spanish (Peru) preferred."""
-    context = _context(browser, java_script_enabled=False, locale=PUBLIC_LOCALE)
-    yield context
-    context.close()
+    return make_context(java_script_enabled=False, locale=PUBLIC_LOCALE)
 
 
 @pytest.fixture
@@ -67,11 +81,9 @@ def public_page(public_context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def staff_context(browser: Browser) -> Iterator[BrowserContext]:
+def staff_context(make_context: Callable[..., BrowserContext]) -> BrowserContext:
     """An investigator's browser, separate from the whistleblower's (no shared cookies)."""
-    context = _context(browser, locale=PUBLIC_LOCALE)
-    yield context
-    context.close()
+    return make_context(locale=PUBLIC_LOCALE)
 
 
 @pytest.fixture

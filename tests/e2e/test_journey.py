@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ pytestmark = pytest.mark.e2e
 RECEIPT_RE = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
 ATTACHMENT_NAME = "pabellon3.txt"
 ATTACHMENT_BYTES = b"e2e evidence bytes \x00\x01\x02 " + uuid.uuid4().hex.encode()
+# A language the site does not offer, so LocaleMiddleware falls back to LANGUAGE_CODE (es).
+UNOFFERED_LOCALE = "qu-PE"
 
 
 def _submit(page: Page, form_action: str) -> None:
@@ -44,7 +47,8 @@ def test_report_followup_and_staff_journey(
     live_server,  # type: ignore[no-untyped-def]
     cast: dict[str, StaffMember],
     facilities: dict[str, Facility],
-    public_context: BrowserContext,
+    public_page: Page,
+    staff_page: Page,
     staff_context: BrowserContext,
     screenshot_dir: Path,
 ) -> None:
@@ -57,7 +61,7 @@ def test_report_followup_and_staff_journey(
     attachment = {"name": ATTACHMENT_NAME, "mimeType": "text/plain", "buffer": ATTACHMENT_BYTES}
 
     # 1. The whistleblower (no JavaScript) goes from the landing page to the report form.
-    public = public_context.new_page()
+    public = public_page
     response = public.goto(f"{base}/")
     assert response is not None and response.ok
     assert _html_lang(public) == "es"
@@ -93,7 +97,13 @@ def test_report_followup_and_staff_journey(
 
     public.fill("textarea[name=description]", description)
     public.set_input_files("input[name=attachments]", files=[attachment])
-    _submit(public, "/report/")
+    with public.expect_request(lambda r: r.method == "POST" and r.url == f"{base}/report/") as post_info:
+        _submit(public, "/report/")
+    # Under Referrer-Policy: no-referrer the browser sends Origin: null and no Referer;
+    # the app's CSRF middleware must accept that (with the token) for the POST to work.
+    post_headers = post_info.value.all_headers()
+    assert post_headers.get("origin") == "null", post_headers
+    assert "referer" not in post_headers, post_headers
 
     # 2. The receipt page shows the 16-digit tracking code.
     receipt_element = public.locator("#receipt")
@@ -106,12 +116,16 @@ def test_report_followup_and_staff_journey(
     assert tip.attachments.count() == 1
 
     # 3. The Lima investigator logs in, finds the tip in the queue and reads it.
-    staff = staff_context.new_page()
+    staff = staff_page
     staff.goto(f"{base}/staff/login/")
     staff.fill("input[name=username]", "lima_investigator")
     staff.fill("input[name=password]", PASSWORD)
     _submit(staff, "/staff/login/")
     staff.wait_for_url(f"{base}/staff/")
+    # The session and vault cookies survive over plain http://localhost (chromium treats
+    # localhost as secure), so no cookie settings are overridden for these tests.
+    cookies = {c["name"] for c in staff_context.cookies()}
+    assert {"sessionid", "tipline_vault"} <= cookies, cookies
     tip_links = staff.locator("main a[href^='/staff/tips/']")
     expect(tip_links).to_have_count(1)
     expect(staff.locator("main tbody tr").first).to_contain_text("E.P. Lurigancho (test)")
@@ -161,48 +175,39 @@ def test_report_followup_and_staff_journey(
 
 def test_language_switch_without_javascript(
     live_server,  # type: ignore[no-untyped-def]
-    browser,  # type: ignore[no-untyped-def]
+    make_context: Callable[..., BrowserContext],
 ) -> None:
     """Spanish is the default; the no-JS language buttons switch to English and back."""
-    # A language the site does not offer, so LocaleMiddleware falls back to LANGUAGE_CODE.
-    context = browser.new_context(java_script_enabled=False, locale="qu-PE")
-    try:
-        page = context.new_page()
-        page.goto(f"{live_server.url}/")
-        assert _html_lang(page) == "es"
-        report_link = page.locator("main a[href='/report/']")
+    page = make_context(java_script_enabled=False, locale=UNOFFERED_LOCALE).new_page()
+    page.goto(f"{live_server.url}/")
+    assert _html_lang(page) == "es"
+    report_link = page.locator("main a[href='/report/']")
 
-        with page.expect_navigation():
-            page.locator("form.lang-switch button[name=language][value=en]").click()
-        page.wait_for_url(f"{live_server.url}/")
-        assert _html_lang(page) == "en"
-        expect(report_link).to_have_text("Make a report")
+    with page.expect_navigation():
+        page.locator("form.lang-switch button[name=language][value=en]").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert _html_lang(page) == "en"
+    expect(report_link).to_have_text("Make a report")
 
-        # The choice sticks (language cookie) on the next page.
-        page.goto(f"{live_server.url}/report/")
-        assert _html_lang(page) == "en"
+    # The choice sticks (language cookie) on the next page.
+    page.goto(f"{live_server.url}/report/")
+    assert _html_lang(page) == "en"
 
-        with page.expect_navigation():
-            page.locator("form.lang-switch button[name=language][value=es]").click()
-        page.wait_for_url(f"{live_server.url}/report/")
-        assert _html_lang(page) == "es"
-    finally:
-        context.close()
+    with page.expect_navigation():
+        page.locator("form.lang-switch button[name=language][value=es]").click()
+    page.wait_for_url(f"{live_server.url}/report/")
+    assert _html_lang(page) == "es"
 
 
 def test_landing_text_is_spanish_by_default(
     live_server,  # type: ignore[no-untyped-def]
-    browser,  # type: ignore[no-untyped-def]
+    make_context: Callable[..., BrowserContext],
 ) -> None:
     """The default landing page is in Spanish text, not only lang="es" (needs the compiled catalogue)."""
-    context = browser.new_context(java_script_enabled=False, locale="qu-PE")
-    try:
-        page = context.new_page()
-        page.goto(f"{live_server.url}/")
-        assert _html_lang(page) == "es"
-        with translation.override("es"):
-            spanish = translation.gettext("Make a report")
-        assert spanish != "Make a report", "locale/es/LC_MESSAGES/django.mo is missing or lacks this string"
-        expect(page.locator("main a[href='/report/']")).to_have_text(spanish)
-    finally:
-        context.close()
+    page = make_context(java_script_enabled=False, locale=UNOFFERED_LOCALE).new_page()
+    page.goto(f"{live_server.url}/")
+    assert _html_lang(page) == "es"
+    with translation.override("es"):
+        spanish = translation.gettext("Make a report")
+    assert spanish != "Make a report", "locale/es/LC_MESSAGES/django.mo is missing or lacks this string"
+    expect(page.locator("main a[href='/report/']")).to_have_text(spanish)

@@ -66,5 +66,11 @@ def test_unknown_pages_get_a_plain_404_in_the_visitors_language(cast: dict[str, 
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
     assert "Página no encontrada" in response.content.decode()
-    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/no-such-page/")
-    assert "Page not found" in english.content.decode()
+    english = Client()
+    english.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Page not found" in english.get("/no-such-page/").content.decode()
+
+
+def test_the_browser_language_does_not_choose_for_the_visitor(cast: dict[str, StaffMember]) -> None:
+    # Tor Browser always says en-US; the audience reads Spanish; English is an explicit choice.
+    assert '<html lang="es">' in Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/").content.decode()

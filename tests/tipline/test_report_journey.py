@@ -115,3 +115,20 @@ def test_wrong_receipt_gets_one_generic_message(cast: dict[str, StaffMember], fa
         assert response.status_code == 400
         pages.append(re.search(r'id="error_1_id_receipt"><strong>(.*?)</strong>', response.content.decode()).group(1))
     assert len(set(pages)) == 1
+
+
+def test_a_reply_typed_after_the_session_ended_is_kept_and_sent(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    public = Client()
+    receipt = receipt_from(public.post("/report/", report_data(facilities["lurigancho"])).content.decode())
+    # The follow-up session is gone (idle timeout, closed browser) when the reply arrives.
+    response = public.post("/followup/", {"action": "reply", "body": "Mensaje escrito con calma."})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Mensaje escrito con calma."' in html
+    assert Message.objects.count() == 0
+    response = public.post("/followup/", {"receipt": receipt, "pending_reply": "Mensaje escrito con calma."})
+    assert response.status_code == 302
+    assert "Mensaje escrito con calma." in public.get("/followup/").content.decode()
+    assert Message.objects.count() == 1
