@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
@@ -70,7 +70,7 @@ def check_backend() -> None:
         if unseal(seal(probe, public_key=pair.public, info=b"probe"), private_key=pair.private, info=b"probe") != probe:
             raise CryptoUnavailable("HPKE round trip returned the wrong bytes")
         Argon2id(salt=b"0" * 16, length=32, iterations=1, lanes=1, memory_cost=8).derive(b"probe")
-    except (AttributeError, ImportError, TypeError) as exc:  # pragma: no cover - depends on the wheel
+    except (AttributeError, ImportError, TypeError, ValueError, UnsupportedAlgorithm, CryptoError) as exc:
         raise CryptoUnavailable(
             "The installed 'cryptography' package does not provide HPKE with the "
             "MLKEM768_X25519 KEM and Argon2id (needs cryptography>=47 built against "
