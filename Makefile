@@ -38,8 +38,10 @@ run: $(RUNTIME_STAMP)
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-## The whole suite, browser tests included.
+## The whole suite, browser tests included, after lint and type checks.
 test: $(DEV_STAMP) chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
 	$(PY) -m pytest
 
 ## Everything but the browser tests.

@@ -19,7 +19,9 @@ def vault_unit_key_name(keypair_id: int) -> str:
 
 
 def _password_cost() -> crypto.Argon2Cost:
-    return crypto.Argon2Cost(memory_kib=settings.TIPLINE_ARGON2_MEMORY_KIB, iterations=settings.TIPLINE_ARGON2_ITERATIONS)
+    return crypto.Argon2Cost(
+        memory_kib=settings.TIPLINE_ARGON2_MEMORY_KIB, iterations=settings.TIPLINE_ARGON2_ITERATIONS
+    )
 
 
 def _private_key_aad(user_id: int) -> bytes:
@@ -61,7 +63,9 @@ def unit_keypair_create(*, unit: Unit) -> tuple[UnitKeyPair, bytes]:
     with transaction.atomic():
         unit.keypairs.filter(is_active=True).update(is_active=False)
         keypair = UnitKeyPair.objects.create(unit=unit, public_key=pair.public, sealed_to_escrow=b"")
-        keypair.sealed_to_escrow = crypto.seal(pair.private, public_key=escrow_public_key(), info=_escrow_info(keypair.pk))
+        keypair.sealed_to_escrow = crypto.seal(
+            pair.private, public_key=escrow_public_key(), info=_escrow_info(keypair.pk)
+        )
         keypair.save(update_fields=["sealed_to_escrow"])
     return keypair, pair.private
 

@@ -94,11 +94,7 @@ def generate_keypair() -> KeyPair:
     ml = mlkem.MLKEM768PrivateKey.generate()
     xk = x25519.X25519PrivateKey.generate()
     private = bytes([V_PRIVATE_KEY]) + ml.private_bytes_raw() + xk.private_bytes_raw()
-    public = (
-        bytes([V_PUBLIC_KEY])
-        + ml.public_key().public_bytes_raw()
-        + xk.public_key().public_bytes_raw()
-    )
+    public = bytes([V_PUBLIC_KEY]) + ml.public_key().public_bytes_raw() + xk.public_key().public_bytes_raw()
     return KeyPair(private=private, public=public)
 
 
@@ -261,7 +257,9 @@ class ReceiptKeys:
 def derive_receipt_keys(receipt: str, *, salt: bytes, pepper: bytes, cost: Argon2Cost) -> ReceiptKeys:
     """Derive the lookup id and wrap key from a receipt with Argon2id and the pepper."""
     k = _argon2(receipt.encode("ascii"), salt=hashlib.sha256(salt).digest(), pepper=pepper, cost=cost)
-    return ReceiptKeys(lookup_id=_hkdf(k, info=b"tipline receipt lookup v1"), wrap_key=_hkdf(k, info=b"tipline receipt wrap v1"))
+    return ReceiptKeys(
+        lookup_id=_hkdf(k, info=b"tipline receipt lookup v1"), wrap_key=_hkdf(k, info=b"tipline receipt wrap v1")
+    )
 
 
 # --- staff passwords -----------------------------------------------------------------------

@@ -21,6 +21,11 @@ REPLY_MAX = 20_000
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 
 
+def attachment_limit_mib() -> str:
+    """Return the per-file size limit in MiB as people write it: "20", "1.5", "0.25"."""
+    return f"{settings.TIPLINE_MAX_ATTACHMENT_BYTES / 2**20:.2f}".rstrip("0").rstrip(".")
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -46,14 +51,14 @@ class AttachmentsField(forms.FileField):
                 code="too_many",
             )
         errors = []
-        max_mib = settings.TIPLINE_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        max_mib = attachment_limit_mib()
         for upload in files:
             if not isinstance(upload, EncryptedUpload):
                 raise forms.ValidationError(_("The file could not be received. Please try again."), code="invalid")
             if upload.too_large:
                 errors.append(
                     forms.ValidationError(
-                        _("“%(name)s” is larger than %(max)d MiB."),
+                        _("“%(name)s” is larger than %(max)s MiB."),
                         params={"name": upload.name, "max": max_mib},
                         code="too_large",
                     )
@@ -110,17 +115,19 @@ class ReportForm(forms.Form):
         required=False,
         max_length=CONTACT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Optional. Leave empty to stay fully anonymous. If you write something here it is encrypted like the rest."),
+        help_text=_(
+            "Optional. Leave empty to stay fully anonymous. If you write something here it is encrypted like the rest."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limits = {"count": settings.TIPLINE_MAX_ATTACHMENTS, "mib": settings.TIPLINE_MAX_ATTACHMENT_BYTES // 2**20}
+        count = settings.TIPLINE_MAX_ATTACHMENTS
         self.fields["attachments"].help_text = ngettext(
-            "Up to %(count)d file of %(mib)d MiB. Location and camera data are removed from photos.",
-            "Up to %(count)d files, %(mib)d MiB each. Location and camera data are removed from photos.",
-            limits["count"],
-        ) % limits
+            "Up to %(count)d file of %(mib)s MiB. Location and camera data are removed from photos.",
+            "Up to %(count)d files, %(mib)s MiB each. Location and camera data are removed from photos.",
+            count,
+        ) % {"count": count, "mib": attachment_limit_mib()}
         self.helper = FormHelper()
         self.helper.form_tag = False
 

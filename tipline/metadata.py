@@ -250,9 +250,7 @@ class JpegStripper(_StreamStripper):
             return b""
         self._closed = True
         out = bytearray()
-        if self._state == _J_SOI or (
-            self._state == _J_LENGTH and _jpeg_policy(self._marker) == _KEEP
-        ):
+        if self._state == _J_SOI or (self._state == _J_LENGTH and _jpeg_policy(self._marker) == _KEEP):
             self._flush_pending(out)
         self._pending.clear()
         return bytes(out)

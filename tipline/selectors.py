@@ -60,16 +60,22 @@ def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
             public_id=message.public_id,
             author_kind=message.author_kind,
             author_label=str(message.get_author_kind_display()),
-            body=crypto.decrypt_text(bytes(message.body_ct), key=data_key, aad=message_aad(tip.public_id, message.public_id)),
+            body=crypto.decrypt_text(
+                bytes(message.body_ct), key=data_key, aad=message_aad(tip.public_id, message.public_id)
+            ),
             created_on=message.created_on,
             attachments=by_message.get(message.pk, []),
         )
         for message in tip.messages.all()
     ]
     return TipContent(
-        description=crypto.decrypt_text(bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description")),
+        description=crypto.decrypt_text(
+            bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description")
+        ),
         contact=crypto.decrypt_text(bytes(tip.contact_ct), key=data_key, aad=field_aad(tip.public_id, "contact")),
-        occurred_on=crypto.decrypt_text(bytes(tip.occurred_on_ct), key=data_key, aad=field_aad(tip.public_id, "occurred on")),
+        occurred_on=crypto.decrypt_text(
+            bytes(tip.occurred_on_ct), key=data_key, aad=field_aad(tip.public_id, "occurred on")
+        ),
         attachments=by_message.get(None, []),
         messages=messages,
     )

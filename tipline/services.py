@@ -165,9 +165,13 @@ def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] 
             data_key_for_unit=crypto.seal(
                 data_key, public_key=bytes(keypair.public_key), info=data_key_info(public_id, unit_recipient(keypair))
             ),
-            data_key_for_escrow=crypto.seal(data_key, public_key=escrow, info=data_key_info(public_id, ESCROW_RECIPIENT)),
+            data_key_for_escrow=crypto.seal(
+                data_key, public_key=escrow, info=data_key_info(public_id, ESCROW_RECIPIENT)
+            ),
             data_key_for_receipt=crypto.encrypt(data_key, key=keys.wrap_key, aad=_receipt_wrap_aad(public_id)),
-            description_ct=crypto.encrypt_text(submission.description, key=data_key, aad=field_aad(public_id, "description")),
+            description_ct=crypto.encrypt_text(
+                submission.description, key=data_key, aad=field_aad(public_id, "description")
+            ),
             contact_ct=crypto.encrypt_text(submission.contact, key=data_key, aad=field_aad(public_id, "contact")),
             occurred_on_ct=crypto.encrypt_text(occurred_on_text, key=data_key, aad=field_aad(public_id, "occurred on")),
         )
@@ -200,7 +204,9 @@ def tip_open_with_receipt(*, receipt_text: str) -> tuple[Tip, bytes] | None:
     if tip is None:
         return None
     try:
-        data_key = crypto.decrypt(bytes(tip.data_key_for_receipt), key=keys.wrap_key, aad=_receipt_wrap_aad(tip.public_id))
+        data_key = crypto.decrypt(
+            bytes(tip.data_key_for_receipt), key=keys.wrap_key, aad=_receipt_wrap_aad(tip.public_id)
+        )
     except crypto.CryptoError:
         return None
     return tip, data_key
@@ -210,7 +216,12 @@ def tip_open_with_receipt(*, receipt_text: str) -> tuple[Tip, bytes] | None:
 
 
 def _message_post(
-    *, tip: Tip, data_key: bytes, body: str, author_kind: str, author: User | None,
+    *,
+    tip: Tip,
+    data_key: bytes,
+    body: str,
+    author_kind: str,
+    author: User | None,
     uploads: Sequence[EncryptedUpload] = (),
 ) -> Message:
     message = Message(tip=tip, author_kind=author_kind, author=author, created_on=today())

@@ -29,7 +29,9 @@ def stream_aad(storage_name: str) -> bytes:
 class EncryptedUpload(UploadedFile):
     """What the form receives instead of file bytes: where the ciphertext is and its key."""
 
-    def __init__(self, *, storage_name: str, file_key: bytes, name: str, content_type: str, size: int, too_large: bool) -> None:
+    def __init__(
+        self, *, storage_name: str, file_key: bytes, name: str, content_type: str, size: int, too_large: bool
+    ) -> None:
         super().__init__(file=None, name=name, content_type=content_type, size=size)
         self.storage_name = storage_name
         self.file_key = file_key

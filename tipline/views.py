@@ -35,9 +35,7 @@ def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         discard_uploads(request.FILES)
-        return render(
-            request, "tipline/report.html", {"form": form, "files_dropped": bool(request.FILES)}, status=400
-        )
+        return render(request, "tipline/report.html", {"form": form, "files_dropped": bool(request.FILES)}, status=400)
     submission = services.TipSubmission(
         facility=form.cleaned_data["facility"],
         category=form.cleaned_data["category"],
@@ -52,7 +50,9 @@ def report(request: HttpRequest) -> HttpResponse:
         tip, receipt = services.tip_submit(submission=submission, uploads=form.uploads())
     except services.IntakeUnavailable:
         discard_uploads(request.FILES)
-        form.add_error(None, _("We could not receive your report right now. Nothing was saved. Please try again later."))
+        form.add_error(
+            None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
+        )
         return render(request, "tipline/report.html", {"form": form, "files_dropped": bool(request.FILES)}, status=503)
     return render(
         request,
@@ -124,9 +124,7 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
             response = redirect("tipline:followup")
             vault_store(request, response, {_VAULT_TIP: tip.public_id.bytes, _VAULT_KEY: data_key})
             return response
-        form.add_error(
-            "receipt", _("That tracking code did not open a report. Check the 16 digits and try again.")
-        )
+        form.add_error("receipt", _("That tracking code did not open a report. Check the 16 digits and try again."))
     status = 400 if request.method == "POST" else 200
     discard_uploads(request.FILES)
     return render(request, "tipline/followup_enter.html", {"form": form}, status=status)

@@ -59,7 +59,9 @@ def test_the_offline_escrow_key_recovers_a_unit(
     tip, _receipt = submit_tip(facility=facilities["lurigancho"], description="recovered through escrow")
     escrow_file = tmp_path / "escrow.key"
     escrow_file.write_bytes(settings.TEST_ESCROW_PRIVATE_KEY)
-    call_command("add_staff_to_unit", username="newcomer", unit="lima", escrow_private_key=escrow_file, stdout=StringIO())
+    call_command(
+        "add_staff_to_unit", username="newcomer", unit="lima", escrow_private_key=escrow_file, stdout=StringIO()
+    )
     assert "recovered through escrow" in staff_client("newcomer").get(f"/staff/tips/{tip.public_id}/").content.decode()
 
 
@@ -97,7 +99,12 @@ def test_load_demo_creates_a_working_demo(settings: LazySettings, tmp_path: Path
     assert set(Unit.objects.values_list("slug", flat=True)) == {"national", "lima", "norte"}
     assert Facility.objects.filter(is_illustrative=False).count() == 0
     client = Client()
-    assert client.post("/staff/login/", {"username": "investigator", "password": settings.TIPLINE_DEMO_PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            "/staff/login/", {"username": "investigator", "password": settings.TIPLINE_DEMO_PASSWORD}
+        ).status_code
+        == 302
+    )
     tip = Tip.objects.filter(unit__slug="lima").first()
     assert tip is not None
     assert "DEMO (invented)" in client.get(f"/staff/tips/{tip.public_id}/").content.decode()

@@ -61,7 +61,9 @@ def all_database_values() -> Iterator[tuple[str, bytes]]:
 
 
 def test_nothing_typed_or_identifying_is_stored_or_logged(
-    cast: dict[str, StaffMember], facilities: dict[str, Facility], caplog: pytest.LogCaptureFixture,
+    cast: dict[str, StaffMember],
+    facilities: dict[str, Facility],
+    caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level("DEBUG")
@@ -75,13 +77,16 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     }
     before_tmp = set(files_under(Path(tempfile.gettempdir())))
 
-    public = Client(REMOTE_ADDR=CLIENT_IP, HTTP_USER_AGENT=CLIENT_AGENT, HTTP_REFERER=CLIENT_REFERER,
-                    HTTP_X_FORWARDED_FOR=CLIENT_IP)
+    public = Client(
+        REMOTE_ADDR=CLIENT_IP, HTTP_USER_AGENT=CLIENT_AGENT, HTTP_REFERER=CLIENT_REFERER, HTTP_X_FORWARDED_FOR=CLIENT_IP
+    )
     upload = SimpleUploadedFile(f"{canaries['file name']}.txt", canaries["file bytes"].encode() * 100, "text/plain")
     response = public.post(
         "/report/",
         {
-            **report_data(facilities["lurigancho"], description=f"Lo vi: {canaries['description']}", contact=canaries["contact"]),
+            **report_data(
+                facilities["lurigancho"], description=f"Lo vi: {canaries['description']}", contact=canaries["contact"]
+            ),
             "attachments": [upload],
         },
     )
@@ -103,7 +108,11 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     assert body == canaries["file bytes"].encode() * 100
 
     secrets_at_rest = {name: needles(value) for name, value in canaries.items()}
-    identity = {"IP address": [CLIENT_IP.encode()], "user agent": [CLIENT_AGENT.encode()], "referrer": [b"referrer.invalid"]}
+    identity = {
+        "IP address": [CLIENT_IP.encode()],
+        "user agent": [CLIENT_AGENT.encode()],
+        "referrer": [b"referrer.invalid"],
+    }
 
     def assert_absent(where: str, data: bytes, what: dict[str, list[bytes]]) -> None:
         for name, forms in what.items():

@@ -51,9 +51,7 @@ PROPERTY_SETTINGS = settings(
 def strip(data: bytes, chunk_size: int = 65536) -> bytes:
     stripper = stripper_for(data[:8])
     assert stripper is not None
-    return run(
-        stripper, (data[i : i + chunk_size] for i in range(0, len(data), chunk_size))
-    )
+    return run(stripper, (data[i : i + chunk_size] for i in range(0, len(data), chunk_size)))
 
 
 def run(stripper: MetadataStripper, chunks: Iterable[bytes]) -> bytes:
@@ -69,9 +67,7 @@ def split_at(data: bytes, points: Iterable[int]) -> list[bytes]:
     return [data[a:b] for a, b in itertools.pairwise(cuts)]
 
 
-def noise_image(
-    mode: str, size: tuple[int, int] = (64, 48), seed: int = 0
-) -> Image.Image:
+def noise_image(mode: str, size: tuple[int, int] = (64, 48), seed: int = 0) -> Image.Image:
     # Noise rather than a flat colour so a pixel comparison means something.
     bands = len(mode)
     raw = random.Random(seed).randbytes(size[0] * size[1] * bands)
@@ -337,9 +333,7 @@ def test_png_text_and_exif_chunks_are_removed(chunk_size: int) -> None:
 
     assert PNG_TEXT not in stripped and CAMERA not in stripped
     out_chunks = png_chunks(stripped)
-    assert [t for t, _ in out_chunks] == [
-        t for t in in_types if t not in {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
-    ]
+    assert [t for t, _ in out_chunks] == [t for t in in_types if t not in {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}]
     assert [t for t, _ in out_chunks][:1] == [b"IHDR"]
     assert out_chunks[-1] == (b"IEND", b"")
     # verify() checks every chunk's CRC, so it proves chunks were copied whole.
@@ -387,9 +381,7 @@ def test_png_unknown_ancillary_chunks_are_kept() -> None:
     ],
     ids=["jpeg", "png"],
 )
-def test_kept_data_streams_out_without_buffering(
-    sample: Callable[[], bytes], max_lag: int
-) -> None:
+def test_kept_data_streams_out_without_buffering(sample: Callable[[], bytes], max_lag: int) -> None:
     data = sample()
     stripper = stripper_for(data)
     assert stripper is not None
@@ -484,9 +476,7 @@ def test_feed_after_close_is_a_caller_error() -> None:
 
 
 @PROPERTY_SETTINGS
-@given(
-    data=st.binary(max_size=4096), splits=st.lists(st.integers(0, 4096), max_size=20)
-)
+@given(data=st.binary(max_size=4096), splits=st.lists(st.integers(0, 4096), max_size=20))
 @pytest.mark.parametrize("cls", [JpegStripper, PngStripper])
 def test_random_bytes_never_raise_or_grow(
     cls: type[JpegStripper | PngStripper], data: bytes, splits: list[int]
@@ -501,9 +491,7 @@ def test_random_bytes_never_raise_or_grow(
     body=st.binary(max_size=4096),
     splits=st.lists(st.integers(0, 4096), max_size=20),
 )
-def test_random_bytes_after_magic_never_raise_or_grow(
-    magic: bytes, body: bytes, splits: list[int]
-) -> None:
+def test_random_bytes_after_magic_never_raise_or_grow(magic: bytes, body: bytes, splits: list[int]) -> None:
     data = magic + body
     stripper = stripper_for(data[:8])
     assert stripper is not None
@@ -530,9 +518,7 @@ def test_every_truncation_point_gives_a_prefix_of_the_full_output(name: str) -> 
     cut=st.integers(min_value=0),
     splits=st.lists(st.integers(0, 1 << 20), max_size=10),
 )
-def test_truncated_files_never_raise_and_give_a_prefix(
-    name: str, cut: int, splits: list[int]
-) -> None:
+def test_truncated_files_never_raise_and_give_a_prefix(name: str, cut: int, splits: list[int]) -> None:
     full = SAMPLES[name]()
     truncated = full[: cut % (len(full) + 1)]
     stripper = stripper_for(full)
@@ -548,9 +534,7 @@ def test_truncated_files_never_raise_and_give_a_prefix(
     name=st.sampled_from(sorted(SAMPLES)),
     splits=st.lists(st.integers(0, 1 << 20), max_size=40),
 )
-def test_output_does_not_depend_on_chunk_boundaries(
-    name: str, splits: list[int]
-) -> None:
+def test_output_does_not_depend_on_chunk_boundaries(name: str, splits: list[int]) -> None:
     data = SAMPLES[name]()
     stripper = stripper_for(data)
     assert stripper is not None
@@ -563,9 +547,7 @@ def test_output_does_not_depend_on_chunk_boundaries(
     body=st.binary(max_size=2048),
     splits=st.lists(st.integers(0, 2100), max_size=20),
 )
-def test_random_input_does_not_depend_on_chunk_boundaries(
-    magic: bytes, body: bytes, splits: Sequence[int]
-) -> None:
+def test_random_input_does_not_depend_on_chunk_boundaries(magic: bytes, body: bytes, splits: Sequence[int]) -> None:
     data = magic + body
     cls = JpegStripper if magic.startswith(b"\xff") else PngStripper
     one_byte = run(cls(), [data[i : i + 1] for i in range(len(data))])

@@ -97,7 +97,10 @@ def test_invalid_report_keeps_what_was_typed(cast: dict[str, StaffMember], facil
     upload = SimpleUploadedFile("a.txt", b"x")
     response = Client().post(
         "/report/",
-        {**report_data(facilities["lurigancho"], description="", contact="mi correo: x@example.invalid"), "attachments": [upload]},
+        {
+            **report_data(facilities["lurigancho"], description="", contact="mi correo: x@example.invalid"),
+            "attachments": [upload],
+        },
     )
     assert response.status_code == 400
     html = response.content.decode()

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--private-key-out", required=True, type=Path, help="Where to write the private key.")
-        parser.add_argument("--force", action="store_true", help="Replace an existing public key (breaks recovery of older tips).")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace an existing public key (breaks recovery of older tips)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         public_path: Path = settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE
