@@ -89,7 +89,9 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("Only if something was brought into the prison."),
     )
-    when_period = forms.ChoiceField(label=_("When did it happen?"), choices=WhenPeriod.choices)
+    when_period = forms.ChoiceField(
+        label=_("When did it happen?"), choices=[("", _("Choose one")), *WhenPeriod.choices]
+    )
     occurred_on = forms.DateField(
         label=_("Date, if you know it"),
         required=False,
