@@ -1,59 +1,29 @@
-"""Staff views: login, the unit's queue, a tip, its attachments and questions."""
+"""Staff views: the unit's queue, a tip, its attachments and questions."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.forms import QuestionForm, StaffLoginForm
-from cases.keys import staff_unlock_keys
+from cases.forms import QuestionForm
 from cases.models import StaffMember
 from cases.selectors import tip_data_key, tip_visible_to, tips_visible_to
-from tipline import crypto
 from tipline.models import Attachment, Tip
 from tipline.selectors import attachment_plaintext, tip_content
 from tipline.services import message_post_by_staff
-from tipline.vault import vault_clear, vault_open, vault_store
+from tipline.vault import vault_open
 from tipline.views import attachment_download
 
 QUEUE_PAGE_SIZE = 50
-
-
-class StaffLoginView(LoginView):
-    template_name = "cases/login.html"
-    form_class = StaffLoginForm
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: StaffLoginForm) -> HttpResponse:  # type: ignore[override]
-        user = form.get_user()
-        try:
-            unlocked = staff_unlock_keys(member=user.staff, password=form.cleaned_data["password"])
-        except crypto.CryptoError:
-            form.add_error(None, _("Your keys could not be unlocked. Ask your supervisor to grant access again."))
-            return self.form_invalid(form)
-        auth_login(self.request, user)
-        response = HttpResponseRedirect(self.get_success_url())
-        vault_store(self.request, response, unlocked)
-        return response
-
-
-@require_POST
-def logout(request: HttpRequest) -> HttpResponse:
-    response = redirect("staff:login")
-    vault_clear(request, response)
-    auth_logout(request)
-    return response
 
 
 def _member(request: HttpRequest) -> StaffMember:
