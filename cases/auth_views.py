@@ -1,25 +1,51 @@
-"""Staff authentication views: log in (which unlocks the keys into the session vault) and log out."""
+"""Staff authentication views: log in (password and TOTP code; unlocks the keys into the session vault),
+log out, and the account pages (password change, log out everywhere, TOTP enrolment by an administrator).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
 
-from cases.auth_forms import StaffLoginForm
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases.auth_forms import StaffLoginForm, StaffPasswordChangeForm, TotpEnrolForm
+from cases.auth_services import (
+    staff_login_record,
+    staff_password_change,
+    staff_sessions_end_all,
+    staff_totp_enrol,
+    totp_qr_data_uri,
+    totp_secret_base32,
+)
 from cases.keys import staff_unlock_keys
+from cases.models import Role, StaffMember
+from cases.security import is_verified_staff, login_throttle_reset, staff_required
 from tipline import crypto
-from tipline.vault import vault_clear, vault_store
+from tipline.vault import vault_clear, vault_open, vault_store
 
 
 class StaffLoginView(LoginView):
     template_name = "cases/login.html"
     form_class = StaffLoginForm
-    redirect_authenticated_user = True
+    # Only verified staff skip the form; anyone else half logged in would loop between here and the queue.
+    redirect_authenticated_user = False
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "GET" and is_verified_staff(request.user):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: StaffLoginForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
@@ -29,6 +55,9 @@ class StaffLoginView(LoginView):
             form.add_error(None, _("Your keys could not be unlocked. Ask your supervisor to grant access again."))
             return self.form_invalid(form)
         auth_login(self.request, user)
+        otp_login(self.request, form.otp_device)
+        login_throttle_reset(username=user.get_username())
+        staff_login_record(user=user)
         response = HttpResponseRedirect(self.get_success_url())
         vault_store(self.request, response, unlocked)
         return response
@@ -36,7 +65,94 @@ class StaffLoginView(LoginView):
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record(actor=request.user, action=AuditAction.LOGOUT, target_type="user", target_id=request.user.pk)
     response = redirect("staff:login")
     vault_clear(request, response)
     auth_logout(request)
     return response
+
+
+def _member(request: HttpRequest) -> StaffMember:
+    member: StaffMember = request.user.staff  # type: ignore[union-attr]
+    return member
+
+
+@staff_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    return render(
+        request, "cases/account.html", {"member": member, "is_administrator": member.role == Role.ADMINISTRATOR}
+    )
+
+
+@staff_required
+@require_POST
+def account_logout_everywhere(request: HttpRequest) -> HttpResponse:
+    staff_sessions_end_all(user=_member(request).user)
+    response = redirect("staff:login")
+    vault_clear(request, response)
+    auth_logout(request)
+    messages.success(request, _("You were logged out on all devices."))
+    return response
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def account_password(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    form = StaffPasswordChangeForm(member.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new_password = form.cleaned_data["new_password1"]
+        try:
+            staff_password_change(
+                member=member, old_password=form.cleaned_data["old_password"], new_password=new_password
+            )
+        except crypto.CryptoError:
+            form.add_error(None, _("Your keys could not be unlocked. Ask your supervisor to grant access again."))
+        else:
+            # The session key changes below, and the vault is bound to it: seal it again under the new key.
+            unlocked = vault_open(request) or staff_unlock_keys(member=member, password=new_password)
+            update_session_auth_hash(request, member.user)
+            response = redirect("staff:account")
+            vault_store(request, response, unlocked)
+            messages.success(request, _("Your password was changed. You are logged out everywhere else."))
+            return response
+    return render(
+        request, "cases/account_password.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def account_totp(request: HttpRequest) -> HttpResponse:
+    if _member(request).role != Role.ADMINISTRATOR:
+        raise Http404
+    form = TotpEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.cleaned_data["user"]
+        if request.POST.get("action") == "unlock":
+            login_throttle_reset(username=user.get_username())
+            audit_record(
+                actor=request.user,  # type: ignore[arg-type]
+                action=AuditAction.SETTINGS_CHANGED,
+                target_type="user",
+                target_id=user.pk,
+                details={"login_lock": "cleared"},
+            )
+            messages.success(request, _("Failed logins of %(username)s were cleared.") % {"username": user})
+            return redirect("staff:account_totp")
+        device = staff_totp_enrol(user=user, enrolled_by=request.user)  # type: ignore[arg-type]
+        # Rendered, not redirected: the secret is shown once and never stored for a later page.
+        return render(
+            request,
+            "cases/account_totp_enrolled.html",
+            {
+                "enrolled_user": user,
+                "secret": totp_secret_base32(device),
+                "config_url": device.config_url,
+                "qr_data_uri": totp_qr_data_uri(device.config_url),
+            },
+        )
+    return render(request, "cases/account_totp.html", {"form": form}, status=400 if request.method == "POST" else 200)

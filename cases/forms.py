@@ -8,10 +8,148 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tipline.forms import REPLY_MAX
+from cases.models import CLOSED_STATUSES, Case, Priority, StaffMember
+from cases.selectors import QueueFilters
+from org.models import Facility, Unit
+from tipline.forms import REPLY_MAX, ReportForm
+from tipline.models import Category, SmugglingChannel, Tip, TipStatus
 
 
-class QuestionForm(forms.Form):
+class _CrispyForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+def _any(label: Any) -> list[tuple[str, Any]]:
+    return [("", label)]
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=_any(_("Open")) + TipStatus.choices, required=False)
+    facility = forms.ModelChoiceField(
+        label=_("Prison"), queryset=Facility.objects.all(), required=False, empty_label=_("Any")
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=_any(_("Any")) + Category.choices, required=False)
+    smuggling_channel = forms.ChoiceField(
+        label=_("How it got in"),
+        choices=_any(_("Any")) + [c for c in SmugglingChannel.choices if c[0]],
+        required=False,
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=_any(_("Any")) + Priority.choices, required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, workers: list[StaffMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Nobody")),
+            *[(str(w.pk), w.user.get_username()) for w in workers],
+        ]
+
+    def filters(self) -> QueueFilters:
+        if not self.is_valid():
+            return QueueFilters()
+        data = self.cleaned_data
+        facility = data.get("facility")
+        return QueueFilters(
+            status=data.get("status") or "",
+            facility=facility.pk if facility else None,
+            category=data.get("category") or "",
+            smuggling_channel=data.get("smuggling_channel") or "",
+            priority=data.get("priority") or "",
+            assignee=data.get("assignee") or "",
+            overdue=bool(data.get("overdue")),
+        )
+
+
+class TransitionForm(_CrispyForm):
+    to = forms.ChoiceField(label=_("New status"))
+    reason = forms.CharField(
+        label=_("Reason (required to close)"),
+        required=False,
+        max_length=REPLY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Internal: encrypted, never shown to the whistleblower."),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(value, label) for value, label in TipStatus.choices if case.can_transition_to(value)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("to") in CLOSED_STATUSES and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for closing the case."))
+        return cleaned
+
+
+class AssignForm(_CrispyForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=StaffMember.objects.none(), required=False, empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = workers
+        field.label_from_instance = lambda member: member.user.get_username()
+
+
+class PriorityForm(_CrispyForm):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+
+
+class AcknowledgeForm(_CrispyForm):
+    message = forms.CharField(
+        label=_("Message to the whistleblower (optional)"),
+        required=False,
+        max_length=REPLY_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Leave empty to send the standard acknowledgement."),
+    )
+
+
+class NoteForm(_CrispyForm):
+    body = forms.CharField(
+        label=_("Internal note"),
+        max_length=REPLY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Encrypted; only your unit reads it; the whistleblower never sees it."),
+    )
+
+
+class MessageForm(_CrispyForm):
+    tip = forms.ModelChoiceField(label=_("To the whistleblower of"), queryset=Tip.objects.none(), empty_label=None)
+    body = forms.CharField(
+        label=_("Message to the whistleblower"),
+        max_length=REPLY_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The whistleblower reads this when they come back with their tracking code."),
+    )
+    is_feedback = forms.BooleanField(
+        label=_("This message tells them what was done (counts as feedback)"), required=False
+    )
+
+    def __init__(self, *args: Any, tips: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["tip"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = tips
+        field.label_from_instance = lambda tip: f"{tip.received_on:%d/%m/%Y} · {tip.facility}"
+
+
+class QuestionForm(_CrispyForm):
+    """A message to the whistleblower from the page of one tip."""
+
     body = forms.CharField(
         label=_("Message to the whistleblower"),
         max_length=REPLY_MAX,
@@ -19,7 +157,52 @@ class QuestionForm(forms.Form):
         help_text=_("The whistleblower reads this when they come back with their tracking code."),
     )
 
+
+class LinkForm(_CrispyForm):
+    other = forms.ModelChoiceField(label=_("Related case to merge into this one"), queryset=Case.objects.none())
+
+    def __init__(self, *args: Any, candidates: Any, titles: dict[int, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["other"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = candidates
+        field.label_from_instance = lambda case: (
+            f"{case.received_on:%d/%m/%Y} · {case.facility} · {case.get_category_display()}"
+        )
+
+
+class TransferForm(_CrispyForm):
+    unit = forms.ModelChoiceField(label=_("Transfer to unit"), queryset=Unit.objects.none())
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Unit.objects.exclude(pk=case.unit_id).filter(keypairs__is_active=True).distinct()
+
+
+class RecuseForm(_CrispyForm):
+    member = forms.ModelChoiceField(label=_("Recuse"), queryset=StaffMember.objects.none())
+
+    def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = workers
+        field.label_from_instance = lambda member: member.user.get_username()
+
+
+class ProtectionForm(_CrispyForm):
+    granted = forms.TypedChoiceField(
+        label=_("Protection decision"),
+        choices=[("1", _("Granted")), ("0", _("Refused"))],
+        coerce=lambda value: value == "1",
+    )
+
+
+class PhoneReportForm(ReportForm):
+    """The intake form, filled by a hotline operator while on the phone with the caller (no files)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        del self.fields["attachments"]

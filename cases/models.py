@@ -1,10 +1,15 @@
-"""Staff, their key pairs, and their membership of units (which carries the sealed unit key)."""
+"""Staff and their keys, unit membership, and the cases internal affairs works."""
 
 from __future__ import annotations
+
+import datetime
+import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from tipline.models import Category, SmugglingChannel, TipStatus
 
 
 class Role(models.TextChoices):
@@ -54,3 +59,174 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} in {self.unit}"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+# A date after every real deadline: the "next deadline" of a case with none open.
+NO_DEADLINE = datetime.date(9999, 12, 31)
+
+
+class Case(models.Model):
+    """One matter for internal affairs: one or more related tips, worked as a whole.
+
+    Title, notes and the closing reason are encrypted under the case's own key,
+    sealed to the unit like a tip's data key. Status, priority, assignment and
+    deadlines are clear metadata: they drive the queue.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="cases")
+    unit_keypair = models.ForeignKey("org.UnitKeyPair", on_delete=models.PROTECT, related_name="+")
+    case_key_for_unit = models.BinaryField()
+    case_key_for_escrow = models.BinaryField()
+    title_ct = models.BinaryField()
+
+    # Copied from the first tip, for filtering the queue without joins.
+    facility = models.ForeignKey("org.Facility", on_delete=models.PROTECT, related_name="cases")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    smuggling_channel = models.CharField(max_length=20, choices=SmugglingChannel.choices, blank=True)
+
+    status = models.CharField(max_length=20, choices=TipStatus.choices, default=TipStatus.RECEIVED)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    triage_score = models.PositiveSmallIntegerField(default=0)
+    assignee = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    )
+
+    received_on = models.DateField()
+    acknowledge_due = models.DateField()
+    acknowledged_on = models.DateField(null=True, blank=True)
+    feedback_due = models.DateField()
+    feedback_given_on = models.DateField(null=True, blank=True)
+    protection_due = models.DateField(null=True, blank=True)
+    protection_decided_on = models.DateField(null=True, blank=True)
+    next_due = models.DateField(default=NO_DEADLINE, help_text="The earliest open deadline; orders the queue.")
+    closed_on = models.DateField(null=True, blank=True)
+    closing_reason_ct = models.BinaryField(default=b"")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["unit", "next_due", "id"], name="case_queue_by_deadline"),
+            models.Index(fields=["unit", "status"], name="case_unit_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.public_id}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    def can_transition_to(self, status: str) -> bool:
+        """Return whether ISO 37002's workflow allows moving from the current status to `status`."""
+        return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
+
+    def open_deadlines(self) -> dict[str, datetime.date]:
+        """Return the deadlines not yet met, by name."""
+        if self.is_closed:
+            return {}
+        deadlines = {}
+        if self.acknowledged_on is None:
+            deadlines["acknowledge"] = self.acknowledge_due
+        if self.feedback_given_on is None:
+            deadlines["feedback"] = self.feedback_due
+        if self.protection_due is not None and self.protection_decided_on is None:
+            deadlines["protection"] = self.protection_due
+        return deadlines
+
+    def compute_next_due(self) -> datetime.date:
+        return min(self.open_deadlines().values(), default=NO_DEADLINE)
+
+
+CLOSED_STATUSES = frozenset(
+    {TipStatus.REFERRED, TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED, TipStatus.NOT_ACTIONABLE}
+)
+# ISO 37002: receive -> assess (triage) -> address (investigate) -> conclude.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    TipStatus.RECEIVED: frozenset({TipStatus.TRIAGE, TipStatus.NOT_ACTIONABLE, TipStatus.REFERRED}),
+    TipStatus.TRIAGE: frozenset({TipStatus.INVESTIGATING, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE}),
+    TipStatus.INVESTIGATING: frozenset(
+        {TipStatus.REFERRED, TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED, TipStatus.NOT_ACTIONABLE}
+    ),
+}
+
+
+class CaseTip(models.Model):
+    """A tip's place in a case; every tip is in exactly one case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_tips")
+    tip = models.OneToOneField("tipline.Tip", on_delete=models.CASCADE, related_name="case_link")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.tip} in {self.case}"
+
+
+class Note(models.Model):
+    """An internal note, encrypted under the case key; the whistleblower never sees it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    body_ct = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note {self.public_id}"
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: every change, with actor and time. Details never hold content."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ASSIGNED = "assigned", _("Assigned")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        NOTE_ADDED = "note_added", _("Note added")
+        QUESTION_SENT = "question_sent", _("Message sent to the whistleblower")
+        REPLY_RECEIVED = "reply_received", _("Reply from the whistleblower")
+        FEEDBACK_GIVEN = "feedback_given", _("Feedback given")
+        PROTECTION_DECIDED = "protection_decided", _("Protection request decided")
+        LINKED = "linked", _("Related tips linked")
+        TRANSFERRED = "transferred", _("Transferred to another unit")
+        RECUSED = "recused", _("Investigator recused")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, choices=TipStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=TipStatus.choices, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.case}"
+
+
+class Recusal(models.Model):
+    """An investigator who must not see a case (a conflict of interest): it is hidden from them."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recusals")
+    member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="recusals")
+    decided_by = models.ForeignKey(StaffMember, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "member"], name="one_recusal_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} recused from {self.case}"

@@ -1,29 +1,57 @@
-"""Reads for the staff side: which tips a member may see, and the key to open one."""
+"""Reads for the staff side: the queue, a case and its tips, and the keys to open them."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from cases.keys import vault_unit_key_name
-from cases.models import StaffMember
+from cases.models import NO_DEADLINE, Case, CaseEvent, Membership, Note, Recusal, StaffMember
+from cases.permissions import CaseActionRefused
+from cases.services import TriageScore, case_field_aad, case_key_open, case_triage, note_aad, tip_data_key_open
 from tipline import crypto
-from tipline.models import Tip
+from tipline.models import Tip, TipStatus
+from tipline.selectors import TipContent, tip_content
 from tipline.services import data_key_info, unit_recipient
+
+QUEUE_PAGE_SIZE = 50
+
+
+def cases_visible_to(*, member: StaffMember) -> QuerySet[Case]:
+    """Return the cases of the units this member reads, without those they are recused from."""
+    if not member.can_read_tips:
+        return Case.objects.none()
+    unit_ids = Membership.objects.filter(member=member).values("unit_id")
+    recused = Recusal.objects.filter(member=member).values("case_id")
+    return Case.objects.filter(unit_id__in=unit_ids).exclude(pk__in=recused)
+
+
+def case_visible_to(*, member: StaffMember, public_id: uuid.UUID) -> Case | None:
+    """Return the case if this member may read it, else None (callers answer 404)."""
+    return (
+        cases_visible_to(member=member)
+        .select_related("unit", "unit_keypair", "facility", "assignee__user")
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def tips_visible_to(*, member: StaffMember) -> QuerySet[Tip]:
-    """Return the tips routed to the units this member reads, newest first."""
-    if not member.can_read_tips:
-        return Tip.objects.none()
-    unit_ids = member.memberships.values_list("unit_id", flat=True)
-    return Tip.objects.filter(unit_id__in=unit_ids).select_related("facility", "unit").order_by("-received_on", "-id")
+    """Return the tips in the cases this member may read, newest first."""
+    return (
+        Tip.objects.filter(case_link__case__in=cases_visible_to(member=member))
+        .select_related("facility", "unit")
+        .order_by("-received_on", "-id")
+    )
 
 
 def tip_visible_to(*, member: StaffMember, public_id: uuid.UUID) -> Tip | None:
     """Return the tip if this member may read it, else None (callers answer 404)."""
-    return tips_visible_to(member=member).filter(public_id=public_id).first()
+    return tips_visible_to(member=member).select_related("unit_keypair").filter(public_id=public_id).first()
 
 
 def tip_data_key(*, tip: Tip, vault: dict[str, bytes]) -> bytes | None:
@@ -35,4 +63,205 @@ def tip_data_key(*, tip: Tip, vault: dict[str, bytes]) -> bytes | None:
         bytes(tip.data_key_for_unit),
         private_key=unit_private_key,
         info=data_key_info(tip.public_id, unit_recipient(tip.unit_keypair)),
+    )
+
+
+# --- the queue ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a unit's queue is narrowed to; empty strings mean "any"."""
+
+    status: str = ""
+    facility: int | None = None
+    category: str = ""
+    smuggling_channel: str = ""
+    priority: str = ""
+    assignee: str = ""  # "", "me", "none", or a StaffMember id
+    overdue: bool = False
+    include_closed: bool = False
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    title: str
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None
+    status_counts: list[tuple[str, str, int]]  # (status, label, count), every status
+    today: datetime.date
+
+
+def _filtered(*, member: StaffMember, filters: QueueFilters, with_status: bool = True) -> QuerySet[Case]:
+    cases = cases_visible_to(member=member)
+    if with_status and filters.status:
+        cases = cases.filter(status=filters.status)
+    elif with_status and not filters.include_closed:
+        cases = cases.filter(closed_on__isnull=True)
+    if filters.facility:
+        cases = cases.filter(facility_id=filters.facility)
+    if filters.category:
+        cases = cases.filter(category=filters.category)
+    if filters.smuggling_channel:
+        cases = cases.filter(smuggling_channel=filters.smuggling_channel)
+    if filters.priority:
+        cases = cases.filter(priority=filters.priority)
+    if filters.assignee == "me":
+        cases = cases.filter(assignee=member)
+    elif filters.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        cases = cases.filter(assignee_id=int(filters.assignee))
+    if filters.overdue:
+        cases = cases.filter(next_due__lt=timezone.localdate())
+    return cases
+
+
+def parse_cursor(cursor: str) -> tuple[datetime.date, int] | None:
+    """Return the (next_due, id) position after which the next page starts, or None."""
+    try:
+        due, _sep, pk = cursor.partition("_")
+        return datetime.date.fromisoformat(due), int(pk)
+    except ValueError:
+        return None
+
+
+def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", vault: dict[str, bytes]) -> QueuePage:
+    """Return one page of a member's queue, ordered by next deadline, with keyset pagination.
+
+    The position is (next_due, id): each page is one index range scan on
+    (unit, next_due, id), as fast on page 1,000 as on page 1.
+    """
+    cases = _filtered(member=member, filters=filters)
+    position = parse_cursor(cursor) if cursor else None
+    if position is not None:
+        due, pk = position
+        cases = cases.filter(Q(next_due__gt=due) | Q(next_due=due, id__gt=pk))
+    rows = list(
+        cases.select_related("facility", "assignee__user", "unit", "unit_keypair").order_by("next_due", "id")[
+            : QUEUE_PAGE_SIZE + 1
+        ]
+    )
+    has_more = len(rows) > QUEUE_PAGE_SIZE
+    rows = rows[:QUEUE_PAGE_SIZE]
+    last = rows[-1] if rows else None
+    counts = dict(
+        _filtered(member=member, filters=filters, with_status=False)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return QueuePage(
+        rows=[QueueRow(case=case, title=_case_title(case, vault)) for case in rows],
+        next_cursor=f"{last.next_due.isoformat()}_{last.pk}" if has_more and last else None,
+        status_counts=[(value, str(label), counts.get(value, 0)) for value, label in TipStatus.choices],
+        today=timezone.localdate(),
+    )
+
+
+def _case_title(case: Case, vault: dict[str, bytes]) -> str:
+    try:
+        return crypto.decrypt_text(
+            bytes(case.title_ct), key=case_key_open(case=case, vault=vault), aad=case_field_aad(case.public_id, "title")
+        )
+    except (CaseActionRefused, crypto.CryptoError):
+        # A key this session lacks (e.g. granted after login): the row shows without a title.
+        return ""
+
+
+# --- a case ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteView:
+    author: str
+    body: str
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class CaseTipView:
+    tip: Tip
+    content: TipContent
+
+
+@dataclass
+class CaseView:
+    case: Case
+    title: str
+    closing_reason: str
+    triage: TriageScore
+    tips: list[CaseTipView] = field(default_factory=list)
+    notes: list[NoteView] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+    deadlines: dict[str, datetime.date] = field(default_factory=dict)
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    @property
+    def has_next_due(self) -> bool:
+        return self.case.next_due != NO_DEADLINE
+
+
+def case_view(*, case: Case, vault: dict[str, bytes]) -> CaseView:
+    """Decrypt everything the case page shows: title, notes, each tip and its thread."""
+    case_key = case_key_open(case=case, vault=vault)
+    closing_reason = ""
+    if bytes(case.closing_reason_ct):
+        closing_reason = crypto.decrypt_text(
+            bytes(case.closing_reason_ct), key=case_key, aad=case_field_aad(case.public_id, "closing reason")
+        )
+    tips = [
+        CaseTipView(tip=tip, content=tip_content(tip=tip, data_key=tip_data_key_open(tip=tip, vault=vault)))
+        for tip in Tip.objects.filter(case_link__case=case).select_related("facility", "unit_keypair").order_by("id")
+    ]
+    notes = [
+        NoteView(
+            author=note.author.user.get_username(),
+            body=crypto.decrypt_text(bytes(note.body_ct), key=case_key, aad=note_aad(case.public_id, note.public_id)),
+            created_at=note.created_at,
+        )
+        for note in Note.objects.filter(case=case).select_related("author__user")
+    ]
+    return CaseView(
+        case=case,
+        title=crypto.decrypt_text(bytes(case.title_ct), key=case_key, aad=case_field_aad(case.public_id, "title")),
+        closing_reason=closing_reason,
+        triage=case_triage(case),
+        tips=tips,
+        notes=notes,
+        events=list(case.events.select_related("actor__user")),
+        deadlines=case.open_deadlines(),
+    )
+
+
+def link_candidates(*, case: Case, member: StaffMember) -> QuerySet[Case]:
+    """Return the 50 newest open cases of the same unit this case could be linked with.
+
+    A filtered (not sliced) queryset, so a form can validate a choice against it.
+    """
+    newest = (
+        cases_visible_to(member=member)
+        .filter(unit_id=case.unit_id, closed_on__isnull=True)
+        .exclude(pk=case.pk)
+        .order_by("-received_on", "-id")
+        .values_list("pk", flat=True)[:50]
+    )
+    return Case.objects.filter(pk__in=list(newest)).select_related("facility").order_by("-received_on", "-id")
+
+
+def unit_workers(*, case: Case) -> QuerySet[StaffMember]:
+    """Return who can be assigned the case: reading members of its unit, not recused."""
+    recused = Recusal.objects.filter(case=case).values("member_id")
+    return (
+        StaffMember.objects.filter(memberships__unit_id=case.unit_id, role__in=["investigator", "supervisor"])
+        .exclude(pk__in=recused)
+        .distinct()
+        .select_related("user")
+        .order_by("user__username")
     )

@@ -1,29 +1,46 @@
-"""Staff views: the unit's queue, a tip, its attachments and questions."""
+"""Staff views: the unit's queue, a case and its actions, a tip, its attachments, phone intake.
+
+Views look the object up (404 for anything the member may not read), validate a
+form, call one service, and redirect. Services enforce who may do what.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.forms import QuestionForm
-from cases.models import StaffMember
-from cases.selectors import tip_data_key, tip_visible_to, tips_visible_to
-from tipline.models import Attachment, Tip
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases import forms as case_forms
+from cases import permissions, services
+from cases.models import Case, Role, StaffMember
+from cases.permissions import CaseActionRefused
+from cases.security import staff_required
+from cases.selectors import (
+    case_queue,
+    case_view,
+    case_visible_to,
+    link_candidates,
+    tip_data_key,
+    tip_visible_to,
+    unit_workers,
+)
+from tipline import crypto
+from tipline.models import Attachment, IntakeChannel, Tip
 from tipline.selectors import attachment_plaintext, tip_content
-from tipline.services import message_post_by_staff
+from tipline.services import IntakeUnavailable, TipSubmission, tip_submit
 from tipline.vault import vault_open
 from tipline.views import attachment_download
-
-QUEUE_PAGE_SIZE = 50
 
 
 def _member(request: HttpRequest) -> StaffMember:
@@ -33,12 +50,229 @@ def _member(request: HttpRequest) -> StaffMember:
     return member
 
 
-@login_required
+def _relogin(request: HttpRequest) -> HttpResponse:
+    """The session's keys are gone (cookie lost or expired): log in again to unlock them."""
+    auth_logout(request)
+    messages.info(request, _("Please log in again to unlock your unit's keys."))
+    return redirect(f"{reverse('staff:login')}?next={request.path}")
+
+
+# --- the queue -----------------------------------------------------------------------------------------
+
+
+@staff_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     member = _member(request)
-    page = Paginator(tips_visible_to(member=member), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/queue.html", {"member": member, "page": page})
+    if member.role == Role.OPERATOR:
+        return redirect("staff:phone_intake")
+    if not member.can_read_tips:
+        return render(request, "cases/queue.html", {"member": member})
+    workers = list(
+        StaffMember.objects.filter(memberships__unit__in=member.memberships.values("unit"))
+        .distinct()
+        .select_related("user")
+        .order_by("user__username")
+    )
+    form = case_forms.QueueFilterForm(request.GET or None, workers=workers)
+    page = case_queue(member=member, filters=form.filters(), cursor=request.GET.get("after", ""), vault=vault_open(request))
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "cases/queue.html",
+        {"member": member, "form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+# --- a case --------------------------------------------------------------------------------------------
+
+
+def _case_or_404(request: HttpRequest, public_id: uuid.UUID) -> Case:
+    case = case_visible_to(member=_member(request), public_id=public_id)
+    if case is None:
+        raise Http404
+    return case
+
+
+@staff_required
+@require_GET
+def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    member = _member(request)
+    case = _case_or_404(request, public_id)
+    vault = vault_open(request)
+    try:
+        view = case_view(case=case, vault=vault)
+    except (CaseActionRefused, crypto.CryptoError):
+        return _relogin(request)
+    for tip_view in view.tips:
+        audit_record(
+            actor=member.user,
+            action=AuditAction.TIP_VIEWED,
+            target_type="tip",
+            target_id=str(tip_view.tip.public_id),
+            unit_id=case.unit_id,
+        )
+    workers = unit_workers(case=case)
+    candidates = link_candidates(case=case, member=member)
+    context = {
+        "member": member,
+        "view": view,
+        "case": case,
+        "can_supervise": permissions.can_supervise(member, case),
+        "can_close": permissions.can_close(member, case),
+        "transition_form": case_forms.TransitionForm(case=case),
+        "assign_form": case_forms.AssignForm(workers=workers, initial={"assignee": case.assignee_id}),
+        "priority_form": case_forms.PriorityForm(initial={"priority": case.priority}),
+        "acknowledge_form": case_forms.AcknowledgeForm(),
+        "note_form": case_forms.NoteForm(),
+        "message_form": case_forms.MessageForm(tips=Tip.objects.filter(case_link__case=case).select_related("facility")),
+        "link_form": case_forms.LinkForm(candidates=candidates, titles={}),
+        "has_link_candidates": candidates.exists(),
+        "transfer_form": case_forms.TransferForm(case=case),
+        "recuse_form": case_forms.RecuseForm(workers=workers.exclude(pk=member.pk)),
+        "protection_form": case_forms.ProtectionForm(),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+CaseAction = Callable[[HttpRequest, Case, StaffMember, dict[str, bytes]], str | None]
+
+
+def _action_acknowledge(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        return _("Check the acknowledgement message.")
+    services.case_acknowledge(case=case, actor=member, vault=vault, message=form.cleaned_data["message"])
+    messages.success(request, _("Acknowledged. The whistleblower will see your message."))
+    return None
+
+
+def _action_transition(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.TransitionForm(request.POST, case=case)
+    if not form.is_valid():
+        return " ".join(str(e) for errors in form.errors.values() for e in errors)
+    services.case_transition(
+        case=case, to=form.cleaned_data["to"], actor=member, reason=form.cleaned_data["reason"], vault=vault
+    )
+    messages.success(request, _("Status changed."))
+    return None
+
+
+def _action_assign(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.AssignForm(request.POST, workers=unit_workers(case=case))
+    if not form.is_valid():
+        return _("Choose someone from the unit.")
+    services.case_assign(case=case, assignee=form.cleaned_data["assignee"], actor=member)
+    messages.success(request, _("Assignment saved."))
+    return None
+
+
+def _action_priority(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.PriorityForm(request.POST)
+    if not form.is_valid():
+        return _("Choose a priority.")
+    services.case_set_priority(case=case, priority=form.cleaned_data["priority"], actor=member)
+    messages.success(request, _("Priority saved."))
+    return None
+
+
+def _action_note(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.NoteForm(request.POST)
+    if not form.is_valid():
+        return _("Write the note first.")
+    services.note_add(case=case, actor=member, body=form.cleaned_data["body"], vault=vault)
+    messages.success(request, _("Note added."))
+    return None
+
+
+def _action_message(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.MessageForm(request.POST, tips=Tip.objects.filter(case_link__case=case))
+    if not form.is_valid():
+        return _("Write the message and choose the report it answers.")
+    services.case_message_send(
+        case=case,
+        tip=form.cleaned_data["tip"],
+        actor=member,
+        body=form.cleaned_data["body"],
+        vault=vault,
+        is_feedback=form.cleaned_data["is_feedback"],
+    )
+    messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
+    return None
+
+
+def _action_link(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.LinkForm(request.POST, candidates=link_candidates(case=case, member=member), titles={})
+    if not form.is_valid():
+        return _("Choose the related case.")
+    services.cases_link(target=case, other=form.cleaned_data["other"], actor=member, vault=vault)
+    messages.success(request, _("The cases were merged into this one."))
+    return None
+
+
+def _action_transfer(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.TransferForm(request.POST, case=case)
+    if not form.is_valid():
+        return _("Choose the unit.")
+    services.case_transfer(case=case, to_unit=form.cleaned_data["unit"], actor=member, vault=vault)
+    messages.success(request, _("The case was transferred."))
+    return "transferred"
+
+
+def _action_recuse(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.RecuseForm(request.POST, workers=unit_workers(case=case))
+    if not form.is_valid():
+        return _("Choose the investigator.")
+    services.recusal_add(case=case, member=form.cleaned_data["member"], actor=member)
+    messages.success(request, _("The investigator was recused and no longer sees this case."))
+    return None
+
+
+def _action_protection(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
+    form = case_forms.ProtectionForm(request.POST)
+    if not form.is_valid():
+        return _("Choose the decision.")
+    services.case_protection_decide(case=case, actor=member, granted=form.cleaned_data["granted"])
+    messages.success(request, _("Protection decision recorded."))
+    return None
+
+
+CASE_ACTIONS: dict[str, CaseAction] = {
+    "acknowledge": _action_acknowledge,
+    "transition": _action_transition,
+    "assign": _action_assign,
+    "priority": _action_priority,
+    "note": _action_note,
+    "message": _action_message,
+    "link": _action_link,
+    "transfer": _action_transfer,
+    "recuse": _action_recuse,
+    "protection": _action_protection,
+}
+
+
+@staff_required
+@require_POST
+def case_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpResponse:
+    handler = CASE_ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    member = _member(request)
+    case = _case_or_404(request, public_id)
+    try:
+        outcome = handler(request, case, member, vault_open(request))
+    except CaseActionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("staff:case", public_id=case.public_id)
+    if outcome == "transferred":
+        return redirect("staff:queue")
+    if outcome:
+        messages.error(request, outcome)
+    return redirect("staff:case", public_id=case.public_id)
+
+
+# --- a tip ---------------------------------------------------------------------------------------------
 
 
 def _open_tip(request: HttpRequest, public_id: uuid.UUID) -> tuple[Tip, bytes] | HttpResponse:
@@ -48,34 +282,43 @@ def _open_tip(request: HttpRequest, public_id: uuid.UUID) -> tuple[Tip, bytes] |
         raise Http404
     data_key = tip_data_key(tip=tip, vault=vault_open(request))
     if data_key is None:
-        # The session's keys are gone (cookie lost or expired): log in again to unlock them.
-        auth_logout(request)
-        messages.info(request, _("Please log in again to unlock your unit's keys."))
-        return redirect(f"{redirect('staff:login').url}?next={request.path}")
+        return _relogin(request)
     return tip, data_key
 
 
-@login_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     opened = _open_tip(request, public_id)
     if isinstance(opened, HttpResponse):
         return opened
     tip, data_key = opened
-    form = QuestionForm(request.POST or None)
+    member = _member(request)
+    form = case_forms.QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        message_post_by_staff(tip=tip, data_key=data_key, body=form.cleaned_data["body"], author=_member(request).user)
-        messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
+        case = tip.case_link.case
+        try:
+            services.case_message_send(
+                case=case, tip=tip, actor=member, body=form.cleaned_data["body"], vault=vault_open(request)
+            )
+        except CaseActionRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
         return redirect("staff:tip", public_id=tip.public_id)
+    audit_record(
+        actor=member.user, action=AuditAction.TIP_VIEWED, target_type="tip", target_id=str(tip.public_id),
+        unit_id=tip.unit_id,
+    )
     return render(
         request,
         "cases/tip_detail.html",
-        {"tip": tip, "content": tip_content(tip=tip, data_key=data_key), "form": form},
+        {"tip": tip, "case": tip.case_link.case, "content": tip_content(tip=tip, data_key=data_key), "form": form},
         status=400 if request.method == "POST" else 200,
     )
 
 
-@login_required
+@staff_required
 @require_GET
 def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponseBase:
     opened = _open_tip(request, public_id)
@@ -83,4 +326,49 @@ def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uu
         return opened
     tip, data_key = opened
     attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
+    audit_record(
+        actor=_member(request).user,
+        action=AuditAction.ATTACHMENT_DECRYPTED,
+        target_type="attachment",
+        target_id=str(attachment.public_id),
+        unit_id=tip.unit_id,
+    )
     return attachment_download(*attachment_plaintext(attachment=attachment, data_key=data_key))
+
+
+# --- phone intake ----------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def phone_intake(request: HttpRequest) -> HttpResponse:
+    """A hotline operator enters a caller's tip and reads the tracking code back to them."""
+    member = _member(request)
+    if member.role != Role.OPERATOR:
+        raise Http404
+    form = case_forms.PhoneReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data: dict[str, Any] = form.cleaned_data
+        try:
+            tip, receipt = tip_submit(
+                submission=TipSubmission(
+                    facility=data["facility"],
+                    category=data["category"],
+                    smuggling_channel=data["smuggling_channel"],
+                    staff_involved=data["staff_involved"],
+                    when_period=data["when_period"],
+                    occurred_on=data["occurred_on"],
+                    description=data["description"],
+                    contact=data["contact"],
+                    protection_requested=data["protection_requested"],
+                    intake_channel=IntakeChannel.PHONE,
+                )
+            )
+        except IntakeUnavailable:
+            form.add_error(None, _("The tip could not be sealed: the receiving unit has no key. Nothing was saved."))
+        else:
+            # The operator's record says a tip was entered, never which one.
+            audit_record(actor=member.user, action=AuditAction.PHONE_TIP_ENTERED, target_type="tip", target_id="")
+            return render(request, "cases/phone_receipt.html", {"receipt": crypto.format_receipt(receipt)})
+    return render(request, "cases/phone_intake.html", {"form": form}, status=400 if form.errors else 200)
+

@@ -73,7 +73,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "org",
+    "audit",
     "tipline",
     "cases",
 ]
@@ -89,7 +92,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "tipline.middleware.NoReferrerCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages middleware: it tells the logged-out user why.
+    "cases.security.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tipline.middleware.PublicNoStoreMiddleware",
 ]
@@ -155,6 +161,13 @@ PASSWORD_HASHERS = [
 ]
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:queue"
+
+# Staff logins: TOTP second factor (django-otp), throttling per user name, idle timeout.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Tipline")
+STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60)
+STAFF_LOGIN_MAX_FAILURES = envint("STAFF_LOGIN_MAX_FAILURES", 5)
+STAFF_LOGIN_FAILURE_WINDOW_SECONDS = envint("STAFF_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+STAFF_LOGIN_LOCKOUT_SECONDS = envint("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
 # Sessions hold only ciphertext (see tipline/vault.py); the key is in a separate cookie.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -227,6 +240,9 @@ TIPLINE_ARGON2_MAX_CONCURRENT = envint("TIPLINE_ARGON2_MAX_CONCURRENT", 2)
 TIPLINE_ARGON2_MEMORY_KIB = envint("TIPLINE_ARGON2_MEMORY_KIB", 64 * 1024)
 TIPLINE_ARGON2_ITERATIONS = envint("TIPLINE_ARGON2_ITERATIONS", 3)
 TIPLINE_DEMO_PASSWORD = "demo-password-only-for-debug"
+# The demo staff's published TOTP secret (base32 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP), stored
+# hex-encoded as django-otp does; refused, like the demo password, whenever DEBUG is off.
+TIPLINE_DEMO_TOTP_KEY = "48656c6c6f21deadbeef48656c6c6f21deadbeef"
 
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "tipline@localhost")

@@ -5,6 +5,7 @@ from tipline.views import healthz
 
 urlpatterns = [
     path("", include("tipline.urls")),
+    path("staff/audit/", include("audit.urls", namespace="audit")),
     path("staff/", include("cases.urls", namespace="staff")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

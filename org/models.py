@@ -33,6 +33,12 @@ class Facility(models.Model):
     is_illustrative = models.BooleanField(
         _("illustrative demo data"), default=False, help_text=_("Invented for the demo; not a real record.")
     )
+    risk = models.PositiveSmallIntegerField(
+        _("risk level"),
+        choices=[(0, _("Low")), (1, _("Normal")), (2, _("High")), (3, _("Critical"))],
+        default=1,
+        help_text=_("Set by internal affairs from history and intelligence; raises the triage score of its tips."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -50,6 +56,12 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGIONAL)
+    # Deadlines (DESIGN.md section 6): EU directive and D.Leg. 1327 defaults, configurable per unit.
+    acknowledge_days = models.PositiveSmallIntegerField(_("acknowledge within (days)"), default=7)
+    feedback_days = models.PositiveSmallIntegerField(_("give feedback within (days)"), default=90)
+    protection_working_days = models.PositiveSmallIntegerField(
+        _("decide a protection request within (working days)"), default=15
+    )
 
     class Meta:
         ordering = ["name"]
@@ -78,3 +90,31 @@ class UnitKeyPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} key {self.pk}"
+
+
+class RoutingRule(models.Model):
+    """Send tips of a facility and/or a category to a unit other than the region's.
+
+    The most specific active rule wins (facility and category, then facility, then
+    category), then the lowest priority number. The conflict-of-interest path to the
+    national unit always comes first and cannot be overridden by a rule.
+    """
+
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    category = models.CharField(_("category"), max_length=20, blank=True, help_text=_("Empty: any category."))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="routing_rules")
+    priority = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(facility__isnull=False) | ~models.Q(category=""), name="rule_matches_something"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility or '*'} / {self.category or '*'} -> {self.unit}"

@@ -2,7 +2,8 @@
 
 Actors: `lima_investigator` and `lima_supervisor` (members of the Lima unit),
 `norte_investigator` (an outsider from another unit), `national_investigator`,
-`manager` and `admin` (no unit key). Every actor's password is PASSWORD.
+`manager` and `admin` (no unit key). Every actor's password is PASSWORD, and every
+actor has an authenticator (TOTP device); `totp_code(username)` gives its current code.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import pytest
 from django.conf import LazySettings
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cases.auth_services import staff_totp_device
 from cases.keys import membership_grant, staff_member_create, unit_keypair_create
 from cases.models import Role, StaffMember
 from org.models import Facility, Region, Unit
@@ -60,6 +64,7 @@ def facilities(units: dict[str, Unit]) -> dict[str, Facility]:
 
 def _staff(username: str, role: str) -> StaffMember:
     user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)  # random key
     return staff_member_create(user=user, role=role, password=PASSWORD)
 
 
@@ -86,9 +91,23 @@ def cast(units: dict[str, Unit], facilities: dict[str, Facility]) -> dict[str, S
     return members
 
 
-def staff_client(username: str) -> Client:
-    """Return a test client logged in through the real login page (which unlocks the keys)."""
+def totp_code(username: str) -> str:
+    """Return the current login code of the user's authenticator, enrolling one if they have none.
+
+    django-otp accepts each code once (a replay guard), so this also forgets the
+    last code used: the same actor may log in several times within one 30-second step.
+    """
+    user = get_user_model().objects.get(username=username)
+    device = staff_totp_device(user=user) or TOTPDevice.objects.create(user=user, name="authenticator")
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits):0{device.digits}d}"
+
+
+def staff_client(username: str, password: str = PASSWORD) -> Client:
+    """Return a test client logged in, password and TOTP code, through the real login page (which unlocks the keys)."""
     client = Client()
-    response = client.post("/staff/login/", {"username": username, "password": PASSWORD})
+    response = client.post(
+        "/staff/login/", {"username": username, "password": password, "otp_token": totp_code(username)}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     return client

@@ -111,6 +111,14 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("If yes, your report goes to the national internal-affairs office, not the local one."),
     )
+    protection_requested = forms.BooleanField(
+        label=_("I need protection because I am reporting this"),
+        required=False,
+        help_text=_(
+            "Peruvian law (D.Leg. 1327) provides protection measures for people who report corruption. "
+            "Internal affairs must decide within 15 working days. Tell us in your contact details how to reach you."
+        ),
+    )
     attachments = AttachmentsField(label=_("Photos or documents (optional)"))
     contact = forms.CharField(
         label=_("Contact details or your name (optional)"),

@@ -92,6 +92,9 @@ class Tip(models.Model):
     smuggling_channel = models.CharField(max_length=20, choices=SmugglingChannel.choices, blank=True)
     intake_channel = models.CharField(max_length=10, choices=IntakeChannel.choices, default=IntakeChannel.WEB)
     staff_involved = models.CharField(max_length=10, choices=StaffInvolved.choices)
+    protection_requested = models.BooleanField(
+        default=False, help_text="The whistleblower asked for protection measures (D.Leg. 1327)."
+    )
     when_period = models.CharField(max_length=20, choices=WhenPeriod.choices)
     occurred_month = models.DateField(null=True, blank=True, help_text="First day of the month it happened, if known.")
     received_on = models.DateField(help_text="The day only: a precise time could be matched to network logs.")

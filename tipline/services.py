@@ -20,6 +20,7 @@ from org.models import Facility, UnitKeyPair
 from org.routing import route_tip
 from tipline import crypto
 from tipline.models import Attachment, IntakeChannel, Message, Tip, WhenPeriod
+from tipline.signals import tip_submitted, whistleblower_replied
 from tipline.uploads import EncryptedUpload
 
 
@@ -106,6 +107,7 @@ class TipSubmission:
     description: str
     contact: str
     intake_channel: str = IntakeChannel.WEB
+    protection_requested: bool = False
 
 
 def _store_attachments(
@@ -133,7 +135,9 @@ def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] 
     under the receipt-derived key. Uploads were encrypted while streaming; here
     their file keys, names and types are encrypted under the tip's data key.
     """
-    unit = route_tip(facility=submission.facility, staff_involved=submission.staff_involved)
+    unit = route_tip(
+        facility=submission.facility, category=submission.category, staff_involved=submission.staff_involved
+    )
     keypair = unit.active_keypair()
     if keypair is None:
         raise IntakeUnavailable(f"unit {unit.pk} has no key")
@@ -158,6 +162,7 @@ def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] 
             smuggling_channel=submission.smuggling_channel,
             intake_channel=submission.intake_channel,
             staff_involved=submission.staff_involved,
+            protection_requested=submission.protection_requested,
             when_period=submission.when_period,
             occurred_month=occurred_month,
             received_on=today(),
@@ -179,6 +184,8 @@ def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] 
             with transaction.atomic():
                 tip.save()
                 _store_attachments(tip=tip, data_key=data_key, uploads=uploads)
+                # The staff side opens a case for it in the same transaction.
+                tip_submitted.send(sender=Tip, tip=tip)
         except IntegrityError:
             # A lookup id collision (about 1 in 10^16 per pair): draw another receipt.
             continue
@@ -236,9 +243,11 @@ def message_post_by_whistleblower(
     *, tip: Tip, data_key: bytes, body: str, uploads: Sequence[EncryptedUpload] = ()
 ) -> Message:
     """Store a reply (and any files) from the whistleblower, encrypted under the tip's key."""
-    return _message_post(
+    message = _message_post(
         tip=tip, data_key=data_key, body=body, author_kind=Message.Author.WHISTLEBLOWER, author=None, uploads=uploads
     )
+    whistleblower_replied.send(sender=Tip, tip=tip)
+    return message
 
 
 def message_post_by_staff(*, tip: Tip, data_key: bytes, body: str, author: User) -> Message:

@@ -45,6 +45,7 @@ def report(request: HttpRequest) -> HttpResponse:
         occurred_on=form.cleaned_data["occurred_on"],
         description=form.cleaned_data["description"],
         contact=form.cleaned_data["contact"],
+        protection_requested=form.cleaned_data["protection_requested"],
     )
     try:
         tip, receipt = services.tip_submit(submission=submission, uploads=form.uploads())

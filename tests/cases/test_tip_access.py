@@ -51,7 +51,12 @@ def test_only_the_routed_unit_opens_the_tip(lima_tip: Tip, username: str, expect
 @pytest.mark.parametrize("username", ["norte_investigator", "manager", "admin"])
 def test_outsiders_do_not_see_the_tip_in_their_queue(lima_tip: Tip, username: str) -> None:
     page = staff_client(username).get("/staff/").content.decode()
-    assert str(lima_tip.public_id) not in page
+    assert str(lima_tip.case_link.case.public_id) not in page
+
+
+def test_members_see_the_case_in_their_queue(lima_tip: Tip) -> None:
+    page = staff_client("lima_investigator").get("/staff/").content.decode()
+    assert str(lima_tip.case_link.case.public_id) in page
 
 
 def test_anonymous_visitors_are_sent_to_login(lima_tip: Tip) -> None:

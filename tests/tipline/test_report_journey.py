@@ -56,7 +56,7 @@ def test_report_shows_receipt_once_and_staff_reads_and_asks(
 
     investigator = staff_client("lima_investigator")
     queue = investigator.get("/staff/").content.decode()
-    assert str(tip.public_id) in queue
+    assert str(tip.case_link.case.public_id) in queue
     page = investigator.get(f"/staff/tips/{tip.public_id}/").content.decode()
     assert "recibe celulares de visitas" in page
     assert "call me at 999 888 777" in page

@@ -1,7 +1,7 @@
 """Load invented demo data: units, facilities, staff with keys, and a few sample tips.
 
-Every name here is invented and marked illustrative. The demo password is published
-in the README and is refused whenever DEBUG is off.
+Every name here is invented and marked illustrative. The demo password and the demo
+staff's TOTP secret are published in the README and refused whenever DEBUG is off.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from cases.auth_services import staff_totp_device, staff_totp_enrol, totp_is_demo_key, totp_key_base32
 from cases.keys import membership_grant, staff_member_create, unit_keypair_create
 from cases.models import Role
 from org.models import Facility, Region, Unit
@@ -72,10 +73,12 @@ class Command(BaseCommand):
             call_command("create_escrow_key", private_key_out=private, stdout=self.stdout)
         if Unit.objects.filter(slug="lima").exists():
             self.stdout.write("Demo data already loaded.")
+            self._enrol_demo_authenticators()
             self._print_logins()
             return
         with transaction.atomic():
             receipts = self._load()
+            self._enrol_demo_authenticators()
         self._print_logins()
         for facility, receipt in receipts:
             self.stdout.write(f"Sample tip at {facility}: tracking code {crypto.format_receipt(receipt)}")
@@ -118,9 +121,21 @@ class Command(BaseCommand):
             receipts.append((facility, receipt))
         return receipts
 
+    def _enrol_demo_authenticators(self) -> None:
+        """Give every demo staff user the published demo TOTP secret (kept if already there)."""
+        for user in get_user_model().objects.filter(username__in=[username for username, _r, _u in STAFF]):
+            device = staff_totp_device(user=user)
+            if device is None or not totp_is_demo_key(device):
+                staff_totp_enrol(user=user, key_hex=settings.TIPLINE_DEMO_TOTP_KEY)
+
     def _print_logins(self) -> None:
         names = ", ".join(username for username, _role, _units in STAFF)
         self.stdout.write(
             f"Demo staff at /staff/: {names}; password: {settings.TIPLINE_DEMO_PASSWORD} "
             "(accepted only while DEBUG is on)."
+        )
+        self.stdout.write(
+            f"Demo authenticator secret (TOTP, all demo staff): {totp_key_base32(settings.TIPLINE_DEMO_TOTP_KEY)} -- add it to any "
+            "authenticator app, or print the current code with: manage.py totp_code --username investigator "
+            "(DEBUG only)."
         )

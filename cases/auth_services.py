@@ -1,0 +1,146 @@
+"""Writes behind staff accounts: TOTP enrolment, password change with key re-wrap, ending sessions."""
+
+from __future__ import annotations
+
+import base64
+import io
+from binascii import unhexlify
+from importlib import import_module
+
+import segno
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases.keys import _password_cost, _private_key_aad, staff_private_key
+from cases.models import StaffMember
+from tipline import crypto
+
+TOTP_DEVICE_NAME = "authenticator"
+
+
+def staff_totp_device(*, user: User) -> TOTPDevice | None:
+    """Return the user's confirmed TOTP device, or None if they have not been enrolled."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+
+
+def staff_totp_enrol(*, user: User, enrolled_by: User | None = None, key_hex: str | None = None) -> TOTPDevice:
+    """Give a user a new confirmed TOTP device, replacing any earlier one (which stops working).
+
+    The key is random unless `key_hex` is given (only the demo does that). Sessions
+    verified with a replaced device stop counting as verified. `enrolled_by` is the
+    administrator, or None for a management command.
+    """
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(
+            user=user, name=TOTP_DEVICE_NAME, key=key_hex or default_key(), confirmed=True
+        )
+        audit_record(actor=enrolled_by, action=AuditAction.TOTP_ENROLLED, target_type="user", target_id=user.pk)
+    return device
+
+
+def totp_is_demo_key(device: TOTPDevice) -> bool:
+    """Return whether the device uses the published demo secret."""
+    return device.key.lower() == settings.TIPLINE_DEMO_TOTP_KEY.lower()
+
+
+def totp_key_base32(key_hex: str) -> str:
+    """Return a hex TOTP key (as django-otp stores it) in base32, as authenticator apps take it."""
+    return base64.b32encode(unhexlify(key_hex)).decode("ascii").rstrip("=")
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    """Return the device's secret as authenticator apps expect it typed in."""
+    return totp_key_base32(device.key)
+
+
+def totp_qr_data_uri(config_url: str) -> str:
+    """Return an otpauth:// URL drawn as a QR code, as an SVG data URI for an <img> (CSP: img-src data:)."""
+    buffer = io.BytesIO()
+    segno.make(config_url, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def staff_private_key_rewrap(*, member: StaffMember, private_key: bytes, new_password: str) -> None:
+    """Encrypt the member's private key under a new password, with a fresh salt (not saved here).
+
+    Uses the same KDF cost and associated data as cases.keys.staff_member_create,
+    so staff_private_key() and staff_unlock_keys() open the result.
+    """
+    if crypto.public_key_of(private_key) != bytes(member.public_key):
+        raise crypto.CryptoError("that private key does not belong to this staff member")
+    salt = crypto.new_salt()
+    wrap = crypto.derive_password_key(new_password, salt=salt, cost=_password_cost())
+    member.key_salt = salt
+    member.private_key_ct = crypto.encrypt(private_key, key=wrap, aad=_private_key_aad(member.user_id))
+
+
+def staff_login_record(*, user: User) -> None:
+    """Record a successful staff login in the audit log."""
+    audit_record(actor=user, action=AuditAction.LOGIN, target_type="user", target_id=user.pk)
+
+
+def staff_login_failure_record(*, username: str, reason: str, locked: bool) -> None:
+    """Record a failed login in the audit log if the user name belongs to a staff account.
+
+    Names that match no account are not recorded: people type passwords into the
+    user name field, and the log is kept for ever. The actor is unknown (None).
+    """
+    user = User.objects.filter(username=username, staff__isnull=False).first()
+    if user is not None:
+        audit_record(
+            actor=None,
+            action=AuditAction.LOGIN_FAILED,
+            target_type="user",
+            target_id=user.pk,
+            details={"reason": reason, "locked": locked},
+        )
+
+
+def staff_password_change(*, member: StaffMember, old_password: str, new_password: str) -> None:
+    """Change a staff member's password and re-wrap their private key under it, in one transaction.
+
+    Raises CryptoError (and changes nothing) if the old password does not open the key.
+    Unit keys are sealed to the member's public key, which does not change, so every
+    grant keeps working.
+    """
+    private_key = staff_private_key(member=member, password=old_password)
+    staff_private_key_rewrap(member=member, private_key=private_key, new_password=new_password)
+    user = member.user
+    user.set_password(new_password)
+    with transaction.atomic():
+        user.save(update_fields=["password"])
+        member.save(update_fields=["key_salt", "private_key_ct"])
+        audit_record(actor=user, action=AuditAction.PASSWORD_CHANGED, target_type="user", target_id=user.pk)
+
+
+def staff_sessions_end_all(*, user: User) -> int:
+    """Delete every session in which `user` is logged in, on any device, and record it; return how many.
+
+    The session store has no index by user, so this decodes every unexpired
+    session: one signature check and JSON parse each, which is milliseconds for
+    the few thousand staff and follow-up sessions this service holds at a time.
+    Works with the "db" and "cached_db" session engines (deleting through the
+    engine's SessionStore also drops the cached copy).
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    user_id = str(user.pk)
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == user_id:
+            store_class(session_key=session.session_key).delete()
+            ended += 1
+    audit_record(
+        actor=user,
+        action=AuditAction.LOGOUT_EVERYWHERE,
+        target_type="user",
+        target_id=user.pk,
+        details={"sessions": ended},
+    )
+    return ended

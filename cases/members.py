@@ -1,0 +1,309 @@
+"""Unit membership and the key lifecycle: the unit's keys follow the people (DESIGN.md section 4).
+
+A member "is in a unit" while they hold a Membership row for any key of it. A
+supervisor adds someone by sealing every key of the unit their session holds to
+the newcomer, so old and new tips open for them; removing someone deletes their
+grants at once; rotating creates a new key, sealed only to the people in the
+unit now, so a removed member never receives it. An administrator resets a
+forgotten password by giving the person a new key pair: their grants are then
+useless and are deleted until a supervisor adds them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record
+from cases.auth_services import staff_private_key_rewrap, staff_sessions_end_all
+from cases.keys import membership_grant, unit_keypair_create, vault_unit_key_name
+from cases.models import CLOSED_STATUSES, TIP_READING_ROLES, Case, CaseEvent, Membership, Role, StaffMember
+from cases.permissions import CaseActionRefused
+from cases.security import login_throttle_reset
+from org.models import Unit, UnitKeyPair
+from tipline import crypto
+
+# --- who may manage a unit -----------------------------------------------------------------------
+
+
+def is_in_unit(member: StaffMember, unit: Unit) -> bool:
+    """Return whether the member holds any key of the unit."""
+    return Membership.objects.filter(member=member, unit=unit).exists()
+
+
+def can_manage_unit(member: StaffMember, unit: Unit) -> bool:
+    """Return whether the member manages the unit's members and keys: one of its supervisors."""
+    return member.role == Role.SUPERVISOR and is_in_unit(member, unit)
+
+
+def _require_manage_unit(actor: StaffMember, unit: Unit) -> None:
+    if not can_manage_unit(actor, unit):
+        raise CaseActionRefused(_("Only a supervisor of this unit can manage its members and keys."))
+
+
+def _lock_unit(unit: Unit) -> Unit:
+    # Adds, removals and rotations of one unit take turns, so nobody is added while a
+    # rotation grants the new key to the members it saw, and none of them is missed.
+    return Unit.objects.select_for_update().get(pk=unit.pk)
+
+
+def _audit_member(actor: StaffMember, action: str, unit: Unit, member: StaffMember, **details: object) -> None:
+    audit_record(
+        actor=actor.user,
+        action=action,
+        target_type="staff",
+        target_id=str(member.pk),
+        unit_id=unit.pk,
+        details={"member": member.user.get_username(), **details},
+    )
+
+
+# --- reads for the members page ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitMemberRow:
+    """One person in the unit and the unit keys sealed to them."""
+
+    member: StaffMember
+    keypairs: list[UnitKeyPair] = field(default_factory=list)
+    holds_active_key: bool = False
+
+
+def unit_members(*, unit: Unit) -> list[UnitMemberRow]:
+    """Return the unit's members by user name, each with the keys they hold (newest first)."""
+    active = unit.active_keypair()
+    by_member: dict[int, tuple[StaffMember, list[UnitKeyPair]]] = {}
+    grants = (
+        Membership.objects.filter(unit=unit)
+        .select_related("member__user", "keypair")
+        .order_by("member__user__username", "-keypair__created_at", "-keypair_id")
+    )
+    for grant in grants:
+        by_member.setdefault(grant.member_id, (grant.member, []))[1].append(grant.keypair)
+    return [
+        UnitMemberRow(
+            member=member,
+            keypairs=keypairs,
+            holds_active_key=active is not None and any(k.pk == active.pk for k in keypairs),
+        )
+        for member, keypairs in by_member.values()
+    ]
+
+
+@dataclass(frozen=True)
+class UnitKeyRow:
+    """One key of the unit: its fingerprint, whether new tips go to it, how many people hold it."""
+
+    keypair: UnitKeyPair
+    fingerprint: str
+    holders: int
+
+
+def unit_keys(*, unit: Unit) -> list[UnitKeyRow]:
+    """Return the unit's keys, newest first."""
+    holders = dict(
+        Membership.objects.filter(keypair__unit=unit)
+        .order_by()
+        .values("keypair_id")
+        .annotate(n=Count("id"))
+        .values_list("keypair_id", "n")
+    )
+    return [
+        UnitKeyRow(keypair=k, fingerprint=crypto.fingerprint(bytes(k.public_key)), holders=holders.get(k.pk, 0))
+        for k in unit.keypairs.order_by("-created_at", "-id")
+    ]
+
+
+def unit_member_candidates(*, unit: Unit) -> QuerySet[StaffMember]:
+    """Return the active staff with a reading role who are not in the unit yet."""
+    return (
+        StaffMember.objects.filter(role__in=TIP_READING_ROLES, user__is_active=True)
+        .exclude(pk__in=Membership.objects.filter(unit=unit).values("member_id"))
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def unit_rotation_advised(*, unit: Unit) -> bool:
+    """Return whether someone was removed from the unit after its current key was created."""
+    active = unit.active_keypair()
+    if active is None:
+        return False
+    return AuditEvent.objects.filter(
+        action=AuditAction.MEMBER_REMOVED, unit_id=unit.pk, at__gt=active.created_at
+    ).exists()
+
+
+# --- writes ------------------------------------------------------------------------------------------
+
+
+def unit_member_add(*, unit: Unit, member: StaffMember, actor: StaffMember, vault: dict[str, bytes]) -> list[Membership]:
+    """Add a member to a unit: seal to them every key of the unit held in the supervisor's session.
+
+    Old keys are granted with the current one, so the newcomer reads the unit's
+    earlier tips too. The session must hold the unit's current key (a supervisor
+    whose session predates a rotation logs in again first). Someone already in
+    the unit receives the keys they lack. Return the new grants.
+    """
+    _require_manage_unit(actor, unit)
+    if not member.can_read_tips:
+        raise CaseActionRefused(_("Only investigators and supervisors can be members of a unit."))
+    if not member.user.is_active:
+        raise CaseActionRefused(_("This account is disabled."))
+    with transaction.atomic():
+        unit = _lock_unit(unit)
+        active = unit.active_keypair()
+        if active is None:
+            raise CaseActionRefused(_("This unit has no key yet."))
+        if vault_unit_key_name(active.pk) not in vault:
+            raise CaseActionRefused(
+                _("Your session does not hold the unit's current key. Log out and log in again, then retry.")
+            )
+        was_member = is_in_unit(member, unit)
+        held = set(Membership.objects.filter(member=member, unit=unit).values_list("keypair_id", flat=True))
+        to_grant = [k for k in unit.keypairs.all() if vault_unit_key_name(k.pk) in vault and k.pk not in held]
+        if not to_grant:
+            raise CaseActionRefused(
+                _("%(username)s is already a member of this unit.") % {"username": member.user.get_username()}
+            )
+        grants = []
+        try:
+            for keypair in to_grant:
+                grants.append(
+                    membership_grant(
+                        member=member,
+                        keypair=keypair,
+                        unit_private_key=vault[vault_unit_key_name(keypair.pk)],
+                        granted_by=actor,
+                    )
+                )
+        except crypto.CryptoError as exc:
+            raise CaseActionRefused(_("A unit key in your session is not valid. Log in again.")) from exc
+        if not was_member:
+            _audit_member(actor, AuditAction.MEMBER_ADDED, unit, member)
+        _audit_member(actor, AuditAction.KEY_GRANTED, unit, member, keypairs=[k.pk for k in to_grant])
+    return grants
+
+
+def unit_member_remove(*, unit: Unit, member: StaffMember, actor: StaffMember) -> int:
+    """Remove a member from a unit: delete their grants and unassign them from its open cases.
+
+    They lose access at once, since every staff read checks Membership. Their copy
+    of the unit's current key may outlive this (a session, a memory), so rotate
+    the key afterwards. A supervisor cannot remove themselves. Return how many
+    open cases were unassigned.
+    """
+    _require_manage_unit(actor, unit)
+    if member.pk == actor.pk:
+        raise CaseActionRefused(_("You cannot remove yourself; ask another supervisor of the unit."))
+    with transaction.atomic():
+        unit = _lock_unit(unit)
+        grants = Membership.objects.filter(member=member, unit=unit)
+        keypair_ids = sorted(grants.values_list("keypair_id", flat=True))
+        if not keypair_ids:
+            raise CaseActionRefused(
+                _("%(username)s is not a member of this unit.") % {"username": member.user.get_username()}
+            )
+        grants.delete()
+        open_cases = list(Case.objects.filter(unit=unit, assignee=member).exclude(status__in=CLOSED_STATUSES))
+        for case in open_cases:
+            case.assignee = None
+            case.save(update_fields=["assignee"])
+            CaseEvent.objects.create(
+                case=case, kind=CaseEvent.Kind.ASSIGNED, actor=actor, details={"assignee": "", "member_removed": True}
+            )
+        _audit_member(actor, AuditAction.MEMBER_REMOVED, unit, member, unassigned_cases=len(open_cases))
+        _audit_member(actor, AuditAction.KEY_REVOKED, unit, member, keypairs=keypair_ids)
+    return len(open_cases)
+
+
+def unit_key_rotate(*, unit: Unit, actor: StaffMember, vault: dict[str, bytes]) -> tuple[UnitKeyPair, bytes]:
+    """Give the unit a new key and seal it to everyone in the unit now (only their public keys are needed).
+
+    New tips are sealed to the new key; earlier keys stay with the members who
+    hold them, for earlier tips. Anyone removed before the rotation never
+    receives the new key. Return the new key pair and its private key, which the
+    caller puts in the supervisor's session vault and then forgets.
+    """
+    _require_manage_unit(actor, unit)
+    if not any(vault_unit_key_name(k) in vault for k in unit.keypairs.values_list("pk", flat=True)):
+        raise CaseActionRefused(_("Your session does not hold this unit's keys. Log in again."))
+    with transaction.atomic():
+        unit = _lock_unit(unit)
+        previous = unit.active_keypair()
+        members = list(
+            StaffMember.objects.filter(role__in=TIP_READING_ROLES, memberships__unit=unit)
+            .distinct()
+            .select_related("user")
+            .order_by("user__username")
+        )
+        keypair, private_key = unit_keypair_create(unit=unit)
+        for member in members:
+            membership_grant(member=member, keypair=keypair, unit_private_key=private_key, granted_by=actor)
+        audit_record(
+            actor=actor.user,
+            action=AuditAction.UNIT_KEY_ROTATED,
+            target_type="unit",
+            target_id=str(unit.pk),
+            unit_id=unit.pk,
+            details={
+                "keypair": keypair.pk,
+                "previous_keypair": previous.pk if previous else None,
+                "granted_to": len(members),
+            },
+        )
+        for member in members:
+            _audit_member(actor, AuditAction.KEY_GRANTED, unit, member, keypairs=[keypair.pk])
+    return keypair, private_key
+
+
+def staff_password_reset(*, member: StaffMember, new_password: str, actor: StaffMember) -> list[Unit]:
+    """Set a forgotten password (administrators only) and give the person a new key pair.
+
+    The old private key was wrapped under the forgotten password and is lost, so
+    the unit keys sealed to it are useless: their grants are deleted, and a
+    supervisor of each unit adds the person again. Their sessions end. Return the
+    units they were in. (A password change by the person themselves keeps the key:
+    cases.auth_services.staff_password_change.)
+    """
+    if actor.role != Role.ADMINISTRATOR:
+        raise CaseActionRefused(_("Only an administrator can reset a password."))
+    if member.pk == actor.pk:
+        raise CaseActionRefused(_("Change your own password on your account page."))
+    user: User = member.user
+    pair = crypto.generate_keypair()
+    member.public_key = pair.public
+    staff_private_key_rewrap(member=member, private_key=pair.private, new_password=new_password)
+    user.set_password(new_password)
+    with transaction.atomic():
+        grants = Membership.objects.filter(member=member)
+        units = list(Unit.objects.filter(pk__in=grants.values("unit_id")).order_by("name"))
+        keypair_ids = sorted(grants.values_list("keypair_id", flat=True))
+        grants.delete()
+        user.save(update_fields=["password"])
+        member.save(update_fields=["public_key", "key_salt", "private_key_ct"])
+        staff_sessions_end_all(user=user)
+        audit_record(
+            actor=actor.user,
+            action=AuditAction.PASSWORD_CHANGED,
+            target_type="staff",
+            target_id=str(member.pk),
+            details={"member": user.get_username(), "reset": True},
+        )
+        if keypair_ids:
+            audit_record(
+                actor=actor.user,
+                action=AuditAction.KEY_REVOKED,
+                target_type="staff",
+                target_id=str(member.pk),
+                details={"member": user.get_username(), "keypairs": keypair_ids, "reason": "reset"},
+            )
+    # The person was probably locked out by failed attempts with the password they forgot.
+    login_throttle_reset(username=user.get_username())
+    return units

@@ -1,0 +1,165 @@
+"""Guards for the staff side: the verified-staff decorator, login throttling and the idle timeout.
+
+Nothing here stores or reads a client address: the throttle counts failures per
+user name (as an HMAC, so the cache never holds the names either), never per IP.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
+from django.utils.translation import ngettext
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from tipline.vault import vault_clear
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
+
+LAST_ACTIVITY_SESSION_KEY = "staff_last_activity"
+_THROTTLE_SALT = "cases.security.login-throttle"
+
+
+def _now() -> float:
+    """Return the current Unix time (a seam for tests that move the clock)."""
+    return time.time()
+
+
+def is_verified_staff(user: Any) -> bool:
+    """Return whether `user` logged in with password and TOTP code and holds a staff role."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return bool(callable(is_verified) and is_verified() and hasattr(user, "staff"))
+
+
+def staff_required(view: ViewFunc) -> ViewFunc:
+    """Let only verified staff through (password, TOTP code, staff role); send anyone else to log in."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not is_verified_staff(request.user):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return cast(ViewFunc, wrapped)
+
+
+# Login throttling ---------------------------------------------------------------------------
+
+
+def _throttle_keys(username: str) -> tuple[str, str]:
+    digest = salted_hmac(_THROTTLE_SALT, username.strip().lower(), algorithm="sha256").hexdigest()
+    return f"staff-login-failures:{digest}", f"staff-login-locked:{digest}"
+
+
+def login_throttle_locked(*, username: str) -> bool:
+    """Return whether logins for this user name are refused for now after too many failures."""
+    _failures_key, locked_key = _throttle_keys(username)
+    locked_until = cache.get(locked_key)
+    return locked_until is not None and float(locked_until) > _now()
+
+
+def login_failure_record(*, username: str) -> bool:
+    """Count a failed login; lock the user name once the failures reach the limit within the window.
+
+    Return whether this failure locked it.
+    """
+    failures_key, locked_key = _throttle_keys(username)
+    # add() starts the window; incr() is atomic on Redis, so parallel guesses cannot lose counts.
+    cache.add(failures_key, 0, timeout=settings.STAFF_LOGIN_FAILURE_WINDOW_SECONDS)
+    try:
+        failures = cache.incr(failures_key)
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(failures_key, 1, timeout=settings.STAFF_LOGIN_FAILURE_WINDOW_SECONDS)
+        failures = 1
+    if failures >= settings.STAFF_LOGIN_MAX_FAILURES:
+        lockout = settings.STAFF_LOGIN_LOCKOUT_SECONDS
+        cache.set(locked_key, _now() + lockout, timeout=lockout)
+        cache.delete(failures_key)
+        return True
+    return False
+
+
+def login_throttle_reset(*, username: str) -> None:
+    """Forget the failures and any lock for this user name (after a good login, or by an administrator)."""
+    cache.delete_many(list(_throttle_keys(username)))
+
+
+def login_lockout_message() -> str:
+    minutes = max(1, settings.STAFF_LOGIN_LOCKOUT_SECONDS // 60)
+    return ngettext(
+        "Too many failed attempts. Wait %(minutes)d minute or ask an administrator.",
+        "Too many failed attempts. Wait %(minutes)d minutes or ask an administrator.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+# Idle timeout -------------------------------------------------------------------------------
+
+
+class StaffIdleTimeoutMiddleware:
+    """Log staff out after STAFF_IDLE_TIMEOUT_SECONDS without a request to a /staff/ page.
+
+    The time of the last request is kept in the session. On expiry the session is
+    flushed and the vault cookie deleted, so the unit keys are gone with it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(reverse("staff:queue")):
+            return self.get_response(request)
+        if request.user.is_authenticated:
+            last_activity = request.session.get(LAST_ACTIVITY_SESSION_KEY)
+            if last_activity is not None and _now() - float(last_activity) > settings.STAFF_IDLE_TIMEOUT_SECONDS:
+                return self._log_out(request)
+        response = self.get_response(request)
+        # After the view, so that the login itself starts the clock.
+        if request.user.is_authenticated and hasattr(request.user, "staff"):
+            now = int(_now())
+            if request.session.get(LAST_ACTIVITY_SESSION_KEY) != now:
+                request.session[LAST_ACTIVITY_SESSION_KEY] = now
+        return response
+
+    def _log_out(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        audit_record(
+            actor=user,  # type: ignore[arg-type]
+            action=AuditAction.LOGOUT,
+            target_type="user",
+            target_id=str(user.pk),
+            details={"reason": "idle"},
+        )
+        auth_logout(request)
+        minutes = max(1, settings.STAFF_IDLE_TIMEOUT_SECONDS // 60)
+        messages.info(
+            request,
+            ngettext(
+                "You were logged out after %(minutes)d minute without activity.",
+                "You were logged out after %(minutes)d minutes without activity.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        login_url = reverse("staff:login")
+        if request.method == "GET" and request.path != login_url:
+            response: HttpResponse = redirect_to_login(request.get_full_path())
+        else:
+            response = redirect(login_url)
+        vault_clear(request, response)
+        return response

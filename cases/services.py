@@ -1,0 +1,463 @@
+"""Writes of the staff side: opening, working, linking, transferring and closing cases.
+
+Every function checks who may do it (cases/permissions.py), changes the rows in
+one transaction, writes the case's timeline and the audit log, and never stores
+content in the clear: titles, notes and closing reasons are encrypted under the
+case key; questions to the whistleblower under the tip's data key.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases import permissions
+from cases.deadlines import add_days, add_working_days
+from cases.keys import vault_unit_key_name
+from cases.models import (
+    CLOSED_STATUSES,
+    Case,
+    CaseEvent,
+    CaseTip,
+    Note,
+    Priority,
+    Recusal,
+    StaffMember,
+)
+from cases.permissions import CaseActionRefused
+from org.models import Facility, Unit, UnitKeyPair
+from tipline import crypto
+from tipline.models import Category, StaffInvolved, Tip, TipStatus
+from tipline.services import (
+    ESCROW_RECIPIENT,
+    data_key_info,
+    escrow_public_key,
+    message_post_by_staff,
+    unit_recipient,
+)
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+def case_key_info(case_public_id: uuid.UUID, recipient: str) -> bytes:
+    return f"tipline v1|case:{case_public_id}|case key|{recipient}".encode()
+
+
+def case_field_aad(case_public_id: uuid.UUID, field: str) -> bytes:
+    return f"tipline v1|case:{case_public_id}|{field}".encode()
+
+
+def note_aad(case_public_id: uuid.UUID, note_public_id: uuid.UUID) -> bytes:
+    return f"tipline v1|case:{case_public_id}|note:{note_public_id}".encode()
+
+
+def unit_private_key(*, keypair_id: int, vault: dict[str, bytes]) -> bytes:
+    """Return a unit private key from the session vault, or refuse if this session lacks it."""
+    key = vault.get(vault_unit_key_name(keypair_id))
+    if key is None:
+        raise CaseActionRefused(_("Your session does not hold this unit's key. Log in again."))
+    return key
+
+
+def case_key_open(*, case: Case, vault: dict[str, bytes]) -> bytes:
+    """Open a case's key with the unit key held in the session vault."""
+    return crypto.unseal(
+        bytes(case.case_key_for_unit),
+        private_key=unit_private_key(keypair_id=case.unit_keypair_id, vault=vault),
+        info=case_key_info(case.public_id, unit_recipient(case.unit_keypair)),
+    )
+
+
+def tip_data_key_open(*, tip: Tip, vault: dict[str, bytes]) -> bytes:
+    """Open a tip's data key with the unit key held in the session vault."""
+    return crypto.unseal(
+        bytes(tip.data_key_for_unit),
+        private_key=unit_private_key(keypair_id=tip.unit_keypair_id, vault=vault),
+        info=data_key_info(tip.public_id, unit_recipient(tip.unit_keypair)),
+    )
+
+
+# --- triage ---------------------------------------------------------------------------------------
+
+CATEGORY_WEIGHTS = {
+    Category.DRUGS_WEAPONS: 40,
+    Category.ABUSE: 40,
+    Category.BRIBERY: 30,
+    Category.PHONES: 20,
+    Category.NEGLIGENCE: 10,
+    Category.OTHER: 5,
+}
+
+
+@dataclass(frozen=True)
+class TriageScore:
+    """A 0-100 score and the reasons that add up to it, shown on the case page."""
+
+    score: int
+    reasons: list[tuple[str, int]]
+
+    @property
+    def priority(self) -> str:
+        if self.score >= 70:
+            return Priority.URGENT
+        if self.score >= 50:
+            return Priority.HIGH
+        if self.score >= 25:
+            return Priority.NORMAL
+        return Priority.LOW
+
+
+def triage_score(*, category: str, facility: Facility, staff_involved: str, protection_requested: bool) -> TriageScore:
+    """Score a new case from its clear metadata: category, facility risk and crowding, conflict flag."""
+    reasons: list[tuple[str, int]] = [(_("Category"), CATEGORY_WEIGHTS.get(category, 5))]
+    reasons.append((_("Facility risk level"), 5 * facility.risk))
+    if facility.capacity and facility.population > 2 * facility.capacity:
+        reasons.append((_("Facility at more than twice its capacity"), 10))
+    if staff_involved == StaffInvolved.YES:
+        reasons.append((_("Staff or local internal affairs said to be involved"), 25))
+    elif staff_involved == StaffInvolved.UNKNOWN:
+        reasons.append((_("Staff involvement unknown"), 5))
+    if protection_requested:
+        reasons.append((_("The whistleblower asked for protection"), 15))
+    return TriageScore(score=min(100, sum(points for _label, points in reasons)), reasons=reasons)
+
+
+def case_triage(case: Case) -> TriageScore:
+    """Recompute the explanation of a case's triage score from its first tip."""
+    first = Tip.objects.filter(case_link__case=case).select_related("facility").order_by("id").first()
+    if first is None:
+        return TriageScore(score=case.triage_score, reasons=[])
+    return triage_score(
+        category=first.category,
+        facility=first.facility,
+        staff_involved=first.staff_involved,
+        protection_requested=first.protection_requested,
+    )
+
+
+# --- opening ---------------------------------------------------------------------------------------
+
+
+def _event(case: Case, kind: str, actor: StaffMember | None, **fields: object) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, **fields)
+
+
+def _audit(actor: StaffMember | None, action: str, case: Case, **details: object) -> None:
+    audit_record(
+        actor=actor.user if actor else None,
+        action=action,
+        target_type="case",
+        target_id=str(case.public_id),
+        unit_id=case.unit_id,
+        details=details or None,
+    )
+
+
+def _seal_case_key(case: Case, case_key: bytes, keypair: UnitKeyPair) -> None:
+    case.unit_keypair = keypair
+    case.case_key_for_unit = crypto.seal(
+        case_key, public_key=bytes(keypair.public_key), info=case_key_info(case.public_id, unit_recipient(keypair))
+    )
+
+
+def case_open_for_tip(*, tip: Tip) -> Case:
+    """Open a new case for a just-submitted tip: deadlines, triage score, a case key sealed to the unit."""
+    unit = tip.unit
+    received = tip.received_on
+    score = triage_score(
+        category=tip.category,
+        facility=tip.facility,
+        staff_involved=tip.staff_involved,
+        protection_requested=tip.protection_requested,
+    )
+    case_key = crypto.new_key()
+    case = Case(
+        unit=unit,
+        facility=tip.facility,
+        category=tip.category,
+        smuggling_channel=tip.smuggling_channel,
+        status=TipStatus.RECEIVED,
+        priority=score.priority,
+        triage_score=score.score,
+        received_on=received,
+        acknowledge_due=add_days(received, unit.acknowledge_days),
+        feedback_due=add_days(received, unit.feedback_days),
+        protection_due=add_working_days(received, unit.protection_working_days) if tip.protection_requested else None,
+    )
+    _seal_case_key(case, case_key, tip.unit_keypair)
+    case.case_key_for_escrow = crypto.seal(
+        case_key, public_key=escrow_public_key(), info=case_key_info(case.public_id, ESCROW_RECIPIENT)
+    )
+    with override("es"):
+        title = f"{tip.get_category_display()} · {tip.facility.name}"
+    case.title_ct = crypto.encrypt_text(title, key=case_key, aad=case_field_aad(case.public_id, "title"))
+    case.next_due = case.compute_next_due()
+    case.save()
+    CaseTip.objects.create(case=case, tip=tip)
+    _event(case, CaseEvent.Kind.OPENED, None, details={"intake_channel": tip.intake_channel})
+    return case
+
+
+# --- workflow --------------------------------------------------------------------------------------
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _save_deadlines(case: Case, *fields: str) -> None:
+    case.next_due = case.compute_next_due()
+    case.save(update_fields=[*fields, "next_due"])
+
+
+def _sync_tip_status(case: Case) -> None:
+    # What the whistleblower reads at /followup/ is the status of the case their tip is in.
+    Tip.objects.filter(case_link__case=case).update(status=case.status)
+
+
+def case_transition(
+    *, case: Case, to: str, actor: StaffMember, reason: str = "", vault: dict[str, bytes] | None = None
+) -> Case:
+    """Move a case to another status, if the workflow and the actor's role allow it.
+
+    Closing (referred, substantiated, unsubstantiated, not actionable) needs a
+    reason, encrypted under the case key, and may be done by a supervisor or the
+    assignee. Every change writes the timeline and the audit log.
+    """
+    permissions.require_work(actor, case)
+    if not case.can_transition_to(to):
+        raise CaseActionRefused(_("A case cannot go from this status to that one."))
+    closing = to in CLOSED_STATUSES
+    if closing:
+        permissions.require_close(actor, case)
+        if not reason.strip():
+            raise CaseActionRefused(_("Give the reason for closing the case."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case.can_transition_to(to):
+            raise CaseActionRefused(_("A case cannot go from this status to that one."))
+        from_status = case.status
+        case.status = to
+        fields = ["status"]
+        if closing:
+            case_key = case_key_open(case=case, vault=vault or {})
+            case.closing_reason_ct = crypto.encrypt_text(
+                reason, key=case_key, aad=case_field_aad(case.public_id, "closing reason")
+            )
+            case.closed_on = _today()
+            # The outcome the whistleblower sees is feedback too.
+            if case.feedback_given_on is None:
+                case.feedback_given_on = case.closed_on
+            fields += ["closing_reason_ct", "closed_on", "feedback_given_on"]
+        _save_deadlines(case, *fields)
+        _sync_tip_status(case)
+        _event(case, CaseEvent.Kind.STATUS_CHANGED, actor, from_status=from_status, to_status=to)
+        _audit(actor, AuditAction.STATUS_CHANGED, case, **{"from": from_status, "to": to})
+    return case
+
+
+ACKNOWLEDGEMENT_TEXT = (
+    "Internal affairs has received your report and will review it. "
+    "Come back with your tracking code to see its progress and any questions."
+)
+
+
+def case_acknowledge(*, case: Case, actor: StaffMember, vault: dict[str, bytes], message: str = "") -> Case:
+    """Acknowledge receipt: one click that posts a standard message to each whistleblower and starts triage."""
+    permissions.require_work(actor, case)
+    if case.acknowledged_on is not None:
+        raise CaseActionRefused(_("This case was already acknowledged."))
+    body = message.strip()
+    if not body:
+        with override("es"):
+            body = _(ACKNOWLEDGEMENT_TEXT)
+    with transaction.atomic():
+        for tip in Tip.objects.filter(case_link__case=case).select_related("unit_keypair"):
+            message_post_by_staff(tip=tip, data_key=tip_data_key_open(tip=tip, vault=vault), body=body, author=actor.user)
+        case.acknowledged_on = _today()
+        fields = ["acknowledged_on"]
+        from_status = case.status
+        if case.status == TipStatus.RECEIVED:
+            case.status = TipStatus.TRIAGE
+            fields.append("status")
+        _save_deadlines(case, *fields)
+        _sync_tip_status(case)
+        _event(case, CaseEvent.Kind.ACKNOWLEDGED, actor, from_status=from_status, to_status=case.status)
+        _audit(actor, AuditAction.CASE_ACKNOWLEDGED, case)
+    return case
+
+
+def case_assign(*, case: Case, assignee: StaffMember | None, actor: StaffMember) -> Case:
+    """Assign the case to a reading member of its unit who is not recused (supervisors only)."""
+    permissions.require_supervise(actor, case)
+    if assignee is not None and not permissions.can_work(assignee, case):
+        raise CaseActionRefused(_("That person cannot work this case (not in the unit, or recused)."))
+    case.assignee = assignee
+    case.save(update_fields=["assignee"])
+    username = assignee.user.get_username() if assignee else ""
+    _event(case, CaseEvent.Kind.ASSIGNED, actor, details={"assignee": username})
+    _audit(actor, AuditAction.CASE_ASSIGNED, case, assignee=username)
+    return case
+
+
+def case_set_priority(*, case: Case, priority: str, actor: StaffMember) -> Case:
+    """Change a case's priority (supervisors only)."""
+    permissions.require_supervise(actor, case)
+    if priority not in Priority.values:
+        raise CaseActionRefused(_("Unknown priority."))
+    old = case.priority
+    case.priority = priority
+    case.save(update_fields=["priority"])
+    _event(case, CaseEvent.Kind.PRIORITY_CHANGED, actor, details={"from": old, "to": priority})
+    _audit(actor, AuditAction.SETTINGS_CHANGED, case, priority=priority)
+    return case
+
+
+def note_add(*, case: Case, actor: StaffMember, body: str, vault: dict[str, bytes]) -> Note:
+    """Add an internal note, encrypted under the case key."""
+    permissions.require_work(actor, case)
+    note = Note(case=case, author=actor)
+    note.body_ct = crypto.encrypt_text(
+        body, key=case_key_open(case=case, vault=vault), aad=note_aad(case.public_id, note.public_id)
+    )
+    with transaction.atomic():
+        note.save()
+        _event(case, CaseEvent.Kind.NOTE_ADDED, actor)
+        _audit(actor, AuditAction.NOTE_ADDED, case)
+    return note
+
+
+def case_message_send(
+    *, case: Case, tip: Tip, actor: StaffMember, body: str, vault: dict[str, bytes], is_feedback: bool = False
+) -> None:
+    """Send a question or feedback to the whistleblower of one tip of the case."""
+    permissions.require_work(actor, case)
+    if not CaseTip.objects.filter(case=case, tip=tip).exists():
+        raise CaseActionRefused(_("That tip is not part of this case."))
+    with transaction.atomic():
+        message_post_by_staff(tip=tip, data_key=tip_data_key_open(tip=tip, vault=vault), body=body, author=actor.user)
+        _event(case, CaseEvent.Kind.QUESTION_SENT, actor, details={"feedback": is_feedback})
+        if is_feedback and case.feedback_given_on is None:
+            case.feedback_given_on = _today()
+            _save_deadlines(case, "feedback_given_on")
+            _event(case, CaseEvent.Kind.FEEDBACK_GIVEN, actor)
+        audit_record(
+            actor=actor.user,
+            action=AuditAction.MESSAGE_SENT,
+            target_type="tip",
+            target_id=str(tip.public_id),
+            unit_id=case.unit_id,
+            details={"feedback": is_feedback},
+        )
+
+
+def case_reply_received(*, tip: Tip) -> None:
+    """Note on the timeline that the whistleblower answered (the reply itself stays encrypted)."""
+    link = CaseTip.objects.filter(tip=tip).select_related("case").first()
+    if link is not None:
+        _event(link.case, CaseEvent.Kind.REPLY_RECEIVED, None)
+
+
+def case_protection_decide(*, case: Case, actor: StaffMember, granted: bool) -> Case:
+    """Record the decision on a protection request (supervisors only)."""
+    permissions.require_supervise(actor, case)
+    if case.protection_due is None:
+        raise CaseActionRefused(_("No protection was requested in this case."))
+    case.protection_decided_on = _today()
+    _save_deadlines(case, "protection_decided_on")
+    _event(case, CaseEvent.Kind.PROTECTION_DECIDED, actor, details={"granted": granted})
+    _audit(actor, AuditAction.SETTINGS_CHANGED, case, protection_granted=granted)
+    return case
+
+
+def recusal_add(*, case: Case, member: StaffMember, actor: StaffMember) -> Recusal:
+    """Recuse an investigator from a case: it disappears from their queue (supervisors only)."""
+    permissions.require_supervise(actor, case)
+    with transaction.atomic():
+        recusal, _created = Recusal.objects.get_or_create(case=case, member=member, defaults={"decided_by": actor})
+        if case.assignee_id == member.pk:
+            case.assignee = None
+            case.save(update_fields=["assignee"])
+        _event(case, CaseEvent.Kind.RECUSED, actor, details={"member": member.user.get_username()})
+        _audit(actor, AuditAction.RECUSAL_ADDED, case, member=member.user.get_username())
+    return recusal
+
+
+# --- linking and transfer ------------------------------------------------------------------------
+
+
+def cases_link(*, target: Case, other: Case, actor: StaffMember, vault: dict[str, bytes]) -> Case:
+    """Merge `other` into `target`: its tips, notes and timeline join the target case.
+
+    Both cases must be in the same unit; the notes are re-encrypted under the
+    target's key. The earliest deadlines of the two are kept.
+    """
+    permissions.require_work(actor, target)
+    permissions.require_work(actor, other)
+    if target.pk == other.pk:
+        raise CaseActionRefused(_("A case cannot be linked to itself."))
+    if target.unit_id != other.unit_id:
+        raise CaseActionRefused(_("Transfer the case to this unit before linking it."))
+    target_key = case_key_open(case=target, vault=vault)
+    other_key = case_key_open(case=other, vault=vault)
+    with transaction.atomic():
+        for note in Note.objects.filter(case=other):
+            body = crypto.decrypt_text(bytes(note.body_ct), key=other_key, aad=note_aad(other.public_id, note.public_id))
+            note.case = target
+            note.body_ct = crypto.encrypt_text(body, key=target_key, aad=note_aad(target.public_id, note.public_id))
+            note.save(update_fields=["case", "body_ct"])
+        moved = CaseTip.objects.filter(case=other).update(case=target)
+        CaseEvent.objects.filter(case=other).update(case=target)
+        Recusal.objects.filter(case=other).exclude(member__in=target.recusals.values("member")).update(case=target)
+        target.acknowledge_due = min(target.acknowledge_due, other.acknowledge_due)
+        target.feedback_due = min(target.feedback_due, other.feedback_due)
+        dues = [d for d in (target.protection_due, other.protection_due) if d is not None]
+        target.protection_due = min(dues, default=None)
+        target.triage_score = max(target.triage_score, other.triage_score)
+        _save_deadlines(target, "acknowledge_due", "feedback_due", "protection_due", "triage_score")
+        _sync_tip_status(target)
+        other_id = str(other.public_id)
+        other.delete()
+        _event(target, CaseEvent.Kind.LINKED, actor, details={"merged_case": other_id, "tips": moved})
+        _audit(actor, AuditAction.TIPS_LINKED, target, merged_case=other_id)
+    return target
+
+
+def case_transfer(*, case: Case, to_unit: Unit, actor: StaffMember, vault: dict[str, bytes]) -> Case:
+    """Move a case to another unit, re-sealing its key and its tips' data keys to that unit's key.
+
+    Only public keys of the receiving unit are needed, so nothing waits in the
+    clear for a member of that unit to log in.
+    """
+    permissions.require_supervise(actor, case)
+    keypair = to_unit.active_keypair()
+    if keypair is None:
+        raise CaseActionRefused(_("That unit has no key yet."))
+    if to_unit.pk == case.unit_id:
+        raise CaseActionRefused(_("The case is already in that unit."))
+    from_unit = case.unit_id
+    with transaction.atomic():
+        for tip in Tip.objects.filter(case_link__case=case).select_related("unit_keypair"):
+            data_key = tip_data_key_open(tip=tip, vault=vault)
+            tip.unit = to_unit
+            tip.unit_keypair = keypair
+            tip.data_key_for_unit = crypto.seal(
+                data_key, public_key=bytes(keypair.public_key), info=data_key_info(tip.public_id, unit_recipient(keypair))
+            )
+            tip.save(update_fields=["unit", "unit_keypair", "data_key_for_unit"])
+        _seal_case_key(case, case_key_open(case=case, vault=vault), keypair)
+        case.unit = to_unit
+        case.assignee = None
+        case.save(update_fields=["unit", "unit_keypair", "case_key_for_unit", "assignee"])
+        _event(case, CaseEvent.Kind.TRANSFERRED, actor, details={"from_unit": from_unit, "to_unit": to_unit.pk})
+        _audit(actor, AuditAction.TIP_TRANSFERRED, case, from_unit=from_unit, to_unit=to_unit.pk)
+    return case
+
