@@ -35,10 +35,15 @@ def _helper() -> FormHelper:
     return helper
 
 
+class _StaffMemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: StaffMember) -> str:  # type: ignore[override]
+        return f"{obj.user.get_username()} · {obj.get_role_display()}"
+
+
 class MemberAddForm(forms.Form):
     """Choose a staff member with a reading role who is not in the unit yet."""
 
-    member = forms.ModelChoiceField(label=gettext_lazy("Staff member"), queryset=StaffMember.objects.none())
+    member = _StaffMemberChoiceField(label=gettext_lazy("Staff member"), queryset=StaffMember.objects.none())
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,7 +51,6 @@ class MemberAddForm(forms.Form):
         field = self.fields["member"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = candidates
-        field.label_from_instance = lambda member: f"{member.user.get_username()} · {member.get_role_display()}"
 
 
 class StaffPasswordResetForm(SetPasswordForm):  # type: ignore[type-arg]
@@ -80,9 +84,7 @@ def _managed_unit_or_404(request: HttpRequest, slug: str) -> tuple[StaffMember, 
 @require_GET
 def unit_members(request: HttpRequest, slug: str) -> HttpResponse:
     actor, unit = _managed_unit_or_404(request, slug)
-    other_units = (
-        Unit.objects.filter(memberships__member=actor).exclude(pk=unit.pk).distinct().order_by("name")
-    )
+    other_units = Unit.objects.filter(memberships__member=actor).exclude(pk=unit.pk).distinct().order_by("name")
     context = {
         "unit": unit,
         "actor": actor,
@@ -199,10 +201,10 @@ def staff_password_reset(request: HttpRequest, member_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("The password of %(username)s was reset.") % {"username": username})
             return redirect("staff:staff_password_reset", member_id=target.pk)
-    units = Unit.objects.filter(memberships__member=target).distinct().order_by("name")
+    held_units = Unit.objects.filter(memberships__member=target).distinct().order_by("name")
     return render(
         request,
         "cases/unit_member_password_reset.html",
-        {"target": target, "form": form, "units": units},
+        {"target": target, "form": form, "units": held_units},
         status=400 if request.method == "POST" else 200,
     )

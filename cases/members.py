@@ -143,7 +143,9 @@ def unit_rotation_advised(*, unit: Unit) -> bool:
 # --- writes ------------------------------------------------------------------------------------------
 
 
-def unit_member_add(*, unit: Unit, member: StaffMember, actor: StaffMember, vault: dict[str, bytes]) -> list[Membership]:
+def unit_member_add(
+    *, unit: Unit, member: StaffMember, actor: StaffMember, vault: dict[str, bytes]
+) -> list[Membership]:
     """Add a member to a unit: seal to them every key of the unit held in the supervisor's session.
 
     Old keys are granted with the current one, so the newcomer reads the unit's

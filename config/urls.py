@@ -1,10 +1,12 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from cases.admin import organisation_admin
 from tipline.views import healthz
 
 urlpatterns = [
     path("", include("tipline.urls")),
+    path("staff/admin/", organisation_admin.urls),
     path("staff/audit/", include("audit.urls", namespace="audit")),
     path("staff/", include("cases.urls", namespace="staff")),
     path("i18n/setlang/", set_language, name="set_language"),

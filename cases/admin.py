@@ -1,0 +1,103 @@
+"""The administrators' screens for the organisation: regions, facilities, units, routing rules.
+
+Served by Django's admin on its own site at /staff/admin/, open only to verified
+staff (password and TOTP) with the administrator role. No key, sealed key or
+ciphertext is shown or editable here: unit keys are managed by the key commands
+and the supervisors' unit pages, never by administrators (who hold no key).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Facility, Region, RoutingRule, Unit
+from tipline.models import Category
+
+ADMINISTRATOR = "administrator"
+
+
+def is_administrator(request: HttpRequest) -> bool:
+    """Return whether the request comes from a verified staff member with the administrator role."""
+    user = request.user
+    is_verified = getattr(user, "is_verified", None)
+    staff = getattr(user, "staff", None)
+    return bool(
+        user.is_authenticated and callable(is_verified) and is_verified() and staff and staff.role == ADMINISTRATOR
+    )
+
+
+class OrganisationAdminSite(admin.AdminSite):
+    site_header = _("Internal affairs · administration")
+    site_title = _("Administration")
+    index_title = _("Organisation")
+    enable_nav_sidebar = False
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        # One login for all staff: the TOTP-protected staff login page.
+        return redirect(f"{reverse('staff:login')}?next={request.get_full_path()}")
+
+
+class AdministratorModelAdmin(admin.ModelAdmin):
+    """Administrators may view and change organisation records; nobody else may."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+
+organisation_admin = OrganisationAdminSite(name="organisation_admin")
+
+
+@admin.register(Region, site=organisation_admin)
+class RegionAdmin(AdministratorModelAdmin):
+    list_display = ["name", "unit"]
+
+
+@admin.register(Facility, site=organisation_admin)
+class FacilityAdmin(AdministratorModelAdmin):
+    list_display = ["name", "region", "capacity", "population", "risk", "is_active", "is_illustrative"]
+    list_filter = ["region", "is_active", "risk"]
+    search_fields = ["name"]
+
+
+@admin.register(Unit, site=organisation_admin)
+class UnitAdmin(AdministratorModelAdmin):
+    # The key pairs are deliberately absent: no public key, sealed key or escrow blob here.
+    fields = ["name", "slug", "kind", "acknowledge_days", "feedback_days", "protection_working_days"]
+    list_display = ["name", "kind", "acknowledge_days", "feedback_days", "protection_working_days"]
+
+
+class RoutingRuleForm(forms.ModelForm):
+    category = forms.ChoiceField(choices=[("", _("Any category")), *Category.choices], required=False)
+
+    class Meta:
+        model = RoutingRule
+        fields = ["facility", "category", "unit", "priority", "is_active"]
+
+
+@admin.register(RoutingRule, site=organisation_admin)
+class RoutingRuleAdmin(AdministratorModelAdmin):
+    form = RoutingRuleForm
+    list_display = ["__str__", "facility", "category", "unit", "priority", "is_active"]
+    list_filter = ["unit", "is_active"]

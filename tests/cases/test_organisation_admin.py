@@ -1,0 +1,42 @@
+"""Administrators manage regions, facilities, units and routing rules; no key is ever shown."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from cases.models import StaffMember
+from org.models import Facility, RoutingRule, Unit
+from tests.conftest import staff_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_administrator_adds_a_routing_rule(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
+    admin = staff_client("admin")
+    assert admin.get("/staff/admin/").status_code == 200
+    national = Unit.objects.get(slug="national")
+    response = admin.post(
+        "/staff/admin/org/routingrule/add/",
+        {"facility": "", "category": "drugs_weapons", "unit": national.pk, "priority": 10, "is_active": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert RoutingRule.objects.get().category == "drugs_weapons"
+
+
+def test_an_administrator_sets_a_units_deadlines_and_sees_no_key(cast: dict[str, StaffMember]) -> None:
+    admin = staff_client("admin")
+    lima = Unit.objects.get(slug="lima")
+    page = admin.get(f"/staff/admin/org/unit/{lima.pk}/change/").content
+    public_key = bytes(lima.active_keypair().public_key)
+    for form in (public_key[:40], base64.b64encode(public_key)[:40], public_key.hex()[:40].encode()):
+        assert form not in page
+    assert b"keypair" not in page.lower()
+
+
+@pytest.mark.parametrize("username", ["lima_investigator", "lima_supervisor", "manager"])
+def test_other_roles_cannot_use_the_administration(cast: dict[str, StaffMember], username: str) -> None:
+    client = staff_client(username)
+    assert client.get("/staff/admin/").status_code == 302
+    assert client.get("/staff/admin/org/routingrule/").status_code == 302
