@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clean
+.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clean worker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ run: $(RUNTIME_STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput -v0
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+## Background tasks as in production: a Celery worker with the beat (morning summaries, reminders).
+## Needs REDIS_URL (and DATABASE_URL for PostgreSQL). Run the beat in one process only.
+worker: $(RUNTIME_STAMP)
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): the worker needs a broker." && exit 1)
+	$(VENV)/bin/celery -A config worker --beat --concurrency=2 -l info
 
 ## Debian's chromium for the browser tests (never a downloaded browser).
 chromium:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,14 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.auth_services import staff_login_failure_record, staff_totp_device, totp_is_demo_key
 from cases.security import login_failure_record, login_lockout_message, login_throttle_locked
+from tipline.forms import inline_form_helper
 
 TOTP_DIGITS = 6
-
-
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    return helper
 
 
 def _error_code(error: forms.ValidationError) -> str:
@@ -57,7 +51,7 @@ class StaffLoginForm(AuthenticationForm):
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         self.otp_device: TOTPDevice | None = None
-        self.helper = _helper()
+        self.helper = inline_form_helper()
 
     def clean(self) -> dict[str, Any]:
         username = str(self.data.get("username", ""))
@@ -128,7 +122,7 @@ class StaffPasswordChangeForm(PasswordChangeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = inline_form_helper()
 
 
 class TotpEnrolForm(forms.Form):
@@ -142,4 +136,4 @@ class TotpEnrolForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = inline_form_helper()

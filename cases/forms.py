@@ -4,22 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CLOSED_STATUSES, Case, Priority, StaffMember
 from cases.selectors import QueueFilters
 from org.models import Facility, Unit
-from tipline.forms import REPLY_MAX, ReportForm
+from tipline.forms import REPLY_MAX, ReportForm, inline_form_helper
 from tipline.models import Category, SmugglingChannel, Tip, TipStatus
 
 
 class _CrispyForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = inline_form_helper()
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.user.get_username())
+
+
+class TipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.received_on:%d/%m/%Y} · {obj.facility}"
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.received_on:%d/%m/%Y} · {obj.facility} · {obj.get_category_display()}"
 
 
 def _any(label: Any) -> list[tuple[str, Any]]:
@@ -92,7 +105,7 @@ class TransitionForm(_CrispyForm):
 
 
 class AssignForm(_CrispyForm):
-    assignee = forms.ModelChoiceField(
+    assignee = MemberChoiceField(
         label=_("Assign to"), queryset=StaffMember.objects.none(), required=False, empty_label=_("Nobody")
     )
 
@@ -101,7 +114,6 @@ class AssignForm(_CrispyForm):
         field = self.fields["assignee"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = workers
-        field.label_from_instance = lambda member: member.user.get_username()
 
 
 class PriorityForm(_CrispyForm):
@@ -128,7 +140,7 @@ class NoteForm(_CrispyForm):
 
 
 class MessageForm(_CrispyForm):
-    tip = forms.ModelChoiceField(label=_("To the whistleblower of"), queryset=Tip.objects.none(), empty_label=None)
+    tip = TipChoiceField(label=_("To the whistleblower of"), queryset=Tip.objects.none(), empty_label=None)
     body = forms.CharField(
         label=_("Message to the whistleblower"),
         max_length=REPLY_MAX,
@@ -144,7 +156,6 @@ class MessageForm(_CrispyForm):
         field = self.fields["tip"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = tips
-        field.label_from_instance = lambda tip: f"{tip.received_on:%d/%m/%Y} · {tip.facility}"
 
 
 class QuestionForm(_CrispyForm):
@@ -159,16 +170,13 @@ class QuestionForm(_CrispyForm):
 
 
 class LinkForm(_CrispyForm):
-    other = forms.ModelChoiceField(label=_("Related case to merge into this one"), queryset=Case.objects.none())
+    other = CaseChoiceField(label=_("Related case to merge into this one"), queryset=Case.objects.none())
 
-    def __init__(self, *args: Any, candidates: Any, titles: dict[int, str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["other"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = candidates
-        field.label_from_instance = lambda case: (
-            f"{case.received_on:%d/%m/%Y} · {case.facility} · {case.get_category_display()}"
-        )
 
 
 class TransferForm(_CrispyForm):
@@ -182,14 +190,13 @@ class TransferForm(_CrispyForm):
 
 
 class RecuseForm(_CrispyForm):
-    member = forms.ModelChoiceField(label=_("Recuse"), queryset=StaffMember.objects.none())
+    member = MemberChoiceField(label=_("Recuse"), queryset=StaffMember.objects.none())
 
     def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["member"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = workers
-        field.label_from_instance = lambda member: member.user.get_username()
 
 
 class ProtectionForm(_CrispyForm):

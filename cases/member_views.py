@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
@@ -26,13 +25,8 @@ from cases.permissions import CaseActionRefused
 from cases.security import staff_required
 from org.models import Unit
 from tipline import crypto
+from tipline.forms import inline_form_helper
 from tipline.vault import vault_open, vault_store
-
-
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    return helper
 
 
 class _StaffMemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -47,7 +41,7 @@ class MemberAddForm(forms.Form):
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = inline_form_helper()
         field = self.fields["member"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = candidates
@@ -58,7 +52,7 @@ class StaffPasswordResetForm(SetPasswordForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper()
+        self.helper = inline_form_helper()
 
 
 def _member(request: HttpRequest) -> StaffMember:

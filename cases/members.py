@@ -167,7 +167,6 @@ def unit_member_add(
             raise CaseActionRefused(
                 _("Your session does not hold the unit's current key. Log out and log in again, then retry.")
             )
-        was_member = is_in_unit(member, unit)
         held = set(Membership.objects.filter(member=member, unit=unit).values_list("keypair_id", flat=True))
         to_grant = [k for k in unit.keypairs.all() if vault_unit_key_name(k.pk) in vault and k.pk not in held]
         if not to_grant:
@@ -187,7 +186,7 @@ def unit_member_add(
                 )
         except crypto.CryptoError as exc:
             raise CaseActionRefused(_("A unit key in your session is not valid. Log in again.")) from exc
-        if not was_member:
+        if not held:
             _audit_member(actor, AuditAction.MEMBER_ADDED, unit, member)
         _audit_member(actor, AuditAction.KEY_GRANTED, unit, member, keypairs=[k.pk for k in to_grant])
     return grants

@@ -87,7 +87,7 @@ def tip_data_key_open(*, tip: Tip, vault: dict[str, bytes]) -> bytes:
 
 # --- triage ---------------------------------------------------------------------------------------
 
-CATEGORY_WEIGHTS = {
+CATEGORY_WEIGHTS: dict[str, int] = {
     Category.DRUGS_WEAPONS: 40,
     Category.ABUSE: 40,
     Category.BRIBERY: 30,
@@ -281,7 +281,9 @@ def case_acknowledge(*, case: Case, actor: StaffMember, vault: dict[str, bytes],
             body = _(ACKNOWLEDGEMENT_TEXT)
     with transaction.atomic():
         for tip in Tip.objects.filter(case_link__case=case).select_related("unit_keypair"):
-            message_post_by_staff(tip=tip, data_key=tip_data_key_open(tip=tip, vault=vault), body=body, author=actor.user)
+            message_post_by_staff(
+                tip=tip, data_key=tip_data_key_open(tip=tip, vault=vault), body=body, author=actor.user
+            )
         case.acknowledged_on = _today()
         fields = ["acknowledged_on"]
         from_status = case.status
@@ -410,7 +412,9 @@ def cases_link(*, target: Case, other: Case, actor: StaffMember, vault: dict[str
     other_key = case_key_open(case=other, vault=vault)
     with transaction.atomic():
         for note in Note.objects.filter(case=other):
-            body = crypto.decrypt_text(bytes(note.body_ct), key=other_key, aad=note_aad(other.public_id, note.public_id))
+            body = crypto.decrypt_text(
+                bytes(note.body_ct), key=other_key, aad=note_aad(other.public_id, note.public_id)
+            )
             note.case = target
             note.body_ct = crypto.encrypt_text(body, key=target_key, aad=note_aad(target.public_id, note.public_id))
             note.save(update_fields=["case", "body_ct"])
@@ -450,7 +454,9 @@ def case_transfer(*, case: Case, to_unit: Unit, actor: StaffMember, vault: dict[
             tip.unit = to_unit
             tip.unit_keypair = keypair
             tip.data_key_for_unit = crypto.seal(
-                data_key, public_key=bytes(keypair.public_key), info=data_key_info(tip.public_id, unit_recipient(keypair))
+                data_key,
+                public_key=bytes(keypair.public_key),
+                info=data_key_info(tip.public_id, unit_recipient(keypair)),
             )
             tip.save(update_fields=["unit", "unit_keypair", "data_key_for_unit"])
         _seal_case_key(case, case_key_open(case=case, vault=vault), keypair)
@@ -460,4 +466,3 @@ def case_transfer(*, case: Case, to_unit: Unit, actor: StaffMember, vault: dict[
         _event(case, CaseEvent.Kind.TRANSFERRED, actor, details={"from_unit": from_unit, "to_unit": to_unit.pk})
         _audit(actor, AuditAction.TIP_TRANSFERRED, case, from_unit=from_unit, to_unit=to_unit.pk)
     return case
-

@@ -75,7 +75,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         .order_by("user__username")
     )
     form = case_forms.QueueFilterForm(request.GET or None, workers=workers)
-    page = case_queue(member=member, filters=form.filters(), cursor=request.GET.get("after", ""), vault=vault_open(request))
+    page = case_queue(
+        member=member, filters=form.filters(), cursor=request.GET.get("after", ""), vault=vault_open(request)
+    )
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -126,8 +128,10 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "priority_form": case_forms.PriorityForm(initial={"priority": case.priority}),
         "acknowledge_form": case_forms.AcknowledgeForm(),
         "note_form": case_forms.NoteForm(),
-        "message_form": case_forms.MessageForm(tips=Tip.objects.filter(case_link__case=case).select_related("facility")),
-        "link_form": case_forms.LinkForm(candidates=candidates, titles={}),
+        "message_form": case_forms.MessageForm(
+            tips=Tip.objects.filter(case_link__case=case).select_related("facility")
+        ),
+        "link_form": case_forms.LinkForm(candidates=candidates),
         "has_link_candidates": candidates.exists(),
         "transfer_form": case_forms.TransferForm(case=case),
         "recuse_form": case_forms.RecuseForm(workers=workers.exclude(pk=member.pk)),
@@ -203,7 +207,7 @@ def _action_message(request: HttpRequest, case: Case, member: StaffMember, vault
 
 
 def _action_link(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
-    form = case_forms.LinkForm(request.POST, candidates=link_candidates(case=case, member=member), titles={})
+    form = case_forms.LinkForm(request.POST, candidates=link_candidates(case=case, member=member))
     if not form.is_valid():
         return _("Choose the related case.")
     services.cases_link(target=case, other=form.cleaned_data["other"], actor=member, vault=vault)
@@ -307,7 +311,10 @@ def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
         return redirect("staff:tip", public_id=tip.public_id)
     audit_record(
-        actor=member.user, action=AuditAction.TIP_VIEWED, target_type="tip", target_id=str(tip.public_id),
+        actor=member.user,
+        action=AuditAction.TIP_VIEWED,
+        target_type="tip",
+        target_id=str(tip.public_id),
         unit_id=tip.unit_id,
     )
     return render(
@@ -371,4 +378,3 @@ def phone_intake(request: HttpRequest) -> HttpResponse:
             audit_record(actor=member.user, action=AuditAction.PHONE_TIP_ENTERED, target_type="tip", target_id="")
             return render(request, "cases/phone_receipt.html", {"receipt": crypto.format_receipt(receipt)})
     return render(request, "cases/phone_intake.html", {"form": form}, status=400 if form.errors else 200)
-

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -125,6 +126,9 @@ DATABASES = {
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock at BEGIN, so concurrent writers (the audit chain) queue instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL", "")
@@ -149,6 +153,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
+# One Redis may serve several deployments (or a test's own worker): each consumes its own queue.
+CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Times are Lima's (CELERY_TIMEZONE, below). The tasks are idempotent per day, so a second beat is harmless.
+CELERY_BEAT_SCHEDULE = {
+    "every-morning-send-unit-digests": {
+        "task": "cases.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "every-morning-remind-assignees-of-deadlines": {
+        "task": "cases.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -214,6 +232,7 @@ LANGUAGE_COOKIE_SAMESITE = "Strict"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
 TIME_ZONE = "America/Lima"
+CELERY_TIMEZONE = TIME_ZONE  # beat reads its crontabs in Lima time
 USE_I18N = True
 USE_TZ = True
 
@@ -245,6 +264,8 @@ TIPLINE_DEMO_PASSWORD = "demo-password-only-for-debug"
 TIPLINE_DEMO_TOTP_KEY = "48656c6c6f21deadbeef48656c6c6f21deadbeef"
 
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Only for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the worker test uses it).
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", "") or None
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "tipline@localhost")
 
 # Logging: no request objects, no client addresses, no error mails (which would

@@ -99,7 +99,7 @@ def totp_code(username: str) -> str:
     """
     user = get_user_model().objects.get(username=username)
     device = staff_totp_device(user=user) or TOTPDevice.objects.create(user=user, name="authenticator")
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, drift=0, throttling_failure_count=0)
     return f"{totp(device.bin_key, device.step, device.t0, device.digits):0{device.digits}d}"
 
 

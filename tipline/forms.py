@@ -21,6 +21,14 @@ REPLY_MAX = 20_000
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 
 
+def inline_form_helper() -> FormHelper:
+    """Return a crispy helper for fields rendered inside a template's own <form> (which has the CSRF token)."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
 def attachment_limit_mib() -> str:
     """Return the per-file size limit in MiB as people write it: "20", "1.5", "0.25"."""
     return f"{settings.TIPLINE_MAX_ATTACHMENT_BYTES / 2**20:.2f}".rstrip("0").rstrip(".")
@@ -138,8 +146,7 @@ class ReportForm(forms.Form):
             "Up to %(count)d files, %(mib)s MiB each. Location and camera data are removed from photos.",
             count,
         ) % {"count": count, "mib": attachment_limit_mib()}
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = inline_form_helper()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -163,8 +170,7 @@ class ReceiptForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = inline_form_helper()
 
 
 class ReplyForm(forms.Form):
@@ -173,8 +179,7 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = inline_form_helper()
 
     def uploads(self) -> Sequence[EncryptedUpload]:
         return self.cleaned_data.get("attachments") or []

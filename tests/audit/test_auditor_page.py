@@ -41,13 +41,13 @@ def test_an_auditor_filters_by_action_actor_and_unit(chain: list[AuditEvent], au
     page = auditor_client.get(PAGE, {"action": AuditAction.TIP_VIEWED}).content.decode()
     assert "case-4<" in page and "case-5<" not in page
     page = auditor_client.get(PAGE, {"actor": "ana_investigator", "unit": 7}).content.decode()
-    assert {"case-1<", "case-5<", "case-7<"} <= {c for c in ("case-1<", "case-5<", "case-7<") if c in page}
+    assert all(f"case-{number}<" in page for number in (1, 5, 7))
     assert "case-3<" not in page and "case-4<" not in page
     page = auditor_client.get(PAGE, {"unit": "not a number"}).content.decode()
     assert "case-10" in page
 
 
-def test_the_log_is_paged_by_a_hundred(actor: object, auditor_client: Client) -> None:
+def test_the_log_is_paged_by_a_hundred(auditor_client: Client) -> None:
     for number in range(1, 131):
         audit_record(actor=None, action=AuditAction.EXPORT, target_type="unit", target_id=f"export-{number}")
     first = auditor_client.get(PAGE, {"action": AuditAction.EXPORT})

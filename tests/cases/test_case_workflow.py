@@ -39,10 +39,26 @@ def test_every_tip_opens_a_case_with_deadlines_and_a_triage_score(case: Case) ->
 @pytest.mark.parametrize(
     ("start", "allowed", "forbidden"),
     [
-        (TipStatus.RECEIVED, {TipStatus.TRIAGE, TipStatus.NOT_ACTIONABLE, TipStatus.REFERRED}, {TipStatus.SUBSTANTIATED, TipStatus.INVESTIGATING}),
-        (TipStatus.TRIAGE, {TipStatus.INVESTIGATING, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE}, {TipStatus.RECEIVED, TipStatus.SUBSTANTIATED}),
-        (TipStatus.INVESTIGATING, {TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE}, {TipStatus.RECEIVED, TipStatus.TRIAGE}),
-        (TipStatus.SUBSTANTIATED, set(), {TipStatus.RECEIVED, TipStatus.TRIAGE, TipStatus.INVESTIGATING, TipStatus.UNSUBSTANTIATED}),
+        (
+            TipStatus.RECEIVED,
+            {TipStatus.TRIAGE, TipStatus.NOT_ACTIONABLE, TipStatus.REFERRED},
+            {TipStatus.SUBSTANTIATED, TipStatus.INVESTIGATING},
+        ),
+        (
+            TipStatus.TRIAGE,
+            {TipStatus.INVESTIGATING, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE},
+            {TipStatus.RECEIVED, TipStatus.SUBSTANTIATED},
+        ),
+        (
+            TipStatus.INVESTIGATING,
+            {TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE},
+            {TipStatus.RECEIVED, TipStatus.TRIAGE},
+        ),
+        (
+            TipStatus.SUBSTANTIATED,
+            set(),
+            {TipStatus.RECEIVED, TipStatus.TRIAGE, TipStatus.INVESTIGATING, TipStatus.UNSUBSTANTIATED},
+        ),
     ],
 )
 def test_transitions_follow_iso_37002(case: Case, start: str, allowed: set[str], forbidden: set[str]) -> None:
@@ -97,7 +113,9 @@ def test_closing_needs_a_reason_and_the_supervisor_or_the_assignee(case: Case, c
     assert AuditEvent.objects.filter(action="status_changed", target_id=str(case.public_id)).count() == 3
 
 
-def test_the_whistleblower_sees_the_outcome_in_plain_words(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
+def test_the_whistleblower_sees_the_outcome_in_plain_words(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
     tip, receipt = submit_tip(facility=facilities["lurigancho"])
     case = tip.case_link.case
     supervisor = staff_client("lima_supervisor")
@@ -138,7 +156,9 @@ def test_notes_are_encrypted_and_readable_by_the_unit(case: Case) -> None:
     assert "NOTE-CANARY-9931" in staff_client("lima_supervisor").get(f"/staff/cases/{case.public_id}/").content.decode()
 
 
-def test_linking_merges_related_tips_into_one_case(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
+def test_linking_merges_related_tips_into_one_case(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
     first, _ = submit_tip(facility=facilities["lurigancho"], description="Primera denuncia sobre el técnico.")
     second, _ = submit_tip(facility=facilities["lurigancho"], description="Segunda denuncia, mismo técnico.")
     target, other = first.case_link.case, second.case_link.case
@@ -158,7 +178,10 @@ def test_a_transfer_reseals_the_case_to_the_other_unit(case: Case) -> None:
     case.refresh_from_db()
     tip.refresh_from_db()
     assert case.unit.slug == "norte" and tip.unit.slug == "norte"
-    assert "Celulares en el pabellón 5." in staff_client("norte_investigator").get(f"/staff/cases/{case.public_id}/").content.decode()
+    assert (
+        "Celulares en el pabellón 5."
+        in staff_client("norte_investigator").get(f"/staff/cases/{case.public_id}/").content.decode()
+    )
     assert staff_client("lima_investigator").get(f"/staff/cases/{case.public_id}/").status_code == 404
 
 
@@ -174,7 +197,9 @@ def test_priority_is_set_by_the_supervisor(case: Case) -> None:
     assert case.priority == Priority.URGENT
 
 
-def test_a_protection_request_gets_its_own_deadline_and_decision(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
+def test_a_protection_request_gets_its_own_deadline_and_decision(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
     tip, _ = submit_tip(facility=facilities["lurigancho"], protection_requested=True)
     case = tip.case_link.case
     assert case.protection_due is not None and case.next_due == min(case.acknowledge_due, case.protection_due)
@@ -185,7 +210,12 @@ def test_a_protection_request_gets_its_own_deadline_and_decision(cast: dict[str,
 
 def test_a_message_marked_as_feedback_meets_the_feedback_deadline(case: Case) -> None:
     tip = Tip.objects.get(case_link__case=case)
-    act(staff_client("lima_investigator"), case, "message", {"tip": tip.pk, "body": "Estamos investigando.", "is_feedback": "on"})
+    act(
+        staff_client("lima_investigator"),
+        case,
+        "message",
+        {"tip": tip.pk, "body": "Estamos investigando.", "is_feedback": "on"},
+    )
     case.refresh_from_db()
     assert case.feedback_given_on is not None
     assert tip.messages.count() == 1

@@ -15,7 +15,7 @@ from django.test import Client
 from cases.keys import staff_member_create
 from cases.models import Membership, Role, StaffMember
 from org.models import Facility, Unit
-from tests.conftest import PASSWORD, staff_client
+from tests.conftest import PASSWORD, staff_client, totp_code
 from tests.factories import submit_tip
 from tipline.models import Tip
 
@@ -101,7 +101,12 @@ def test_load_demo_creates_a_working_demo(settings: LazySettings, tmp_path: Path
     client = Client()
     assert (
         client.post(
-            "/staff/login/", {"username": "investigator", "password": settings.TIPLINE_DEMO_PASSWORD}
+            "/staff/login/",
+            {
+                "username": "investigator",
+                "password": settings.TIPLINE_DEMO_PASSWORD,
+                "otp_token": totp_code("investigator"),
+            },
         ).status_code
         == 302
     )

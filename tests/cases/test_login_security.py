@@ -19,6 +19,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.models import AuditAction, AuditEvent
 from cases import security
 from cases.auth_services import staff_totp_device
 from cases.models import StaffMember
@@ -304,6 +305,7 @@ def test_the_new_password_must_pass_the_validators(cast: dict[str, StaffMember])
 def test_an_administrator_enrols_an_authenticator_and_its_codes_work(cast: dict[str, StaffMember]) -> None:
     old_device = staff_totp_device(user=cast["lima_investigator"].user)
     assert old_device is not None
+    session_with_old_device = staff_client("lima_investigator")
     admin = in_english(staff_client("admin"))
     assert admin.get("/staff/account/totp/").status_code == 200
 
@@ -320,8 +322,9 @@ def test_an_administrator_enrols_an_authenticator_and_its_codes_work(cast: dict[
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     code = f"{totp(key):06d}"
     assert login("lima_investigator", otp_token=code).status_code == 302
-    # The phone enrolled before no longer works.
+    # The phone enrolled before no longer works, nor do sessions verified with it.
     assert not TOTPDevice.objects.filter(pk=old_device.pk).exists()
+    assert session_with_old_device.get("/staff/").status_code == 302
     old_code = f"{totp(old_device.bin_key):06d}"
     if old_code != code:
         assert login("lima_investigator", otp_token=old_code).status_code == 200
@@ -393,3 +396,29 @@ def test_load_demo_enrols_the_published_secret(settings: LazySettings, tmp_path:
     assert response.status_code == 302
     call_command("load_demo", stdout=StringIO())  # idempotent: the devices stay
     assert TOTPDevice.objects.count() == 6
+
+
+# Audit ----------------------------------------------------------------------------------------
+
+
+def test_account_actions_are_audited(cast: dict[str, StaffMember]) -> None:
+    manager = cast["manager"].user
+    login("manager", password="wrong " + PASSWORD, otp_token="123456")
+    login("nobody-" + PASSWORD, otp_token="123456")  # no such account: nothing recorded
+    client = staff_client("manager")
+    change_password(client)
+    client.post("/staff/account/logout-everywhere/")
+    staff_client("admin").post("/staff/account/totp/", {"user": manager.pk, "action": "enrol"})
+
+    events = list(AuditEvent.objects.filter(target_type="user").order_by("seq"))
+    assert [(e.action, e.actor_username) for e in events] == [
+        (AuditAction.LOGIN_FAILED, ""),
+        (AuditAction.LOGIN, "manager"),
+        (AuditAction.PASSWORD_CHANGED, "manager"),
+        (AuditAction.LOGOUT_EVERYWHERE, "manager"),
+        (AuditAction.LOGIN, "admin"),
+        (AuditAction.TOTP_ENROLLED, "admin"),
+    ]
+    assert {e.target_id for e in events if e.actor_username != "admin"} == {str(manager.pk)}
+    assert events[0].details == {"reason": "invalid_login", "locked": False}
+    assert not any(PASSWORD in str(e.details) or "nobody" in str(e.details) for e in events)

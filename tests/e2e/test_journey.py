@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from cases.models import StaffMember
 from org.models import Facility
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 from tipline.models import Message, Tip, TipStatus
 
 pytestmark = pytest.mark.e2e
@@ -120,6 +120,7 @@ def test_report_followup_and_staff_journey(
     staff.goto(f"{base}/staff/login/")
     staff.fill("input[name=username]", "lima_investigator")
     staff.fill("input[name=password]", PASSWORD)
+    staff.fill("input[name=otp_token]", totp_code("lima_investigator"))
     _submit(staff, "/staff/login/")
     staff.wait_for_url(f"{base}/staff/")
     # The session and vault cookies survive over plain http://localhost (chromium treats

@@ -1,0 +1,244 @@
+"""The unit's daily summary and the assignees' deadline reminders: counts, never content.
+
+Nothing here reads a title, a note, a tip, a receipt or a facility: a mail can be
+forwarded, printed or read over a shoulder, so it says only how many. What a count
+means is defined once, in the selectors; the senders render them in Spanish and
+mail them at most once a day per unit (or per assignee).
+
+"At most once a day" is recorded in the cache with an atomic `cache.add`, keyed by
+unit (or staff member) and day and kept two days. In production the cache is Redis
+(REDIS_URL), shared by every worker and surviving their restarts; in the embedded
+mode it is local memory, which is enough for one process running tasks inline.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core import mail
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cases.models import CLOSED_STATUSES, Case, StaffMember
+from org.models import Unit
+from tipline.models import TipStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# "Due soon": today, tomorrow or the day after.
+DUE_SOON_DAYS = 2
+# How far back "new since the last summary" may reach when summaries were missed.
+MAX_NEW_CASES_WINDOW_DAYS = 7
+SENT_MARK_SECONDS = 2 * 24 * 60 * 60
+LAST_DIGEST_SECONDS = (MAX_NEW_CASES_WINDOW_DAYS + 1) * 24 * 60 * 60
+MAIL_LANGUAGE = "es"
+
+OPEN_STATUSES = [status for status in TipStatus if status not in CLOSED_STATUSES]
+
+
+# --- selectors ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitDigest:
+    """What a unit's members are told each morning: numbers only."""
+
+    unit_name: str
+    day: datetime.date
+    new_cases: int
+    # Labels stay lazy: they are rendered in the mail's language.
+    open_by_status: list[tuple[StrOrPromise, int]]
+    acknowledge_due_soon: int
+    acknowledge_overdue: int
+    feedback_overdue: int
+    protection_overdue: int
+    unassigned: int
+
+    @property
+    def open_total(self) -> int:
+        return sum(count for _label, count in self.open_by_status)
+
+
+@dataclass(frozen=True)
+class AssigneeDeadlines:
+    """How many of one staff member's cases have a deadline passed, or due within DUE_SOON_DAYS."""
+
+    member_id: int
+    overdue: int
+    due_soon: int
+
+
+def open_cases() -> QuerySet[Case]:
+    return Case.objects.exclude(status__in=CLOSED_STATUSES)
+
+
+def _open_deadline_before(day: datetime.date) -> Q:
+    """Match cases with a deadline not yet met that falls before `day`."""
+    # The deadline fields, not `next_due`: they are what the services write, so the
+    # counts stay right even for a row whose `next_due` was not recomputed.
+    return (
+        Q(acknowledged_on__isnull=True, acknowledge_due__lt=day)
+        | Q(feedback_given_on__isnull=True, feedback_due__lt=day)
+        | Q(protection_decided_on__isnull=True, protection_due__lt=day)
+    )
+
+
+def unit_digest(*, unit: Unit, day: datetime.date, new_since: datetime.date) -> UnitDigest:
+    """Return the counts of a unit's morning summary for `day`.
+
+    New cases are those received from `new_since` up to the day before `day`: cases
+    carry the day they were received, not the time, so each day's cases are counted
+    once, in the next morning's summary. Overdue means the deadline was before `day`.
+    """
+    soon = day + datetime.timedelta(days=DUE_SOON_DAYS)
+    acknowledge_open = Q(acknowledged_on__isnull=True)
+    counts = (
+        open_cases()
+        .filter(unit=unit)
+        .aggregate(
+            **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in OPEN_STATUSES},
+            acknowledge_due_soon=Count(
+                "pk", filter=acknowledge_open & Q(acknowledge_due__gte=day, acknowledge_due__lte=soon)
+            ),
+            acknowledge_overdue=Count("pk", filter=acknowledge_open & Q(acknowledge_due__lt=day)),
+            feedback_overdue=Count("pk", filter=Q(feedback_given_on__isnull=True, feedback_due__lt=day)),
+            protection_overdue=Count("pk", filter=Q(protection_decided_on__isnull=True, protection_due__lt=day)),
+            unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        )
+    )
+    return UnitDigest(
+        unit_name=unit.name,
+        day=day,
+        # Closed ones too: a case received and closed the same day was still new.
+        new_cases=Case.objects.filter(unit=unit, received_on__gte=new_since, received_on__lt=day).count(),
+        open_by_status=[(status.label, counts[f"status_{status}"]) for status in OPEN_STATUSES],
+        acknowledge_due_soon=counts["acknowledge_due_soon"],
+        acknowledge_overdue=counts["acknowledge_overdue"],
+        feedback_overdue=counts["feedback_overdue"],
+        protection_overdue=counts["protection_overdue"],
+        unassigned=counts["unassigned"],
+    )
+
+
+def unit_digest_recipients(*, unit: Unit) -> list[str]:
+    """Return the addresses of the unit's members (those holding its key) whose account is active."""
+    addresses = (
+        StaffMember.objects.filter(memberships__unit=unit, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+    return sorted(addresses)
+
+
+def _after_soon(day: datetime.date) -> datetime.date:
+    return day + datetime.timedelta(days=DUE_SOON_DAYS + 1)
+
+
+def assignees_with_deadlines(*, day: datetime.date) -> list[int]:
+    """Return the ids of the staff members assigned an open case overdue or due within DUE_SOON_DAYS of `day`."""
+    ids = (
+        open_cases()
+        .filter(_open_deadline_before(_after_soon(day)), assignee__isnull=False)
+        .values_list("assignee", flat=True)
+        .distinct()
+        .order_by("assignee")
+    )
+    return [member_id for member_id in ids if member_id is not None]
+
+
+def assignee_deadlines(*, member: StaffMember, day: datetime.date) -> AssigneeDeadlines:
+    """Return how many of a staff member's assigned open cases are overdue, and how many due soon."""
+    counts = (
+        open_cases()
+        .filter(assignee=member)
+        .aggregate(
+            overdue=Count("pk", filter=_open_deadline_before(day)),
+            due_by_soon=Count("pk", filter=_open_deadline_before(_after_soon(day))),
+        )
+    )
+    # Every overdue case is also due by then; the others are due soon.
+    return AssigneeDeadlines(
+        member_id=member.pk, overdue=counts["overdue"], due_soon=counts["due_by_soon"] - counts["overdue"]
+    )
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+
+def _sent_mark(kind: str, owner_id: int, day: datetime.date) -> str:
+    return f"cases:{kind}:sent:{owner_id}:{day.isoformat()}"
+
+
+@contextmanager
+def _once_per_day(kind: str, owner_id: int, day: datetime.date) -> Iterator[bool]:
+    """Yield whether this run is the first for (kind, owner, day); forget the claim if sending fails.
+
+    `cache.add` is atomic (SET NX on Redis): of two runs at once, one wins. A run
+    that fails releases its claim so a retry can send; a worker killed mid-send
+    keeps it, and that day's mail is lost rather than sent twice.
+    """
+    key = _sent_mark(kind, owner_id, day)
+    first = cache.add(key, True, timeout=SENT_MARK_SECONDS)
+    try:
+        yield first
+    except BaseException:
+        if first:
+            cache.delete(key)
+        raise
+
+
+def _send_each(*, subject: str, body: str, recipients: Sequence[str]) -> int:
+    # One message per person: members do not see each other's addresses.
+    messages = [mail.EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
+    return mail.get_connection().send_messages(messages) or 0
+
+
+def unit_digest_send(*, unit: Unit, day: datetime.date) -> int:
+    """Mail the unit's summary for `day` to each of its members, once; return how many mails were sent."""
+    recipients = unit_digest_recipients(unit=unit)
+    if not recipients:
+        return 0
+    with _once_per_day("digest", unit.pk, day) as first:
+        if not first:
+            return 0
+        last_key = f"cases:digest:last:{unit.pk}"
+        last = cache.get(last_key)
+        earliest = day - datetime.timedelta(days=MAX_NEW_CASES_WINDOW_DAYS)
+        new_since = max(datetime.date.fromisoformat(last), earliest) if last else day - datetime.timedelta(days=1)
+        digest = unit_digest(unit=unit, day=day, new_since=new_since)
+        with translation.override(MAIL_LANGUAGE):
+            subject = _("[Tipline] Daily summary for %(unit)s") % {"unit": unit.name}
+            body = render_to_string("cases/email/unit_digest.txt", {"digest": digest, "due_soon_days": DUE_SOON_DAYS})
+        sent = _send_each(subject=subject, body=body, recipients=recipients)
+        if last is None or last < day.isoformat():
+            cache.set(last_key, day.isoformat(), timeout=LAST_DIGEST_SECONDS)
+    return sent
+
+
+def assignee_reminder_send(*, member: StaffMember, day: datetime.date) -> int:
+    """Mail a staff member how many of their cases are overdue or due soon, once for `day`; return 0 or 1."""
+    address = member.user.email
+    if not address or not member.user.is_active:
+        return 0
+    deadlines = assignee_deadlines(member=member, day=day)
+    if deadlines.overdue == 0 and deadlines.due_soon == 0:
+        return 0
+    with _once_per_day("reminder", member.pk, day) as first:
+        if not first:
+            return 0
+        with translation.override(MAIL_LANGUAGE):
+            subject = _("[Tipline] Your cases with deadlines")
+            body = render_to_string(
+                "cases/email/deadline_reminder.txt",
+                {"deadlines": deadlines, "day": day, "due_soon_days": DUE_SOON_DAYS},
+            )
+        return _send_each(subject=subject, body=body, recipients=[address])
