@@ -15,8 +15,10 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import StaffMember
 from org.models import Facility, Region, RoutingRule, Unit
 from tipline.models import Category
 
@@ -101,3 +103,27 @@ class RoutingRuleAdmin(AdministratorModelAdmin):
     form = RoutingRuleForm
     list_display = ["__str__", "facility", "category", "unit", "priority", "is_active"]
     list_filter = ["unit", "is_active"]
+
+
+@admin.register(StaffMember, site=organisation_admin)
+class StaffMemberAdmin(AdministratorModelAdmin):
+    """Staff and their roles. Accounts are created with `create_staff` (which makes the key pair)."""
+
+    fields = ["role"]
+    list_display = ["user", "role", "account_actions"]
+    list_filter = ["role"]
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("Account"))
+    def account_actions(self, member: StaffMember) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("staff:staff_password_reset", args=[member.pk]),
+            _("Reset a forgotten password"),
+        )

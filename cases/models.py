@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tipline.models import Category, SmugglingChannel, TipStatus
@@ -162,7 +163,8 @@ class CaseTip(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_tips")
     tip = models.OneToOneField("tipline.Tip", on_delete=models.CASCADE, related_name="case_link")
-    added_at = models.DateTimeField(auto_now_add=True)
+    # The day only: a precise time would date the whistleblower's visit (DESIGN.md section 8).
+    added_on = models.DateField(default=timezone.localdate)
 
     def __str__(self) -> str:
         return f"{self.tip} in {self.case}"
@@ -203,7 +205,7 @@ class CaseEvent(models.Model):
         RECUSED = "recused", _("Investigator recused")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now, help_text="Midnight of the day for whistleblower events.")
     actor = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     from_status = models.CharField(max_length=20, choices=TipStatus.choices, blank=True)
@@ -215,6 +217,14 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.case}"
+
+    @property
+    def is_day_only(self) -> bool:
+        return self.kind in WHISTLEBLOWER_EVENT_KINDS
+
+
+# Events the whistleblower causes: stored with the day only, like the tip's own dates.
+WHISTLEBLOWER_EVENT_KINDS = frozenset({CaseEvent.Kind.OPENED, CaseEvent.Kind.REPLY_RECEIVED})
 
 
 class Recusal(models.Model):

@@ -24,6 +24,7 @@ from cases.deadlines import add_days, add_working_days
 from cases.keys import vault_unit_key_name
 from cases.models import (
     CLOSED_STATUSES,
+    WHISTLEBLOWER_EVENT_KINDS,
     Case,
     CaseEvent,
     CaseTip,
@@ -147,7 +148,11 @@ def case_triage(case: Case) -> TriageScore:
 
 
 def _event(case: Case, kind: str, actor: StaffMember | None, **fields: object) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, **fields)
+    at = timezone.now()
+    if kind in WHISTLEBLOWER_EVENT_KINDS:
+        # A whistleblower's submission or reply is dated to the day, never the minute.
+        at = at.astimezone(timezone.get_current_timezone()).replace(hour=0, minute=0, second=0, microsecond=0)
+    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, at=at, **fields)
 
 
 def _audit(actor: StaffMember | None, action: str, case: Case, **details: object) -> None:

@@ -64,8 +64,13 @@ def _relogin(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     member = _member(request)
+    # Each role's home: the operator's phone form, the auditor's log, the administrator's screens.
     if member.role == Role.OPERATOR:
         return redirect("staff:phone_intake")
+    if member.role == Role.AUDITOR:
+        return redirect("audit:events")
+    if member.role == Role.ADMINISTRATOR:
+        return redirect("organisation_admin:index")
     if not member.can_read_tips:
         return render(request, "cases/queue.html", {"member": member})
     workers = list(

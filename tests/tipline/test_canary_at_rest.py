@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from cases.models import StaffMember
 from org.models import Facility
@@ -146,3 +147,20 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     out, err = capfd.readouterr()
     logs = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
     assert_absent("the logs", (out + err + logs).encode(), {**secrets_at_rest, **identity})
+
+
+def test_no_precise_time_of_a_submission_or_reply_is_stored(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    """Times that could be matched to network logs are kept to the day (DESIGN.md section 8)."""
+    public = Client()
+    receipt = receipt_from(public.post("/report/", report_data(facilities["lurigancho"])).content.decode())
+    public.post("/followup/", {"receipt": receipt})
+    public.post("/followup/", {"action": "reply", "body": "Una respuesta."})
+    from cases.models import CaseEvent
+
+    events = CaseEvent.objects.filter(kind__in=["opened", "reply_received"])
+    assert events.count() == 2
+    for event in events:
+        local = event.at.astimezone(timezone.get_current_timezone())
+        assert (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
