@@ -237,18 +237,17 @@ def case_transition(
     reason, encrypted under the case key, and may be done by a supervisor or the
     assignee. Every change writes the timeline and the audit log.
     """
-    permissions.require_work(actor, case)
-    if not case.can_transition_to(to):
-        raise CaseActionRefused(_("A case cannot go from this status to that one."))
     closing = to in CLOSED_STATUSES
-    if closing:
-        permissions.require_close(actor, case)
-        if not reason.strip():
-            raise CaseActionRefused(_("Give the reason for closing the case."))
+    if closing and not reason.strip():
+        raise CaseActionRefused(_("Give the reason for closing the case."))
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        # Decide on the current row, locked: two people changing one case at once cannot both win.
+        case = Case.objects.select_for_update().select_related("unit_keypair").get(pk=case.pk)
+        permissions.require_work(actor, case)
         if not case.can_transition_to(to):
             raise CaseActionRefused(_("A case cannot go from this status to that one."))
+        if closing:
+            permissions.require_close(actor, case)
         from_status = case.status
         case.status = to
         fields = ["status"]

@@ -112,6 +112,6 @@ def test_load_demo_creates_a_working_demo(settings: LazySettings, tmp_path: Path
     )
     tip = Tip.objects.filter(unit__slug="lima").first()
     assert tip is not None
-    assert "DEMO (invented)" in client.get(f"/staff/tips/{tip.public_id}/").content.decode()
+    assert "DEMO (inventado)" in client.get(f"/staff/tips/{tip.public_id}/").content.decode()
     call_command("load_demo", stdout=StringIO())  # idempotent
     assert Unit.objects.count() == 3

@@ -11,9 +11,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import uuid
+
 import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from cases import security
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,6 +33,15 @@ CHROMIUM_ARGS = [
 DEFAULT_TIMEOUT_MS = 15_000
 # A Peruvian whistleblower's browser.
 PUBLIC_LOCALE = "es-PE"
+# Staff browsers. The app ignores Accept-Language on purpose (Spanish unless the visitor
+# clicks the language switch), so the tests find staff elements by id, name and URL.
+STAFF_LOCALE = "en-US"
+
+
+@pytest.fixture(autouse=True)
+def own_login_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count this test's failed logins apart from every other run's (the cache may be a shared Redis)."""
+    monkeypatch.setattr(security, "_THROTTLE_SALT", f"e2e-{uuid.uuid4()}")
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +96,7 @@ def public_page(public_context: BrowserContext) -> Page:
 @pytest.fixture
 def staff_context(make_context: Callable[..., BrowserContext]) -> BrowserContext:
     """An investigator's browser, separate from the whistleblower's (no shared cookies)."""
-    return make_context(locale=PUBLIC_LOCALE)
+    return make_context(locale=STAFF_LOCALE)
 
 
 @pytest.fixture

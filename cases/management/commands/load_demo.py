@@ -6,6 +6,7 @@ staff's TOTP secret are published in the README and refused whenever DEBUG is of
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -13,13 +14,16 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from cases.auth_services import staff_totp_device, staff_totp_enrol, totp_is_demo_key, totp_key_base32
-from cases.keys import membership_grant, staff_member_create, unit_keypair_create
-from cases.models import Role
+from cases.deadlines import add_days, add_working_days
+from cases.keys import membership_grant, staff_member_create, unit_keypair_create, vault_unit_key_name
+from cases.models import Case, CaseEvent, Role, StaffMember
+from cases.services import case_acknowledge, case_assign, case_message_send, case_transition, note_add
 from org.models import Facility, Region, Unit
 from tipline import crypto
-from tipline.models import Category, SmugglingChannel, StaffInvolved, WhenPeriod
+from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, TipStatus, WhenPeriod
 from tipline.services import TipSubmission, tip_submit
 
 UNITS = [
@@ -39,27 +43,95 @@ FACILITIES = [
 # username, role, unit slugs
 STAFF = [
     ("investigator", Role.INVESTIGATOR, ["lima"]),
+    ("investigator2", Role.INVESTIGATOR, ["lima"]),
     ("supervisor", Role.SUPERVISOR, ["lima"]),
     ("investigator_norte", Role.INVESTIGATOR, ["norte"]),
     ("investigator_national", Role.INVESTIGATOR, ["national"]),
     ("manager", Role.MANAGER, []),
     ("admin", Role.ADMINISTRATOR, []),
+    ("operator", Role.OPERATOR, []),
+    ("auditor", Role.AUDITOR, []),
 ]
+# Invented sample tips: (facility, category, channel, staff involved, protection, days ago, text).
+# Several stages of a working week follow in `_work_the_week`.
 SAMPLE_TIPS = [
     (
         "E.P. Lurigancho (ilustrativo)",
         Category.PHONES,
         SmugglingChannel.VISITORS,
         StaffInvolved.NO,
-        "DEMO (invented): on visiting day, two visitors passed mobile phones and chargers hidden in food "
-        "containers at the entrance of pavilion 4. The search at the gate did not open the containers.",
+        False,
+        0,
+        "DEMO (inventado): el domingo de visita, dos visitantes pasaron celulares y cargadores escondidos en "
+        "táperes de comida en la entrada del pabellón 4. En la revisión de la puerta no abrieron los táperes.",
     ),
     (
         "E.P. Miguel Castro Castro (ilustrativo)",
         Category.BRIBERY,
         SmugglingChannel.STAFF,
         StaffInvolved.NO,
-        "DEMO (invented): a guard on the night shift charges inmates a weekly payment to keep phones in their cells.",
+        False,
+        9,
+        "DEMO (inventado): un técnico del turno de noche cobra un cupo semanal a los internos para dejarles "
+        "tener celulares en las celdas. Le dicen 'el Flaco'.",
+    ),
+    (
+        "E.P. Miguel Castro Castro (ilustrativo)",
+        Category.BRIBERY,
+        SmugglingChannel.STAFF,
+        StaffInvolved.UNKNOWN,
+        False,
+        6,
+        "DEMO (inventado): en el pabellón 2 un agente penitenciario apodado 'el Flaco' recibe coimas por "
+        "dejar pasar chips y cargadores. Pasa los martes y jueves.",
+    ),
+    (
+        "E.P. Ancón I (ilustrativo)",
+        Category.PHONES,
+        SmugglingChannel.THROWN,
+        StaffInvolved.NO,
+        False,
+        12,
+        "DEMO (inventado): de madrugada lanzan paquetes por encima del muro norte, cerca de la torre 3. "
+        "Adentro hay celulares envueltos en cinta.",
+    ),
+    (
+        "E.P. Lurigancho (ilustrativo)",
+        Category.DRUGS_WEAPONS,
+        SmugglingChannel.SUPPLIERS,
+        StaffInvolved.NO,
+        True,
+        3,
+        "DEMO (inventado): el camión del proveedor de verduras entra sin revisión los lunes y trae droga en "
+        "los sacos de papa. Tengo miedo de que sepan que yo avisé.",
+    ),
+    (
+        "E.P. Mujeres de Chorrillos (ilustrativo)",
+        Category.ABUSE,
+        SmugglingChannel.NOT_APPLICABLE,
+        StaffInvolved.NO,
+        False,
+        30,
+        "DEMO (inventado): una interna del pabellón B recibe amenazas de otras internas para que entregue "
+        "su comida y sus visitas.",
+    ),
+    (
+        "E.P. Lurigancho (ilustrativo)",
+        Category.BRIBERY,
+        SmugglingChannel.STAFF,
+        StaffInvolved.YES,
+        False,
+        2,
+        "DEMO (inventado): el propio personal de Asuntos Internos del penal sabe de los cupos y no hace nada.",
+    ),
+    (
+        "E.P. Trujillo (ilustrativo)",
+        Category.PHONES,
+        SmugglingChannel.VISITORS,
+        StaffInvolved.NO,
+        False,
+        4,
+        "DEMO (inventado): en el día de visita femenina ingresan chips escondidos en el calzado.",
     ),
 ]
 
@@ -99,14 +171,17 @@ class Command(BaseCommand):
             user.set_password(settings.TIPLINE_DEMO_PASSWORD)
             user.save()
             members[username] = staff_member_create(user=user, role=role, password=settings.TIPLINE_DEMO_PASSWORD)
+        vault: dict[str, bytes] = {}
         for slug, unit in units.items():
             keypair, private_key = unit_keypair_create(unit=unit)
+            vault[vault_unit_key_name(keypair.pk)] = private_key
             for username, _role, unit_slugs in STAFF:
                 if slug in unit_slugs:
                     membership_grant(member=members[username], keypair=keypair, unit_private_key=private_key)
         receipts = []
-        for facility, category, channel, involved, text in SAMPLE_TIPS:
-            _tip, receipt = tip_submit(
+        cases = []
+        for facility, category, channel, involved, protection, days_ago, text in SAMPLE_TIPS:
+            tip, receipt = tip_submit(
                 submission=TipSubmission(
                     facility=facilities[facility],
                     category=category,
@@ -116,9 +191,12 @@ class Command(BaseCommand):
                     occurred_on=None,
                     description=text,
                     contact="",
+                    protection_requested=protection,
                 )
             )
+            cases.append(_backdate(tip.case_link.case, days_ago))
             receipts.append((facility, receipt))
+        _work_the_week(cases, members, vault)
         return receipts
 
     def _enrol_demo_authenticators(self) -> None:
@@ -139,3 +217,58 @@ class Command(BaseCommand):
             "authenticator app, or print the current code with: manage.py totp_code --username investigator "
             "(DEBUG only)."
         )
+
+
+def _backdate(case: Case, days_ago: int) -> Case:
+    """Move an invented case back in time, as if it had arrived `days_ago` days ago."""
+    received = timezone.localdate() - datetime.timedelta(days=days_ago)
+    unit = case.unit
+    case.received_on = received
+    case.acknowledge_due = add_days(received, unit.acknowledge_days)
+    case.feedback_due = add_days(received, unit.feedback_days)
+    if case.protection_due is not None:
+        case.protection_due = add_working_days(received, unit.protection_working_days)
+    case.next_due = case.compute_next_due()
+    case.save(update_fields=["received_on", "acknowledge_due", "feedback_due", "protection_due", "next_due"])
+    Tip.objects.filter(case_link__case=case).update(received_on=received)
+    opened_at = timezone.make_aware(datetime.datetime.combine(received, datetime.time()))
+    case.events.filter(kind=CaseEvent.Kind.OPENED).update(at=opened_at)
+    return case
+
+
+def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: dict[str, bytes]) -> None:
+    """Put the invented cases at the stages of a real week: acknowledged, assigned, investigated, closed."""
+    supervisor, investigator = members["supervisor"], members["investigator"]
+    _new, flaco_1, flaco_2, thrown, supplier, abuse, _conflict, _norte = cases
+    # The first report about "el Flaco": acknowledged, assigned, under investigation, with a note.
+    case_acknowledge(case=flaco_1, actor=investigator, vault=vault)
+    case_assign(case=flaco_1, assignee=investigator, actor=supervisor)
+    flaco_1 = case_transition(case=flaco_1, to=TipStatus.INVESTIGATING, actor=investigator, vault=vault)
+    note_add(
+        case=flaco_1,
+        actor=investigator,
+        body="DEMO: revisar el rol de turnos de noche del pabellón 2; posible relación con otra denuncia.",
+        vault=vault,
+    )
+    tip = Tip.objects.get(case_link__case=flaco_1)
+    case_message_send(
+        case=flaco_1,
+        tip=tip,
+        actor=investigator,
+        body="¿Recuerda en qué días de la semana cobra el cupo? ¿Hay otros agentes involucrados?",
+        vault=vault,
+    )
+    # The second report about him stays unlinked, for the demo user to link. Thrown packages: closed.
+    case_acknowledge(case=thrown, actor=investigator, vault=vault)
+    case_assign(case=thrown, assignee=members["investigator2"], actor=supervisor)
+    thrown = case_transition(case=thrown, to=TipStatus.INVESTIGATING, actor=supervisor, vault=vault)
+    case_transition(
+        case=thrown,
+        to=TipStatus.SUBSTANTIATED,
+        actor=supervisor,
+        reason="DEMO: la requisa de la torre 3 encontró 14 celulares; se reforzó la vigilancia nocturna.",
+        vault=vault,
+    )
+    # The supplier report asks for protection and is assigned; the abuse report is overdue (never acknowledged).
+    case_assign(case=supplier, assignee=members["investigator2"], actor=supervisor)
+    del flaco_2, abuse
