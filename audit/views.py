@@ -7,7 +7,6 @@ not even revealed.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from audit.forms import AuditFilterForm
 from audit.models import AuditAction
 from audit.selectors import audit_event_list
 from audit.services import audit_record, audit_verify
+from cases.security import staff_required
 
 EVENTS_PAGE_SIZE = 100
 # cases.models.Role.AUDITOR, compared as a string so that audit does not import cases.
@@ -33,7 +33,7 @@ def _auditor(request: HttpRequest) -> User:
     return staff.user
 
 
-@login_required
+@staff_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
     _auditor(request)
@@ -46,7 +46,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/event_list.html", {"form": form, "page": page})
 
 
-@login_required
+@staff_required
 @require_POST
 def chain_verify(request: HttpRequest) -> HttpResponse:
     auditor = _auditor(request)

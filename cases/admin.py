@@ -12,13 +12,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import StaffMember
+from cases.security import is_verified_staff
 from org.models import Facility, Region, RoutingRule, Unit
 from tipline.models import Category
 
@@ -45,8 +48,15 @@ class OrganisationAdminSite(admin.AdminSite):
         return is_administrator(request)
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        # One login for all staff: the TOTP-protected staff login page.
-        return redirect(f"{reverse('staff:login')}?next={request.get_full_path()}")
+        """Send people to the one TOTP-protected staff login, without looping back here."""
+        index = reverse("organisation_admin:index")
+        next_url = request.GET.get("next", "")
+        if is_administrator(request):
+            safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+            return redirect(next_url if safe and next_url.startswith(index) else index)
+        if is_verified_staff(request.user):
+            raise Http404  # logged in, but not an administrator: there is nothing here for them
+        return redirect_to_login(next_url or index, login_url=reverse("staff:login"))
 
 
 class AdministratorModelAdmin(admin.ModelAdmin):

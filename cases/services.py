@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -268,7 +268,8 @@ def case_transition(
     return case
 
 
-ACKNOWLEDGEMENT_TEXT = (
+# Marked for extraction here, translated when sent (in Spanish: the whistleblower's default).
+ACKNOWLEDGEMENT_TEXT = gettext_noop(
     "Internal affairs has received your report and will review it. "
     "Come back with your tracking code to see its progress and any questions."
 )

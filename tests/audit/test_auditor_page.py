@@ -87,7 +87,10 @@ def test_other_staff_do_not_find_the_page(cast: dict[str, StaffMember], chain: l
 def test_an_account_without_a_staff_role_does_not_find_the_page(chain: list[AuditEvent]) -> None:
     client = Client()
     client.force_login(get_user_model().objects.create_user(username="plain", password=PASSWORD))
-    assert client.get(PAGE).status_code == 404
+    # Not verified staff (no role, no second factor): sent to the staff login, never shown the log.
+    response = client.get(PAGE)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login/")
 
 
 def test_anonymous_visitors_are_sent_to_log_in(chain: list[AuditEvent]) -> None:

@@ -40,3 +40,21 @@ def test_other_roles_cannot_use_the_administration(cast: dict[str, StaffMember],
     client = staff_client(username)
     assert client.get("/staff/admin/").status_code == 302
     assert client.get("/staff/admin/org/routingrule/").status_code == 302
+
+
+def test_following_the_admin_login_never_loops(cast: dict[str, StaffMember]) -> None:
+    investigator = staff_client("lima_investigator")
+    response = investigator.get("/staff/admin/org/routingrule/", follow=True)
+    assert response.status_code == 404
+    assert len(response.redirect_chain) < 5
+    admin = staff_client("admin")
+    response = admin.get("/staff/admin/login/?next=/staff/admin/org/facility/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/staff/admin/org/facility/"
+
+
+def test_anonymous_visitors_are_sent_to_the_staff_login(db: None) -> None:
+    from django.test import Client
+
+    response = Client().get("/staff/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/staff/login/")

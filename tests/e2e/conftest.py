@@ -7,11 +7,10 @@ the staff side gets an ordinary context. Screenshots go to var/screenshots/
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-import uuid
 
 import pytest
 from django.conf import settings as django_settings

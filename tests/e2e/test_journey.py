@@ -2,9 +2,11 @@
 
 Whistleblower (JavaScript off): landing -> report form (one invalid submission,
 then a valid one with a file) -> receipt. Investigator (separate browser context):
-login -> queue -> tip -> download the file -> ask a question. Whistleblower:
-follow-up with the receipt -> reads the question -> replies. Investigator: sees
-the reply. Plus the no-JS language switch on the landing page.
+login -> queue of cases -> the case page (the tip's description, its file
+downloaded) -> a question from the case's message form. Whistleblower: follow-up
+with the receipt -> reads the question -> replies. Investigator: sees the reply
+on the case page and on the tip's page. Plus the no-JS language switch on the
+landing page.
 """
 
 from __future__ import annotations
@@ -20,26 +22,15 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from cases.models import StaffMember
 from org.models import Facility
-from tests.conftest import PASSWORD, totp_code
+from tests.e2e.helpers import RECEIPT_RE, case_action, html_lang, staff_login, submit
 from tipline.models import Message, Tip, TipStatus
 
 pytestmark = pytest.mark.e2e
 
-RECEIPT_RE = re.compile(r"^\d{4} \d{4} \d{4} \d{4}$")
 ATTACHMENT_NAME = "pabellon3.txt"
 ATTACHMENT_BYTES = b"e2e evidence bytes \x00\x01\x02 " + uuid.uuid4().hex.encode()
 # A language the site does not offer, so LocaleMiddleware falls back to LANGUAGE_CODE (es).
 UNOFFERED_LOCALE = "qu-PE"
-
-
-def _submit(page: Page, form_action: str) -> None:
-    """Submit the page's form posting to `form_action` (not the language switch) and wait for the response."""
-    with page.expect_navigation():
-        page.locator(f"form[action='{form_action}'] button[type=submit]").first.click()
-
-
-def _html_lang(page: Page) -> str:
-    return page.locator("html").get_attribute("lang") or ""
 
 
 def test_report_followup_and_staff_journey(
@@ -64,7 +55,7 @@ def test_report_followup_and_staff_journey(
     public = public_page
     response = public.goto(f"{base}/")
     assert response is not None and response.ok
-    assert _html_lang(public) == "es"
+    assert html_lang(public) == "es"
     public.locator("main a[href='/report/']").click()
     public.wait_for_url(f"{base}/report/")
 
@@ -82,7 +73,7 @@ def test_report_followup_and_staff_journey(
     # First an invalid submission: no description. The form comes back with an error
     # and everything typed is kept; the file must be selected again.
     fill_report("")
-    _submit(public, "/report/")
+    submit(public, "/report/")
     expect(public.locator(".alert-danger")).to_be_visible()
     expect(public.locator("textarea[name=description]")).to_have_class(re.compile(r"\bis-invalid\b"))
     expect(public.locator("textarea[name=contact]")).to_have_value(contact)
@@ -98,7 +89,7 @@ def test_report_followup_and_staff_journey(
     public.fill("textarea[name=description]", description)
     public.set_input_files("input[name=attachments]", files=[attachment])
     with public.expect_request(lambda r: r.method == "POST" and r.url == f"{base}/report/") as post_info:
-        _submit(public, "/report/")
+        submit(public, "/report/")
     # Under Referrer-Policy: no-referrer the browser sends Origin: null and no Referer;
     # the app's CSRF middleware must accept that (with the token) for the POST to work.
     post_headers = post_info.value.all_headers()
@@ -115,28 +106,28 @@ def test_report_followup_and_staff_journey(
     assert tip.unit.slug == "lima"
     assert tip.attachments.count() == 1
 
-    # 3. The Lima investigator logs in, finds the tip in the queue and reads it.
+    # 3. The Lima investigator logs in, finds the case in the queue and reads the tip in it.
+    case = tip.case_link.case
+    case_path = f"/staff/cases/{case.public_id}/"
     staff = staff_page
-    staff.goto(f"{base}/staff/login/")
-    staff.fill("input[name=username]", "lima_investigator")
-    staff.fill("input[name=password]", PASSWORD)
-    staff.fill("input[name=otp_token]", totp_code("lima_investigator"))
-    _submit(staff, "/staff/login/")
-    staff.wait_for_url(f"{base}/staff/")
+    staff_login(staff, base, "lima_investigator")
     # The session and vault cookies survive over plain http://localhost (chromium treats
     # localhost as secure), so no cookie settings are overridden for these tests.
     cookies = {c["name"] for c in staff_context.cookies()}
     assert {"sessionid", "tipline_vault"} <= cookies, cookies
-    tip_links = staff.locator("main a[href^='/staff/tips/']")
-    expect(tip_links).to_have_count(1)
+    case_links = staff.locator("main a[href^='/staff/cases/']")
+    expect(case_links).to_have_count(1)
+    expect(case_links).to_have_attribute("href", case_path)
     expect(staff.locator("main tbody tr").first).to_contain_text("E.P. Lurigancho (test)")
-    tip_links.first.click()
-    tip_url = f"{base}/staff/tips/{tip.public_id}/"
-    staff.wait_for_url(tip_url)
-    expect(staff.locator("#description")).to_contain_text(canary)
-    expect(staff.locator("#contact")).to_contain_text(contact)
+    case_links.first.click()
+    staff.wait_for_url(f"{base}{case_path}")
+    description_box = staff.locator("main .description")
+    expect(description_box).to_have_count(1)
+    expect(description_box).to_contain_text(canary)
+    tip_section = staff.locator("main section", has=staff.locator(".description"))
+    expect(tip_section).to_contain_text(contact)
 
-    attachment_link = staff.locator("main a[href*='/files/']", has_text=ATTACHMENT_NAME)
+    attachment_link = staff.locator(f"main a[href^='/staff/tips/{tip.public_id}/files/']", has_text=ATTACHMENT_NAME)
     expect(attachment_link).to_have_count(1)
     with staff.expect_download() as download_info:
         attachment_link.click()
@@ -145,19 +136,22 @@ def test_report_followup_and_staff_journey(
     assert download.suggested_filename == ATTACHMENT_NAME
     assert Path(download.path()).read_bytes() == ATTACHMENT_BYTES
 
-    staff.fill("textarea[name=body]", question)
-    _submit(staff, f"/staff/tips/{tip.public_id}/")
-    staff.wait_for_url(tip_url)
-    expect(staff.locator("main [role=status]")).to_be_visible()
+    # The question goes from the case page's message form, addressed to the tip's whistleblower.
+    message_form = staff.locator(f"form[action='{case_path}message/']")
+    expect(message_form.locator("select[name=tip] option")).to_have_count(1)
+    message_form.locator("select[name=tip]").select_option(value=str(tip.pk))
+    message_form.locator("textarea[name=body]").fill(question)
+    expect(message_form.locator("input[name=is_feedback]")).not_to_be_checked()
+    case_action(staff, case_path, "message")
     expect(staff.locator(".thread-message.from-staff")).to_contain_text(question)
-    staff.screenshot(path=str(screenshot_dir / "staff_tip.png"), full_page=True)
+    staff.screenshot(path=str(screenshot_dir / "staff_case.png"), full_page=True)
 
     # 4. The whistleblower comes back with the receipt, reads the question and replies.
     public.goto(f"{base}/followup/")
     public.fill("input[name=receipt]", receipt)
-    _submit(public, "/followup/")
+    submit(public, "/followup/")
     public.wait_for_url(f"{base}/followup/")
-    with translation.override(_html_lang(public)):
+    with translation.override(html_lang(public)):
         received = str(TipStatus.RECEIVED.label)
     expect(public.locator("#status")).to_have_text(received)
     expect(public.locator("main")).to_contain_text(canary)
@@ -169,8 +163,12 @@ def test_report_followup_and_staff_journey(
     expect(public.locator(".thread-message:not(.from-staff)")).to_contain_text(reply)
     assert Message.objects.filter(tip=tip).count() == 2
 
-    # 5. The investigator reloads the tip and sees the reply.
+    # 5. The investigator reloads the case and sees the reply; the tip's own page shows it too.
     staff.reload()
+    expect(staff.locator(".thread-message:not(.from-staff)")).to_contain_text(reply)
+    staff.goto(f"{base}/staff/tips/{tip.public_id}/")
+    expect(staff.locator("#description")).to_contain_text(canary)
+    expect(staff.locator(".thread-message.from-staff")).to_contain_text(question)
     expect(staff.locator(".thread-message:not(.from-staff)")).to_contain_text(reply)
 
 
@@ -181,23 +179,23 @@ def test_language_switch_without_javascript(
     """Spanish is the default; the no-JS language buttons switch to English and back."""
     page = make_context(java_script_enabled=False, locale=UNOFFERED_LOCALE).new_page()
     page.goto(f"{live_server.url}/")
-    assert _html_lang(page) == "es"
+    assert html_lang(page) == "es"
     report_link = page.locator("main a[href='/report/']")
 
     with page.expect_navigation():
         page.locator("form.lang-switch button[name=language][value=en]").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert _html_lang(page) == "en"
+    assert html_lang(page) == "en"
     expect(report_link).to_have_text("Make a report")
 
     # The choice sticks (language cookie) on the next page.
     page.goto(f"{live_server.url}/report/")
-    assert _html_lang(page) == "en"
+    assert html_lang(page) == "en"
 
     with page.expect_navigation():
         page.locator("form.lang-switch button[name=language][value=es]").click()
     page.wait_for_url(f"{live_server.url}/report/")
-    assert _html_lang(page) == "es"
+    assert html_lang(page) == "es"
 
 
 def test_landing_text_is_spanish_by_default(
@@ -207,7 +205,7 @@ def test_landing_text_is_spanish_by_default(
     """The default landing page is in Spanish text, not only lang="es" (needs the compiled catalogue)."""
     page = make_context(java_script_enabled=False, locale=UNOFFERED_LOCALE).new_page()
     page.goto(f"{live_server.url}/")
-    assert _html_lang(page) == "es"
+    assert html_lang(page) == "es"
     with translation.override("es"):
         spanish = translation.gettext("Make a report")
     assert spanish != "Make a report", "locale/es/LC_MESSAGES/django.mo is missing or lacks this string"

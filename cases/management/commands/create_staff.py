@@ -38,4 +38,7 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             staff_member_create(user=user, role=options["role"], password=password)
-        self.stdout.write(f"Created {user.username} ({options['role']}).")
+        self.stdout.write(
+            f"Created {user.username} ({options['role']}). Next: manage.py enrol_totp --username {user.username} "
+            "(no login without an authenticator), then a supervisor adds them to their unit."
+        )
