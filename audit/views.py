@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.forms import AuditFilterForm
@@ -59,7 +60,15 @@ def chain_verify(request: HttpRequest) -> HttpResponse:
         details={"ok": result.ok, "checked": result.checked, "first_broken_seq": result.first_broken_seq},
     )
     if result.ok:
-        messages.success(request, _("The audit log is intact: %(count)d events verified.") % {"count": result.checked})
+        messages.success(
+            request,
+            ngettext(
+                "The audit log is intact: %(count)d event verified.",
+                "The audit log is intact: %(count)d events verified.",
+                result.checked,
+            )
+            % {"count": result.checked},
+        )
     else:
         messages.error(
             request,

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = "Case management"
+    verbose_name = _("Case management")
 
     def ready(self) -> None:
         from cases import receivers  # noqa: F401  (connects the signal receivers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Region(models.Model):
@@ -35,14 +36,20 @@ class Facility(models.Model):
     )
     risk = models.PositiveSmallIntegerField(
         _("risk level"),
-        choices=[(0, _("Low")), (1, _("Normal")), (2, _("High")), (3, _("Critical"))],
+        choices=[
+            (0, pgettext_lazy("risk level", "Low")),
+            (1, pgettext_lazy("risk level", "Normal")),
+            (2, pgettext_lazy("risk level", "High")),
+            (3, pgettext_lazy("risk level", "Critical")),
+        ],
         default=1,
         help_text=_("Set by internal affairs from history and intelligence; raises the triage score of its tips."),
     )
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "facilities"
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
 
     def __str__(self) -> str:
         return self.name

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TiplineConfig(AppConfig):
     name = "tipline"
-    verbose_name = "Tip intake"
+    verbose_name = _("Tip intake")
 
     def ready(self) -> None:
         from django.conf import settings
