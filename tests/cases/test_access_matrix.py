@@ -36,7 +36,7 @@ from cases.permissions import can_work
 from cases.views import CASE_ACTIONS
 from org.models import Facility, Unit
 from tests.conftest import PASSWORD, staff_client
-from tests.tipline.test_report_journey import report_data
+from tests.factories import report_data
 from tipline.models import Attachment, Message, Tip
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.test import Client
 from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
-from tests.tipline.test_report_journey import report_data
+from tests.factories import report_data
 from tipline.models import Tip
 
 pytestmark = pytest.mark.django_db

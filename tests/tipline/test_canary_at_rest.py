@@ -27,7 +27,7 @@ from django.utils import timezone
 from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
-from tests.tipline.test_report_journey import receipt_from, report_data
+from tests.factories import receipt_from, report_data
 from tipline.models import Tip
 
 pytestmark = pytest.mark.django_db

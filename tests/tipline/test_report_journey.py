@@ -11,30 +11,10 @@ from django.test import Client
 from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
+from tests.factories import receipt_from, report_data
 from tipline.models import Message, Tip
 
 pytestmark = pytest.mark.django_db
-
-
-def report_data(facility: Facility, **overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "facility": facility.pk,
-        "category": "phones",
-        "smuggling_channel": "visitors",
-        "when_period": "date",
-        "occurred_on": "2026-11-01",
-        "description": "Un técnico del pabellón 3 recibe celulares de visitas los domingos.",
-        "staff_involved": "no",
-        "contact": "",
-    }
-    data.update(overrides)
-    return data
-
-
-def receipt_from(html: str) -> str:
-    match = re.search(r'id="receipt">(\d{4} \d{4} \d{4} \d{4})<', html)
-    assert match, "no receipt code on the page"
-    return match.group(1)
 
 
 def test_report_shows_receipt_once_and_staff_reads_and_asks(

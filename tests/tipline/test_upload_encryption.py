@@ -25,6 +25,7 @@ from PIL import ExifTags, Image
 from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
+from tests.factories import report_data
 from tipline import crypto, storage
 from tipline.forms import AttachmentsField
 from tipline.models import Attachment, Tip
@@ -38,21 +39,6 @@ CANARY_MAKE = "CANARY-MAKE-7f3a9c"
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def report_data(facility: Facility, **overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "facility": facility.pk,
-        "category": "phones",
-        "smuggling_channel": "visitors",
-        "when_period": "date",
-        "occurred_on": "2026-11-01",
-        "description": "Ingresan celulares por la cocina del pabellón 2.",
-        "staff_involved": "no",
-        "contact": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def client_in(language: str) -> Client:

@@ -23,6 +23,7 @@ from django.test import Client, RequestFactory
 
 from cases.models import StaffMember
 from org.models import Facility
+from tests.factories import receipt_from, report_data
 from tipline import crypto, services
 from tipline.models import Tip
 from tipline.vault import vault_clear, vault_open, vault_store
@@ -93,27 +94,6 @@ def session_row_texts(session_key: str) -> list[bytes]:
             with contextlib.suppress(ValueError):
                 texts.append(base64.urlsafe_b64decode(value.encode() + b"=" * (-len(value) % 4)))
     return texts
-
-
-def report_data(facility: Facility, **overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "facility": facility.pk,
-        "category": "phones",
-        "smuggling_channel": "visitors",
-        "when_period": "date",
-        "occurred_on": "2026-11-01",
-        "description": "Un técnico del pabellón 3 recibe celulares de visitas los domingos.",
-        "staff_involved": "no",
-        "contact": "",
-    }
-    data.update(overrides)
-    return data
-
-
-def receipt_from(html: str) -> str:
-    match = re.search(r'id="receipt">(\d{4} \d{4} \d{4} \d{4})<', html)
-    assert match, "no receipt code on the page"
-    return match.group(1)
 
 
 def assert_secret_absent(session_key: str, secret: bytes) -> None:
