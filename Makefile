@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clean worker
+.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clean worker bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ lint: $(DEV_STAMP)
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy .
+
+## Benchmarks at 100,000 and 1,000,000 synthetic tips; writes docs/benchmarks.md (takes about an hour).
+## Needs PostgreSQL: DATABASE_URL if set, else postgres://postgres@127.0.0.1:5432/tipline_bench, which is
+## dropped and created again (a database whose name starts with "test" is refused). Files go to var/bench/.
+## BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--sizes 10000 --runs 20".
+bench: $(RUNTIME_STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 ## Rebuild the translation catalogues (needs GNU gettext) and compile them.
 messages: $(DEV_STAMP)

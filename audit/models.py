@@ -61,6 +61,10 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", _("Changed settings")
     PHONE_TIP_ENTERED = "phone_tip_entered", _("Entered a tip from a phone call")
     AUDIT_VERIFIED = "audit_verified", _("Verified the audit log")
+    ENTITY_RECORDED = "entity_recorded", _("Recorded an entity named in a tip")
+    ENTITY_REMOVED = "entity_removed", _("Removed an entity from a tip")
+    PSEUDONYM_VIEWED = "pseudonym_viewed", _("Viewed where a pseudonym appears")
+    INDEX_KEY_ROTATED = "index_key_rotated", _("Rotated the index key")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

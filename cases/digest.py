@@ -1,9 +1,12 @@
 """The unit's daily summary and the assignees' deadline reminders: counts, never content.
 
-Nothing here reads a title, a note, a tip, a receipt or a facility: a mail can be
-forwarded, printed or read over a shoulder, so it says only how many. What a count
-means is defined once, in the selectors; the senders render them in Spanish and
-mail them at most once a day per unit (or per assignee).
+Nothing here reads a title, a note, a tip or a receipt: a mail can be forwarded,
+printed or read over a shoulder, so it says only how many. The one exception is the
+unit's open spike alerts (from the trends app, when installed): each names a
+facility and a category with its counts, published like every trends count
+("<5", or rounded down to a multiple of 5). What a count means is defined once, in
+the selectors; the senders render them in Spanish and mail them at most once a day
+per unit (or per assignee).
 
 "At most once a day" is recorded in the cache with an atomic `cache.add`, keyed by
 unit (or staff member) and day and kept two days. In production the cache is Redis
@@ -17,8 +20,9 @@ import datetime
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.core import mail
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -61,6 +65,8 @@ class UnitDigest:
     feedback_overdue: int
     protection_overdue: int
     unassigned: int
+    # trends.selectors.DigestAlert: facility, category and published counts of each open spike alert.
+    spike_alerts: tuple[Any, ...] = ()
 
     @property
     def open_total(self) -> int:
@@ -125,7 +131,17 @@ def unit_digest(*, unit: Unit, day: datetime.date, new_since: datetime.date) -> 
         feedback_overdue=counts["feedback_overdue"],
         protection_overdue=counts["protection_overdue"],
         unassigned=counts["unassigned"],
+        spike_alerts=_spike_alerts(unit=unit, day=day),
     )
+
+
+def _spike_alerts(*, unit: Unit, day: datetime.date) -> tuple[Any, ...]:
+    """Return the unit's open spike alerts of this week and last, if the trends app is installed."""
+    if not apps.is_installed("trends"):
+        return ()
+    from trends.selectors import unit_spike_alerts
+
+    return unit_spike_alerts(unit_id=unit.pk, day=day)
 
 
 def unit_digest_recipients(*, unit: Unit) -> list[str]:

@@ -114,7 +114,21 @@ class Case(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["unit", "next_due", "id"], name="case_queue_by_deadline"),
-            models.Index(fields=["unit", "status"], name="case_unit_status"),
+            # The default queue (open cases) and the newest open cases (link candidates).
+            models.Index(
+                fields=["unit", "next_due", "id"], condition=models.Q(closed_on__isnull=True), name="case_open_queue"
+            ),
+            models.Index(
+                fields=["unit", "-received_on", "-id"],
+                condition=models.Q(closed_on__isnull=True),
+                name="case_open_newest",
+            ),
+            # A queue filtered by status, and the counts per status.
+            models.Index(fields=["unit", "status", "next_due", "id"], name="case_status_queue"),
+            # "Same facility, category and channel within 30 days": linking's suggested links.
+            models.Index(
+                fields=["facility", "category", "smuggling_channel", "received_on"], name="case_similar_metadata"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -25,9 +28,12 @@ def cases_visible_to(*, member: StaffMember) -> QuerySet[Case]:
     """Return the cases of the units this member reads, without those they are recused from."""
     if not member.can_read_tips:
         return Case.objects.none()
-    unit_ids = Membership.objects.filter(member=member).values("unit_id")
-    recused = Recusal.objects.filter(member=member).values("case_id")
-    return Case.objects.filter(unit_id__in=unit_ids).exclude(pk__in=recused)
+    # Plain id lists, not subqueries: with `unit_id = ANY(...)` PostgreSQL walks the
+    # (unit, next_due, id) index in order and stops at the page size.
+    unit_ids = sorted(set(Membership.objects.filter(member=member).values_list("unit_id", flat=True)))
+    cases = Case.objects.filter(unit_id__in=unit_ids)
+    recused = list(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
+    return cases.exclude(pk__in=recused) if recused else cases
 
 
 def case_visible_to(*, member: StaffMember, public_id: uuid.UUID) -> Case | None:
@@ -141,27 +147,55 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
     position = parse_cursor(cursor) if cursor else None
     if position is not None:
         due, pk = position
-        cases = cases.filter(Q(next_due__gt=due) | Q(next_due=due, id__gt=pk))
+        # The redundant `next_due >= due` lets PostgreSQL start the index scan at the
+        # cursor instead of walking the unit's cases from the first deadline.
+        cases = cases.filter(Q(next_due__gte=due), Q(next_due__gt=due) | Q(next_due=due, id__gt=pk))
     rows = list(
-        cases.select_related("facility", "assignee__user", "unit", "unit_keypair").order_by("next_due", "id")[
-            : QUEUE_PAGE_SIZE + 1
-        ]
+        cases.select_related("facility", "assignee__user", "unit", "unit_keypair")
+        .defer("case_key_for_escrow", "closing_reason_ct")
+        .order_by("next_due", "id")[: QUEUE_PAGE_SIZE + 1]
     )
     has_more = len(rows) > QUEUE_PAGE_SIZE
     rows = rows[:QUEUE_PAGE_SIZE]
     last = rows[-1] if rows else None
-    counts = dict(
-        _filtered(member=member, filters=filters, with_status=False)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
+    counts = _status_counts(member=member, filters=filters)
     return QueuePage(
         rows=[QueueRow(case=case, title=_case_title(case, vault)) for case in rows],
         next_cursor=f"{last.next_due.isoformat()}_{last.pk}" if has_more and last else None,
         status_counts=[(value, str(label), counts.get(value, 0)) for value, label in TipStatus.choices],
         today=timezone.localdate(),
+    )
+
+
+def _status_counts(*, member: StaffMember, filters: QueueFilters) -> dict[str, int]:
+    """Count the member's cases per status under the filters, cached for a minute.
+
+    Counting is a scan of the unit's cases (hundreds of thousands at scale); a
+    minute-old count is good enough for the tabs above the queue, while the rows
+    themselves are always current.
+    """
+    if settings.QUEUE_COUNTS_CACHE_SECONDS <= 0:
+        return _count_by_status(member=member, filters=filters)
+    key = (
+        "queue-counts:"
+        + hashlib.sha256(
+            repr((sorted(member.memberships.values_list("unit_id", flat=True)), member.pk, filters)).encode()
+        ).hexdigest()
+    )
+    counts = cache.get(key)
+    if counts is None:
+        counts = _count_by_status(member=member, filters=filters)
+        cache.set(key, counts, settings.QUEUE_COUNTS_CACHE_SECONDS)
+    return counts
+
+
+def _count_by_status(*, member: StaffMember, filters: QueueFilters) -> dict[str, int]:
+    return dict(
+        _filtered(member=member, filters=filters, with_status=False)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
     )
 
 

@@ -71,6 +71,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         return redirect("audit:events")
     if member.role == Role.ADMINISTRATOR:
         return redirect("organisation_admin:index")
+    if member.role == Role.MANAGER:
+        return redirect("trends:dashboard")
     if not member.can_read_tips:
         return render(request, "cases/queue.html", {"member": member})
     workers = list(

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "audit",
     "tipline",
     "cases",
+    "trends",
+    "linking",
 ]
 
 MIDDLEWARE = [
@@ -166,7 +168,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.send_deadline_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The roll-ups are kept current after every change; the rebuild repairs any refresh that was lost.
+    "every-night-rebuild-trend-rollups": {
+        "task": "trends.rebuild_rollups",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+
+# Trends: counts below this are shown as "<5", the others rounded down to a multiple of it (docs/patterns.md).
+TRENDS_SUPPRESSION_THRESHOLD = envint("TRENDS_SUPPRESSION_THRESHOLD", 5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -182,6 +192,8 @@ LOGIN_REDIRECT_URL = "staff:queue"
 
 # Staff logins: TOTP second factor (django-otp), throttling per user name, idle timeout.
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Tipline")
+# The per-status counts above the queue may be this old (a count scans the unit's cases).
+QUEUE_COUNTS_CACHE_SECONDS = envint("QUEUE_COUNTS_CACHE_SECONDS", 60)
 STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60)
 STAFF_LOGIN_MAX_FAILURES = envint("STAFF_LOGIN_MAX_FAILURES", 5)
 STAFF_LOGIN_FAILURE_WINDOW_SECONDS = envint("STAFF_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("tipline.urls")),
     path("staff/admin/", organisation_admin.urls),
     path("staff/audit/", include("audit.urls", namespace="audit")),
+    path("staff/linking/", include("linking.urls", namespace="linking")),
+    path("staff/trends/", include("trends.urls", namespace="trends")),
     path("staff/", include("cases.urls", namespace="staff")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

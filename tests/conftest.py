@@ -38,6 +38,8 @@ def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySet
     settings.TEST_ESCROW_PRIVATE_KEY = escrow.private
     settings.TIPLINE_ARGON2_MEMORY_KIB = 1024
     settings.TIPLINE_ARGON2_ITERATIONS = 1
+    # Database ids repeat across tests; cached counts keyed by them would leak between tests.
+    settings.QUEUE_COUNTS_CACHE_SECONDS = 0
     # Django's own password hashing is not under test; Argon2 at full cost would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield settings

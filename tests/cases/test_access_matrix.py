@@ -34,10 +34,13 @@ from cases.members import unit_member_add
 from cases.models import Case, Role, StaffMember
 from cases.permissions import can_work
 from cases.views import CASE_ACTIONS
+from linking.models import EntityKind, EntityMention, IndexKey
+from linking.services import index_key_create, mention_record
 from org.models import Facility, Unit
 from tests.conftest import PASSWORD, staff_client
 from tests.factories import report_data
 from tipline.models import Attachment, Message, Tip
+from trends.models import SpikeAlert
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +195,43 @@ def unit_kwargs(world: World) -> dict[str, Any]:
     return {"slug": world.unit.slug}
 
 
+def spike_alert_kwargs(world: World) -> dict[str, Any]:
+    """An open spike alert at the Lima tip's facility."""
+    alert = SpikeAlert.objects.create(
+        facility=world.tip.facility,
+        category=world.tip.category,
+        week=world.tip.received_on,
+        observed=9,
+        baseline_total=3,
+        expected=0.25,
+        p_value=0.0001,
+        method=SpikeAlert.Method.POISSON,
+        created_on=world.tip.received_on,
+    )
+    return {"alert_id": alert.pk}
+
+
+def recorded_mention(world: World) -> EntityMention:
+    """An entity recorded on the Lima tip by its supervisor, whose value is the tip's secret phrase:
+    the check that no one else receives TIP_SECRET covers the pseudonym page too."""
+    if not IndexKey.objects.exists():
+        index_key_create()
+    supervisor = world.members[LIMA_SUPERVISOR]
+    vault = staff_unlock_keys(member=supervisor, password=PASSWORD)
+    mention, _created = mention_record(
+        tip=world.tip, kind=EntityKind.COMPANY, value=TIP_SECRET, actor=supervisor, vault=vault
+    )
+    return mention
+
+
+def mention_kwargs(world: World) -> dict[str, Any]:
+    return {"public_id": world.tip.public_id, "mention_id": recorded_mention(world).public_id}
+
+
+def pseudonym_kwargs(world: World) -> dict[str, Any]:
+    return {"pseudonym": bytes(recorded_mention(world).pseudonym)}
+
+
 @dataclass(frozen=True)
 class Row:
     """One staff URL: its name, how it is requested, and the answer for each actor."""
@@ -243,6 +283,7 @@ ROWS: list[Row] = [
                 OPERATOR: Expect(302, "/staff/phone/"),
                 AUDITOR: Expect(302, "/staff/audit/"),
                 ADMINISTRATOR: Expect(302, "/staff/admin/"),
+                MANAGER: Expect(302, "/staff/trends/"),
             },
         ),
     ),
@@ -280,9 +321,40 @@ ROWS: list[Row] = [
         expect(NOT_FOUND, **{ADMINISTRATOR: OK}),
         kwargs=lambda world: {"member_id": world.members[LIMA_INVESTIGATOR].pk},
     ),
+    # The trends dashboard, its exports and its alerts: managers (the country) and supervisors (their units).
+    Row("trends:dashboard", "GET", expect(NOT_FOUND, **{MANAGER: OK, LIMA_SUPERVISOR: OK})),
+    Row(
+        "trends:export",
+        "GET",
+        expect(NOT_FOUND, **{MANAGER: OK, LIMA_SUPERVISOR: OK}),
+        kwargs=lambda world: {"name": "facilities"},
+    ),
+    # A spike alert at the Lima facility: the manager and Lima's supervisor may dismiss it (an empty form suffices).
+    Row(
+        "trends:alert_dismiss",
+        "POST",
+        expect(NOT_FOUND, **{MANAGER: Expect(302, "/staff/trends/"), LIMA_SUPERVISOR: Expect(302, "/staff/trends/")}),
+        kwargs=spike_alert_kwargs,
+    ),
     # The audit log: auditors only; for anyone else it does not exist.
     Row("audit:events", "GET", expect(NOT_FOUND, **{AUDITOR: OK})),
     Row("audit:verify", "POST", expect(NOT_FOUND, **{AUDITOR: Expect(302, "/staff/audit/")})),
+    # Linking: recording and removing a tip's entities and merging a suggested case, as the case page's
+    # forms do (empty POSTs: an error message; the removal needs no form). A pseudonym's page is for every
+    # role that reads tips, each seeing only what their units may (the recused investigator: nothing of
+    # the Lima case); for the roles that never read a tip it does not exist.
+    Row("linking:mention_record", "POST", lima_readers(REDIRECT), kwargs=tip_kwargs),
+    Row("linking:mention_delete", "POST", lima_readers(REDIRECT), kwargs=mention_kwargs),
+    Row("linking:case_merge", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
+    Row(
+        "linking:pseudonym",
+        "GET",
+        expect(
+            NOT_FOUND,
+            **{actor: OK for actor in (*LIMA_READERS, RECUSED, NORTE_INVESTIGATOR, NATIONAL_INVESTIGATOR)},
+        ),
+        kwargs=pseudonym_kwargs,
+    ),
 ]
 
 # Representative URLs of the admin site (see ADMIN_NAMESPACE): administrators only; the site sends

@@ -332,4 +332,5 @@ def test_the_morning_beat_runs_both_tasks_at_seven_in_lima() -> None:
     assert schedule["every-morning-remind-assignees-of-deadlines"]["task"] == "cases.send_deadline_reminders"
     for entry in schedule.values():
         assert entry["task"] in celery_app.tasks
-        assert entry["schedule"] == crontab(hour=7, minute=0)
+    for name in ("every-morning-send-unit-digests", "every-morning-remind-assignees-of-deadlines"):
+        assert schedule[name]["schedule"] == crontab(hour=7, minute=0)

@@ -1,0 +1,1 @@
+"""Synthetic data and benchmarks at a million tips (docs/benchmarks.md)."""

@@ -1,0 +1,39 @@
+"""Staff forms for recording entities and merging suggested cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from linking.models import EntityKind, PersonRole
+from linking.normalise import normalise
+from tipline.forms import inline_form_helper
+
+VALUE_MAX = 200
+
+
+class MentionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What it is"), choices=EntityKind.choices)
+    person_role = forms.ChoiceField(label=_("For a person: who they are"), choices=PersonRole.choices, required=False)
+    value = forms.CharField(
+        label=_("As written in the report"),
+        max_length=VALUE_MAX,
+        help_text=_("Encrypted like the report. Only a keyed pseudonym of it is stored in the clear, to find links."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = inline_form_helper()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind, value = cleaned.get("kind"), cleaned.get("value")
+        if kind and value and not normalise(kind, value):
+            self.add_error("value", _("There is nothing to record in that value for this kind of entity."))
+        return cleaned
+
+
+class MergeForm(forms.Form):
+    other = forms.UUIDField()

@@ -1,0 +1,31 @@
+"""Replace the index key and recompute every keyed pseudonym under the new one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from linking.services import index_key_rotate
+from tipline import crypto
+from tipline.services import IntakeUnavailable
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a new version of the index key and recompute every recorded entity's pseudonym with it, "
+        "decrypting each value with its tip's key opened by the escrow private key. All or nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--escrow-private-key", type=Path, required=True, metavar="FILE")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            index_key, recomputed = index_key_rotate(escrow_private_key=options["escrow_private_key"].read_bytes())
+        except crypto.CryptoError as exc:
+            raise CommandError("could not open the keys with that escrow key file; nothing was changed") from exc
+        except IntakeUnavailable as exc:
+            raise CommandError("no escrow public key is configured") from exc
+        self.stdout.write(f"Index key v{index_key.version} is active; {recomputed} pseudonym(s) recomputed.")

@@ -1,0 +1,387 @@
+"""Normalise what an investigator records, so that the same person, phone, vehicle, company or
+place written different ways gives the same keyed pseudonym (DESIGN.md section 4).
+
+Pure functions of the text only, no database and no keys. Each returns the canonical
+form, or "" when nothing recognisable is left. They err towards precision: two
+different people must never meet ("Juan Ramos" and "Juan Ramírez" stay apart), so
+only what certainly carries no identity is dropped (accents, case, punctuation,
+ranks and titles, company legal forms, the spelling of a phone number).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --- shared folding ---------------------------------------------------------------------------------
+
+_QUOTES = "\"'“”‘’«»`´"
+
+
+def fold(text: str) -> str:
+    """Return `text` without accents, in lower case, with punctuation as spaces and single spaces.
+
+    "ñ" becomes "n": people type "Pena" for "Peña" as often as not.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = without_marks.casefold()
+    spaced = "".join(ch if ch.isalnum() else " " for ch in lowered)
+    return " ".join(spaced.split())
+
+
+def _tokens(text: str) -> list[str]:
+    return fold(text).split()
+
+
+# --- people -----------------------------------------------------------------------------------------
+
+# Ranks, titles, honorifics and role nouns that precede a name in tips, folded.
+TITLE_WORDS = frozenset(
+    {
+        # INPE security staff ranks and their abbreviations
+        "agente",
+        "agentes",
+        "alcaide",
+        "brigadier",
+        "cabo",
+        "cap",
+        "capitan",
+        "cmdte",
+        "comandante",
+        "sargento",
+        "sgt",
+        "sgto",
+        "sgte",
+        "sub",
+        "suboficial",
+        "subof",
+        "tco",
+        "tec",
+        "tecnico",
+        "teniente",
+        "tnte",
+        "tte",
+        "inpe",
+        "guardia",
+        "vigilante",
+        "director",
+        "directora",
+        "jefe",
+        "jefa",
+        # honorifics
+        "sr",
+        "sra",
+        "srta",
+        "senor",
+        "senora",
+        "senorita",
+        "don",
+        "dona",
+        "dr",
+        "dra",
+        "doctor",
+        "doctora",
+        "lic",
+        "licenciado",
+        "licenciada",
+        "ing",
+        "ingeniero",
+        "ingeniera",
+        # how inmates and visitors are named
+        "interno",
+        "interna",
+        "ppl",
+        "visitante",
+        "reo",
+        # how nicknames are introduced: alias "el Flaco", apodado 'Chato', le dicen "Gato"
+        "alias",
+        "apodado",
+        "apodada",
+        "apodo",
+        "conocido",
+        "conocida",
+        "como",
+        "le",
+        "dicen",
+        "llaman",
+    }
+)
+# Articles and name particles: "Juan de la Cruz" and "Juan Cruz" are written for the same person.
+NAME_PARTICLES = frozenset({"el", "la", "los", "las", "de", "del", "y", "e"})
+
+
+def normalise_person(value: str) -> str:
+    """Return a name without ranks, titles, articles, accents or punctuation, its words in order.
+
+    "Sgto. Juan Pérez", "sargento JUAN PEREZ" and "Pérez, Juan" all give "juan perez";
+    alias "el Flaco" gives "flaco". Words are sorted, since tips name people surname first
+    as often as not.
+    """
+    words = [w for w in _tokens(value) if w not in TITLE_WORDS and w not in NAME_PARTICLES]
+    return " ".join(sorted(words))
+
+
+# --- phone numbers -----------------------------------------------------------------------------------
+
+PERU_COUNTRY_CODE = "51"
+
+
+def normalise_phone(value: str) -> str:
+    """Return a phone number in E.164 form ("+51987654321"), or "" if it has too few digits.
+
+    Peruvian numbers: a mobile is 9 digits starting with 9; a Lima landline is area
+    code 1 and 7 digits, written "(01) 234-5678" or just "234-5678"; a provincial one
+    is a 2-digit area code and 6 digits ("(044) 123456"). The international prefix
+    (+ or 00), the country code 51 and the trunk 0 are optional. Numbers of other
+    countries keep their digits after a "+".
+    """
+    text = value.strip()
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit() and ch.isascii())
+    international = text.startswith("+")
+    if digits.startswith("00"):
+        digits, international = digits[2:], True
+    if international and not digits.startswith(PERU_COUNTRY_CODE):
+        return f"+{digits}" if 7 <= len(digits) <= 15 else ""
+    national = digits
+    if international:
+        national = digits[len(PERU_COUNTRY_CODE) :]
+    elif digits.startswith(PERU_COUNTRY_CODE) and len(digits) in (10, 11):
+        # "51987654321" or "5112345678": the country code without its "+".
+        national = digits[len(PERU_COUNTRY_CODE) :]
+    national = national.lstrip("0")  # the trunk prefix of "(01) 234-5678" or "044 123456"
+    if len(national) == 7 and not international:
+        national = "1" + national  # a Lima number dialled locally
+    is_mobile = len(national) == 9 and national.startswith("9")
+    is_landline = len(national) == 8 and national[0] in "12345678"
+    if is_mobile or is_landline:
+        return f"+{PERU_COUNTRY_CODE}{national}"
+    # Not a Peruvian shape: keep the digits, so that the same unusual number still meets itself.
+    if not 6 <= len(digits) <= 15:
+        return ""
+    return f"+{digits}" if international else digits
+
+
+def is_peruvian_number(canonical: str) -> bool:
+    """Return whether a normalised phone number is a Peruvian mobile or landline."""
+    return bool(re.fullmatch(r"\+51(9\d{8}|[1-8]\d{7})", canonical))
+
+
+# --- vehicles -----------------------------------------------------------------------------------------
+
+_PLATE_PREFIX_WORDS = frozenset({"placa", "placas", "nro", "n", "no", "num", "numero", "de"})
+
+
+def normalise_plate(value: str) -> str:
+    """Return a vehicle plate as upper-case letters and digits: "abc 123" and "ABC-123" give "ABC123".
+
+    Words before it ("placa N° ABC-123") are dropped. A plate has 4 to 8 characters
+    and at least one digit; anything else gives "".
+    """
+    words = _tokens(value)
+    while words and words[0] in _PLATE_PREFIX_WORDS:
+        words = words[1:]
+    plate = "".join(words).upper()
+    if not (4 <= len(plate) <= 8) or not any(ch.isdigit() for ch in plate):
+        return ""
+    return plate
+
+
+# --- companies -----------------------------------------------------------------------------------------
+
+# Legal forms, as word sequences after folding and joining of spelled-out initials (S. A. C. -> sac).
+LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(form.split())
+    for form in (
+        "sociedad anonima cerrada",
+        "sociedad anonima abierta",
+        "sociedad anonima",
+        "sociedad comercial de responsabilidad limitada",
+        "sociedad de responsabilidad limitada",
+        "empresa individual de responsabilidad limitada",
+        "sac",
+        "saa",
+        "sa",
+        "eirl",
+        "srl",
+        "scrl",
+        "sl",
+        "ltda",
+        "ltd",
+        "inc",
+        "llc",
+        "corp",
+        "y cia",
+        "cia",
+    )
+)
+_COMPANY_LEADING_WORDS = frozenset(
+    {"empresa", "proveedor", "proveedora", "contratista", "compania", "la", "el", "los", "las", "de", "del"}
+)
+
+
+def _join_initials(words: list[str]) -> list[str]:
+    """Join runs of single letters ("s a c") into one word ("sac")."""
+    joined: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1 and word.isalpha():
+            run += word
+            continue
+        if run:
+            joined.append(run)
+            run = ""
+        joined.append(word)
+    if run:
+        joined.append(run)
+    return joined
+
+
+def normalise_company(value: str) -> str:
+    """Return a company's name without its legal form, accents, punctuation or leading "empresa".
+
+    "Transportes El Sol S.A.C.", "TRANSPORTES EL SOL SAC" and "Empresa de Transportes
+    El Sol S. A. C." all give "transportes el sol". The order of the words is kept.
+    """
+    # "S.A.C." must become "sac", not "s a c" followed by other words.
+    undotted = re.sub(r"(?<=\w)\.(?=\w)", "", value)
+    words = _join_initials(_tokens(undotted))
+    changed = True
+    while changed and words:
+        changed = False
+        for form in LEGAL_FORMS:
+            if len(words) > len(form) and tuple(words[-len(form) :]) == form:
+                words = words[: -len(form)]
+                changed = True
+    while len(words) > 1 and words[0] in _COMPANY_LEADING_WORDS:
+        words = words[1:]
+    return " ".join(words)
+
+
+# --- places inside a facility ---------------------------------------------------------------------------
+
+PLACE_NOUNS = {
+    "pabellon": "pabellon",
+    "pab": "pabellon",
+    "pabell": "pabellon",
+    "pabel": "pabellon",
+    "pb": "pabellon",
+    "modulo": "modulo",
+    "mod": "modulo",
+    "puerta": "puerta",
+    "pta": "puerta",
+    "torre": "torre",
+    "celda": "celda",
+    "patio": "patio",
+    "garita": "garita",
+    "ambiente": "ambiente",
+    "amb": "ambiente",
+    "piso": "piso",
+    "sector": "sector",
+    "zona": "zona",
+    "bloque": "bloque",
+}
+_NUMBER_WORDS = {
+    "uno": 1,
+    "una": 1,
+    "primero": 1,
+    "primer": 1,
+    "dos": 2,
+    "segundo": 2,
+    "tres": 3,
+    "tercero": 3,
+    "tercer": 3,
+    "cuatro": 4,
+    "cuarto": 4,
+    "cinco": 5,
+    "quinto": 5,
+    "seis": 6,
+    "sexto": 6,
+    "siete": 7,
+    "septimo": 7,
+    "ocho": 8,
+    "octavo": 8,
+    "nueve": 9,
+    "noveno": 9,
+    "diez": 10,
+    "decimo": 10,
+    "once": 11,
+    "doce": 12,
+    "trece": 13,
+    "catorce": 14,
+    "quince": 15,
+    "dieciseis": 16,
+    "diecisiete": 17,
+    "dieciocho": 18,
+    "diecinueve": 19,
+    "veinte": 20,
+}
+_PLACE_DROPPED_WORDS = frozenset({"el", "la", "los", "las", "de", "del", "en", "nro", "no", "n", "num", "numero"})
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def roman_to_int(word: str) -> int | None:
+    """Return the value of a Roman numeral made of I, V and X (1 to 39), or None."""
+    if not word or any(ch not in _ROMAN_VALUES for ch in word):
+        return None
+    total = 0
+    for index, ch in enumerate(word):
+        value = _ROMAN_VALUES[ch]
+        following = _ROMAN_VALUES[word[index + 1]] if index + 1 < len(word) else 0
+        total += -value if value < following else value
+    # Only canonical spellings: "iiii" or "vx" are not numbers people write.
+    return total if 0 < total < 40 and _int_to_roman(total) == word else None
+
+
+def _int_to_roman(number: int) -> str:
+    out = ""
+    for value, numeral in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            out += numeral
+            number -= value
+    return out
+
+
+def normalise_place(value: str) -> str:
+    """Return a place inside a facility with its noun spelled out and its number in digits.
+
+    "pabellón 4", "Pab. 4", "PABELLON IV", "pabellón N° 4" and "pabellón cuatro" all
+    give "pabellon 4"; "pabellón 4-A" and "pabellon 4A" give "pabellon 4 a".
+    """
+    # "4a" -> "4 a", so that "4-A" and "4A" meet.
+    spaced = re.sub(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)", " ", fold(value))
+    words: list[str] = []
+    for word in spaced.split():
+        if word in _PLACE_DROPPED_WORDS:
+            continue
+        if word in PLACE_NOUNS:
+            words.append(PLACE_NOUNS[word])
+        elif word in _NUMBER_WORDS:
+            words.append(str(_NUMBER_WORDS[word]))
+        elif words and words[-1] in PLACE_NOUNS.values() and (number := roman_to_int(word)) is not None:
+            words.append(str(number))
+        elif word.isdigit():
+            words.append(str(int(word)))  # "pabellón 04" is "pabellón 4"
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+# --- by kind -----------------------------------------------------------------------------------------------
+
+# Keyed by the values of linking.models.EntityKind; this module stays free of Django.
+NORMALISERS = {
+    "person": normalise_person,
+    "phone": normalise_phone,
+    "vehicle": normalise_plate,
+    "company": normalise_company,
+    "place": normalise_place,
+}
+
+
+def normalise(kind: str, value: str) -> str:
+    """Return the canonical form of a value of this kind of entity, or "" if nothing is left."""
+    normaliser = NORMALISERS.get(kind)
+    if normaliser is None:
+        raise ValueError(f"unknown entity kind {kind!r}")
+    return normaliser(value)

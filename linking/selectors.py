@@ -1,0 +1,360 @@
+"""Reads of linking: a tip's entities and suggestions, a case's suggested links, a pseudonym's page.
+
+Links are found by comparing pseudonyms and clear metadata in the database; no key is
+needed for that. Values are decrypted only for tips the member may read, with the tip's
+data key from their session. Of tips in other units a member learns only that a link
+exists: the unit, the facility, the day it was received and how much it shares; of
+cases they are recused from, nothing at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from cases.models import Case, CaseTip, Membership, Recusal, StaffMember
+from cases.selectors import cases_visible_to, tip_data_key
+from linking.extract import Suggestion, suggest_entities
+from linking.models import EntityMention
+from linking.normalise import normalise
+from linking.services import mention_aad
+from tipline import crypto
+from tipline.models import Tip
+
+SIMILAR_WINDOW_DAYS = 30
+MAX_SUGGESTED_LINKS = 20
+# Bounds that keep suggested_links fast however often an entity is named.
+MAX_CASE_PSEUDONYMS = 40
+MATCHES_PER_PSEUDONYM = 25
+# For an entity named more often than that, the member's own units' tips are looked for among this many newest.
+CROWDED_WINDOW = 1000
+MAX_PSEUDONYM_ROWS = 200
+FACILITY_SAMPLE = 5000
+
+
+def mention_value(*, mention: EntityMention, tip: Tip, data_key: bytes) -> str:
+    """Decrypt the value of a mention of this tip with the tip's data key."""
+    return crypto.decrypt_text(bytes(mention.value_ct), key=data_key, aad=mention_aad(tip.public_id, mention.public_id))
+
+
+# --- a tip's entities ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MentionView:
+    """A recorded entity as its tip's reader sees it: the value, and how many other tips name it."""
+
+    mention: EntityMention
+    value: str
+    other_tips: int
+
+
+@dataclass(frozen=True)
+class TipEntities:
+    tip: Tip
+    mentions: list[MentionView]
+    suggestions: list[Suggestion]
+
+
+def tip_entities(*, tip: Tip, text: str, member: StaffMember, vault: dict[str, bytes]) -> TipEntities:
+    """Return the entities recorded on a tip, decrypted, and those its `text` suggests that are not recorded yet.
+
+    Three queries whatever the number of entities: the member's recusals, the tip's
+    mentions, and how many other tips share each of their pseudonyms (not counting
+    cases the member is recused from). Without the tip's key in the vault (a key
+    granted after login) the values are empty and nothing is suggested.
+    """
+    data_key = tip_data_key(tip=tip, vault=vault)
+    recused = list(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
+    mentions = list(EntityMention.objects.filter(tip=tip).order_by("kind", "id"))
+    shared = dict(
+        EntityMention.objects.filter(pseudonym__in=[bytes(m.pseudonym) for m in mentions])
+        .exclude(tip=tip)
+        .exclude(tip__case_link__case_id__in=recused)
+        .order_by()
+        .values("pseudonym")
+        .annotate(n=Count("id"))
+        .values_list("pseudonym", "n")
+    )
+    shared = {bytes(pseudonym): n for pseudonym, n in shared.items()}
+    views = [
+        MentionView(
+            mention=m,
+            value=mention_value(mention=m, tip=tip, data_key=data_key) if data_key else "",
+            other_tips=shared.get(bytes(m.pseudonym), 0),
+        )
+        for m in mentions
+    ]
+    if data_key is None:
+        return TipEntities(tip=tip, mentions=views, suggestions=[])
+    recorded = {(v.mention.kind, normalise(v.mention.kind, v.value)) for v in views}
+    suggestions = [s for s in suggest_entities(text) if (s.kind, s.normalised) not in recorded]
+    return TipEntities(tip=tip, mentions=views, suggestions=suggestions)
+
+
+# --- a case's suggested links ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    """A case the member can read that seems related; `shared_entities` is 0 for a metadata match."""
+
+    case: Case
+    shared_entities: int
+    can_merge: bool
+
+
+@dataclass(frozen=True)
+class LinkElsewhere:
+    """That a case of another unit shares entities with this one: no content, no link."""
+
+    unit_name: str
+    facility_name: str
+    received_on: datetime.date
+    shared_entities: int
+
+
+@dataclass(frozen=True)
+class SuggestedLinks:
+    by_entity: list[LinkedCase] = field(default_factory=list)
+    elsewhere: list[LinkElsewhere] = field(default_factory=list)
+    by_metadata: list[LinkedCase] = field(default_factory=list)
+    # This case's entities named in more tips than were looked at: only the newest of those were.
+    crowded_entities: int = 0
+
+    @property
+    def exist(self) -> bool:
+        return bool(self.by_entity or self.elsewhere or self.by_metadata)
+
+
+def _can_merge(case: Case, other: Case) -> bool:
+    # cases_link merges within one unit; the case page offers linking only while the case is open.
+    return other.unit_id == case.unit_id and not case.is_closed and not other.is_closed
+
+
+def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int]) -> tuple[dict[int, int], int]:
+    """Return {other case id: number of this case's pseudonyms it shares} and how many pseudonyms were crowded.
+
+    One query for this case's pseudonyms, then one per pseudonym (at most
+    MAX_CASE_PSEUDONYMS) that reads the newest MATCHES_PER_PSEUDONYM other tips from
+    the index (pseudonym, tip), then one that maps those tips to their cases. For a
+    crowded pseudonym (named in more tips than that) one more query finds the newest
+    tips of the member's own units among its CROWDED_WINDOW newest, so that links the
+    member can act on are not crowded out by other units'. The work is bounded however
+    often an entity is named: a guard named in 50,000 tips costs about what one named
+    in 50 does.
+    """
+    case_tip_ids = list(CaseTip.objects.filter(case=case).values_list("tip_id", flat=True))
+    pseudonyms = list(
+        EntityMention.objects.filter(tip_id__in=case_tip_ids)
+        .order_by("pseudonym")
+        .values_list("pseudonym", flat=True)
+        .distinct()[:MAX_CASE_PSEUDONYMS]
+    )
+    tips_by_pseudonym: dict[bytes, list[int]] = {}
+    crowded = 0
+    for pseudonym in pseudonyms:
+        tip_ids = list(
+            EntityMention.objects.filter(pseudonym=pseudonym)
+            .exclude(tip_id__in=case_tip_ids)
+            .order_by("-tip_id")
+            .values_list("tip_id", flat=True)[: MATCHES_PER_PSEUDONYM + 1]
+        )
+        if len(tip_ids) > MATCHES_PER_PSEUDONYM:
+            crowded += 1
+            newest = (
+                EntityMention.objects.filter(pseudonym=pseudonym)
+                .exclude(tip_id__in=case_tip_ids)
+                .order_by("-tip_id")
+                .values("tip_id")[:CROWDED_WINDOW]
+            )
+            own = list(
+                Tip.objects.filter(pk__in=newest, unit_id__in=own_units)
+                .order_by("-pk")
+                .values_list("pk", flat=True)[:MATCHES_PER_PSEUDONYM]
+            )
+            taken = set(own)
+            tip_ids = own + [tip_id for tip_id in tip_ids[:MATCHES_PER_PSEUDONYM] if tip_id not in taken]
+        tips_by_pseudonym[bytes(pseudonym)] = tip_ids
+    all_tips = {tip_id for tip_ids in tips_by_pseudonym.values() for tip_id in tip_ids}
+    case_of_tip = dict(CaseTip.objects.filter(tip_id__in=all_tips).values_list("tip_id", "case_id"))
+    shared: Counter[int] = Counter()
+    for tip_ids in tips_by_pseudonym.values():
+        for other_case in {case_of_tip[tip_id] for tip_id in tip_ids if tip_id in case_of_tip}:
+            shared[other_case] += 1
+    return dict(shared), crowded
+
+
+def suggested_links(*, case: Case, member: StaffMember) -> SuggestedLinks:
+    """Return the cases that seem related to `case`, for a member who reads it.
+
+    Strongest first: cases whose tips share a keyed pseudonym with this case's tips
+    (those the member can read, with a merge button where cases_link allows it; those
+    of other units only as unit, facility, day and count; those the member is recused
+    from not at all). Then the member's cases at the same facility, of the same
+    category and smuggling channel, received within 30 days either side.
+
+    Every query is an index range scan with a bound: the member's units and
+    recusals, the pseudonym matches (see _cases_sharing_pseudonyms), the matched
+    cases, and the metadata matches (on the index proposed for Case(facility,
+    category, smuggling_channel, received_on)).
+    """
+    if not member.can_read_tips:
+        return SuggestedLinks()
+    own_units = set(Membership.objects.filter(member=member).values_list("unit_id", flat=True))
+    recused = set(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
+    shared, crowded = _cases_sharing_pseudonyms(case=case, own_units=own_units)
+    for other_id in recused | {case.pk}:
+        shared.pop(other_id, None)
+    strongest = sorted(shared, key=lambda other_id: (-shared[other_id], -other_id))[: 2 * MAX_SUGGESTED_LINKS]
+    by_entity: list[LinkedCase] = []
+    elsewhere: list[LinkElsewhere] = []
+    for other in Case.objects.filter(pk__in=strongest).select_related("facility", "unit"):
+        if other.unit_id in own_units:
+            by_entity.append(
+                LinkedCase(case=other, shared_entities=shared[other.pk], can_merge=_can_merge(case, other))
+            )
+        else:
+            elsewhere.append(
+                LinkElsewhere(
+                    unit_name=other.unit.name,
+                    facility_name=other.facility.name,
+                    received_on=other.received_on,
+                    shared_entities=shared[other.pk],
+                )
+            )
+    by_entity.sort(key=lambda link: (-link.shared_entities, -link.case.received_on.toordinal(), -link.case.pk))
+    elsewhere.sort(key=lambda link: (-link.shared_entities, -link.received_on.toordinal(), link.unit_name))
+
+    window = datetime.timedelta(days=SIMILAR_WINDOW_DAYS)
+    similar = (
+        cases_visible_to(member=member)
+        .filter(
+            facility_id=case.facility_id,
+            category=case.category,
+            smuggling_channel=case.smuggling_channel,
+            received_on__range=(case.received_on - window, case.received_on + window),
+        )
+        .exclude(pk=case.pk)
+        .exclude(pk__in=[link.case.pk for link in by_entity])
+        .select_related("facility", "unit")
+        .order_by("-received_on", "-id")[:MAX_SUGGESTED_LINKS]
+    )
+    return SuggestedLinks(
+        by_entity=by_entity[:MAX_SUGGESTED_LINKS],
+        elsewhere=elsewhere[:MAX_SUGGESTED_LINKS],
+        by_metadata=[LinkedCase(case=other, shared_entities=0, can_merge=_can_merge(case, other)) for other in similar],
+        crowded_entities=crowded,
+    )
+
+
+# --- a pseudonym's page --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PseudonymTip:
+    """A tip the member reads that names the entity: its case, and the value as recorded there."""
+
+    tip: Tip
+    case: Case
+    kind_label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class PseudonymElsewhere:
+    unit_name: str
+    facility_name: str
+    received_on: datetime.date
+
+
+@dataclass(frozen=True)
+class PseudonymView:
+    pseudonym_hex: str
+    kind_label: str
+    readable: list[PseudonymTip]
+    elsewhere: list[PseudonymElsewhere]
+    facilities: list[tuple[str, int]]
+    total_tips: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total_tips > len(self.readable) + len(self.elsewhere)
+
+    @property
+    def facilities_sampled(self) -> bool:
+        return self.total_tips > FACILITY_SAMPLE
+
+
+def pseudonym_view(*, pseudonym: bytes, member: StaffMember, vault: dict[str, bytes]) -> PseudonymView:
+    """Return where a pseudonym appears, for a member with a reading role.
+
+    Tips of cases the member reads come with their case and the value as recorded
+    (when the session holds the tip's key); tips of other units with their unit,
+    facility and day only; tips of cases the member is recused from are left out.
+    The rows are the newest 200 and the facilities are counted over the newest 5,000,
+    both read backwards along the index (pseudonym, tip), so the page stays quick
+    however often the entity is named.
+    """
+    if not member.can_read_tips:
+        raise PermissionError("only members with a reading role see pseudonyms")
+    own_units = set(Membership.objects.filter(member=member).values_list("unit_id", flat=True))
+    recused = list(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
+    mentions = EntityMention.objects.filter(pseudonym=pseudonym)
+    if recused:
+        mentions = mentions.exclude(tip__case_link__case_id__in=recused)
+    total = mentions.count()
+    newest_tips = mentions.order_by("-tip_id").values("tip_id")[:FACILITY_SAMPLE]
+    facilities = sorted(
+        Tip.objects.filter(pk__in=newest_tips).order_by().values_list("facility__name").annotate(n=Count("id")),
+        key=lambda item: (-item[1], item[0]),
+    )
+    readable: list[PseudonymTip] = []
+    elsewhere: list[PseudonymElsewhere] = []
+    kind_label = ""
+    rows = mentions.select_related("tip__facility", "tip__unit_keypair", "tip__case_link__case__unit").order_by(
+        "-tip_id"
+    )[:MAX_PSEUDONYM_ROWS]
+    for mention in rows:
+        tip = mention.tip
+        case = tip.case_link.case
+        kind_label = kind_label or str(mention.get_kind_display())
+        if case.unit_id in own_units:
+            data_key = tip_data_key(tip=tip, vault=vault)
+            value = mention_value(mention=mention, tip=tip, data_key=data_key) if data_key else ""
+            readable.append(PseudonymTip(tip=tip, case=case, kind_label=kind_label, value=value))
+        else:
+            elsewhere.append(
+                PseudonymElsewhere(
+                    unit_name=case.unit.name, facility_name=tip.facility.name, received_on=tip.received_on
+                )
+            )
+    return PseudonymView(
+        pseudonym_hex=pseudonym.hex(),
+        kind_label=kind_label,
+        readable=readable,
+        elsewhere=elsewhere,
+        facilities=facilities,
+        total_tips=total,
+    )
+
+
+# --- for the managers' trends --------------------------------------------------------------------------------
+
+
+def pseudonyms_repeated(*, min_tips: int = 2) -> QuerySet[EntityMention, dict[str, object]]:
+    """Return the pseudonyms named in at least `min_tips` tips, with counts only, most named first.
+
+    Rows are {"pseudonym", "kind", "tips", "facilities"}; no value, no tip. For the
+    managers' trends, which show counts and apply their own small-cell threshold.
+    """
+    return (
+        EntityMention.objects.order_by()
+        .values("pseudonym", "kind")
+        .annotate(tips=Count("id"), facilities=Count("tip__facility", distinct=True))
+        .filter(Q(tips__gte=min_tips))
+        .order_by("-tips", "kind")
+    )

@@ -1,0 +1,135 @@
+"""Staff views of linking: record and delete a tip's entities, merge a suggested case, a pseudonym's page.
+
+Every view answers 404 for what the member may not read. Messages never carry a
+recorded value: they are kept in the session and cookies, which hold no content.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases.models import StaffMember
+from cases.permissions import CaseActionRefused
+from cases.security import staff_required
+from cases.selectors import case_visible_to, tip_visible_to
+from cases.services import cases_link
+from linking import services
+from linking.forms import MentionForm, MergeForm
+from linking.models import EntityMention
+from linking.selectors import pseudonym_view
+from tipline import crypto
+from tipline.models import Tip
+from tipline.vault import vault_open
+
+
+def _member(request: HttpRequest) -> StaffMember:
+    member = getattr(request.user, "staff", None)
+    if member is None:
+        raise Http404
+    return member
+
+
+def _tip_or_404(request: HttpRequest, public_id: uuid.UUID) -> Tip:
+    tip = tip_visible_to(member=_member(request), public_id=public_id)
+    if tip is None:
+        raise Http404
+    return tip
+
+
+def _back_to_tip(tip: Tip) -> HttpResponse:
+    case_url = reverse("staff:case", kwargs={"public_id": tip.case_link.case.public_id})
+    return redirect(f"{case_url}#tip-{tip.public_id}")
+
+
+@staff_required
+@require_POST
+def mention_record(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    member = _member(request)
+    tip = _tip_or_404(request, public_id)
+    form = MentionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what the entity is and write it as it appears in the report."))
+        return _back_to_tip(tip)
+    try:
+        _mention, created = services.mention_record(
+            tip=tip,
+            kind=form.cleaned_data["kind"],
+            value=form.cleaned_data["value"],
+            role=form.cleaned_data["person_role"],
+            actor=member,
+            vault=vault_open(request),
+        )
+    except CaseActionRefused as refused:
+        messages.error(request, str(refused))
+        return _back_to_tip(tip)
+    if created:
+        messages.success(request, _("Recorded. Reports that name it are linked."))
+    else:
+        messages.info(request, _("This was already recorded."))
+    return _back_to_tip(tip)
+
+
+@staff_required
+@require_POST
+def mention_delete(request: HttpRequest, public_id: uuid.UUID, mention_id: uuid.UUID) -> HttpResponse:
+    member = _member(request)
+    tip = _tip_or_404(request, public_id)
+    mention = get_object_or_404(EntityMention.objects.select_related("tip"), public_id=mention_id, tip=tip)
+    try:
+        services.mention_delete(mention=mention, actor=member)
+    except CaseActionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The entity was removed from this report."))
+    return _back_to_tip(tip)
+
+
+@staff_required
+@require_POST
+def case_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Merge a suggested case into this one (cases.services.cases_link)."""
+    member = _member(request)
+    case = case_visible_to(member=member, public_id=public_id)
+    if case is None:
+        raise Http404
+    form = MergeForm(request.POST)
+    other = case_visible_to(member=member, public_id=form.cleaned_data["other"]) if form.is_valid() else None
+    if other is None:
+        messages.error(request, _("Choose the related case."))
+    elif case.is_closed or other.is_closed:
+        messages.error(request, _("Closed cases are not merged."))
+    else:
+        try:
+            cases_link(target=case, other=other, actor=member, vault=vault_open(request))
+        except (CaseActionRefused, crypto.CryptoError) as refused:
+            messages.error(request, str(refused) or _("The cases could not be merged."))
+        else:
+            messages.success(request, _("The cases were merged into this one."))
+    return redirect("staff:case", public_id=case.public_id)
+
+
+@staff_required
+@require_GET
+def pseudonym_detail(request: HttpRequest, pseudonym: bytes) -> HttpResponse:
+    """Where an entity appears: only for members who read tips; a manager never reaches a value."""
+    member = _member(request)
+    if not member.can_read_tips:
+        raise Http404
+    view = pseudonym_view(pseudonym=pseudonym, member=member, vault=vault_open(request))
+    audit_record(
+        actor=member.user,
+        action=AuditAction.PSEUDONYM_VIEWED,
+        target_type="pseudonym",
+        target_id=view.pseudonym_hex,
+        details={"tips": len(view.readable)},
+    )
+    return render(request, "linking/pseudonym_detail.html", {"view": view, "member": member})

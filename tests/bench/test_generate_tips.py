@@ -1,0 +1,183 @@
+"""The synthetic tip generator (bench/synthetic.py, bench/writer.py) at a small N: deterministic, sealed, linked, no plaintext.
+
+No timing is asserted here; speed is measured by `make bench` (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from bench.synthetic import build_world, facilities_ensure, tip_spec
+from bench.writer import Plan, generate
+from cases.keys import staff_unlock_keys
+from cases.models import CLOSED_STATUSES, Case, CaseTip, StaffMember
+from cases.services import case_field_aad, case_key_open, tip_data_key_open
+from linking.models import EntityMention
+from linking.normalise import normalise
+from linking.services import mention_aad
+from tests.conftest import PASSWORD
+from tipline import crypto
+from tipline.models import Tip
+from tipline.services import ESCROW_RECIPIENT, data_key_info, field_aad
+
+pytestmark = pytest.mark.django_db
+
+N = 200
+SEED = 7
+END = datetime.date(2026, 11, 27)
+
+
+def _generate(*, batch: int = 1000, escrow: bool = True) -> None:
+    generate(
+        Plan(
+            count=N,
+            seed=SEED,
+            batch=batch,
+            end_date=END,
+            escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY if escrow else None,
+        )
+    )
+
+
+def _clear_metadata() -> list[tuple[object, ...]]:
+    return [
+        (
+            case.facility.name,
+            case.unit.slug,
+            case.category,
+            case.smuggling_channel,
+            case.status,
+            case.priority,
+            case.received_on,
+            case.acknowledged_on,
+            case.feedback_given_on,
+            case.closed_on,
+            case.next_due,
+            tip.intake_channel,
+            tip.staff_involved,
+            tip.when_period,
+            tip.occurred_month,
+            tip.status,
+        )
+        for case, tip in (
+            (link.case, link.tip)
+            for link in CaseTip.objects.select_related("case__facility", "case__unit", "tip").order_by("tip_id")
+        )
+    ]
+
+
+def _vault(cast: dict[str, StaffMember]) -> dict[str, bytes]:
+    vault: dict[str, bytes] = {}
+    for name in ("lima_investigator", "norte_investigator", "national_investigator"):
+        vault.update(staff_unlock_keys(member=cast[name], password=PASSWORD))
+    return vault
+
+
+def test_the_same_seed_gives_the_same_clear_metadata_whatever_the_batches(cast: dict[str, StaffMember]) -> None:
+    _generate(batch=1000)
+    first = _clear_metadata()
+    assert len(first) == N
+    Case.objects.all().delete()
+    Tip.objects.all().delete()
+    _generate(batch=37)
+    assert _clear_metadata() == first
+    # A tip is a pure function of (seed, index): a grown data set continues the same sequence.
+    world = build_world(seed=SEED, end_date=END, facilities=facilities_ensure())
+    assert tip_spec(world, 150).clear_metadata() == tip_spec(world, 150).clear_metadata()
+    assert tip_spec(world, 150).description == tip_spec(world, 150).description
+
+
+def test_metadata_is_spread_like_real_tips(cast: dict[str, StaffMember]) -> None:
+    _generate(escrow=False)
+    cases = list(Case.objects.select_related("facility"))
+    # Contraband comes in by visitors most, then staff, then suppliers and over the wall (DESIGN.md section 1).
+    channels = Counter(case.smuggling_channel for case in cases if case.category in ("phones", "drugs_weapons"))
+    assert channels["visitors"] > channels["staff"] > channels["suppliers"] > 0
+    assert channels["thrown"] > 0
+    assert len({case.facility_id for case in cases}) > 10, "synthetic facilities were added"
+    years = {case.received_on.year for case in cases}
+    assert len(years) >= 4
+    old = [case for case in cases if case.received_on < END - datetime.timedelta(days=400)]
+    closed = [case for case in old if case.status in CLOSED_STATUSES]
+    assert len(closed) > 0.8 * len(old), "old cases are mostly closed"
+    assert all(case.closed_on and case.feedback_given_on for case in closed)
+    for case in cases:
+        assert case.next_due == case.compute_next_due()
+        assert case.acknowledge_due == case.received_on + datetime.timedelta(days=case.unit.acknowledge_days)
+    assert set(Tip.objects.values_list("intake_channel", flat=True)) <= {"web", "phone"}
+
+
+def test_every_tip_and_case_opens_for_its_unit_and_for_escrow(cast: dict[str, StaffMember]) -> None:
+    _generate(escrow=False)
+    vault = _vault(cast)
+    world = build_world(seed=SEED, end_date=END, facilities=facilities_ensure())
+    links = CaseTip.objects.select_related("tip__unit_keypair", "tip__facility", "case__unit_keypair", "case__facility")
+    assert links.count() == N
+    for index, link in enumerate(links.order_by("tip_id")):
+        tip, case = link.tip, link.case
+        data_key = tip_data_key_open(tip=tip, vault=vault)
+        description = crypto.decrypt_text(
+            bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description")
+        )
+        assert description == tip_spec(world, index).description
+        escrow_copy = crypto.unseal(
+            bytes(tip.data_key_for_escrow),
+            private_key=settings.TEST_ESCROW_PRIVATE_KEY,
+            info=data_key_info(tip.public_id, ESCROW_RECIPIENT),
+        )
+        assert escrow_copy == data_key
+        title = crypto.decrypt_text(
+            bytes(case.title_ct), key=case_key_open(case=case, vault=vault), aad=case_field_aad(case.public_id, "title")
+        )
+        assert case.facility.name in title
+
+
+def test_entity_mentions_link_a_recurring_person_across_tips_and_facilities(cast: dict[str, StaffMember]) -> None:
+    _generate()
+    vault = _vault(cast)
+    top = Counter(bytes(p) for p in EntityMention.objects.filter(kind="person").values_list("pseudonym", flat=True))
+    pseudonym, count = top.most_common(1)[0]
+    assert count >= 5, "a few recurring people are named in many tips"
+    mentions = EntityMention.objects.filter(pseudonym=pseudonym).select_related("tip__unit_keypair")
+    assert len({mention.tip.facility_id for mention in mentions}) >= 2
+    values = set()
+    for mention in mentions:
+        data_key = tip_data_key_open(tip=mention.tip, vault=vault)
+        value = crypto.decrypt_text(
+            bytes(mention.value_ct), key=data_key, aad=mention_aad(mention.tip.public_id, mention.public_id)
+        )
+        values.add(normalise("person", value))
+    assert len(values) == 1, "the same pseudonym is the same person"
+
+
+def test_no_plaintext_is_stored(cast: dict[str, StaffMember]) -> None:
+    _generate()
+    world = build_world(seed=SEED, end_date=END, facilities=facilities_ensure())
+    specs = [tip_spec(world, index) for index in range(N)]
+    needles = {spec.description.encode() for spec in specs}
+    needles |= {spec.contact.encode() for spec in specs if spec.contact}
+    needles |= {m.value.encode() for spec in specs for m in spec.mentions if m.kind in ("person", "company")}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from introspection
+            for row in cursor.fetchall():
+                for value in row:
+                    if value is None:
+                        continue
+                    data = bytes(value) if isinstance(value, (bytes, memoryview)) else str(value).encode()
+                    for needle in needles:
+                        assert needle not in data, f"plaintext {needle[:40]!r} found in {table}"
+
+
+def test_the_command_says_how_many_and_how_fast(cast: dict[str, StaffMember]) -> None:
+    out = StringIO()
+    call_command("generate_tips", "--count", "30", "--seed", "3", "--workers", "1", "--batch", "10", stdout=out)
+    assert "Generated 30 tips" in out.getvalue()
+    assert Tip.objects.count() == 30 and Case.objects.count() == 30

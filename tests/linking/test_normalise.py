@@ -1,0 +1,155 @@
+"""Normalisation: the spellings of one entity meet, and different entities never do."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linking.models import EntityKind
+from linking.normalise import NORMALISERS, fold, normalise, roman_to_int
+
+# (kind, spellings that must all give the same canonical form, that form)
+SAME_ENTITY = [
+    # people: ranks, titles, case, accents, punctuation, word order, particles
+    ("person", ["Sgto. Juan Pérez", "sargento JUAN PEREZ", "Juan Perez", "juan pérez", "Pérez, Juan"], "juan perez"),
+    ("person", ["el técnico Juan Ramos", "Tco. Juan Ramos", "Técnico INPE Juan Ramos", "Ramos Juan"], "juan ramos"),
+    ("person", ["Sgt. Pérez", "sgto perez", "El Sargento Pérez", "Suboficial Pérez", "PEREZ"], "perez"),
+    ("person", ["alias 'el Flaco'", 'apodado "El Flaco"', "el flaco", "le dicen «el Flaco»", "Flaco"], "flaco"),
+    (
+        "person",
+        ["Alcaide Rosa Quispe", "la alcaide ROSA QUISPE", "Sra. Rosa Quispe", "doña Rosa Quispe"],
+        "quispe rosa",
+    ),
+    ("person", ["Capitán Luis Mamani", "Cap. Luis Mamani", "capitan luis mamani", "Agente Luis Mamani"], "luis mamani"),
+    ("person", ["don José Ñañez", "Sr. Jose Nanez", "JOSÉ ÑAÑEZ", "  José   Ñañez  "], "jose nanez"),
+    ("person", ["Juan de la Cruz", "Juan Cruz", "Cruz, Juan de la", "JUAN DE LA CRUZ"], "cruz juan"),
+    ("person", ["la interna María López", "interna Maria Lopez", "María López (interna)"], "lopez maria"),
+    # phones: every way a Peruvian number is written
+    (
+        "phone",
+        ["+51 987 654 321", "0051-987654321", "987-654-321", "987654321", "51987654321", "(+51) 987.654.321"],
+        "+51987654321",
+    ),
+    ("phone", ["(01) 234-5678", "01 234 5678", "234-5678", "+51 1 234 5678", "0051 1 2345678"], "+5112345678"),
+    ("phone", ["(044) 123456", "044-123-456", "+51 44 123456", "0051 44 123 456"], "+5144123456"),
+    ("phone", ["+1 555 123 4567", "001 555 123 4567"], "+15551234567"),
+    # vehicles
+    ("vehicle", ["ABC-123", "abc 123", "ABC123", "placa ABC-123", "Placa N° abc-123", " abc–123 "], "ABC123"),
+    ("vehicle", ["A1B-234", "a1b 234", "A1B234"], "A1B234"),
+    ("vehicle", ["AB-1234", "ab 1234"], "AB1234"),
+    # companies: legal forms, leading "empresa", dots and spaces
+    (
+        "company",
+        [
+            "Transportes El Sol S.A.C.",
+            "TRANSPORTES EL SOL SAC",
+            "Empresa de Transportes El Sol S. A. C.",
+            "transportes el sol sociedad anónima cerrada",
+            "Transportes El Sol",
+        ],
+        "transportes el sol",
+    ),
+    ("company", ["Comercial Ríos E.I.R.L.", "COMERCIAL RIOS EIRL", "Comercial Rios"], "comercial rios"),
+    (
+        "company",
+        ["Distribuidora Andina S.R.L.", "Distribuidora Andina SRL", "distribuidora andina s.a."],
+        "distribuidora andina",
+    ),
+    ("company", ["Inversiones Qori S.A.A.", "Inversiones Qori SAA", "Inversiones Qori S.A.C."], "inversiones qori"),
+    # places
+    (
+        "place",
+        ["pabellón 4", "pab. 4", "Pabellon IV", "PABELLÓN N° 4", "Pabellón Nº 4", "pabellón cuatro", "el pabellón 04"],
+        "pabellon 4",
+    ),
+    ("place", ["pabellón 4-A", "Pabellon 4A", "pab. 4 a"], "pabellon 4 a"),
+    ("place", ["Puerta 2", "pta. 2", "puerta dos", "Puerta II"], "puerta 2"),
+    ("place", ["Pabellón B", "pabellon b", "PAB. B"], "pabellon b"),
+    ("place", ["Torre 3", "torre III", "la torre tres"], "torre 3"),
+]
+
+# (kind, a, b): different entities that must stay apart
+DIFFERENT_ENTITIES = [
+    ("person", "Juan Ramos", "Juan Ramírez"),
+    ("person", "Juan Ramos", "Juana Ramos"),
+    ("person", "Sgto. Juan Pérez", "Sgto. José Pérez"),
+    ("person", "Juan Pérez", "Juan Pérez Quispe"),
+    ("person", "el Flaco", "el Chato"),
+    ("person", "Luis Mamani", "Luis Mamani Mamani"),
+    ("phone", "987 654 321", "987 654 322"),
+    ("phone", "987 654 321", "987 654 312"),
+    ("phone", "(01) 234-5678", "(044) 234567"),
+    ("phone", "(01) 234-5678", "(01) 234-5679"),
+    ("phone", "+51 987 654 321", "+52 987 654 321"),
+    ("vehicle", "ABC-123", "ABC-124"),
+    ("vehicle", "ABC-123", "ACB-123"),
+    ("vehicle", "A1B-234", "AIB-234"),
+    ("company", "Transportes El Sol S.A.C.", "Transportes La Luna S.A.C."),
+    ("company", "Comercial Ríos", "Comercial Ríos del Norte"),
+    ("place", "pabellón 4", "pabellón 5"),
+    ("place", "pabellón 4", "pabellón 4-A"),
+    ("place", "pabellón 4", "puerta 4"),
+    ("place", "Pabellón IV", "Pabellón VI"),
+]
+
+NOTHING_LEFT = [
+    ("person", "Sgto."),
+    ("person", "el técnico"),
+    ("person", "  ,;. "),
+    ("phone", "12345"),
+    ("phone", "llamar luego"),
+    ("vehicle", "ABC"),
+    ("vehicle", "placa"),
+    ("company", ""),
+    ("place", "  "),
+]
+
+
+def _same_entity_cases() -> list[object]:
+    return [
+        pytest.param(kind, spelling, expected, id=f"{kind}:{spelling}")
+        for kind, spellings, expected in SAME_ENTITY
+        for spelling in spellings
+    ]
+
+
+@pytest.mark.parametrize(("kind", "spelling", "expected"), _same_entity_cases())
+def test_spellings_of_one_entity_meet(kind: str, spelling: str, expected: str) -> None:
+    assert normalise(kind, spelling) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "a", "b"), [pytest.param(*row, id=f"{row[0]}:{row[1]}|{row[2]}") for row in DIFFERENT_ENTITIES]
+)
+def test_different_entities_stay_apart(kind: str, a: str, b: str) -> None:
+    assert normalise(kind, a)
+    assert normalise(kind, a) != normalise(kind, b)
+
+
+@pytest.mark.parametrize(("kind", "value"), NOTHING_LEFT)
+def test_values_without_an_entity_normalise_to_nothing(kind: str, value: str) -> None:
+    assert normalise(kind, value) == ""
+
+
+def test_every_kind_has_a_normaliser() -> None:
+    assert set(NORMALISERS) == set(EntityKind.values)
+    with pytest.raises(ValueError):
+        normalise("pet", "Firulais")
+
+
+@pytest.mark.parametrize(
+    ("word", "value"), [("i", 1), ("iv", 4), ("ix", 9), ("xiv", 14), ("xxxix", 39), ("iiii", None), ("vx", None)]
+)
+def test_roman_numerals(word: str, value: int | None) -> None:
+    assert roman_to_int(word) == value
+
+
+def test_fold_removes_accents_case_and_punctuation() -> None:
+    assert fold("  ¡Señor  PÉREZ-Ñúñez!, (técnico) ") == "senor perez nunez tecnico"
+
+
+@given(kind=st.sampled_from(sorted(NORMALISERS)), text=st.text(max_size=60))
+def test_normalising_twice_changes_nothing(kind: str, text: str) -> None:
+    once = normalise(kind, text)
+    assert normalise(kind, once) == once

@@ -1,0 +1,145 @@
+"""Shared helpers of the trends tests: tips submitted on a chosen day, roll-ups kept current as in production.
+
+The suite's database tests run inside a transaction that is never committed, so the
+`on_commit` refreshes the signals queue never run by themselves: `submitted` and
+`changed` run them (`django_capture_on_commit_callbacks(execute=True)`), with Celery
+eager even when REDIS_URL configures a real broker for the run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.conf import LazySettings
+
+from cases.models import Case
+from config.celery import app as celery_app
+from org.models import Facility
+from tests.factories import submit_tip
+from tipline.models import Tip
+from trends.models import CaseRollup, OpenDeadlineRollup, PseudonymRollup, SpikeAlert, TipRollup, TipWeekRollup
+from trends.services import cell_of
+from trends.tasks import queue_cell_refresh
+
+CaptureCallbacks = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings: LazySettings) -> None:
+    """Give each test its own cache: the run's cache may be a Redis shared with other runs."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
+
+
+@pytest.fixture(autouse=True)
+def eager_celery() -> Iterator[None]:
+    """Run the refresh tasks inline even when REDIS_URL (and so a real broker) is configured for the run."""
+    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(task_always_eager=before[0], task_eager_propagates=before[1])
+
+
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_swallowed_refresh_errors() -> Iterator[None]:
+    """Fail a test whose refresh raised: on_commit(robust=True) only logs it (to "django", which does not propagate)."""
+    handler = _Errors()
+    logger = logging.getLogger("django")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.records, [record.getMessage() for record in handler.records]
+
+
+class Desk:
+    """Submits tips on chosen days and changes cases, running the refreshes the signals queue, after "commit"."""
+
+    def __init__(self, capture: CaptureCallbacks) -> None:
+        self.capture = capture
+
+    def submit(self, facility: Facility, *, on: datetime.date, **fields: Any) -> Tip:
+        """Submit a tip through the real intake as if on `on`; the roll-ups are refreshed afterwards."""
+        with self.capture(execute=True), mock.patch("tipline.services.today", return_value=on):
+            tip, _receipt = submit_tip(facility=facility, **fields)
+        return tip
+
+    def update_case(self, case: Case, **fields: Any) -> Case:
+        """Change a case with a queryset update (no signal), then queue its cell's refresh as the signals do."""
+        with self.capture(execute=True):
+            Case.objects.filter(pk=case.pk).update(**fields)
+            if "status" in fields:
+                Tip.objects.filter(case_link__case=case).update(status=fields["status"])
+            case.refresh_from_db()
+            queue_cell_refresh(case_cells={cell_of(case.facility_id, case.received_on)})
+        return case
+
+    def refresh(self, cells: set[tuple[int, datetime.date]]) -> None:
+        with self.capture(execute=True):
+            queue_cell_refresh(tip_cells=cells, case_cells=cells)
+
+
+@pytest.fixture
+def desk(django_capture_on_commit_callbacks: CaptureCallbacks) -> Desk:
+    return Desk(django_capture_on_commit_callbacks)
+
+
+def rollup_snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Return every roll-up row and alert, as sorted tuples without ids (what the dashboard reads)."""
+
+    def rows(model: Any, *names: str) -> list[tuple[Any, ...]]:
+        return sorted(model.objects.values_list(*names))
+
+    return {
+        "tips": rows(
+            TipRollup, "facility_id", "week", "unit_id", "category", "smuggling_channel", "intake_channel", "tips"
+        ),
+        "tip_weeks": rows(TipWeekRollup, "facility_id", "week", "unit_id", "category", "tips"),
+        "cases": rows(
+            CaseRollup,
+            "facility_id",
+            "week",
+            "unit_id",
+            "category",
+            "smuggling_channel",
+            *[
+                f.name
+                for f in CaseRollup._meta.concrete_fields
+                if f.name not in ("id", "facility", "unit", "week", "category", "smuggling_channel")
+            ],
+        ),
+        "open_deadlines": rows(
+            OpenDeadlineRollup, "facility_id", "week", "unit_id", "category", "deadline", "due_on", "open"
+        ),
+        "alerts": rows(
+            SpikeAlert,
+            "facility_id",
+            "category",
+            "week",
+            "observed",
+            "baseline_total",
+            "expected",
+            "p_value",
+            "method",
+            "status",
+        ),
+        "pseudonyms": rows(PseudonymRollup, "kind", "pseudonyms"),
+    }

@@ -1,0 +1,127 @@
+"""Keep the roll-ups current: every saved or deleted tip or case queues the refresh of its cell after commit.
+
+A cell is (facility, ISO week received). Saves that cannot change a roll-up (an
+assignment, a priority, the sealed keys) are skipped by their `update_fields`. When a
+save may move a row to another cell (its facility or day received changed), the old
+cell is read before the save and refreshed too.
+
+Queryset `update()` sends no signal: code that changes these fields that way (the
+tips' status, copied from their case, is not in any roll-up) must queue the refresh
+itself with `trends.tasks.queue_cell_refresh`, as the tests do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from cases.models import Case
+from tipline.models import Tip
+from trends.services import Cell, cell_of
+from trends.tasks import queue_cell_refresh
+
+# Fields whose change can change a roll-up; those that place the row in a cell.
+TIP_ROLLUP_FIELDS = frozenset(
+    {"facility", "facility_id", "unit", "unit_id", "category", "smuggling_channel", "intake_channel", "received_on"}
+)
+CASE_ROLLUP_FIELDS = frozenset(
+    {
+        "facility",
+        "facility_id",
+        "unit",
+        "unit_id",
+        "category",
+        "smuggling_channel",
+        "status",
+        "received_on",
+        "closed_on",
+        "acknowledge_due",
+        "acknowledged_on",
+        "feedback_due",
+        "feedback_given_on",
+    }
+)
+CELL_FIELDS = frozenset({"facility", "facility_id", "received_on"})
+_OLD_CELL = "_trends_old_cell"
+
+
+def _matters(update_fields: frozenset[str] | None, relevant: frozenset[str]) -> bool:
+    return update_fields is None or bool(set(update_fields) & relevant)
+
+
+def _remember_old_cell(model: type[Tip] | type[Case], instance: Tip | Case, update_fields: Any) -> None:
+    if instance.pk is None or not _matters(update_fields, CELL_FIELDS):
+        return
+    old = model.objects.filter(pk=instance.pk).values_list("facility_id", "received_on").first()
+    if old is not None:
+        setattr(instance, _OLD_CELL, cell_of(*old))
+
+
+def _cells(instance: Tip | Case) -> set[Cell]:
+    cells = {cell_of(instance.facility_id, instance.received_on)}
+    old = instance.__dict__.pop(_OLD_CELL, None)
+    if old is not None:
+        cells.add(old)
+    return cells
+
+
+@receiver(pre_save, sender=Tip, dispatch_uid="trends-tip-old-cell")
+def remember_tip_cell(
+    sender: type[Tip], instance: Tip, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if not raw:
+        _remember_old_cell(Tip, instance, update_fields)
+
+
+@receiver(post_save, sender=Tip, dispatch_uid="trends-tip-saved")
+def tip_saved(sender: type[Tip], instance: Tip, raw: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
+    if not raw and _matters(update_fields, TIP_ROLLUP_FIELDS):
+        queue_cell_refresh(tip_cells=_cells(instance))
+
+
+@receiver(post_delete, sender=Tip, dispatch_uid="trends-tip-deleted")
+def tip_deleted(sender: type[Tip], instance: Tip, **kwargs: Any) -> None:
+    queue_cell_refresh(tip_cells={cell_of(instance.facility_id, instance.received_on)})
+
+
+@receiver(pre_save, sender=Case, dispatch_uid="trends-case-old-cell")
+def remember_case_cell(
+    sender: type[Case], instance: Case, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if not raw:
+        _remember_old_cell(Case, instance, update_fields)
+
+
+@receiver(post_save, sender=Case, dispatch_uid="trends-case-saved")
+def case_saved(sender: type[Case], instance: Case, raw: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
+    if raw or not _matters(update_fields, CASE_ROLLUP_FIELDS):
+        return
+    cells = _cells(instance)
+    # A case moved to another cell takes its tips along in practice (load_demo backdates the case with
+    # save() and its tips with update(), which sends no signal): refresh the tip side of both cells too.
+    queue_cell_refresh(case_cells=cells, tip_cells=cells if len(cells) > 1 else ())
+
+
+@receiver(post_delete, sender=Case, dispatch_uid="trends-case-deleted")
+def case_deleted(sender: type[Case], instance: Case, **kwargs: Any) -> None:
+    queue_cell_refresh(case_cells={cell_of(instance.facility_id, instance.received_on)})
+
+
+def connect_linking_receivers() -> None:
+    """Recount the repeatedly named pseudonyms after an entity mention is saved or deleted (if linking is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("linking"):
+        return
+    mention_model = apps.get_model("linking", "EntityMention")
+
+    def mention_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
+        if not raw:
+            from trends.tasks import queue_pseudonym_refresh
+
+            queue_pseudonym_refresh()
+
+    post_save.connect(mention_changed, sender=mention_model, weak=False, dispatch_uid="trends-mention-saved")
+    post_delete.connect(mention_changed, sender=mention_model, weak=False, dispatch_uid="trends-mention-deleted")

@@ -1,0 +1,443 @@
+"""Writes of the trends app: roll-up cells rewritten from their source rows, spike alerts, dismissals.
+
+A cell is a facility and an ISO week. Refreshing it deletes its roll-up rows and
+writes them again from the tips (or cases) of that facility received that week, so a
+refresh is idempotent, and running it twice, late or out of order gives the same rows.
+The nightly rebuild is the same rewrite for every week of every facility: it gives
+identical rows by construction (tests/trends/test_incremental_equals_rebuild.py).
+
+Each facility is rewritten in its own transaction under a lock of its own (a
+PostgreSQL advisory lock; SQLite serialises writers anyway), so an incremental
+refresh and the rebuild never interleave on one facility, and the dashboard never
+reads a half-written facility. Locks are taken one facility at a time, in id order,
+so two refreshes cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+
+from django.apps import apps
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases.models import CLOSED_STATUSES, Case, StaffMember
+from org.models import Facility, Unit
+from tipline.models import Tip, TipStatus
+from trends import spikes
+from trends.models import (
+    CaseRollup,
+    Deadline,
+    OpenDeadlineRollup,
+    PseudonymRollup,
+    SpikeAlert,
+    TipRollup,
+    TipWeekRollup,
+)
+from trends.weeks import WEEK, week_end, week_of
+
+Cell = tuple[int, datetime.date]  # (facility id, Monday of the week)
+
+# pg_advisory_xact_lock(key1, key2): key1 names this lock space, key2 is the facility id.
+_ADVISORY_LOCK_SPACE = 0x7472656E  # "tren"
+_BATCH = 2000
+
+
+def cell_of(facility_id: int, day: datetime.date) -> Cell:
+    """Return the cell (facility, ISO week) a row received on `day` at that facility belongs to."""
+    return (facility_id, week_of(day))
+
+
+def _by_facility(cells: Iterable[Cell]) -> dict[int, list[datetime.date]]:
+    weeks: dict[int, set[datetime.date]] = defaultdict(set)
+    for facility_id, week in cells:
+        weeks[facility_id].add(week_of(week))
+    return {facility_id: sorted(weeks[facility_id]) for facility_id in sorted(weeks)}
+
+
+def _lock_facility(facility_id: int) -> None:
+    """Hold the facility's roll-up lock until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_SPACE, facility_id])
+
+
+def _received_in(weeks: list[datetime.date] | None) -> Q:
+    """Match rows received in these weeks (None: any week)."""
+    query = Q()
+    for week in weeks or ():
+        query |= Q(received_on__range=(week, week_end(week)))
+    return query
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- tips ----------------------------------------------------------------------------------------------
+
+
+def _write_tip_rows(facility_id: int, weeks: list[datetime.date] | None) -> None:
+    """Rewrite the facility's tip roll-ups for these weeks (None: all weeks) from its tips."""
+    tips = Tip.objects.filter(facility_id=facility_id)
+    old_rows = TipRollup.objects.filter(facility_id=facility_id)
+    old_week_rows = TipWeekRollup.objects.filter(facility_id=facility_id)
+    if weeks is not None:
+        # Every tip has a unit: naming them all lets PostgreSQL range-scan the (unit, received_on) index
+        # instead of reading every tip of the facility (tipline has no (facility, received_on) index).
+        unit_ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
+        tips = tips.filter(_received_in(weeks), unit_id__in=unit_ids)
+        old_rows = old_rows.filter(week__in=weeks)
+        old_week_rows = old_week_rows.filter(week__in=weeks)
+
+    cells: Counter[tuple[int, str, str, str, datetime.date]] = Counter()
+    for unit_id, category, smuggling, intake, received_on in tips.order_by().values_list(
+        "unit_id", "category", "smuggling_channel", "intake_channel", "received_on"
+    ):
+        cells[(unit_id, category, smuggling, intake, week_of(received_on))] += 1
+    by_week: Counter[tuple[int, str, datetime.date]] = Counter()
+    for (unit_id, category, _smuggling, _intake, week), count in cells.items():
+        by_week[(unit_id, category, week)] += count
+
+    old_rows.delete()
+    old_week_rows.delete()
+    TipRollup.objects.bulk_create(
+        [
+            TipRollup(
+                facility_id=facility_id,
+                unit_id=unit_id,
+                category=category,
+                smuggling_channel=smuggling,
+                intake_channel=intake,
+                week=week,
+                tips=count,
+            )
+            for (unit_id, category, smuggling, intake, week), count in sorted(cells.items())
+        ],
+        batch_size=_BATCH,
+    )
+    TipWeekRollup.objects.bulk_create(
+        [
+            TipWeekRollup(facility_id=facility_id, unit_id=unit_id, category=category, week=week, tips=count)
+            for (unit_id, category, week), count in sorted(by_week.items())
+        ],
+        batch_size=_BATCH,
+    )
+
+
+# --- cases ---------------------------------------------------------------------------------------------
+
+
+# Time-to-close histogram: (largest number of days, field). The last bucket takes everything longer.
+CLOSE_BUCKETS = (
+    (7, "closed_within_7"),
+    (30, "closed_within_30"),
+    (90, "closed_within_90"),
+    (180, "closed_within_180"),
+    (None, "closed_after_180"),
+)
+OUTCOME_FIELDS: dict[str, str] = {
+    TipStatus.SUBSTANTIATED: "substantiated",
+    TipStatus.UNSUBSTANTIATED: "unsubstantiated",
+    TipStatus.REFERRED: "referred",
+    TipStatus.NOT_ACTIONABLE: "not_actionable",
+}
+
+
+@dataclass
+class _CaseCounts:
+    cases: int = 0
+    closed: int = 0
+    substantiated: int = 0
+    unsubstantiated: int = 0
+    referred: int = 0
+    not_actionable: int = 0
+    close_days_sum: int = 0
+    closed_within_7: int = 0
+    closed_within_30: int = 0
+    closed_within_90: int = 0
+    closed_within_180: int = 0
+    closed_after_180: int = 0
+    acknowledged_on_time: int = 0
+    acknowledged_late: int = 0
+    feedback_on_time: int = 0
+    feedback_late: int = 0
+
+
+CASE_MEASURES = tuple(f.name for f in fields(_CaseCounts))
+
+
+def _deadline_outcome(
+    done_on: datetime.date | None, due: datetime.date, *, closed_on: datetime.date | None, is_closed: bool
+) -> str | None:
+    """Return "on_time", "late", or None while the deadline is open.
+
+    Closing a case answers the whistleblower (they read the outcome), so a deadline
+    not met before closing counts as met on the closing day; a closed case without a
+    closing date (only possible by editing the database) counts as late.
+    """
+    if done_on is None and is_closed:
+        done_on = closed_on
+        if done_on is None:
+            return "late"
+    if done_on is None:
+        return None
+    return "on_time" if done_on <= due else "late"
+
+
+def _write_case_rows(facility_id: int, weeks: list[datetime.date] | None) -> None:
+    """Rewrite the facility's case roll-ups for these weeks (None: all weeks) from its cases."""
+    cases = Case.objects.filter(facility_id=facility_id)
+    old_rows = CaseRollup.objects.filter(facility_id=facility_id)
+    old_open = OpenDeadlineRollup.objects.filter(facility_id=facility_id)
+    if weeks is not None:
+        cases = cases.filter(_received_in(weeks))
+        old_rows = old_rows.filter(week__in=weeks)
+        old_open = old_open.filter(week__in=weeks)
+
+    cells: dict[tuple[int, str, str, datetime.date], _CaseCounts] = defaultdict(_CaseCounts)
+    open_deadlines: Counter[tuple[int, str, datetime.date, str, datetime.date]] = Counter()
+    for row in cases.order_by().values_list(
+        "unit_id",
+        "category",
+        "smuggling_channel",
+        "received_on",
+        "status",
+        "closed_on",
+        "acknowledged_on",
+        "acknowledge_due",
+        "feedback_given_on",
+        "feedback_due",
+    ):
+        unit_id, category, smuggling, received_on, status, closed_on, acknowledged_on, ack_due, fed_back_on, fb_due = (
+            row
+        )
+        week = week_of(received_on)
+        counts = cells[(unit_id, category, smuggling, week)]
+        counts.cases += 1
+        is_closed = status in CLOSED_STATUSES
+        if is_closed:
+            counts.closed += 1
+            setattr(counts, OUTCOME_FIELDS[status], getattr(counts, OUTCOME_FIELDS[status]) + 1)
+            if closed_on is not None:
+                days = max(0, (closed_on - received_on).days)
+                counts.close_days_sum += days
+                bucket = next(name for limit, name in CLOSE_BUCKETS if limit is None or days <= limit)
+                setattr(counts, bucket, getattr(counts, bucket) + 1)
+        for deadline, done_on, due in (
+            (Deadline.ACKNOWLEDGE, acknowledged_on, ack_due),
+            (Deadline.FEEDBACK, fed_back_on, fb_due),
+        ):
+            outcome = _deadline_outcome(done_on, due, closed_on=closed_on, is_closed=is_closed)
+            if outcome is None:
+                open_deadlines[(unit_id, category, week, deadline, due)] += 1
+            else:
+                prefix = "acknowledged" if deadline == Deadline.ACKNOWLEDGE else "feedback"
+                name = f"{prefix}_{outcome}"
+                setattr(counts, name, getattr(counts, name) + 1)
+
+    old_rows.delete()
+    old_open.delete()
+    CaseRollup.objects.bulk_create(
+        [
+            CaseRollup(
+                facility_id=facility_id,
+                unit_id=unit_id,
+                category=category,
+                smuggling_channel=smuggling,
+                week=week,
+                **{name: getattr(counts, name) for name in CASE_MEASURES},
+            )
+            for (unit_id, category, smuggling, week), counts in sorted(cells.items())
+        ],
+        batch_size=_BATCH,
+    )
+    OpenDeadlineRollup.objects.bulk_create(
+        [
+            OpenDeadlineRollup(
+                facility_id=facility_id,
+                unit_id=unit_id,
+                category=category,
+                week=week,
+                deadline=deadline,
+                due_on=due_on,
+                open=count,
+            )
+            for (unit_id, category, week, deadline, due_on), count in sorted(open_deadlines.items())
+        ],
+        batch_size=_BATCH,
+    )
+
+
+# --- spikes --------------------------------------------------------------------------------------------
+
+
+def _refresh_spikes(facility_id: int, since: datetime.date | None) -> None:
+    """Re-test every week of the facility from `since` on (None: all weeks), and rewrite its alerts.
+
+    A change in week w moves the baseline of the 12 weeks after it, and may move the
+    facility's first week (below), so every later week is tested again; the tests
+    read only the small weekly roll-up. A week is tested only once the facility has
+    12 full weeks of history before it: on the day the line opens every count would
+    look like a spike against an empty baseline.
+    """
+    rows = TipWeekRollup.objects.filter(facility_id=facility_id)
+    bounds = rows.aggregate(first=Min("week"), last=Max("week"))
+    first_week, last_week = bounds["first"], bounds["last"]
+    alerts = SpikeAlert.objects.filter(facility_id=facility_id)
+    if since is not None:
+        alerts = alerts.filter(week__gte=since)
+    existing = {(alert.category, alert.week): alert for alert in alerts}
+
+    found: dict[tuple[str, datetime.date], spikes.SpikeTest] = {}
+    if first_week is not None and last_week is not None:
+        earliest_testable = first_week + spikes.BASELINE_WEEKS * WEEK
+        start = max(earliest_testable, since) if since is not None else earliest_testable
+        if start <= last_week:
+            counts: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+            for category, week, tips in (
+                rows.filter(week__gte=start - spikes.BASELINE_WEEKS * WEEK)
+                .values("category", "week")
+                .annotate(tips=Sum("tips"))
+                .values_list("category", "week", "tips")
+                .order_by()
+            ):
+                counts[category][week] = tips
+            for category, by_week in counts.items():
+                for week, observed in by_week.items():
+                    if week < start or observed < spikes.MIN_OBSERVED:
+                        continue
+                    baseline = [by_week.get(week - i * WEEK, 0) for i in range(spikes.BASELINE_WEEKS, 0, -1)]
+                    test = spikes.spike_test(observed, baseline)
+                    if test.is_spike:
+                        found[(category, week)] = test
+
+    today = _today()
+    for key, test in sorted(found.items()):
+        numbers = {
+            "observed": test.observed,
+            "baseline_total": test.baseline_total,
+            "expected": test.expected,
+            "p_value": test.p_value,
+            "method": test.method,
+        }
+        alert = existing.pop(key, None)
+        if alert is None:
+            SpikeAlert.objects.create(
+                facility_id=facility_id, category=key[0], week=key[1], created_on=today, **numbers
+            )
+        elif any(getattr(alert, name) != value for name, value in numbers.items()):
+            for name, value in numbers.items():
+                setattr(alert, name, value)
+            alert.save(update_fields=list(numbers))
+    # No longer a spike: an open alert goes; a dismissed one stays, as the record of a decision.
+    stale = [alert.pk for alert in existing.values() if alert.status == SpikeAlert.Status.OPEN]
+    if stale:
+        SpikeAlert.objects.filter(pk__in=stale).delete()
+
+
+# --- entry points --------------------------------------------------------------------------------------
+
+
+def tip_cells_refresh(*, cells: Iterable[Cell]) -> int:
+    """Rewrite the tip roll-ups of these cells from the tips, and re-test spikes from the earliest; return facilities done."""
+    by_facility = _by_facility(cells)
+    for facility_id, weeks in by_facility.items():
+        with transaction.atomic():
+            _lock_facility(facility_id)
+            _write_tip_rows(facility_id, weeks)
+            _refresh_spikes(facility_id, since=weeks[0])
+    return len(by_facility)
+
+
+def case_cells_refresh(*, cells: Iterable[Cell]) -> int:
+    """Rewrite the case roll-ups of these cells from the cases; return how many facilities were done."""
+    by_facility = _by_facility(cells)
+    for facility_id, weeks in by_facility.items():
+        with transaction.atomic():
+            _lock_facility(facility_id)
+            _write_case_rows(facility_id, weeks)
+    return len(by_facility)
+
+
+def facility_rollups_rebuild(*, facility_id: int) -> None:
+    """Rewrite every roll-up row and alert of one facility from its tips and cases."""
+    with transaction.atomic():
+        _lock_facility(facility_id)
+        _write_tip_rows(facility_id, None)
+        _write_case_rows(facility_id, None)
+        _refresh_spikes(facility_id, since=None)
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    facilities: int
+    tip_rows: int
+    case_rows: int
+    alerts: int
+
+
+def rollups_rebuild() -> RebuildResult:
+    """Rewrite every roll-up from the source rows, facility by facility, and recount the repeated pseudonyms.
+
+    Gives the same rows as the incremental refreshes would; run nightly as a safety
+    net (a refresh lost with a broker outage, rows written with bulk_create).
+    """
+    facility_ids = list(Facility.objects.order_by("pk").values_list("pk", flat=True))
+    for facility_id in facility_ids:
+        facility_rollups_rebuild(facility_id=facility_id)
+    pseudonym_counts_refresh()
+    return RebuildResult(
+        facilities=len(facility_ids),
+        tip_rows=TipRollup.objects.count(),
+        case_rows=CaseRollup.objects.count(),
+        alerts=SpikeAlert.objects.count(),
+    )
+
+
+def pseudonym_counts_refresh() -> dict[str, int]:
+    """Recount, per kind, the pseudonyms named in at least two tips at two or more facilities; return the counts.
+
+    Reads the linking app's mentions when it is installed; stores numbers only.
+    """
+    counts: Counter[str] = Counter()
+    if apps.is_installed("linking"):
+        mention_model = apps.get_model("linking", "EntityMention")
+        repeated = (
+            mention_model.objects.order_by()
+            .values("kind", "pseudonym")
+            .annotate(tips=Count("tip", distinct=True), facilities=Count("tip__facility", distinct=True))
+            .filter(tips__gte=2, facilities__gte=2)
+            .values_list("kind", flat=True)
+        )
+        counts.update(repeated)
+    with transaction.atomic():
+        PseudonymRollup.objects.exclude(kind__in=list(counts)).delete()
+        for kind, number in sorted(counts.items()):
+            PseudonymRollup.objects.update_or_create(kind=kind, defaults={"pseudonyms": number})
+    return dict(counts)
+
+
+def alert_dismiss(*, alert: SpikeAlert, actor: StaffMember) -> SpikeAlert:
+    """Mark a spike alert as looked at: it leaves the dashboard's open alerts and the digest."""
+    alert.status = SpikeAlert.Status.DISMISSED
+    alert.dismissed_by = actor
+    alert.dismissed_on = _today()
+    unit_id = Unit.objects.filter(regions__facilities=alert.facility_id).values_list("pk", flat=True).first()
+    with transaction.atomic():
+        alert.save(update_fields=["status", "dismissed_by", "dismissed_on"])
+        audit_record(
+            actor=actor.user,
+            action=AuditAction.SETTINGS_CHANGED,
+            target_type="spike_alert",
+            target_id=alert.pk,
+            unit_id=unit_id,
+            details={"spike_alert": "dismissed"},
+        )
+    return alert

@@ -1,0 +1,107 @@
+"""Background tasks of the trends app: keeping the roll-ups current, and the nightly rebuild.
+
+Thin entry points that take cells (a facility id and the ISO date of a Monday) and
+call trends/services.py. Names are explicit and stable (a renamed task strands the
+messages already queued); the nightly beat entry is in config/settings.py.
+
+Every task is idempotent: a cell is rewritten whole from its source rows, so a task
+run twice, retried, or run after a later one leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from celery import shared_task
+from django.core.cache import cache
+from django.db import OperationalError, transaction
+
+from trends import services
+
+# A refresh still waiting after a day is redone by the nightly rebuild anyway: a worker may drop it.
+REFRESH_EXPIRES_SECONDS = 24 * 60 * 60
+# A lock wait or a dropped connection is worth another try; the rewrite is idempotent.
+DATABASE_RETRY: dict[str, Any] = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "max_retries": 5}
+
+
+def _cells(payload: Iterable[Iterable[Any]]) -> list[services.Cell]:
+    cells = []
+    for facility_id, week_iso in payload:
+        cells.append((int(facility_id), datetime.date.fromisoformat(str(week_iso))))
+    return cells
+
+
+def _payload(cells: Iterable[services.Cell]) -> list[list[Any]]:
+    return [[facility_id, week.isoformat()] for facility_id, week in sorted(set(cells))]
+
+
+@shared_task(name="trends.refresh_tip_cells", time_limit=300, soft_time_limit=240, **DATABASE_RETRY)
+def refresh_tip_cells(cells: list[list[Any]]) -> int:
+    """Rewrite the tip roll-ups and spike alerts of these [facility id, Monday] cells; return facilities done."""
+    return services.tip_cells_refresh(cells=_cells(cells))
+
+
+@shared_task(name="trends.refresh_case_cells", time_limit=300, soft_time_limit=240, **DATABASE_RETRY)
+def refresh_case_cells(cells: list[list[Any]]) -> int:
+    """Rewrite the case roll-ups of these [facility id, Monday] cells; return facilities done."""
+    return services.case_cells_refresh(cells=_cells(cells))
+
+
+# The recount reads every mention (about 2 s at a million tips): changes within this delay share one.
+PSEUDONYM_RECOUNT_DELAY_SECONDS = 30
+_PSEUDONYM_RECOUNT_QUEUED = "trends:pseudonym-recount-queued"
+
+
+@shared_task(name="trends.refresh_pseudonym_counts", time_limit=600, soft_time_limit=540, **DATABASE_RETRY)
+def refresh_pseudonym_counts() -> int:
+    """Recount the repeatedly named pseudonyms; return how many there are."""
+    # Cleared before counting: a mention saved from now on queues a recount of its own.
+    cache.delete(_PSEUDONYM_RECOUNT_QUEUED)
+    return sum(services.pseudonym_counts_refresh().values())
+
+
+@shared_task(name="trends.rebuild_rollups", time_limit=4 * 60 * 60, soft_time_limit=4 * 60 * 60 - 300)
+def rebuild_rollups() -> dict[str, int]:
+    """Rewrite every roll-up and alert from the source rows; return how many rows there are."""
+    result = services.rollups_rebuild()
+    return {
+        "facilities": result.facilities,
+        "tip_rows": result.tip_rows,
+        "case_rows": result.case_rows,
+        "alerts": result.alerts,
+    }
+
+
+def queue_cell_refresh(*, tip_cells: Iterable[services.Cell] = (), case_cells: Iterable[services.Cell] = ()) -> None:
+    """Queue the refresh of these cells for when the current transaction commits (at once outside one).
+
+    `robust`: the rows are committed by then, and a broker that is down must not turn
+    a saved tip into an error page that hides the receipt from the whistleblower; the
+    nightly rebuild repairs any refresh lost this way.
+    """
+    tips, cases = _payload(tip_cells), _payload(case_cells)
+
+    def queue() -> None:
+        if tips:
+            refresh_tip_cells.apply_async((tips,), expires=REFRESH_EXPIRES_SECONDS)
+        if cases:
+            refresh_case_cells.apply_async((cases,), expires=REFRESH_EXPIRES_SECONDS)
+
+    if tips or cases:
+        transaction.on_commit(queue, robust=True)
+
+
+def queue_pseudonym_refresh() -> None:
+    """Queue a recount of the repeatedly named pseudonyms after commit, unless one is already waiting."""
+
+    def queue() -> None:
+        if cache.add(_PSEUDONYM_RECOUNT_QUEUED, True, timeout=10 * PSEUDONYM_RECOUNT_DELAY_SECONDS):
+            try:
+                refresh_pseudonym_counts.apply_async(countdown=PSEUDONYM_RECOUNT_DELAY_SECONDS)
+            except BaseException:
+                cache.delete(_PSEUDONYM_RECOUNT_QUEUED)  # not queued after all: let the next change try
+                raise
+
+    transaction.on_commit(queue, robust=True)
