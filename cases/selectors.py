@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cases.keys import vault_unit_key_name
@@ -147,9 +148,15 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
     position = parse_cursor(cursor) if cursor else None
     if position is not None:
         due, pk = position
-        # The redundant `next_due >= due` lets PostgreSQL start the index scan at the
-        # cursor instead of walking the unit's cases from the first deadline.
-        cases = cases.filter(Q(next_due__gte=due), Q(next_due__gt=due) | Q(next_due=due, id__gt=pk))
+        # A row-value comparison is one range on the (…, next_due, id) indexes, so the scan
+        # starts at the cursor even where next_due is equal for many rows (closed cases).
+        cases = cases.filter(
+            RawSQL(  # noqa: S611 - values are bound parameters; the table name comes from the model
+                f'("{Case._meta.db_table}"."next_due", "{Case._meta.db_table}"."id") > (%s, %s)',
+                (due, pk),
+                output_field=BooleanField(),
+            )
+        )
     rows = list(
         cases.select_related("facility", "assignee__user", "unit", "unit_keypair")
         .defer("case_key_for_escrow", "closing_reason_ct")
