@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -18,6 +19,7 @@ from unittest import mock
 
 import pytest
 from django.conf import LazySettings
+from django.utils.translation import gettext, ngettext, override
 
 from cases.models import Case
 from config.celery import app as celery_app
@@ -29,6 +31,19 @@ from trends.services import cell_of
 from trends.tasks import queue_cell_refresh
 
 CaptureCallbacks = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
+
+
+def es(text: str, plural: str = "", count: int = 1) -> str:
+    """Return a message as the staff pages show it by default: in Spanish (English until the catalogue has it)."""
+    with override("es"):
+        return ngettext(text, plural, count) if plural else gettext(text)
+
+
+def summary_total(page: str) -> str:
+    """Return the number of tips in the dashboard's summary line, as shown."""
+    found = re.search(r'id="trends-summary">.*?<strong>(.*?)</strong>', page, re.S)
+    assert found, "no summary line"
+    return found.group(1)
 
 
 @pytest.fixture(autouse=True)

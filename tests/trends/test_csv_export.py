@@ -14,7 +14,7 @@ from audit.models import AuditAction, AuditEvent
 from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
-from tests.trends.conftest import Desk
+from tests.trends.conftest import Desk, es
 from tipline.models import Category
 from trends.selectors import EXPORT_NAMES
 from trends.tables import csv_safe
@@ -49,7 +49,7 @@ def test_the_facility_export_has_the_dashboards_suppressed_and_rounded_counts(ma
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="trends-facilities-')
     rows = rows_of(response)
-    assert rows[0] == ["Facility", "Region", "Tips", "Population", "Tips per 1,000 inmates"]
+    assert rows[0] == [es(text) for text in ("Facility", "Region", "Tips", "Population", "Tips per 1,000 inmates")]
     assert rows[1] == ["E.P. Lurigancho (test)", "Lima", "10", "6500", "1.5"]
     assert rows[2] == ["E.P. Trujillo (test)", "Norte", "<5", "3300", "—"]
 

@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
-from tests.trends.conftest import Desk
+from tests.trends.conftest import Desk, es
 from tipline.models import Category, Tip
 from trends.models import SpikeAlert
 from trends.services import rollups_rebuild
@@ -102,7 +102,7 @@ def test_the_dashboard_lists_the_open_alert_for_the_manager_and_the_facilitys_su
 
     for actor in ("manager", "lima_supervisor"):
         page = staff_client(actor).get("/staff/trends/").content.decode()
-        alerts = page[page.index('id="alerts-heading"') : page.index("Download as CSV")]
+        alerts = page[page.index('id="alerts-heading"') : page.index(es("Download as CSV"))]
         assert "E.P. Lurigancho (test)" in alerts
         assert '<td class="text-end">5</td>' in alerts  # 8 tips that week, published as 5
         assert "&lt; 0.001" in alerts
@@ -142,6 +142,11 @@ def test_the_page_lists_the_newest_fifty_open_alerts_and_the_csv_all(
     page = manager.get("/staff/trends/", {"period": "52"}).content.decode()
     export = manager.get("/staff/trends/export/alerts.csv", {"period": "52"}).content.decode("utf-8-sig")
 
-    assert page.count(">Dismiss</button>") == 50
-    assert "And 1 older open alert in this period" in page
+    assert page.count(f">{es('Dismiss')}</button>") == 50
+    more = es(
+        "And %(more)s older open alert in this period: see the CSV, or choose a shorter period.",
+        "And %(more)s older open alerts in this period: see the CSV, or choose a shorter period.",
+        1,
+    )
+    assert more % {"more": 1} in page
     assert export.count("\r\n") == 1 + 51
