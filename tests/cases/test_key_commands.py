@@ -94,7 +94,7 @@ def test_load_demo_creates_a_working_demo(settings: LazySettings, tmp_path: Path
     settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE.unlink(missing_ok=True)
     settings.DEBUG = True
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", synthetic=200, stdout=out)
     assert settings.TIPLINE_DEMO_PASSWORD in out.getvalue()
     assert set(Unit.objects.values_list("slug", flat=True)) == {"national", "lima", "norte"}
     assert Facility.objects.filter(is_illustrative=False).count() == 0
@@ -110,8 +110,15 @@ def test_load_demo_creates_a_working_demo(settings: LazySettings, tmp_path: Path
         ).status_code
         == 302
     )
-    tip = Tip.objects.filter(unit__slug="lima").first()
+    tip = Tip.objects.filter(unit__slug="lima").order_by("id").first()
     assert tip is not None
     assert "DEMO (inventado)" in client.get(f"/staff/tips/{tip.public_id}/").content.decode()
+    # The two invented reports about "el Flaco" share a pseudonym; the managers' roll-ups are built.
+    from linking.models import EntityMention
+    from trends.models import TipRollup
+
+    flaco = EntityMention.objects.filter(tip__in=Tip.objects.order_by("id")[:8])
+    assert flaco.count() == 2 and len({bytes(m.pseudonym) for m in flaco}) == 1
+    assert TipRollup.objects.exists()
     call_command("load_demo", stdout=StringIO())  # idempotent
     assert Unit.objects.count() == 3

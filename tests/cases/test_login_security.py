@@ -385,7 +385,7 @@ def test_load_demo_enrols_the_published_secret(settings: LazySettings, tmp_path:
     settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE.unlink(missing_ok=True)
     settings.DEBUG = True
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", synthetic=0, stdout=out)
     assert "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" in out.getvalue()
     for username in ("investigator", "supervisor", "investigator_norte", "investigator_national", "manager", "admin"):
         device = staff_totp_device(user=get_user_model().objects.get(username=username))

@@ -21,7 +21,7 @@ def test_the_demo_data_is_rolled_up_as_it_is_written(desk: Desk, settings: LazyS
     settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE = tmp_path / "escrow" / "escrow.pub"
     settings.DEBUG = True
     with desk.capture(execute=True):
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", synthetic=0, stdout=StringIO())
 
     incremental = rollup_snapshot()
     rollups_rebuild()

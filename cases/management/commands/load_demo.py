@@ -24,7 +24,7 @@ from cases.services import case_acknowledge, case_assign, case_message_send, cas
 from org.models import Facility, Region, Unit
 from tipline import crypto
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, TipStatus, WhenPeriod
-from tipline.services import TipSubmission, tip_submit
+from tipline.services import TipSubmission, field_aad, tip_submit
 
 UNITS = [
     ("national", "Oficina Nacional de Asuntos Internos (demo)", Unit.Kind.NATIONAL),
@@ -139,6 +139,14 @@ SAMPLE_TIPS = [
 class Command(BaseCommand):
     help = "Load invented demo data (idempotent). Prints the demo password and sample receipts."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--synthetic",
+            type=int,
+            default=3000,
+            help="Also generate this many synthetic tips (generate_tips) so the managers' dashboard has patterns.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE.exists():
             private = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
@@ -151,6 +159,18 @@ class Command(BaseCommand):
         with transaction.atomic():
             receipts = self._load()
             self._enrol_demo_authenticators()
+        if options["synthetic"]:
+            escrow_private_key = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
+            call_command(
+                "generate_tips",
+                count=options["synthetic"],
+                seed=2026,
+                workers=1,
+                escrow_private_key=escrow_private_key,
+                stdout=self.stdout,
+            )
+            _name_the_flaco(escrow_private_key.read_bytes())
+            call_command("rebuild_rollups", stdout=self.stdout)
         self._print_logins()
         for facility, receipt in receipts:
             self.stdout.write(f"Sample tip at {facility}: tracking code {crypto.format_receipt(receipt)}")
@@ -272,3 +292,34 @@ def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: di
     # The supplier report asks for protection and is assigned; the abuse report is overdue (never acknowledged).
     case_assign(case=supplier, assignee=members["investigator2"], actor=supervisor)
     del flaco_2, abuse
+
+
+def _name_the_flaco(escrow_private_key: bytes) -> None:
+    """Record "el Flaco" on the demo reports that name him, so the second one shows the link."""
+    from linking.models import EntityKind, IndexKey, PersonRole
+    from linking.services import index_key_from_escrow, mention_store
+    from tipline.services import ESCROW_RECIPIENT, data_key_info
+
+    index_key = IndexKey.objects.filter(is_active=True).first()
+    if index_key is None:
+        return
+    key = index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key)
+    for tip in Tip.objects.order_by("id")[: len(SAMPLE_TIPS)]:  # the hand-written samples come first
+        data_key = crypto.unseal(
+            bytes(tip.data_key_for_escrow),
+            private_key=escrow_private_key,
+            info=data_key_info(tip.public_id, ESCROW_RECIPIENT),
+        )
+        description = crypto.decrypt_text(
+            bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description")
+        )
+        if "Flaco" in description:
+            mention_store(
+                tip=tip,
+                data_key=data_key,
+                index_key=index_key,
+                key=key,
+                kind=EntityKind.PERSON,
+                value="el Flaco",
+                role=PersonRole.STAFF,
+            )
