@@ -8,6 +8,7 @@ actor has an authenticator (TOTP device); `totp_code(username)` gives its curren
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +44,26 @@ def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySet
     # Django's own password hashing is not under test; Argon2 at full cost would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield settings
+
+
+@pytest.fixture
+def fresh_cache(settings: LazySettings) -> None:
+    """Give a test its own cache: the run's cache may be a Redis shared with other runs, and
+    one test's "already sent today" marks must not reach another."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run tasks inline even when REDIS_URL (and so a real broker) is configured for the run."""
+    from config.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(task_always_eager=before[0], task_eager_propagates=before[1])
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime
 import smtplib
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from celery.schedules import crontab
-from django.conf import LazySettings, settings
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
@@ -36,20 +34,8 @@ SPANISH_MONTHS = [
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(settings: LazySettings) -> None:
-    """Give each test its own cache, so one test's "already sent today" never silences another's."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
-    }
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    """Run tasks inline even when REDIS_URL (and so a real broker) is configured for the run."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    celery_app.conf.update(task_always_eager=before[0], task_eager_propagates=before[1])
+def _own_cache_and_eager_tasks(fresh_cache: None, eager_celery: None) -> None:
+    """Each test gets its own cache and runs tasks inline (fixtures in tests/conftest.py)."""
 
 
 def give_addresses(cast: dict[str, StaffMember]) -> dict[str, StaffMember]:

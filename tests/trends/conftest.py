@@ -11,18 +11,15 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.conf import LazySettings
 from django.utils.translation import gettext, ngettext, override
 
 from cases.models import Case
-from config.celery import app as celery_app
 from org.models import Facility
 from tests.factories import submit_tip
 from tipline.models import Tip
@@ -47,20 +44,8 @@ def summary_total(page: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(settings: LazySettings) -> None:
-    """Give each test its own cache: the run's cache may be a Redis shared with other runs."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
-    }
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    """Run the refresh tasks inline even when REDIS_URL (and so a real broker) is configured for the run."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    celery_app.conf.update(task_always_eager=before[0], task_eager_propagates=before[1])
+def _own_cache_and_eager_tasks(fresh_cache: None, eager_celery: None) -> None:
+    """Each test gets its own cache and runs tasks inline (fixtures in tests/conftest.py)."""
 
 
 class _Errors(logging.Handler):
