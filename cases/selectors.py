@@ -20,7 +20,6 @@ from cases.services import TriageScore, case_field_aad, case_key_open, case_tria
 from tipline import crypto
 from tipline.models import Tip, TipStatus
 from tipline.selectors import TipContent, tip_content
-from tipline.services import data_key_info, unit_recipient
 
 QUEUE_PAGE_SIZE = 50
 
@@ -62,15 +61,10 @@ def tip_visible_to(*, member: StaffMember, public_id: uuid.UUID) -> Tip | None:
 
 
 def tip_data_key(*, tip: Tip, vault: dict[str, bytes]) -> bytes | None:
-    """Open a tip's data key with the unit key held in this session's vault, if it is there."""
-    unit_private_key = vault.get(vault_unit_key_name(tip.unit_keypair_id))
-    if unit_private_key is None:
+    """Open a tip's data key with the unit key held in this session's vault, or None if it is not there."""
+    if vault_unit_key_name(tip.unit_keypair_id) not in vault:
         return None
-    return crypto.unseal(
-        bytes(tip.data_key_for_unit),
-        private_key=unit_private_key,
-        info=data_key_info(tip.public_id, unit_recipient(tip.unit_keypair)),
-    )
+    return tip_data_key_open(tip=tip, vault=vault)
 
 
 # --- the queue ---------------------------------------------------------------------------------------
