@@ -143,7 +143,10 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process: room for every live form token and throttle counter of a busy day.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    }
 
 # Celery: eager (inline) in the embedded default, a Redis broker when REDIS_URL is set.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -211,7 +214,14 @@ SECURE_COOKIES = envbool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_TRUSTED_ORIGINS = [o for o in envstr("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
-VAULT_COOKIE_NAME = "tipline_vault"
+# Over HTTPS every cookie carries the __Host- prefix: browsers then insist on Secure, Path=/ and no
+# Domain, so no other host (a sibling subdomain) can set or overwrite it. The demo over plain http
+# (`make run`, DEBUG) keeps plain names, because a __Host- cookie must be Secure.
+COOKIE_NAME_PREFIX = "__Host-" if SECURE_COOKIES else ""
+SESSION_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}sessionid"
+CSRF_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}csrftoken"
+LANGUAGE_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}django_language"
+VAULT_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}tipline_vault"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
@@ -219,7 +229,14 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+# Sent only when SECURE_HSTS_SECONDS is set. Preload marks the header as fit for the browsers'
+# preload lists; the site is on them only once its operator submits the domain.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
+# `check --deploy` looks for Django's CSRF middleware by its dotted name; ours is a subclass of it
+# (tipline.middleware.NoReferrerCsrfViewMiddleware), which tests/test_deploy_settings.py asserts.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 
 # Strict CSP: everything from this origin, no inline script or style, no framing.
 CONTENT_SECURITY_POLICY = {
@@ -260,6 +277,16 @@ FILE_UPLOAD_HANDLERS = ["tipline.uploads.EncryptingUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 TIPLINE_MAX_ATTACHMENTS = envint("TIPLINE_MAX_ATTACHMENTS", 5)
 TIPLINE_MAX_ATTACHMENT_BYTES = envint("TIPLINE_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+# The whole body of one request, files included, refused unread above this (400 page). The default is
+# what a full report needs: every file at its limit, the fields, and room for the multipart framing.
+TIPLINE_MAX_REQUEST_BYTES = envint(
+    "TIPLINE_MAX_REQUEST_BYTES",
+    TIPLINE_MAX_ATTACHMENTS * TIPLINE_MAX_ATTACHMENT_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE + 1024 * 1024,
+)
+# Parts beyond these counts end the request with the 400 page; a few files over the form's limit
+# still reach the form, which names the limit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("DATA_UPLOAD_MAX_NUMBER_FILES", 4 * TIPLINE_MAX_ATTACHMENTS)
 TIPLINE_ATTACHMENT_DIR = Path(envstr("TIPLINE_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
 
 # The envelope. The pepper never goes into the database; the escrow private key
@@ -298,3 +325,23 @@ LOGGING = {
     },
 }
 ADMINS: list[tuple[str, str]] = []
+
+# Abuse resistance (tipline/abuse.py). Nothing here identifies a client: tokens carry a random
+# nonce and a time, the buckets are global or keyed by a tip, never by an address.
+# A report sent sooner than this after its form was issued is refused as too quick (text kept).
+TIPLINE_FORM_MIN_FILL_SECONDS = envint("TIPLINE_FORM_MIN_FILL_SECONDS", 5)
+# Form tokens older than this are refused as expired (text kept, a fresh token issued).
+TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS = envint("TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS", 24 * 60 * 60)
+# The global token bucket for new tips: the rate it refills at, how many it holds, and how
+# long a report waits for a token before it is refused with a 503 (text kept).
+TIPLINE_NEW_TIPS_PER_MINUTE = envint("TIPLINE_NEW_TIPS_PER_MINUTE", 30)
+TIPLINE_NEW_TIPS_BURST = envint("TIPLINE_NEW_TIPS_BURST", 60)
+TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = envint("TIPLINE_NEW_TIP_MAX_WAIT_SECONDS", 10)
+# Opening a report with a tracking code: globally, and per report (keyed by the derived lookup id).
+TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE", 120)
+TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR", 20)
+# Per report: whistleblower replies a day, and files in total (counted in the database).
+TIPLINE_REPLIES_PER_TIP_PER_DAY = envint("TIPLINE_REPLIES_PER_TIP_PER_DAY", 20)
+TIPLINE_ATTACHMENTS_PER_TIP = envint("TIPLINE_ATTACHMENTS_PER_TIP", 50)
+# Optional proof of work for browsers with JavaScript (leading zero bits of a SHA-256); 0 disables it.
+TIPLINE_POW_DIFFICULTY_BITS = envint("TIPLINE_POW_DIFFICULTY_BITS", 18)

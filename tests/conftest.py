@@ -43,6 +43,15 @@ def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySet
     settings.QUEUE_COUNTS_CACHE_SECONDS = 0
     # Django's own password hashing is not under test; Argon2 at full cost would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Abuse resistance (tipline/abuse.py) is tested in tests/tipline/test_abuse_*.py; elsewhere a
+    # report may be sent at once and no limit is reached (the cache may be a Redis shared by runs).
+    settings.TIPLINE_FORM_MIN_FILL_SECONDS = 0
+    settings.TIPLINE_NEW_TIPS_PER_MINUTE = 1_000_000
+    settings.TIPLINE_NEW_TIPS_BURST = 1_000_000
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = 1_000_000
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 1_000_000
+    settings.TIPLINE_REPLIES_PER_TIP_PER_DAY = 1_000
+    settings.TIPLINE_ATTACHMENTS_PER_TIP = 1_000
     yield settings
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from typing import Any
 
+import pytest
+from django.conf import settings
+from django.test import Client
+
 from org.models import Facility
+from tipline import abuse
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.services import TipSubmission, tip_submit
 
@@ -26,9 +32,21 @@ def submit_tip(*, facility: Facility, **overrides: Any) -> tuple[Tip, str]:
     return tip_submit(submission=TipSubmission(**fields))
 
 
+def form_token(form: str = abuse.FORM_REPORT, *, age_seconds: float | None = None) -> str:
+    """Return a form token for `form` issued `age_seconds` ago (by default just past the minimum fill time)."""
+    if age_seconds is None:
+        age_seconds = settings.TIPLINE_FORM_MIN_FILL_SECONDS + 1
+    return abuse.form_token_issue(form, issued_at=abuse._now() - age_seconds)
+
+
 def report_data(facility: Facility, **overrides: object) -> dict[str, object]:
-    """Return a valid POST to /report/ for `facility`, with `overrides` applied."""
+    """Return a valid POST to /report/ for `facility`, with `overrides` applied.
+
+    It carries a fresh form token, old enough to pass the minimum fill time: call
+    it again for every report (a token is accepted once).
+    """
     data: dict[str, object] = {
+        abuse.TOKEN_FIELD: form_token(),
         "facility": facility.pk,
         "category": "phones",
         "smuggling_channel": "visitors",
@@ -47,3 +65,50 @@ def receipt_from(html: str) -> str:
     match = re.search(r'id="receipt">(\d{4} \d{4} \d{4} \d{4})<', html)
     assert match, "no receipt code on the page"
     return match.group(1)
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    """Return every `<input type="hidden">` of a page by name, as a load tool or a browser sends them back."""
+    found: dict[str, str] = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        if re.search(r'\btype="hidden"', tag):
+            name = re.search(r'\bname="([^"]*)"', tag)
+            value = re.search(r'\bvalue="([^"]*)"', tag)
+            if name:
+                found[name.group(1)] = html_lib.unescape(value.group(1)) if value else ""
+    return found
+
+
+class FakeClock:
+    """Stands in for tipline.abuse's clock and sleep: time moves only when a test (or a wait) moves it."""
+
+    def __init__(self, start: float = 1_900_000_000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+        self.sleep_moves_time = True
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if self.sleep_moves_time:
+            self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def use_fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Run tipline.abuse on a FakeClock for the rest of the test."""
+    clock = FakeClock()
+    monkeypatch.setattr(abuse, "_now", clock.time)
+    monkeypatch.setattr(abuse, "_sleep", clock.sleep)
+    return clock
+
+
+def public_client(language: str = "en") -> Client:
+    """Return a whistleblower's client that chose `language` with the site's switch."""
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client

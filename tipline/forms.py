@@ -71,6 +71,9 @@ class AttachmentsField(forms.FileField):
                         code="too_large",
                     )
                 )
+            elif upload.refusal is not None:
+                # The content check of the upload handler refused it (its ciphertext is already gone).
+                errors.append(upload.refusal)
         if errors:
             raise forms.ValidationError(errors)
         return files

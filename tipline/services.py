@@ -207,6 +207,11 @@ def tip_open_with_receipt(*, receipt_text: str) -> tuple[Tip, bytes] | None:
     keys = receipt_keys(receipt or "0" * crypto.RECEIPT_DIGITS)
     if receipt is None:
         return None
+    return tip_open_with_keys(keys=keys)
+
+
+def tip_open_with_keys(*, keys: crypto.ReceiptKeys) -> tuple[Tip, bytes] | None:
+    """Return the tip and its data key for receipt keys already derived, or None."""
     tip = Tip.objects.filter(lookup_id=keys.lookup_id).select_related("facility").first()
     if tip is None:
         return None

@@ -1,19 +1,29 @@
-"""Public views: landing, report, receipt, follow-up. They work without JavaScript."""
+"""Public views: landing, report, receipt, follow-up. They work without JavaScript.
+
+Every form goes through the checks of tipline/abuse.py first. A refused request
+gets its page back with everything typed kept, a notice that says what happened
+and what to do, and a fresh form token; only uploaded files are discarded.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tipline import crypto, services
+from tipline import abuse, crypto, proof_of_work, services
+from tipline.abuse import ReceiptOpening
 from tipline.forms import ReceiptForm, ReplyForm, ReportForm, discard_uploads
 from tipline.models import Attachment, Tip
 from tipline.selectors import AttachmentView, attachment_plaintext, tip_content
@@ -28,38 +38,156 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "tipline/landing.html")
 
 
+# --- refusals: every one keeps what the person typed and says what to do --------------------
+
+TOKEN_NOTICES = {
+    abuse.TokenProblem.TOO_QUICK: _lazy(
+        "That was sent very quickly after the page opened, so it was not accepted yet. "
+        "What you typed has been kept: wait a few seconds, check it and send it again."
+    ),
+    abuse.TokenProblem.EXPIRED: _lazy(
+        "This page was open for a long time and the form expired. What you typed has been kept: please send it again."
+    ),
+    abuse.TokenProblem.REPLAYED: _lazy(
+        "This form had already been sent once. What you typed has been kept: "
+        "if you did not get an answer, please send it again."
+    ),
+}
+TOKEN_NOTICE_OTHER = _lazy("This form could not be checked. What you typed has been kept: please send it again.")
+HONEYPOT_NOTICE = _lazy(
+    "The field “Leave this field empty” must stay empty; your browser may have filled it in. "
+    "We emptied it and kept everything else: please check your report and send it again."
+)
+BUSY_NOTICE = _lazy(
+    "Too many reports are arriving right now. Your report was not saved yet, but what you typed has been kept: "
+    "please send it again in a minute."
+)
+RECEIPT_THROTTLED_NOTICE = _lazy(
+    "There have been too many attempts to open reports. Please wait a few minutes and try again. "
+    "What you typed has been kept."
+)
+REPLY_LIMIT_NOTICE = _lazy(
+    "You have sent the most messages allowed in one day on this report. Your message was not sent; "
+    "it is kept below. Please send it again tomorrow."
+)
+BUSY_RETRY_AFTER_SECONDS = 60
+RECEIPT_RETRY_AFTER_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a public form was not accepted: the notice shown above it (may be empty) and the status."""
+
+    notice: str
+    status: int
+    retry_after: int | None = None
+
+
+FORM_ERRORS = Refusal("", 400)
+
+
+def token_refusal(check: abuse.TokenCheck) -> Refusal | None:
+    """Return the refusal for a form token that did not pass, counting it; None if it passed."""
+    if check.ok or check.problem is None:
+        return None
+    abuse.count(abuse.Event.FORM_TOKEN_REFUSED)
+    return Refusal(str(TOKEN_NOTICES.get(check.problem, TOKEN_NOTICE_OTHER)), 400)
+
+
+def attachment_limit_notice() -> str:
+    limit = settings.TIPLINE_ATTACHMENTS_PER_TIP
+    return ngettext(
+        "A report can hold at most %(limit)d file, and this one has no room for the files you chose. "
+        "Your message was not sent; it is kept below. Send it without files, or with fewer.",
+        "A report can hold at most %(limit)d files, and this one has no room for the files you chose. "
+        "Your message was not sent; it is kept below. Send it without files, or with fewer.",
+        limit,
+    ) % {"limit": limit}
+
+
+def _with_retry_after(response: HttpResponse, refusal: Refusal | None) -> HttpResponse:
+    if refusal is not None and refusal.retry_after:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def _report_page(
+    request: HttpRequest, form: ReportForm, *, token: str, refusal: Refusal | None = None, files_dropped: bool = False
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "form_token": token,
+        "pow_bits": proof_of_work.difficulty_bits(),
+        "notice": refusal.notice if refusal else "",
+        "files_dropped": files_dropped,
+    }
+    response = render(request, "tipline/report.html", context, status=refusal.status if refusal else 200)
+    return _with_retry_after(response, refusal)
+
+
+def _report_refusal(request: HttpRequest, form: ReportForm, check: abuse.TokenCheck) -> Refusal | None:
+    """Return why this report cannot be stored now, or None once the new-tip bucket has let it through."""
+    refusal = token_refusal(check)
+    if refusal is not None:
+        return refusal
+    if abuse.honeypot_filled(request.POST):
+        abuse.count(abuse.Event.HONEYPOT_FILLED)
+        return Refusal(str(HONEYPOT_NOTICE), 400)
+    if not form.is_valid():
+        return FORM_ERRORS
+    paid = proof_of_work.solution_valid(
+        token=request.POST.get(abuse.TOKEN_FIELD, ""), solution=request.POST.get(abuse.POW_FIELD)
+    )
+    if abuse.admit_new_tip(paid_with_work=paid) is abuse.Admission.REFUSED:
+        return Refusal(str(BUSY_NOTICE), 503, retry_after=BUSY_RETRY_AFTER_SECONDS)
+    return None
+
+
+def _submission(form: ReportForm) -> services.TipSubmission:
+    data = form.cleaned_data
+    return services.TipSubmission(
+        facility=data["facility"],
+        category=data["category"],
+        smuggling_channel=data["smuggling_channel"],
+        staff_involved=data["staff_involved"],
+        when_period=data["when_period"],
+        occurred_on=data["occurred_on"],
+        description=data["description"],
+        contact=data["contact"],
+        protection_requested=data["protection_requested"],
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "tipline/report.html", {"form": ReportForm()})
+        return _report_page(request, ReportForm(), token=abuse.form_token_issue(abuse.FORM_REPORT))
     form = ReportForm(request.POST, request.FILES)
-    if not form.is_valid():
-        discard_uploads(request.FILES)
-        return render(request, "tipline/report.html", {"form": form, "files_dropped": bool(request.FILES)}, status=400)
-    submission = services.TipSubmission(
-        facility=form.cleaned_data["facility"],
-        category=form.cleaned_data["category"],
-        smuggling_channel=form.cleaned_data["smuggling_channel"],
-        staff_involved=form.cleaned_data["staff_involved"],
-        when_period=form.cleaned_data["when_period"],
-        occurred_on=form.cleaned_data["occurred_on"],
-        description=form.cleaned_data["description"],
-        contact=form.cleaned_data["contact"],
-        protection_requested=form.cleaned_data["protection_requested"],
-    )
-    try:
-        tip, receipt = services.tip_submit(submission=submission, uploads=form.uploads())
-    except services.IntakeUnavailable:
-        discard_uploads(request.FILES)
-        form.add_error(
-            None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
-        )
-        return render(request, "tipline/report.html", {"form": form, "files_dropped": bool(request.FILES)}, status=503)
-    return render(
-        request,
-        "tipline/receipt.html",
-        {"receipt": crypto.format_receipt(receipt), "attachment_count": tip.attachments.count()},
-    )
+    check = abuse.form_token_check(request.POST.get(abuse.TOKEN_FIELD), form=abuse.FORM_REPORT)
+    next_token = abuse.form_token_reissue(check, form=abuse.FORM_REPORT)
+    refusal = _report_refusal(request, form, check)
+    if refusal is None:
+        try:
+            tip, receipt = services.tip_submit(submission=_submission(form), uploads=form.uploads())
+        except services.IntakeUnavailable:
+            form.add_error(
+                None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
+            )
+            refusal = Refusal("", 503)
+        else:
+            return render(
+                request,
+                "tipline/receipt.html",
+                {"receipt": crypto.format_receipt(receipt), "attachment_count": tip.attachments.count()},
+            )
+    discard_uploads(request.FILES)
+    return _report_page(request, form, token=next_token, refusal=refusal, files_dropped=bool(request.FILES))
+
+
+# --- follow-up --------------------------------------------------------------------------------
 
 
 def _followup_tip(request: HttpRequest) -> tuple[Tip, bytes] | None:
@@ -70,65 +198,131 @@ def _followup_tip(request: HttpRequest) -> tuple[Tip, bytes] | None:
     return (tip, vault[_VAULT_KEY]) if tip else None
 
 
+def _thread_page(
+    request: HttpRequest,
+    tip: Tip,
+    data_key: bytes,
+    reply_form: ReplyForm,
+    *,
+    refusal: Refusal | None = None,
+    files_dropped: bool = False,
+) -> HttpResponse:
+    context = {
+        "tip": tip,
+        "content": tip_content(tip=tip, data_key=data_key),
+        "reply_form": reply_form,
+        "form_token": abuse.form_token_issue(abuse.FORM_REPLY),
+        "notice": refusal.notice if refusal else "",
+        "files_dropped": files_dropped,
+    }
+    return render(request, "tipline/followup_thread.html", context, status=refusal.status if refusal else 200)
+
+
+def _reply_refusal(tip: Tip, form: ReplyForm, check: abuse.TokenCheck) -> Refusal | None:
+    """Return why this reply cannot be stored, or None."""
+    refusal = token_refusal(check)
+    if refusal is not None:
+        return refusal
+    if not form.is_valid():
+        return FORM_ERRORS
+    if abuse.reply_limit_reached(tip=tip):
+        return Refusal(str(REPLY_LIMIT_NOTICE), 429)
+    if abuse.attachments_over_limit(tip=tip, adding=len(form.uploads())):
+        return Refusal(attachment_limit_notice(), 429)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 def followup(request: HttpRequest) -> HttpResponse:
     opened = _followup_tip(request)
     if opened is None:
         return _followup_enter(request)
     tip, data_key = opened
-    reply_form = ReplyForm()
-    status = 200
-    if request.method == "POST":
-        if request.POST.get("action") == "close":
-            response = redirect("tipline:followup")
-            vault_clear(request, response)
-            return response
-        reply_form = ReplyForm(request.POST, request.FILES)
-        if reply_form.is_valid():
-            services.message_post_by_whistleblower(
-                tip=tip, data_key=data_key, body=reply_form.cleaned_data["body"], uploads=reply_form.uploads()
-            )
-            return redirect("tipline:followup")
-        discard_uploads(request.FILES)
-        status = 400
-    return render(
-        request,
-        "tipline/followup_thread.html",
-        {
-            "tip": tip,
-            "content": tip_content(tip=tip, data_key=data_key),
-            "reply_form": reply_form,
-            "files_dropped": status == 400 and bool(request.FILES),
-        },
-        status=status,
+    if request.method != "POST":
+        return _thread_page(request, tip, data_key, ReplyForm())
+    if request.POST.get("action") == "close":
+        response = redirect("tipline:followup")
+        vault_clear(request, response)
+        return response
+    reply_form = ReplyForm(request.POST, request.FILES)
+    check = abuse.form_token_check(
+        request.POST.get(abuse.TOKEN_FIELD), form=abuse.FORM_REPLY, min_fill=False, required=False
     )
+    refusal = _reply_refusal(tip, reply_form, check)
+    if refusal is None:
+        services.message_post_by_whistleblower(
+            tip=tip, data_key=data_key, body=reply_form.cleaned_data["body"], uploads=reply_form.uploads()
+        )
+        return redirect("tipline:followup")
+    discard_uploads(request.FILES)
+    return _thread_page(request, tip, data_key, reply_form, refusal=refusal, files_dropped=bool(request.FILES))
+
+
+def _enter_page(
+    request: HttpRequest,
+    form: ReceiptForm,
+    *,
+    refusal: Refusal | None = None,
+    session_ended: bool = False,
+    files_dropped: bool = False,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "form_token": abuse.form_token_issue(abuse.FORM_RECEIPT),
+        "notice": refusal.notice if refusal else "",
+        "session_ended": session_ended,
+        "files_dropped": files_dropped,
+    }
+    response = render(request, "tipline/followup_enter.html", context, status=refusal.status if refusal else 200)
+    return _with_retry_after(response, refusal)
+
+
+def _followup_opened(request: HttpRequest, tip: Tip, data_key: bytes, pending_reply: str) -> HttpResponse:
+    """Keep the opened report in this session's vault, and send a reply kept from an ended session."""
+    if pending_reply and abuse.reply_limit_reached(tip=tip):
+        reply_form = ReplyForm(initial={"body": pending_reply})
+        response = _thread_page(request, tip, data_key, reply_form, refusal=Refusal(str(REPLY_LIMIT_NOTICE), 429))
+    else:
+        if pending_reply:
+            services.message_post_by_whistleblower(tip=tip, data_key=data_key, body=pending_reply)
+        response = redirect("tipline:followup")
+    vault_store(request, response, {_VAULT_TIP: tip.public_id.bytes, _VAULT_KEY: data_key})
+    return response
+
+
+def _receipt_open(form: ReceiptForm, check: abuse.TokenCheck) -> Refusal | ReceiptOpening:
+    """Open the report named by the typed code (within the attempt limits), or return why not."""
+    refusal = token_refusal(check)
+    if refusal is not None:
+        return refusal
+    if not form.is_valid():
+        return FORM_ERRORS
+    opening = abuse.tip_open_throttled(receipt_text=form.cleaned_data["receipt"])
+    if opening.throttled:
+        return Refusal(str(RECEIPT_THROTTLED_NOTICE), 429, retry_after=RECEIPT_RETRY_AFTER_SECONDS)
+    if opening.tip is None:
+        form.add_error("receipt", _("That tracking code did not open a report. Check the 16 digits and try again."))
+        return FORM_ERRORS
+    return opening
 
 
 def _followup_enter(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "receipt" not in request.POST and request.POST.get("body"):
         # The follow-up session ended while they were writing: keep the reply and ask for the code.
+        discard_uploads(request.FILES)
         form = ReceiptForm(initial={"pending_reply": request.POST["body"]})
-        return render(
-            request,
-            "tipline/followup_enter.html",
-            {"form": form, "session_ended": True, "files_dropped": bool(request.FILES)},
-        )
-    form = ReceiptForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        opened = services.tip_open_with_receipt(receipt_text=form.cleaned_data["receipt"])
-        if opened is not None:
-            tip, data_key = opened
-            if form.cleaned_data["pending_reply"]:
-                services.message_post_by_whistleblower(
-                    tip=tip, data_key=data_key, body=form.cleaned_data["pending_reply"]
-                )
-            response = redirect("tipline:followup")
-            vault_store(request, response, {_VAULT_TIP: tip.public_id.bytes, _VAULT_KEY: data_key})
-            return response
-        form.add_error("receipt", _("That tracking code did not open a report. Check the 16 digits and try again."))
-    status = 400 if request.method == "POST" else 200
+        return _enter_page(request, form, session_ended=True, files_dropped=bool(request.FILES))
+    if request.method != "POST":
+        return _enter_page(request, ReceiptForm())
+    form = ReceiptForm(request.POST)
+    check = abuse.form_token_check(
+        request.POST.get(abuse.TOKEN_FIELD), form=abuse.FORM_RECEIPT, min_fill=False, required=False
+    )
+    outcome = _receipt_open(form, check)
+    if isinstance(outcome, ReceiptOpening) and outcome.tip is not None and outcome.data_key is not None:
+        return _followup_opened(request, outcome.tip, outcome.data_key, form.cleaned_data["pending_reply"])
     discard_uploads(request.FILES)
-    return render(request, "tipline/followup_enter.html", {"form": form}, status=status)
+    return _enter_page(request, form, refusal=outcome if isinstance(outcome, Refusal) else FORM_ERRORS)
 
 
 @require_GET
@@ -155,8 +349,6 @@ def attachment_download(view: AttachmentView, chunks: Iterator[bytes]) -> Stream
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report liveness and readiness of the database and, where configured, Redis."""
-    from django.conf import settings
-
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:

@@ -1,0 +1,160 @@
+"""Opening reports with a tracking code is throttled globally and per report; replies and files are
+limited per report. Over a limit the person gets a clear message and keeps what they typed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import LazySettings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from cases.models import StaffMember
+from org.models import Facility
+from tests.conftest import staff_client
+from tests.factories import FakeClock, hidden_inputs, public_client, receipt_from, report_data, use_fake_clock
+from tipline import abuse, services
+from tipline.models import Attachment, Message, Tip
+
+pytestmark = pytest.mark.django_db
+
+PENDING = "Escribí esto antes de que se cerrara la sesión."
+TOO_MANY = "too many attempts to open reports"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch, fresh_cache: None) -> FakeClock:
+    return use_fake_clock(monkeypatch)
+
+
+@pytest.fixture
+def receipt(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> str:
+    response = Client().post(
+        "/report/",
+        {**report_data(facilities["lurigancho"]), "attachments": [SimpleUploadedFile("nota.txt", b"primera nota")]},
+    )
+    return receipt_from(response.content.decode())
+
+
+def open_report(client: Client, code: str, **extra: str) -> tuple[int, str]:
+    page = client.get("/followup/").content.decode()
+    response = client.post("/followup/", {**hidden_inputs(page), "receipt": code, **extra})
+    return response.status_code, response.content.decode()
+
+
+def test_the_global_limit_refuses_every_code_with_429_and_keeps_the_code_and_the_reply(
+    receipt: str, clock: FakeClock, settings: LazySettings
+) -> None:
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = 2
+    assert open_report(public_client(), "1111 2222 3333 4444")[0] == 400
+    assert open_report(public_client(), "5555 6666 7777 8888")[0] == 400
+
+    client = public_client()
+    status, html = open_report(client, receipt, pending_reply=PENDING)
+    assert status == 429
+    assert TOO_MANY in html
+    assert f'value="{receipt}"' in html
+    assert f'value="{PENDING}"' in html
+    assert Message.objects.count() == 0
+    assert abuse.counters_today()["receipt_throttled"] == 1
+
+    clock.advance(30)  # one attempt has come back
+    assert open_report(client, receipt, pending_reply=PENDING)[0] == 302
+    assert PENDING in client.get("/followup/").content.decode()
+
+
+def test_the_per_report_limit_caps_attempts_on_one_code_whether_or_not_a_report_has_it(
+    receipt: str,
+    facilities: dict[str, Facility],
+    clock: FakeClock,
+    settings: LazySettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 3
+    derivations: list[str] = []
+    derive = services.receipt_keys
+    monkeypatch.setattr(services, "receipt_keys", lambda code: derivations.append(code) or derive(code))
+    unknown = "9999 8888 7777 6666"
+
+    outcomes = {code: [open_report(public_client(), code)[0] for _ in range(4)] for code in (receipt, unknown)}
+    assert outcomes == {receipt: [302, 302, 302, 429], unknown: [400, 400, 400, 429]}
+    # The Argon2 derivation is paid for every attempt, refused or not, known code or not.
+    assert len(derivations) == 8
+
+    # Another report is not affected, and the refused code opens again once attempts come back.
+    other = receipt_from(public_client().post("/report/", report_data(facilities["trujillo"])).content.decode())
+    assert open_report(public_client(), other)[0] == 302
+    clock.advance(20 * 60)
+    assert open_report(public_client(), receipt)[0] == 302
+
+
+def test_replies_are_limited_per_report_per_day_and_the_refused_reply_is_kept(
+    receipt: str, clock: FakeClock, settings: LazySettings
+) -> None:
+    settings.TIPLINE_REPLIES_PER_TIP_PER_DAY = 2
+    client = public_client()
+    assert open_report(client, receipt)[0] == 302
+    for body in ("Primero.", "Segundo."):
+        thread = client.get("/followup/").content.decode()
+        assert client.post("/followup/", {**hidden_inputs(thread), "body": body}).status_code == 302
+
+    thread = client.get("/followup/").content.decode()
+    response = client.post("/followup/", {**hidden_inputs(thread), "body": "Tercero, muy importante."})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "the most messages allowed in one day" in html
+    assert re.search(r"<textarea[^>]*>\s*Tercero, muy importante.</textarea>", html)
+    assert Message.objects.filter(author_kind=Message.Author.WHISTLEBLOWER).count() == 2
+    assert abuse.counters_today()["reply_limited"] == 1
+
+    # Staff questions do not count, and a reply kept from an ended session is shown again, not lost.
+    later = public_client()
+    status, html = open_report(later, receipt, pending_reply=PENDING)
+    assert status == 429
+    assert "the most messages allowed in one day" in html
+    assert re.search(rf"<textarea[^>]*>\s*{PENDING}</textarea>", html)
+    assert "Your report" in html  # the report was opened for them all the same
+    assert 'id="status"' in later.get("/followup/").content.decode()
+
+
+def test_files_are_limited_per_report_and_a_refused_upload_is_discarded(
+    receipt: str, clock: FakeClock, settings: LazySettings
+) -> None:
+    settings.TIPLINE_ATTACHMENTS_PER_TIP = 2  # the report already has one
+    client = public_client()
+    assert open_report(client, receipt)[0] == 302
+    stored = set(Path(settings.TIPLINE_ATTACHMENT_DIR).rglob("*"))
+
+    thread = client.get("/followup/").content.decode()
+    files = [SimpleUploadedFile("a.txt", b"uno"), SimpleUploadedFile("b.txt", b"dos")]
+    response = client.post("/followup/", {**hidden_inputs(thread), "body": "Dos fotos más.", "attachments": files})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "at most 2 files" in html
+    assert re.search(r"<textarea[^>]*>\s*Dos fotos más.</textarea>", html)
+    assert "please select them again" in html
+    assert Attachment.objects.count() == 1
+    assert set(Path(settings.TIPLINE_ATTACHMENT_DIR).rglob("*")) == stored, "the refused files were deleted"
+    assert abuse.counters_today()["attachment_limited"] == 1
+
+    thread = client.get("/followup/").content.decode()
+    one = SimpleUploadedFile("c.txt", b"tres")
+    response = client.post("/followup/", {**hidden_inputs(thread), "body": "Una foto.", "attachments": [one]})
+    assert response.status_code == 302
+    assert Attachment.objects.count() == 2
+
+
+def test_staff_messages_do_not_use_up_the_whistleblowers_replies(
+    cast: dict[str, StaffMember], receipt: str, clock: FakeClock, settings: LazySettings
+) -> None:
+    settings.TIPLINE_REPLIES_PER_TIP_PER_DAY = 1
+    tip = Tip.objects.get()
+    investigator = staff_client("lima_investigator")
+    for question in ("¿Qué día?", "¿A qué hora?"):
+        assert investigator.post(f"/staff/tips/{tip.public_id}/", {"body": question}).status_code == 302
+    client = public_client()
+    assert open_report(client, receipt)[0] == 302
+    thread = client.get("/followup/").content.decode()
+    assert client.post("/followup/", {**hidden_inputs(thread), "body": "Domingo, 9 am."}).status_code == 302

@@ -1,0 +1,432 @@
+"""Abuse resistance on the public side, without identifying anyone (DESIGN.md section 8).
+
+- Form tokens: every public form carries a signed token (its form, a random nonce,
+  the time it was issued). A report sent sooner than TIPLINE_FORM_MIN_FILL_SECONDS
+  after that is refused as too quick, an old one as expired, and each token is
+  accepted once (its nonce is remembered in the cache for the token's lifetime).
+- A honeypot field on the report form that people cannot see.
+- A global token bucket for new tips that slows them down instead of dropping
+  them, and refuses (503) only after TIPLINE_NEW_TIP_MAX_WAIT_SECONDS.
+- Receipt throttles, globally and per report (keyed by the Argon2-derived lookup
+  id), and per-report limits for replies and files, counted in the database.
+
+Nothing here reads or stores an IP address, a user agent or any other property of
+the client: the buckets are global or keyed by a report. If a per-client signal is
+ever needed it must be an HMAC under a key that lives only in process memory,
+rotates daily and is kept in the cache for at most an hour.
+
+The cache (Redis in production) may fail; every check here then fails open with a
+warning that carries no request data, so a whistleblower never sees a 500 because
+Redis restarted.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from tipline import crypto, services
+from tipline.models import Attachment, Message, Tip
+
+logger = logging.getLogger(__name__)
+
+FORM_REPORT = "report"
+FORM_RECEIPT = "receipt"
+FORM_REPLY = "reply"
+TOKEN_FIELD = "form_token"
+HONEYPOT_FIELD = "homepage"
+POW_FIELD = "pow_solution"
+
+_TOKEN_SALT = "tipline.abuse.form-token.v1"
+# Ours are about 135 characters; anything much longer is not worth verifying.
+_TOKEN_MAX_LENGTH = 400
+_LOOKUP_SALT = "tipline.abuse.receipt-lookup.v1"
+_KEY_PREFIX = "abuse"
+
+# Indirections so tests can run the clock and the waiting without real time passing.
+_now: Callable[[], float] = time.time
+_sleep: Callable[[float], None] = time.sleep
+
+_T = TypeVar("_T")
+
+
+def _cache() -> BaseCache:
+    return caches["default"]
+
+
+def _fail_open(check: str, default: _T, action: Callable[[], _T]) -> _T:
+    """Run a cache-backed check; if the cache is down, log (no request data) and let the request through."""
+    try:
+        return action()
+    except Exception:  # noqa: BLE001 - any cache failure: fail open rather than answer 500
+        logger.warning("cache unavailable: the %s check was skipped", check)
+        return default
+
+
+# --- counters for operators ----------------------------------------------------------------
+
+
+class Event(enum.StrEnum):
+    NEW_TIP_SLOWED = "new_tip_slowed"
+    NEW_TIP_REFUSED = "new_tip_refused"
+    NEW_TIP_PAID_WITH_WORK = "new_tip_paid_with_work"
+    FORM_TOKEN_REFUSED = "form_token_refused"
+    HONEYPOT_FILLED = "honeypot_filled"
+    RECEIPT_THROTTLED = "receipt_throttled"
+    REPLY_LIMITED = "reply_limited"
+    ATTACHMENT_LIMITED = "attachment_limited"
+
+
+_COUNTER_DAYS = 8
+
+
+def _counter_key(event: Event, day: str) -> str:
+    return f"{_KEY_PREFIX}:count:{event.value}:{day}"
+
+
+def count(event: Event) -> None:
+    """Add one to today's counter of `event` (a number only: nothing about the request)."""
+    key = _counter_key(event, timezone.localdate().isoformat())
+
+    def increment() -> None:
+        cache = _cache()
+        cache.add(key, 0, timeout=_COUNTER_DAYS * 86400)
+        cache.incr(key)
+
+    _fail_open("counter", None, increment)
+
+
+def counters_today() -> dict[str, int]:
+    """Return today's counters of slowed and refused requests, for operators."""
+    day = timezone.localdate().isoformat()
+    keys = {event.value: _counter_key(event, day) for event in Event}
+    found: dict[str, Any] = _fail_open("counter", {}, lambda: _cache().get_many(list(keys.values())))
+    return {name: int(found.get(key) or 0) for name, key in keys.items()}
+
+
+# --- form tokens ------------------------------------------------------------------------------
+
+
+class TokenProblem(enum.StrEnum):
+    MISSING = "missing"
+    FORGED = "forged"
+    OTHER_FORM = "other_form"
+    EXPIRED = "expired"
+    TOO_QUICK = "too_quick"
+    REPLAYED = "replayed"
+
+
+@dataclass(frozen=True)
+class FormToken:
+    form: str
+    nonce: str
+    issued_at: float
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The outcome of checking a posted form token; `token` is set when it was ours and for this form."""
+
+    problem: TokenProblem | None
+    token: FormToken | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def form_token_issue(form: str, *, issued_at: float | None = None) -> str:
+    """Return a signed token for one use of `form`, issued now unless told otherwise."""
+    when = _now() if issued_at is None else issued_at
+    payload = {"f": form, "n": secrets.token_urlsafe(16), "t": round(when, 3)}
+    return signing.dumps(payload, salt=_TOKEN_SALT)
+
+
+def _token_decode(value: str, *, form: str) -> TokenCheck:
+    if len(value) > _TOKEN_MAX_LENGTH:
+        return TokenCheck(TokenProblem.FORGED)
+    try:
+        payload = signing.loads(value, salt=_TOKEN_SALT)
+        token = FormToken(form=str(payload["f"]), nonce=str(payload["n"]), issued_at=float(payload["t"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return TokenCheck(TokenProblem.FORGED)
+    if token.form != form:
+        return TokenCheck(TokenProblem.OTHER_FORM)
+    return TokenCheck(None, token)
+
+
+def _token_use_once(token: FormToken) -> bool:
+    """Remember the token's nonce; return False if it was used before."""
+    key = f"{_KEY_PREFIX}:token:{token.nonce}"
+    timeout = settings.TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS + 60
+    return _fail_open("single-use token", True, lambda: bool(_cache().add(key, 1, timeout=timeout)))
+
+
+def form_token_check(value: str | None, *, form: str, min_fill: bool = True, required: bool = True) -> TokenCheck:
+    """Check a posted token for `form` and use it up; return what, if anything, is wrong with it.
+
+    `min_fill` applies the minimum fill time (the report form: people take longer
+    than that to write a report, simple bots do not). `required=False` accepts a
+    request that carries no token at all (the follow-up forms, which the throttles
+    protect); a token that is sent is always checked and used up.
+    """
+    if not value:
+        return TokenCheck(TokenProblem.MISSING if required else None)
+    check = _token_decode(value, form=form)
+    if check.token is None:
+        return check
+    age = _now() - check.token.issued_at
+    if age > settings.TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS:
+        return TokenCheck(TokenProblem.EXPIRED, check.token)
+    if min_fill and age < settings.TIPLINE_FORM_MIN_FILL_SECONDS:
+        return TokenCheck(TokenProblem.TOO_QUICK, check.token)
+    if not _token_use_once(check.token):
+        return TokenCheck(TokenProblem.REPLAYED, check.token)
+    return check
+
+
+def form_token_reissue(check: TokenCheck, *, form: str) -> str:
+    """Return the token for the form shown again after `check`, so that sending it again works.
+
+    A too-quick report keeps its original time, so it only has to wait out the
+    rest of the minimum fill time; a person whose token was older (expired,
+    replayed, or whose form had an error) can send again at once. A forged token,
+    or none, earns nothing.
+    """
+    now = _now()
+    if check.token is None:
+        return form_token_issue(form, issued_at=now)
+    earliest_sendable = now - settings.TIPLINE_FORM_MIN_FILL_SECONDS
+    return form_token_issue(form, issued_at=max(min(check.token.issued_at, now), earliest_sendable))
+
+
+def honeypot_filled(data: QueryDict) -> bool:
+    """Return whether the field that people cannot see was filled in.
+
+    Such a report is not stored, and the form comes back with everything else
+    kept, the field emptied and a message saying so (a 400). Answering like a
+    success would fool a bot better, but a person whose browser autofilled the
+    field would then be shown a receipt for a report that does not exist and
+    never learn it was lost; a bot gains nothing from the honest answer that it
+    could not learn by reading the page.
+    """
+    return bool(data.get(HONEYPOT_FIELD, "").strip())
+
+
+# --- token buckets ----------------------------------------------------------------------------
+
+# Take one token if it is there, or reserve the next one if it comes within the
+# allowed wait (the balance goes below zero: later callers queue behind). Returns
+# the wait in seconds, or -1 when the caller would have to wait too long (nothing
+# is taken then). The time comes from the web process, so every host must keep its
+# clock in sync; a clock behind the stored stamp refills nothing.
+_RESERVE_LUA = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local max_wait = tonumber(ARGV[4])
+local ttl = tonumber(ARGV[5])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
+local tokens = tonumber(state[1]) or burst
+local stamp = tonumber(state[2]) or now
+if now > stamp then
+  tokens = math.min(burst, tokens + (now - stamp) * rate)
+  stamp = now
+end
+local wait = 0
+if tokens < 1 then wait = (1 - tokens) / rate end
+if wait > max_wait then return '-1' end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'stamp', tostring(stamp))
+redis.call('EXPIRE', KEYS[1], ttl)
+return tostring(wait)
+"""
+
+# The embedded default (local memory cache) runs in one process: a lock is enough.
+_local_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TokenBucket:
+    """A token bucket shared by every web process through the cache."""
+
+    name: str
+    per_second: float
+    burst: int
+
+    def _key(self) -> str:
+        return f"{_KEY_PREFIX}:bucket:{self.name}"
+
+    def _ttl(self, max_wait: float) -> int:
+        return int(self.burst / self.per_second + max_wait) + 60
+
+    def reserve(self, *, max_wait: float = 0.0) -> float | None:
+        """Take a token; return how long to wait for it (0: now), or None if that would exceed `max_wait`.
+
+        If the cache is down the bucket lets everything through.
+        """
+        if self.per_second <= 0 or self.burst <= 0:
+            return None
+        cache = _cache()
+        args = (self.per_second, self.burst, _now(), max_wait, self._ttl(max_wait))
+        let_through: float | None = 0.0
+        if isinstance(cache, RedisCache):
+            return _fail_open(f"{self.name} bucket", let_through, lambda: _redis_reserve(cache, self._key(), *args))
+        return _fail_open(f"{self.name} bucket", let_through, lambda: _local_reserve(cache, self._key(), *args))
+
+    def take(self) -> bool:
+        """Take a token if one is there now; return False if the bucket is empty."""
+        return self.reserve(max_wait=0.0) is not None
+
+
+def _redis_reserve(
+    cache: RedisCache, key: str, rate: float, burst: int, now: float, max_wait: float, ttl: int
+) -> float | None:
+    full_key = cache.make_key(key)
+    # Django's RedisCache has no public way to run a script; its client pool is the supported route.
+    client = cache._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]
+    result = client.eval(_RESERVE_LUA, 1, full_key, repr(rate), burst, repr(now), repr(max_wait), ttl)
+    wait = float(result.decode() if isinstance(result, bytes) else result)
+    return None if wait < 0 else wait
+
+
+def _local_reserve(
+    cache: BaseCache, key: str, rate: float, burst: int, now: float, max_wait: float, ttl: int
+) -> float | None:
+    with _local_lock:
+        tokens, stamp = cache.get(key) or (float(burst), now)
+        if now > stamp:
+            tokens, stamp = min(float(burst), tokens + (now - stamp) * rate), now
+        wait = (1 - tokens) / rate if tokens < 1 else 0.0
+        if wait > max_wait:
+            return None
+        cache.set(key, (tokens - 1, stamp), timeout=ttl)
+        return wait
+
+
+# --- new tips ---------------------------------------------------------------------------------
+
+
+class Admission(enum.StrEnum):
+    AT_ONCE = "at_once"
+    PAID_WITH_WORK = "paid_with_work"
+    AFTER_WAIT = "after_wait"
+    REFUSED = "refused"
+
+
+def _new_tip_bucket() -> TokenBucket:
+    return TokenBucket("new-tips", settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60, settings.TIPLINE_NEW_TIPS_BURST)
+
+
+def _paid_lane_bucket() -> TokenBucket:
+    return TokenBucket("new-tips-paid", settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60, settings.TIPLINE_NEW_TIPS_BURST)
+
+
+def admit_new_tip(*, paid_with_work: bool = False) -> Admission:
+    """Let one new tip through the global bucket, waiting for a token if needed.
+
+    A report that carries a valid proof of work skips the wait: it takes a token
+    from a lane of its own, of the same size as the common one, so neither kind of
+    flood can starve the other, and a cheaply solved puzzle cannot lift the cap.
+    When that lane is empty too it queues like any other report.
+    Without a token within the maximum wait the tip is refused (the view answers
+    503 with the text kept); slowed and refused tips are counted.
+    """
+    if paid_with_work and _paid_lane_bucket().take():
+        count(Event.NEW_TIP_PAID_WITH_WORK)
+        return Admission.PAID_WITH_WORK
+    max_wait = float(settings.TIPLINE_NEW_TIP_MAX_WAIT_SECONDS)
+    wait = _new_tip_bucket().reserve(max_wait=max_wait)
+    if wait is None:
+        count(Event.NEW_TIP_REFUSED)
+        logger.warning("a new tip was refused: no room in the new-tip bucket within %.0f s", max_wait)
+        return Admission.REFUSED
+    if wait <= 0:
+        return Admission.AT_ONCE
+    count(Event.NEW_TIP_SLOWED)
+    logger.info("a new tip waits %.1f s for the new-tip bucket", wait)
+    _sleep(wait)
+    return Admission.AFTER_WAIT
+
+
+# --- follow-up --------------------------------------------------------------------------------
+
+
+def _receipt_global_bucket() -> TokenBucket:
+    per_minute = settings.TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE
+    return TokenBucket("receipt-attempts", per_minute / 60, per_minute)
+
+
+def _receipt_lookup_bucket(lookup_id: bytes) -> TokenBucket:
+    """Return the bucket of one report's lookup id, itself keyed so a cache dump does not name the row."""
+    per_hour = settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR
+    name = salted_hmac(_LOOKUP_SALT, lookup_id, algorithm="sha256").hexdigest()[:32]
+    return TokenBucket(f"receipt-lookup:{name}", per_hour / 3600, per_hour)
+
+
+@dataclass(frozen=True)
+class ReceiptOpening:
+    """The outcome of typing a tracking code: the report and its key, nothing, or "too many attempts"."""
+
+    tip: Tip | None = None
+    data_key: bytes | None = None
+    throttled: bool = False
+
+
+def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:
+    """Open a report with a typed tracking code, within the global and per-report attempt limits.
+
+    The global limit is checked first, before the Argon2 cost is paid; it says
+    nothing about any code. The per-report limit is checked after the derivation
+    and counts every well-formed attempt on that lookup id whether or not a report
+    has it, so "too many attempts" does not reveal that a code exists, and the
+    Argon2 cost is paid in every case that reaches it, as in
+    services.tip_open_with_receipt.
+    """
+    if not _receipt_global_bucket().take():
+        count(Event.RECEIPT_THROTTLED)
+        return ReceiptOpening(throttled=True)
+    receipt = crypto.normalise_receipt(receipt_text)
+    keys = services.receipt_keys(receipt or "0" * crypto.RECEIPT_DIGITS)
+    if receipt is None:
+        return ReceiptOpening()
+    if not _receipt_lookup_bucket(keys.lookup_id).take():
+        count(Event.RECEIPT_THROTTLED)
+        return ReceiptOpening(throttled=True)
+    opened = services.tip_open_with_keys(keys=keys)
+    return ReceiptOpening(tip=opened[0], data_key=opened[1]) if opened else ReceiptOpening()
+
+
+def reply_limit_reached(*, tip: Tip) -> bool:
+    """Return whether the whistleblower already sent today's maximum of replies on `tip`."""
+    sent_today = Message.objects.filter(
+        tip=tip, author_kind=Message.Author.WHISTLEBLOWER, created_on=services.today()
+    ).count()
+    if sent_today < settings.TIPLINE_REPLIES_PER_TIP_PER_DAY:
+        return False
+    count(Event.REPLY_LIMITED)
+    return True
+
+
+def attachments_over_limit(*, tip: Tip, adding: int) -> bool:
+    """Return whether `adding` more files would take `tip` over its total number of files."""
+    if not adding:
+        return False
+    if Attachment.objects.filter(tip=tip).count() + adding <= settings.TIPLINE_ATTACHMENTS_PER_TIP:
+        return False
+    count(Event.ATTACHMENT_LIMITED)
+    return True
