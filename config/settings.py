@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trends.rebuild_rollups",
         "schedule": crontab(hour=2, minute=30),
     },
+    # A worker killed mid-upload leaves a ciphertext file that no attachment row names.
+    "every-night-delete-orphan-attachment-files": {
+        "task": "tipline.sweep_orphan_attachments",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # Trends: counts below this are shown as "<5", the others rounded down to a multiple of it (docs/patterns.md).

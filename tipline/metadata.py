@@ -30,9 +30,11 @@ Malformed input
 making sense (bad marker, impossible length, non-PNG chunk type...) the
 stripper switches to pass-through: the bytes it is holding and everything
 after are emitted unchanged, and ``gave_up`` becomes True so the caller can
-flag the upload as "metadata possibly not removed".  Pass-through was chosen
-over discarding the rest because the upload is evidence: a broken file is
-stored as the user sent it rather than silently lost.
+flag the upload as "metadata possibly not removed".  The stripper itself never
+drops what it cannot parse; the upload handler (tipline/uploads.py) refuses a
+file whose stripper gave up and tells the sender which one, because its
+metadata may still be in it: nothing broken is stored, and nothing is lost
+silently.
 
 Every emitted byte is an input byte emitted once, so output is never longer
 than input.

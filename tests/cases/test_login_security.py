@@ -68,7 +68,7 @@ def test_password_and_current_code_log_in(cast: dict[str, StaffMember]) -> None:
     client = Client()
     response = login("lima_investigator", otp_token=totp_code("lima_investigator"), client=client)
     assert response.status_code == 302
-    assert "tipline_vault" in response.cookies
+    assert settings.VAULT_COOKIE_NAME in response.cookies
     assert client.get("/staff/").status_code == 200
 
 
@@ -76,7 +76,7 @@ def test_a_wrong_code_is_refused(cast: dict[str, StaffMember]) -> None:
     response = login("lima_investigator", otp_token=wrong_code("lima_investigator"))
     assert response.status_code == 200
     assert "That code is not right" in response.content.decode()
-    assert "tipline_vault" not in response.cookies
+    assert settings.VAULT_COOKIE_NAME not in response.cookies
 
 
 def test_no_code_is_refused(cast: dict[str, StaffMember]) -> None:
@@ -84,7 +84,7 @@ def test_no_code_is_refused(cast: dict[str, StaffMember]) -> None:
         response = login("lima_investigator", otp_token=token)
         assert response.status_code == 200
         assert "Enter the 6-digit code" in response.content.decode()
-        assert "tipline_vault" not in response.cookies
+        assert settings.VAULT_COOKIE_NAME not in response.cookies
 
 
 def test_a_code_works_only_once(cast: dict[str, StaffMember]) -> None:
@@ -100,7 +100,7 @@ def test_staff_without_an_authenticator_cannot_log_in(cast: dict[str, StaffMembe
     response = login("manager", otp_token="123456")
     assert response.status_code == 200
     assert "Ask an administrator to enrol your authenticator" in response.content.decode()
-    assert "tipline_vault" not in response.cookies
+    assert settings.VAULT_COOKIE_NAME not in response.cookies
 
 
 def test_an_unconfirmed_authenticator_does_not_count(cast: dict[str, StaffMember]) -> None:
@@ -150,7 +150,7 @@ def test_five_failures_lock_the_user_name_even_for_the_right_password(
     response = login("lima_investigator", otp_token=totp_code("lima_investigator"))
     assert response.status_code == 200
     assert LOCKED_MESSAGE in response.content.decode()
-    assert "tipline_vault" not in response.cookies
+    assert settings.VAULT_COOKIE_NAME not in response.cookies
     # The lock is per user name, whatever its case, and leaves other staff alone.
     assert LOCKED_MESSAGE in login("LIMA_Investigator", otp_token="123456").content.decode()
     assert login("lima_supervisor", otp_token=totp_code("lima_supervisor")).status_code == 302
@@ -210,7 +210,7 @@ def test_idle_staff_are_logged_out_and_lose_the_vault(
     response = client.get("/staff/")
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/login/")
-    assert response.cookies["tipline_vault"].value == ""
+    assert response.cookies[settings.VAULT_COOKIE_NAME].value == ""
     page = client.get(response["Location"]).content.decode()
     assert "You were logged out after 15 minutes without activity." in page
     assert client.get("/staff/").status_code == 302
@@ -229,7 +229,7 @@ def test_the_public_side_has_no_idle_timeout(cast: dict[str, StaffMember], monke
     client = staff_client("manager")
     move_clock(monkeypatch, 3600)
     assert client.get("/").status_code == 200
-    assert "tipline_vault" not in client.get("/").cookies
+    assert settings.VAULT_COOKIE_NAME not in client.get("/").cookies
 
 
 # Logout everywhere ----------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_logout_everywhere_ends_every_session_of_that_user_only(cast: dict[str, 
     assert "Log out on all devices" in page
     response = here.post("/staff/account/logout-everywhere/")
     assert response.status_code == 302
-    assert response.cookies["tipline_vault"].value == ""
+    assert response.cookies[settings.VAULT_COOKIE_NAME].value == ""
     assert "logged out on all devices" in here.get(response["Location"]).content.decode()
     assert here.get("/staff/").status_code == 302
     assert elsewhere.get("/staff/").status_code == 302

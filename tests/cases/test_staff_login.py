@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.conf import LazySettings
+from django.conf import LazySettings, settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -39,7 +39,7 @@ def test_demo_password_is_refused_when_debug_is_off(settings: LazySettings, demo
     settings.DEBUG = False
     response = Client().post("/staff/login/", demo_login(settings))
     assert response.status_code == 200
-    assert "tipline_vault" not in response.cookies
+    assert settings.VAULT_COOKIE_NAME not in response.cookies
     assert "DEBUG" in response.content.decode()
 
 
@@ -55,14 +55,14 @@ def test_wrong_password_is_refused(cast: dict[str, StaffMember]) -> None:
         {"username": "lima_investigator", "password": "wrong " + PASSWORD, "otp_token": totp_code("lima_investigator")},
     )
     assert response.status_code == 200
-    assert "tipline_vault" not in response.cookies
+    assert settings.VAULT_COOKIE_NAME not in response.cookies
 
 
 def test_accounts_without_a_staff_role_cannot_log_in(db: None) -> None:
     get_user_model().objects.create_user(username="plain", password=PASSWORD)
     response = Client().post("/staff/login/", {"username": "plain", "password": PASSWORD, "otp_token": "123456"})
     assert response.status_code == 200
-    assert "tipline_vault" not in response.cookies
+    assert settings.VAULT_COOKIE_NAME not in response.cookies
 
 
 def test_login_sets_the_vault_cookie_and_logout_clears_it(cast: dict[str, StaffMember]) -> None:
@@ -72,8 +72,8 @@ def test_login_sets_the_vault_cookie_and_logout_clears_it(cast: dict[str, StaffM
         {"username": "lima_investigator", "password": PASSWORD, "otp_token": totp_code("lima_investigator")},
     )
     assert response.status_code == 302
-    vault_cookie = response.cookies["tipline_vault"]
+    vault_cookie = response.cookies[settings.VAULT_COOKIE_NAME]
     assert vault_cookie["httponly"] and vault_cookie["samesite"] == "Strict"
     response = client.post("/staff/logout/")
     assert response.status_code == 302
-    assert response.cookies["tipline_vault"].value == ""
+    assert response.cookies[settings.VAULT_COOKIE_NAME].value == ""

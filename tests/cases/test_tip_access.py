@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -68,7 +69,7 @@ def test_anonymous_visitors_are_sent_to_login(lima_tip: Tip) -> None:
 
 def test_a_session_without_its_vault_cookie_cannot_decrypt(lima_tip: Tip) -> None:
     client = staff_client("lima_investigator")
-    client.cookies.pop("tipline_vault")
+    client.cookies.pop(settings.VAULT_COOKIE_NAME)
     response = client.get(urls_of(lima_tip)[0])
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/login/")

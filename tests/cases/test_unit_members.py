@@ -6,7 +6,7 @@ import re
 import uuid
 
 import pytest
-from django.conf import LazySettings
+from django.conf import LazySettings, settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -186,7 +186,7 @@ def test_rotating_on_the_page_puts_the_new_key_in_the_supervisors_session(
 
 def test_a_session_that_lost_its_keys_cannot_rotate(cast: dict[str, StaffMember], units: dict[str, Unit]) -> None:
     supervisor = english(staff_client("lima_supervisor"))
-    supervisor.cookies.pop("tipline_vault")
+    supervisor.cookies.pop(settings.VAULT_COOKIE_NAME)
     response = supervisor.post(LIMA + "rotate-key/", follow=True)
     assert "Log in again" in response.content.decode()
     assert units["lima"].keypairs.count() == 1

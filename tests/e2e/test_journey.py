@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -28,7 +29,7 @@ from tipline.models import Message, Tip, TipStatus
 pytestmark = pytest.mark.e2e
 
 ATTACHMENT_NAME = "pabellon3.txt"
-ATTACHMENT_BYTES = b"e2e evidence bytes \x00\x01\x02 " + uuid.uuid4().hex.encode()
+ATTACHMENT_BYTES = b"e2e evidence notes " + uuid.uuid4().hex.encode()
 # A language the site does not offer, so LocaleMiddleware falls back to LANGUAGE_CODE (es).
 UNOFFERED_LOCALE = "qu-PE"
 
@@ -114,7 +115,7 @@ def test_report_followup_and_staff_journey(
     # The session and vault cookies survive over plain http://localhost (chromium treats
     # localhost as secure), so no cookie settings are overridden for these tests.
     cookies = {c["name"] for c in staff_context.cookies()}
-    assert {"sessionid", "tipline_vault"} <= cookies, cookies
+    assert {settings.SESSION_COOKIE_NAME, settings.VAULT_COOKIE_NAME} <= cookies, cookies
     case_links = staff.locator("main a[href^='/staff/cases/']")
     expect(case_links).to_have_count(1)
     expect(case_links).to_have_attribute("href", case_path)
