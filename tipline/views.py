@@ -18,8 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tipline import abuse, crypto, proof_of_work, services
@@ -41,32 +40,32 @@ def landing(request: HttpRequest) -> HttpResponse:
 # --- refusals: every one keeps what the person typed and says what to do --------------------
 
 TOKEN_NOTICES = {
-    abuse.TokenProblem.TOO_QUICK: _lazy(
+    abuse.TokenProblem.TOO_QUICK: gettext_lazy(
         "That was sent very quickly after the page opened, so it was not accepted yet. "
         "What you typed has been kept: wait a few seconds, check it and send it again."
     ),
-    abuse.TokenProblem.EXPIRED: _lazy(
+    abuse.TokenProblem.EXPIRED: gettext_lazy(
         "This page was open for a long time and the form expired. What you typed has been kept: please send it again."
     ),
-    abuse.TokenProblem.REPLAYED: _lazy(
+    abuse.TokenProblem.REPLAYED: gettext_lazy(
         "This form had already been sent once. What you typed has been kept: "
         "if you did not get an answer, please send it again."
     ),
 }
-TOKEN_NOTICE_OTHER = _lazy("This form could not be checked. What you typed has been kept: please send it again.")
-HONEYPOT_NOTICE = _lazy(
+TOKEN_NOTICE_OTHER = gettext_lazy("This form could not be checked. What you typed has been kept: please send it again.")
+HONEYPOT_NOTICE = gettext_lazy(
     "The field “Leave this field empty” must stay empty; your browser may have filled it in. "
     "We emptied it and kept everything else: please check your report and send it again."
 )
-BUSY_NOTICE = _lazy(
+BUSY_NOTICE = gettext_lazy(
     "Too many reports are arriving right now. Your report was not saved yet, but what you typed has been kept: "
     "please send it again in a minute."
 )
-RECEIPT_THROTTLED_NOTICE = _lazy(
+RECEIPT_THROTTLED_NOTICE = gettext_lazy(
     "There have been too many attempts to open reports. Please wait a few minutes and try again. "
     "What you typed has been kept."
 )
-REPLY_LIMIT_NOTICE = _lazy(
+REPLY_LIMIT_NOTICE = gettext_lazy(
     "You have sent the most messages allowed in one day on this report. Your message was not sent; "
     "it is kept below. Please send it again tomorrow."
 )
