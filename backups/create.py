@@ -114,7 +114,7 @@ def _applied_migrations(reader: SnapshotReader) -> dict[str, list[str]]:
 def _audit_chain_head(reader: SnapshotReader) -> dict[str, object]:
     from audit.models import GENESIS_HASH, AuditChainHead
 
-    rows = reader.rows(f"SELECT last_seq, last_hash FROM {AuditChainHead._meta.db_table} WHERE id = 1")  # noqa: S608
+    rows = reader.rows(f"SELECT last_seq, last_hash FROM {AuditChainHead._meta.db_table} WHERE id = 1")  # noqa: S608  # nosec B608
     if not rows:
         return {"seq": 0, "hash": GENESIS_HASH}
     return {"seq": int(rows[0][0]), "hash": str(rows[0][1])}
@@ -123,7 +123,7 @@ def _audit_chain_head(reader: SnapshotReader) -> dict[str, object]:
 def _referenced_storage_names(reader: SnapshotReader) -> set[str]:
     from tipline.models import Attachment
 
-    return {str(row[0]) for row in reader.rows(f"SELECT storage_name FROM {Attachment._meta.db_table}")}  # noqa: S608
+    return {str(row[0]) for row in reader.rows(f"SELECT storage_name FROM {Attachment._meta.db_table}")}  # noqa: S608  # nosec B608
 
 
 def _prepare_out_dir(out_dir: Path, attachment_dir: Path) -> None:

@@ -91,7 +91,7 @@ class Instance:
 
     def run(self, *args: str) -> str:
         """Run `python ARGS` in this instance's environment; return its output or raise DrillFailed."""
-        completed = subprocess.run(  # noqa: S603 - our own interpreter and modules
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and modules  # nosec B603
             [sys.executable, *args],
             cwd=BASE_DIR,
             env=self.environment(),

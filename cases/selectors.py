@@ -145,7 +145,7 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
         # A row-value comparison is one range on the (…, next_due, id) indexes, so the scan
         # starts at the cursor even where next_due is equal for many rows (closed cases).
         cases = cases.filter(
-            RawSQL(  # noqa: S611 - values are bound parameters; the table name comes from the model
+            RawSQL(  # noqa: S611 - values are bound parameters; the table name comes from the model  # nosec B611
                 f'("{Case._meta.db_table}"."next_due", "{Case._meta.db_table}"."id") > (%s, %s)',
                 (due, pk),
                 output_field=BooleanField(),

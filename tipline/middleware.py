@@ -22,7 +22,7 @@ IDENTIFYING_META = (
     "HTTP_TRUE_CLIENT_IP",
     "HTTP_VIA",
 )
-PLACEHOLDER_ADDR = "0.0.0.0"  # noqa: S104 - a placeholder value, not an address to bind
+PLACEHOLDER_ADDR = "0.0.0.0"  # noqa: S104 - a placeholder value, not an address to bind  # nosec B104
 
 
 class StripClientIdentityMiddleware:
