@@ -8,10 +8,10 @@ facility and a category with its counts, published like every trends count
 the selectors; the senders render them in Spanish and mail them at most once a day
 per unit (or per assignee).
 
-"At most once a day" is recorded in the cache with an atomic `cache.add`, keyed by
-unit (or staff member) and day and kept two days. In production the cache is Redis
-(REDIS_URL), shared by every worker and surviving their restarts; in the embedded
-mode it is local memory, which is enough for one process running tasks inline.
+"At most once a day" is a claim row (DailyMailSent) with a unique constraint on kind,
+unit (or staff member) and day: atomic across workers, and it survives a restart of
+Redis, which keeps nothing on disk by default. Only the hint of when the unit's last
+summary went out (for "new since") is kept in the cache.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 from django.core import mail
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cases.models import CLOSED_STATUSES, Case, StaffMember
+from cases.models import CLOSED_STATUSES, Case, DailyMailSent, StaffMember
 from org.models import Unit
 from tipline.models import TipStatus
 
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 DUE_SOON_DAYS = 2
 # How far back "new since the last summary" may reach when summaries were missed.
 MAX_NEW_CASES_WINDOW_DAYS = 7
-SENT_MARK_SECONDS = 2 * 24 * 60 * 60
 LAST_DIGEST_SECONDS = (MAX_NEW_CASES_WINDOW_DAYS + 1) * 24 * 60 * 60
 MAIL_LANGUAGE = "es"
 
@@ -190,25 +190,27 @@ def assignee_deadlines(*, member: StaffMember, day: datetime.date) -> AssigneeDe
 # --- sending -----------------------------------------------------------------------------------------
 
 
-def _sent_mark(kind: str, owner_id: int, day: datetime.date) -> str:
-    return f"cases:{kind}:sent:{owner_id}:{day.isoformat()}"
-
-
 @contextmanager
 def _once_per_day(kind: str, owner_id: int, day: datetime.date) -> Iterator[bool]:
     """Yield whether this run is the first for (kind, owner, day); forget the claim if sending fails.
 
-    `cache.add` is atomic (SET NX on Redis): of two runs at once, one wins. A run
-    that fails releases its claim so a retry can send; a worker killed mid-send
-    keeps it, and that day's mail is lost rather than sent twice.
+    The claim is a row with a unique constraint: of two runs at once, one inserts it.
+    A run that fails releases its claim so a retry can send; a worker killed between
+    the claim and the send keeps it, and that day's mail is lost rather than sent
+    twice. Callers build the mail before claiming, so that window is the send alone.
     """
-    key = _sent_mark(kind, owner_id, day)
-    first = cache.add(key, True, timeout=SENT_MARK_SECONDS)
+    claim = {"kind": kind, "owner_id": owner_id, "day": day}
+    try:
+        with transaction.atomic():
+            DailyMailSent.objects.create(**claim)
+        first = True
+    except IntegrityError:
+        first = False
     try:
         yield first
     except BaseException:
         if first:
-            cache.delete(key)
+            DailyMailSent.objects.filter(**claim).delete()
         raise
 
 
@@ -221,22 +223,25 @@ def _send_each(*, subject: str, body: str, recipients: Sequence[str]) -> int:
 def unit_digest_send(*, unit: Unit, day: datetime.date) -> int:
     """Mail the unit's summary for `day` to each of its members, once; return how many mails were sent."""
     recipients = unit_digest_recipients(unit=unit)
-    if not recipients:
+    if (
+        not recipients
+        or DailyMailSent.objects.filter(kind=DailyMailSent.Kind.UNIT_DIGEST, owner_id=unit.pk, day=day).exists()
+    ):
         return 0
-    with _once_per_day("digest", unit.pk, day) as first:
+    last_key = f"cases:digest:last:{unit.pk}"
+    last = cache.get(last_key)
+    earliest = day - datetime.timedelta(days=MAX_NEW_CASES_WINDOW_DAYS)
+    new_since = max(datetime.date.fromisoformat(last), earliest) if last else day - datetime.timedelta(days=1)
+    digest = unit_digest(unit=unit, day=day, new_since=new_since)
+    with translation.override(MAIL_LANGUAGE):
+        subject = _("[Tipline] Daily summary for %(unit)s") % {"unit": unit.name}
+        body = render_to_string("cases/email/unit_digest.txt", {"digest": digest, "due_soon_days": DUE_SOON_DAYS})
+    with _once_per_day(DailyMailSent.Kind.UNIT_DIGEST, unit.pk, day) as first:
         if not first:
             return 0
-        last_key = f"cases:digest:last:{unit.pk}"
-        last = cache.get(last_key)
-        earliest = day - datetime.timedelta(days=MAX_NEW_CASES_WINDOW_DAYS)
-        new_since = max(datetime.date.fromisoformat(last), earliest) if last else day - datetime.timedelta(days=1)
-        digest = unit_digest(unit=unit, day=day, new_since=new_since)
-        with translation.override(MAIL_LANGUAGE):
-            subject = _("[Tipline] Daily summary for %(unit)s") % {"unit": unit.name}
-            body = render_to_string("cases/email/unit_digest.txt", {"digest": digest, "due_soon_days": DUE_SOON_DAYS})
         sent = _send_each(subject=subject, body=body, recipients=recipients)
-        if last is None or last < day.isoformat():
-            cache.set(last_key, day.isoformat(), timeout=LAST_DIGEST_SECONDS)
+    if last is None or last < day.isoformat():
+        cache.set(last_key, day.isoformat(), timeout=LAST_DIGEST_SECONDS)
     return sent
 
 
@@ -248,13 +253,13 @@ def assignee_reminder_send(*, member: StaffMember, day: datetime.date) -> int:
     deadlines = assignee_deadlines(member=member, day=day)
     if deadlines.overdue == 0 and deadlines.due_soon == 0:
         return 0
-    with _once_per_day("reminder", member.pk, day) as first:
+    with translation.override(MAIL_LANGUAGE):
+        subject = _("[Tipline] Your cases with deadlines")
+        body = render_to_string(
+            "cases/email/deadline_reminder.txt",
+            {"deadlines": deadlines, "day": day, "due_soon_days": DUE_SOON_DAYS},
+        )
+    with _once_per_day(DailyMailSent.Kind.ASSIGNEE_REMINDER, member.pk, day) as first:
         if not first:
             return 0
-        with translation.override(MAIL_LANGUAGE):
-            subject = _("[Tipline] Your cases with deadlines")
-            body = render_to_string(
-                "cases/email/deadline_reminder.txt",
-                {"deadlines": deadlines, "day": day, "due_soon_days": DUE_SOON_DAYS},
-            )
         return _send_each(subject=subject, body=body, recipients=[address])

@@ -254,3 +254,27 @@ class Recusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} recused from {self.case}"
+
+
+class DailyMailSent(models.Model):
+    """A daily mail (a unit's summary, an assignee's reminder) claimed for sending on one day.
+
+    Kept in the database, not the cache: a Redis restart (it keeps nothing on disk by
+    default) must not make a second run send the day's mails again. The unique
+    constraint makes the claim atomic across workers.
+    """
+
+    class Kind(models.TextChoices):
+        UNIT_DIGEST = "digest", "unit digest"
+        ASSIGNEE_REMINDER = "reminder", "assignee reminder"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    owner_id = models.BigIntegerField(help_text="The unit (digest) or staff member (reminder).")
+    day = models.DateField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "owner_id", "day"], name="one_daily_mail_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.owner_id} {self.day}"

@@ -16,15 +16,17 @@ import datetime
 import smtplib
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 from cases.digest import assignee_reminder_send, assignees_with_deadlines, unit_digest_send
 from cases.models import StaffMember
 from org.models import Unit
 
-# Retry a mail server that is down or refusing for a while: 1, 2, 4 minutes (with jitter).
+# Retry a mail server or database that is down or refusing for a while: 1, 2, 4 minutes (with jitter).
+# A failed run releases its claim on the day (cases/digest.py), so the retry sends.
 MAIL_RETRY = {
-    "autoretry_for": (smtplib.SMTPException, ConnectionError, TimeoutError),
+    "autoretry_for": (smtplib.SMTPException, ConnectionError, TimeoutError, OperationalError),
     "retry_backoff": 60,
     "max_retries": 3,
 }

@@ -14,3 +14,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]
+
+# A database or Redis that is briefly down answers 503 with the typed text kept; other errors the 500 page.
+handler500 = "tipline.unavailable.server_error"

@@ -11,13 +11,15 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from cases.digest import UnitDigest, unit_digest, unit_digest_send
-from cases.models import Case, StaffMember
-from cases.tasks import send_daily_digests, send_deadline_reminders
+from cases.models import Case, DailyMailSent, StaffMember
+from cases.tasks import send_assignee_reminder, send_daily_digests, send_deadline_reminders, send_unit_digest
 from config.celery import app as celery_app
 from org.models import Facility, Unit
 from tests.factories import submit_tip
@@ -254,6 +256,34 @@ def test_the_digest_is_sent_once_a_day_even_if_the_task_runs_twice(crafted: Craf
     assert len(mail.outbox) == 8
     tomorrow = counts_in(digests_for(units["lima"])[-1].body)
     assert tomorrow[es("New cases received since the last summary")] == 1  # the one received `day`
+
+
+def test_a_cache_that_forgets_everything_does_not_send_the_day_twice(crafted: Crafted, units: dict[str, Unit]) -> None:
+    """Redis keeps nothing on disk by default: a restart between two runs must not mean a second mail."""
+    assert unit_digest_send(unit=units["lima"], day=crafted.day) == 2
+
+    cache.clear()  # what a Redis restart does to the cache
+
+    assert unit_digest_send(unit=units["lima"], day=crafted.day) == 0
+    assert len(digests_for(units["lima"])) == 2
+    assert DailyMailSent.objects.filter(kind=DailyMailSent.Kind.UNIT_DIGEST, day=crafted.day).count() == 1
+
+
+def test_a_database_outage_while_sending_releases_the_day_for_the_retry(
+    crafted: Crafted, units: dict[str, Unit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def connection_lost(self: EmailBackend, messages: object) -> int:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(EmailBackend, "send_messages", connection_lost)
+        with pytest.raises(OperationalError):
+            unit_digest_send(unit=units["lima"], day=crafted.day)
+
+    # The tasks retry on a database error (with backoff), and the retry finds the day unclaimed.
+    assert OperationalError in send_unit_digest.autoretry_for
+    assert OperationalError in send_assignee_reminder.autoretry_for
+    assert unit_digest_send(unit=units["lima"], day=crafted.day) == 2
 
 
 def test_a_failed_send_is_sent_by_the_retry(
