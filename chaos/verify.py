@@ -15,7 +15,6 @@ The pure comparisons are separate functions, unit-tested in tests/chaos/.
 
 from __future__ import annotations
 
-import datetime
 import email
 import hashlib
 import re
@@ -307,27 +306,22 @@ class TipVerifier:
 
 def digest_check(mail_dir: Path, *, day: str) -> DigestOutcome:
     """Compare the summary mails in `mail_dir` with one per member of each unit for `day`."""
-    from django.core.cache import cache
-
     from cases.digest import unit_digest_recipients
+    from cases.models import DailyMailSent
     from org.models import Unit
 
+    claimed_units = set(
+        DailyMailSent.objects.filter(kind=DailyMailSent.Kind.UNIT_DIGEST, day=day).values_list("owner_id", flat=True)
+    )
     expected: Counter[str] = Counter()
     claimed: set[str] = set()
     for unit in Unit.objects.order_by("pk"):
         recipients = unit_digest_recipients(unit=unit)
         expected.update(recipients)
-        if cache.get(digest_sent_mark(unit.pk, datetime.date.fromisoformat(day))):
+        if unit.pk in claimed_units:
             claimed.update(recipients)
     received: Counter[str] = Counter(str(message["To"]) for message in mails_in(mail_dir))
     return digest_outcome(expected, received, claimed=claimed)
-
-
-def digest_sent_mark(unit_id: int, day: datetime.date) -> str:
-    """Return the cache key of a unit's "summary sent" mark (cases/digest.py)."""
-    from cases.digest import _sent_mark
-
-    return _sent_mark("digest", unit_id, day)
 
 
 def rollup_snapshot() -> Snapshot:
