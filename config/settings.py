@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so nothing after it can read or log who the client is.
     "tipline.middleware.StripClientIdentityMiddleware",
+    # Next: whatever happens below, uploaded files that no attachment row took are deleted.
+    "tipline.middleware.DiscardUnkeptUploadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -79,14 +79,6 @@ class AttachmentsField(forms.FileField):
         return files
 
 
-def discard_uploads(files: Any) -> None:
-    """Delete the stored ciphertext of uploads that will not be kept."""
-    for values in files.lists():
-        for upload in values[1]:
-            if isinstance(upload, EncryptedUpload):
-                upload.discard()
-
-
 class ReportForm(forms.Form):
     facility = forms.ModelChoiceField(
         label=_("Prison (establecimiento penitenciario)"),

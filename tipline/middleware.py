@@ -8,6 +8,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
+from tipline.uploads import discard_unkept_uploads
+
 # Headers that identify or locate a client. Removed before any other code runs,
 # so no view, log line, error report or library can store them.
 IDENTIFYING_META = (
@@ -90,4 +92,28 @@ class PublicNoStoreMiddleware:
         if not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store, max-age=0"
             response["Pragma"] = "no-cache"
+        return response
+
+
+class DiscardUnkeptUploadsMiddleware:
+    """Delete, once the response is ready, every uploaded file that no attachment row took.
+
+    Files are encrypted into the store while the request streams in, before any view
+    decides about them: a refused form, a limit, a URL that takes no files or an
+    error would otherwise leave ciphertext behind. Services mark the uploads they
+    store (`EncryptedUpload.kept`); everything else goes here, in one place. A file
+    whose row may have been committed just before a lost connection is marked kept
+    and, if its row is not there after all, is swept at night
+    (`tipline.sweep_orphan_attachments`).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Only a body that was parsed has uploads; reading it here would parse it.
+        files = getattr(request, "_files", None)
+        if files:
+            discard_unkept_uploads(files)
         return response

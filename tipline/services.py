@@ -126,6 +126,7 @@ def _store_attachments(
             upload.content_type or "", key=data_key, aad=attachment_aad(tip.public_id, attachment_id, "content type")
         )
         attachment.save()
+        upload.kept = True
 
 
 def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] = ()) -> tuple[Tip, str]:

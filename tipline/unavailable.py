@@ -4,11 +4,12 @@ Django turns an exception raised in a view or in any middleware into a response 
 calling the 500 handler while the exception is being handled, so this handler sees
 it. A lost connection to PostgreSQL or Redis (a restart, a failover) is not a bug:
 the person gets a 503 page saying nothing was saved, with what they typed in a form
-that posts the same fields again; files must be chosen again. The uploads' ciphertext
-is left in the store on purpose: the connection may have been lost after the tip and
-its attachment rows were committed, and deleting a file then would destroy evidence;
-files no row names are swept later. Everything else is the plain 500 page. Nothing
-about the request is logged but the kind of error.
+that posts the same fields again; files must be chosen again. Uploads that no
+attachment row took are deleted by DiscardUnkeptUploadsMiddleware; one whose row was
+saved keeps its file (the connection may have been lost after the commit, and
+deleting it then would destroy evidence), and the nightly sweep removes it if the
+row was rolled back after all. Everything else is the plain 500 page. Nothing about
+the request is logged but the kind of error.
 """
 
 from __future__ import annotations

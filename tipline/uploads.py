@@ -79,6 +79,8 @@ class EncryptedUpload(UploadedFile):
         self.file_key = file_key
         self.too_large = too_large
         self.problem = problem
+        # Set once an attachment row names this file; unclaimed files are deleted after the response.
+        self.kept = False
 
     @property
     def refusal(self) -> ValidationError | None:
@@ -104,6 +106,14 @@ class EncryptedUpload(UploadedFile):
 
     def chunks(self, chunk_size: int | None = None) -> Any:
         raise OSError("encrypted uploads cannot be read back as plaintext")
+
+
+def discard_unkept_uploads(files: Any) -> None:
+    """Delete the stored ciphertext of every upload of a request that no attachment row took."""
+    for _name, uploads in files.lists():
+        for upload in uploads:
+            if isinstance(upload, EncryptedUpload) and not upload.kept:
+                upload.discard()
 
 
 class MultipartShape:

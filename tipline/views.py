@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tipline import abuse, crypto, proof_of_work, services
 from tipline.abuse import ReceiptOpening
-from tipline.forms import ReceiptForm, ReplyForm, ReportForm, discard_uploads
+from tipline.forms import ReceiptForm, ReplyForm, ReportForm
 from tipline.models import Attachment, Tip
 from tipline.selectors import AttachmentView, attachment_plaintext, tip_content
 from tipline.vault import vault_clear, vault_open, vault_store
@@ -182,7 +182,6 @@ def report(request: HttpRequest) -> HttpResponse:
                 "tipline/receipt.html",
                 {"receipt": crypto.format_receipt(receipt), "attachment_count": tip.attachments.count()},
             )
-    discard_uploads(request.FILES)
     return _report_page(request, form, token=next_token, refusal=refusal, files_dropped=bool(request.FILES))
 
 
@@ -253,7 +252,6 @@ def followup(request: HttpRequest) -> HttpResponse:
             tip=tip, data_key=data_key, body=reply_form.cleaned_data["body"], uploads=reply_form.uploads()
         )
         return redirect("tipline:followup")
-    discard_uploads(request.FILES)
     return _thread_page(request, tip, data_key, reply_form, refusal=refusal, files_dropped=bool(request.FILES))
 
 
@@ -308,7 +306,6 @@ def _receipt_open(form: ReceiptForm, check: abuse.TokenCheck) -> Refusal | Recei
 def _followup_enter(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "receipt" not in request.POST and request.POST.get("body"):
         # The follow-up session ended while they were writing: keep the reply and ask for the code.
-        discard_uploads(request.FILES)
         form = ReceiptForm(initial={"pending_reply": request.POST["body"]})
         return _enter_page(request, form, session_ended=True, files_dropped=bool(request.FILES))
     if request.method != "POST":
@@ -320,7 +317,6 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
     outcome = _receipt_open(form, check)
     if isinstance(outcome, ReceiptOpening) and outcome.tip is not None and outcome.data_key is not None:
         return _followup_opened(request, outcome.tip, outcome.data_key, form.cleaned_data["pending_reply"])
-    discard_uploads(request.FILES)
     return _enter_page(request, form, refusal=outcome if isinstance(outcome, Refusal) else FORM_ERRORS)
 
 

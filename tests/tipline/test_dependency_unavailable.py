@@ -24,7 +24,7 @@ def browser() -> Client:
 
 @pytest.mark.parametrize("error", [OperationalError("server closed the connection"), redis.ConnectionError("down")])
 def test_a_report_sent_while_a_dependency_is_down_gets_a_503_with_its_text_kept(
-    facilities: dict[str, Facility], monkeypatch: pytest.MonkeyPatch, error: Exception
+    facilities: dict[str, Facility], monkeypatch: pytest.MonkeyPatch, error: Exception, settings: LazySettings
 ) -> None:
     def unavailable(**kwargs: object) -> None:
         raise error
@@ -44,8 +44,9 @@ def test_a_report_sent_while_a_dependency_is_down_gets_a_503_with_its_text_kept(
     assert f'<input type="hidden" name="facility" value="{facilities["lurigancho"].pk}">' in page
     assert '<input type="hidden" name="form_token"' in page
     assert 'action="/report/"' in page
-    assert "please select them again" in page
+    assert "vuelva a seleccionarlos" in page  # Spanish, the default: "please select them again"
     assert Tip.objects.count() == 0 and Attachment.objects.count() == 0
+    assert not any(settings.TIPLINE_ATTACHMENT_DIR.iterdir())  # nothing was stored, so the file is gone
 
 
 def test_a_page_whose_session_cannot_be_read_gets_a_503(
