@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.report import cpu_model
 from chaos import broker, faults
 from chaos.faults import Fault, Services
 from chaos.figures import (
@@ -292,13 +293,7 @@ def rollups_settle(instance: Instance) -> dict[str, Any]:
 
 
 def machine() -> str:
-    model = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        model = next(
-            (line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line), ""
-        )
-    return f"{os.cpu_count()} cores {model or platform.machine()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores {cpu_model()}, Python {platform.python_version()}"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

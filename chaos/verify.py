@@ -325,36 +325,10 @@ def digest_check(mail_dir: Path, *, day: str) -> DigestOutcome:
 
 
 def rollup_snapshot() -> Snapshot:
-    """Return every roll-up row and spike alert as sorted tuples without ids (what the dashboard reads)."""
-    from trends.models import CaseRollup, OpenDeadlineRollup, PseudonymRollup, SpikeAlert, TipRollup, TipWeekRollup
+    """Return every roll-up row and spike alert as sorted tuples without ids (trends/selectors.py)."""
+    from trends.selectors import rollups_snapshot
 
-    def rows(model: Any, *names: str) -> list[tuple[Any, ...]]:
-        return sorted(model.objects.values_list(*names))
-
-    case_measures = [f.name for f in CaseRollup._meta.concrete_fields if f.name not in ("id", "facility", "unit")]
-    return {
-        "tips": rows(
-            TipRollup, "facility_id", "week", "unit_id", "category", "smuggling_channel", "intake_channel", "tips"
-        ),
-        "tip_weeks": rows(TipWeekRollup, "facility_id", "week", "unit_id", "category", "tips"),
-        "cases": rows(CaseRollup, "facility_id", "unit_id", *case_measures),
-        "open_deadlines": rows(
-            OpenDeadlineRollup, "facility_id", "week", "unit_id", "category", "deadline", "due_on", "open"
-        ),
-        "alerts": rows(
-            SpikeAlert,
-            "facility_id",
-            "category",
-            "week",
-            "observed",
-            "baseline_total",
-            "expected",
-            "p_value",
-            "method",
-            "status",
-        ),
-        "pseudonyms": rows(PseudonymRollup, "kind", "pseudonyms"),
-    }
+    return rollups_snapshot()
 
 
 class _Preview(Exception):

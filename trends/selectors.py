@@ -703,3 +703,44 @@ def unit_spike_alerts(*, unit_id: int, day: datetime.date) -> tuple[DigestAlert,
         )
         for alert in alerts
     )
+
+
+# --- the whole roll-up state, for checking that incremental updates equal a rebuild --------------------
+
+RollupSnapshot = dict[str, list[tuple[Any, ...]]]
+
+
+def rollups_snapshot() -> RollupSnapshot:
+    """Return every roll-up row and spike alert as sorted tuples without ids (what the dashboard reads).
+
+    Used by the tests and by `make chaos` to compare the roll-ups kept current by the
+    workers with what a full rebuild writes.
+    """
+
+    def rows(model: Any, *names: str) -> list[tuple[Any, ...]]:
+        return sorted(model.objects.values_list(*names))
+
+    case_fields = [f.name for f in CaseRollup._meta.concrete_fields if f.name not in ("id", "facility", "unit")]
+    return {
+        "tips": rows(
+            TipRollup, "facility_id", "week", "unit_id", "category", "smuggling_channel", "intake_channel", "tips"
+        ),
+        "tip_weeks": rows(TipWeekRollup, "facility_id", "week", "unit_id", "category", "tips"),
+        "cases": rows(CaseRollup, "facility_id", "unit_id", *case_fields),
+        "open_deadlines": rows(
+            OpenDeadlineRollup, "facility_id", "week", "unit_id", "category", "deadline", "due_on", "open"
+        ),
+        "alerts": rows(
+            SpikeAlert,
+            "facility_id",
+            "category",
+            "week",
+            "observed",
+            "baseline_total",
+            "expected",
+            "p_value",
+            "method",
+            "status",
+        ),
+        "pseudonyms": rows(PseudonymRollup, "kind", "pseudonyms"),
+    }

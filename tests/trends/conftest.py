@@ -23,7 +23,7 @@ from cases.models import Case
 from org.models import Facility
 from tests.factories import submit_tip
 from tipline.models import Tip
-from trends.models import CaseRollup, OpenDeadlineRollup, PseudonymRollup, SpikeAlert, TipRollup, TipWeekRollup
+from trends.selectors import rollups_snapshot
 from trends.services import cell_of
 from trends.tasks import queue_cell_refresh
 
@@ -102,44 +102,5 @@ def desk(django_capture_on_commit_callbacks: CaptureCallbacks) -> Desk:
     return Desk(django_capture_on_commit_callbacks)
 
 
-def rollup_snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Return every roll-up row and alert, as sorted tuples without ids (what the dashboard reads)."""
-
-    def rows(model: Any, *names: str) -> list[tuple[Any, ...]]:
-        return sorted(model.objects.values_list(*names))
-
-    return {
-        "tips": rows(
-            TipRollup, "facility_id", "week", "unit_id", "category", "smuggling_channel", "intake_channel", "tips"
-        ),
-        "tip_weeks": rows(TipWeekRollup, "facility_id", "week", "unit_id", "category", "tips"),
-        "cases": rows(
-            CaseRollup,
-            "facility_id",
-            "week",
-            "unit_id",
-            "category",
-            "smuggling_channel",
-            *[
-                f.name
-                for f in CaseRollup._meta.concrete_fields
-                if f.name not in ("id", "facility", "unit", "week", "category", "smuggling_channel")
-            ],
-        ),
-        "open_deadlines": rows(
-            OpenDeadlineRollup, "facility_id", "week", "unit_id", "category", "deadline", "due_on", "open"
-        ),
-        "alerts": rows(
-            SpikeAlert,
-            "facility_id",
-            "category",
-            "week",
-            "observed",
-            "baseline_total",
-            "expected",
-            "p_value",
-            "method",
-            "status",
-        ),
-        "pseudonyms": rows(PseudonymRollup, "kind", "pseudonyms"),
-    }
+# Every roll-up row and alert as sorted tuples: the tests compare incremental updates with a rebuild.
+rollup_snapshot = rollups_snapshot
