@@ -123,13 +123,18 @@ def _filtered(*, member: StaffMember, filters: QueueFilters, with_status: bool =
     return cases
 
 
+MAX_ID = 2**63 - 1
+
+
 def parse_cursor(cursor: str) -> tuple[datetime.date, int] | None:
     """Return the (next_due, id) position after which the next page starts, or None."""
     try:
-        due, _sep, pk = cursor.partition("_")
-        return datetime.date.fromisoformat(due), int(pk)
+        due, _sep, pk_text = cursor.partition("_")
+        position = datetime.date.fromisoformat(due), int(pk_text)
     except ValueError:
         return None
+    # A hand-edited id beyond a 64-bit column would make the database raise, not match nothing.
+    return position if 0 <= position[1] <= MAX_ID else None
 
 
 def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", vault: dict[str, bytes]) -> QueuePage:

@@ -73,3 +73,13 @@ def test_closed_cases_leave_the_default_queue(cast: dict[str, StaffMember], faci
     client = staff_client("lima_investigator")
     assert case_ids(client.get("/staff/").content.decode()) == []
     assert case_ids(client.get("/staff/?status=not_actionable").content.decode()) == [str(case.public_id)]
+
+
+@pytest.mark.parametrize("cursor", ["2026-11-01_99999999999999999999", "2026-11-01_-1", "9999-99-99_1", "junk"])
+def test_a_hand_edited_cursor_shows_the_first_page(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], cursor: str
+) -> None:
+    case = submit_tip(facility=facilities["lurigancho"])[0].case_link.case
+    response = staff_client("lima_investigator").get("/staff/", {"after": cursor})
+    assert response.status_code == 200
+    assert case_ids(response.content.decode()) == [str(case.public_id)]
