@@ -92,6 +92,8 @@ def staff_login_failure_record(*, username: str, reason: str, locked: bool) -> N
     Names that match no account are not recorded: people type passwords into the
     user name field, and the log is kept for ever. The actor is unknown (None).
     """
+    if "\x00" in username:
+        return  # no account has one, and PostgreSQL refuses NUL in a text parameter
     user = User.objects.filter(username=username, staff__isnull=False).first()
     if user is not None:
         audit_record(

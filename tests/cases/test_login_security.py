@@ -424,3 +424,13 @@ def test_account_actions_are_audited(cast: dict[str, StaffMember]) -> None:
     assert {e.target_id for e in events if e.actor_username != "admin"} == {str(manager.pk)}
     assert events[0].details == {"reason": "invalid_login", "locked": False}
     assert not any(PASSWORD in str(e.details) or "nobody" in str(e.details) for e in events)
+
+
+@pytest.mark.parametrize("username", ["\x00", "lima_investigator\x00"])
+def test_a_user_name_with_a_nul_byte_is_a_failed_login_not_an_error(
+    cast: dict[str, StaffMember], username: str
+) -> None:
+    response = login(username, otp_token="12345\x00")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in response.wsgi_request.session
+    assert not AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).exists()
