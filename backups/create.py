@@ -111,7 +111,8 @@ def _applied_migrations(reader: SnapshotReader) -> dict[str, list[str]]:
     return applied
 
 
-def _audit_chain_head(reader: SnapshotReader) -> dict[str, object]:
+def audit_chain_head(reader: SnapshotReader) -> dict[str, object]:
+    """Return the audit chain head ({"seq", "hash"}) of the database `reader` reads."""
     from audit.models import GENESIS_HASH, AuditChainHead
 
     rows = reader.rows(f"SELECT last_seq, last_hash FROM {AuditChainHead._meta.db_table} WHERE id = 1")  # noqa: S608  # nosec B608
@@ -120,7 +121,8 @@ def _audit_chain_head(reader: SnapshotReader) -> dict[str, object]:
     return {"seq": int(rows[0][0]), "hash": str(rows[0][1])}
 
 
-def _referenced_storage_names(reader: SnapshotReader) -> set[str]:
+def referenced_storage_names(reader: SnapshotReader) -> set[str]:
+    """Return the attachment store names that the database `reader` reads refers to."""
     from tipline.models import Attachment
 
     return {str(row[0]) for row in reader.rows(f"SELECT storage_name FROM {Attachment._meta.db_table}")}  # noqa: S608  # nosec B608
@@ -154,8 +156,8 @@ def backup_create(
         dump_path = out_dir / database.dump_file_name
         with dump_in_snapshot(database, dump_path) as reader:
             row_counts = reader.row_counts()
-            head = _audit_chain_head(reader)
-            referenced = _referenced_storage_names(reader)
+            head = audit_chain_head(reader)
+            referenced = referenced_storage_names(reader)
             migrations = _applied_migrations(reader)
             # After the snapshot: every file a dumped row names is in the store by now.
             store = _copy_store(attachment_dir, out_dir / ATTACHMENTS_DIR, escrow_public_key)

@@ -24,7 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from backups.create import escrow_public_key_now, receipt_settings_now, setup_django
+from backups.create import (
+    audit_chain_head,
+    escrow_public_key_now,
+    receipt_settings_now,
+    referenced_storage_names,
+    setup_django,
+)
 from backups.database import BackupError, Database, is_empty, reader_of, restore_dump
 from backups.manifest import (
     ATTACHMENTS_DIR,
@@ -97,13 +103,10 @@ def _restore_store(backup_dir: Path, manifest: Manifest, attachment_dir: Path) -
 
 
 def _verify_restored(database: Database, manifest: Manifest, attachment_dir: Path) -> None:
-    from audit.models import AuditChainHead
-    from tipline.models import Attachment
-
     with reader_of(database) as reader:
         counts = reader.row_counts()
-        head = reader.rows(f"SELECT last_seq, last_hash FROM {AuditChainHead._meta.db_table} WHERE id = 1")  # noqa: S608  # nosec B608
-        names = [str(row[0]) for row in reader.rows(f"SELECT storage_name FROM {Attachment._meta.db_table}")]  # noqa: S608  # nosec B608
+        restored_head = audit_chain_head(reader)
+        names = referenced_storage_names(reader)
     if counts != manifest.row_counts:
         differing = sorted(
             table
@@ -111,7 +114,6 @@ def _verify_restored(database: Database, manifest: Manifest, attachment_dir: Pat
             if counts.get(table) != manifest.row_counts.get(table)
         )
         raise BackupError(f"row counts differ from the manifest in {', '.join(differing)}")
-    restored_head = {"seq": int(head[0][0]), "hash": str(head[0][1])} if head else None
     if manifest.audit_chain_head["seq"] and restored_head != manifest.audit_chain_head:
         raise BackupError("the restored audit chain head is not the manifest's")
     missing = [name for name in names if not (attachment_dir / name).is_file()]
