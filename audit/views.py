@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.security import staff_required
 from audit.forms import AuditFilterForm
 from audit.models import AuditAction
 from audit.selectors import audit_event_list
 from audit.services import audit_record, audit_verify
-from cases.security import staff_required
 
 EVENTS_PAGE_SIZE = 100
 # cases.models.Role.AUDITOR, compared as a string so that audit does not import cases.

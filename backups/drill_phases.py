@@ -30,15 +30,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
-from backups.drill import PLAINTEXT_MARKER
-from cases.keys import (
+from accounts.keys import (
     membership_grant,
     staff_member_create,
     staff_unlock_keys,
     unit_keypair_create,
     vault_unit_key_name,
 )
-from cases.models import Case, Role, StaffMember
+from accounts.models import Role, StaffMember
+from backups.drill import PLAINTEXT_MARKER
+from cases.models import Case
 from cases.permissions import CaseActionRefused
 from cases.services import (
     case_acknowledge,

@@ -169,9 +169,9 @@ def _bench_users(var_dir: Path, escrow_private_key: bytes) -> BenchUsers:
     """Create (once) an investigator of Lima and a manager with a random password and their own TOTP key."""
     from django.contrib.auth import get_user_model
 
-    from cases.auth_services import staff_totp_device, staff_totp_enrol
-    from cases.keys import membership_grant, staff_member_create, unit_private_key_from_escrow
-    from cases.models import Role, StaffMember
+    from accounts.keys import membership_grant, staff_member_create, unit_private_key_from_escrow
+    from accounts.models import Role, StaffMember
+    from accounts.services import staff_totp_device, staff_totp_enrol
     from org.models import Unit
 
     secret_file = var_dir / "secrets" / "bench_password"
@@ -212,7 +212,7 @@ def _login(username: str, password: str) -> Any:
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from cases.auth_services import staff_totp_device
+    from accounts.services import staff_totp_device
 
     user = get_user_model().objects.get(username=username)
     device = staff_totp_device(user=user)
@@ -292,7 +292,8 @@ def _measure(stage: Stage, users: BenchUsers, *, runs: int, warmup: int, explain
     from django.apps import apps
     from django.db import connection
 
-    from cases.models import Case, StaffMember
+    from accounts.models import StaffMember
+    from cases.models import Case
     from cases.selectors import QueueFilters
     from tipline.models import Category, SmugglingChannel, Tip, TipStatus
 
@@ -449,7 +450,7 @@ def _vacuum_analyze() -> float:
 def _run_stage(size: int, users: BenchUsers, escrow_private_key: bytes, args: argparse.Namespace) -> Stage:
     from django.apps import apps
 
-    from bench.writer import Plan, generate
+    from demo.writer import Plan, generate
     from tipline.models import Tip
 
     stage = Stage(size=size)

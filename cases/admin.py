@@ -20,8 +20,8 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import StaffMember
-from cases.security import is_verified_staff
+from accounts.models import StaffMember
+from accounts.security import is_verified_staff
 from org.models import Facility, Region, RoutingRule, Unit
 from tipline.models import Category
 

@@ -31,7 +31,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cases.models import CLOSED_STATUSES, Case, DailyMailSent, StaffMember
+from accounts.models import StaffMember
+from cases.models import CLOSED_STATUSES, Case, DailyMailSent
 from org.models import Unit
 from tipline.models import TipStatus
 

@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CLOSED_STATUSES, Case, Priority, StaffMember
+from accounts.models import StaffMember
+from cases.models import CLOSED_STATUSES, Case, Priority
 from cases.selectors import QueueFilters
 from org.models import Facility, Unit
 from tipline.forms import REPLY_MAX, ReportForm, inline_form_helper

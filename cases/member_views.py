@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.keys import vault_unit_key_name
+from accounts.models import Role, StaffMember
+from accounts.security import staff_required
 from cases import members
-from cases.keys import vault_unit_key_name
-from cases.models import Role, StaffMember
 from cases.permissions import CaseActionRefused
-from cases.security import staff_required
 from org.models import Unit
 from tipline import crypto
 from tipline.forms import inline_form_helper

@@ -18,13 +18,14 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.keys import membership_grant, unit_keypair_create, vault_unit_key_name
+from accounts.models import TIP_READING_ROLES, Membership, Role, StaffMember
+from accounts.security import login_throttle_reset
+from accounts.services import staff_private_key_rewrap, staff_sessions_end_all
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from cases.auth_services import staff_private_key_rewrap, staff_sessions_end_all
-from cases.keys import membership_grant, unit_keypair_create, vault_unit_key_name
-from cases.models import CLOSED_STATUSES, TIP_READING_ROLES, Case, CaseEvent, Membership, Role, StaffMember
+from cases.models import CLOSED_STATUSES, Case, CaseEvent
 from cases.permissions import CaseActionRefused
-from cases.security import login_throttle_reset
 from org.models import Unit, UnitKeyPair
 from tipline import crypto
 
@@ -271,7 +272,7 @@ def staff_password_reset(*, member: StaffMember, new_password: str, actor: Staff
     the unit keys sealed to it are useless: their grants are deleted, and a
     supervisor of each unit adds the person again. Their sessions end. Return the
     units they were in. (A password change by the person themselves keeps the key:
-    cases.auth_services.staff_password_change.)
+    accounts.services.staff_password_change.)
     """
     if actor.role != Role.ADMINISTRATOR:
         raise CaseActionRefused(_("Only an administrator can reset a password."))

@@ -1,65 +1,16 @@
-"""Staff and their keys, unit membership, and the cases internal affairs works."""
+"""The cases internal affairs works: cases, their tips, notes, timeline and recusals."""
 
 from __future__ import annotations
 
 import datetime
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import StaffMember
 from tipline.models import Category, SmugglingChannel, TipStatus
-
-
-class Role(models.TextChoices):
-    OPERATOR = "operator", _("Hotline operator")
-    INVESTIGATOR = "investigator", _("Investigator")
-    SUPERVISOR = "supervisor", _("Supervisor")
-    MANAGER = "manager", _("Manager")
-    ADMINISTRATOR = "administrator", _("Administrator")
-    AUDITOR = "auditor", _("Auditor")
-
-
-# Roles that may read the tips of the units they belong to.
-TIP_READING_ROLES = frozenset({Role.INVESTIGATOR, Role.SUPERVISOR})
-
-
-class StaffMember(models.Model):
-    """A staff account's role and key pair; the private key is encrypted under the password."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
-    role = models.CharField(max_length=20, choices=Role.choices)
-    public_key = models.BinaryField()
-    private_key_ct = models.BinaryField(help_text="Encrypted under Argon2id(password, key_salt).")
-    key_salt = models.BinaryField()
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()})"
-
-    @property
-    def can_read_tips(self) -> bool:
-        return self.role in TIP_READING_ROLES
-
-
-class Membership(models.Model):
-    """A staff member's access to one key of a unit: that unit key sealed to their public key."""
-
-    member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="memberships")
-    keypair = models.ForeignKey("org.UnitKeyPair", on_delete=models.PROTECT, related_name="grants")
-    sealed_unit_key = models.BinaryField()
-    granted_by = models.ForeignKey(
-        StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="grants_given"
-    )
-    granted_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["member", "keypair"], name="one_grant_per_member_key")]
-
-    def __str__(self) -> str:
-        return f"{self.member} in {self.unit}"
 
 
 class Priority(models.TextChoices):

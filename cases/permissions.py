@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from cases.models import Case, Membership, Recusal, Role, StaffMember
+from accounts.models import Membership, Role, StaffMember
+from cases.models import Case, Recusal
 
 
 class CaseActionRefused(Exception):

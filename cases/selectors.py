@@ -13,8 +13,9 @@ from django.db.models import BooleanField, Count, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from cases.keys import vault_unit_key_name
-from cases.models import NO_DEADLINE, Case, CaseEvent, Membership, Note, Recusal, StaffMember
+from accounts.keys import vault_unit_key_name
+from accounts.models import Membership, StaffMember
+from cases.models import NO_DEADLINE, Case, CaseEvent, Note, Recusal
 from cases.permissions import CaseActionRefused
 from cases.services import TriageScore, case_field_aad, case_key_open, case_triage, note_aad, tip_data_key_open
 from tipline import crypto

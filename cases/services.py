@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
+from accounts.keys import vault_unit_key_name
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import permissions
 from cases.deadlines import add_days, add_working_days
-from cases.keys import vault_unit_key_name
 from cases.models import (
     CLOSED_STATUSES,
     WHISTLEBLOWER_EVENT_KINDS,

@@ -19,8 +19,8 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from accounts.models import StaffMember
 from cases.digest import assignee_reminder_send, assignees_with_deadlines, unit_digest_send
-from cases.models import StaffMember
 from org.models import Unit
 
 # Retry a mail server or database that is down or refusing for a while: 1, 2, 4 minutes (with jitter).

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from cases import auth_views, member_views, views
+from accounts import views as auth_views
+from cases import member_views, views
 
 app_name = "staff"
 

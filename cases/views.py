@@ -19,13 +19,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Role, StaffMember
+from accounts.security import staff_required
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import forms as case_forms
 from cases import permissions, services
-from cases.models import Case, Role, StaffMember
+from cases.models import Case
 from cases.permissions import CaseActionRefused
-from cases.security import staff_required
 from cases.selectors import (
     case_queue,
     case_view,

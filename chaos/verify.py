@@ -163,8 +163,8 @@ def _sha256_of(chunks: Iterable[bytes]) -> str:
 
 def _unit_keys(password: str) -> dict[str, bytes]:
     """Unlock, with a member's password, the key of every unit that has an investigator or supervisor."""
-    from cases.keys import staff_unlock_keys
-    from cases.models import Role, StaffMember
+    from accounts.keys import staff_unlock_keys
+    from accounts.models import Role, StaffMember
 
     keys: dict[str, bytes] = {}
     members = StaffMember.objects.filter(role__in=[Role.INVESTIGATOR, Role.SUPERVISOR]).order_by("pk")
@@ -229,7 +229,7 @@ class TipVerifier:
         self._check_content(sent, tip, data_key)
 
     def _check_keys(self, sent: SentTip, tip: Any, data_key: bytes) -> None:
-        from cases.keys import vault_unit_key_name
+        from accounts.keys import vault_unit_key_name
         from tipline import crypto
         from tipline.services import ESCROW_RECIPIENT, data_key_info, unit_recipient
 

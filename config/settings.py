@@ -80,9 +80,11 @@ INSTALLED_APPS = [
     "org",
     "audit",
     "tipline",
+    "accounts",
     "cases",
     "trends",
     "linking",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +103,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages middleware: it tells the logged-out user why.
-    "cases.security.StaffIdleTimeoutMiddleware",
+    "accounts.security.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tipline.middleware.PublicNoStoreMiddleware",
 ]

@@ -90,7 +90,7 @@ class EntityMention(models.Model):
     pseudonym = models.BinaryField(max_length=PSEUDONYM_BYTES)
     index_key = models.ForeignKey(IndexKey, on_delete=models.PROTECT, related_name="mentions")
     created_by = models.ForeignKey(
-        "cases.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The day only, like the tip's own dates.
     created_on = models.DateField(default=timezone.localdate)

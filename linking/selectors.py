@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from cases.models import Case, CaseTip, Membership, Recusal, StaffMember
+from accounts.models import Membership, StaffMember
+from cases.models import Case, CaseTip, Recusal
 from cases.selectors import cases_visible_to, tip_data_key
 from linking.extract import Suggestion, suggest_entities
 from linking.models import EntityMention

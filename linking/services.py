@@ -13,11 +13,11 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.keys import vault_unit_key_name
+from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import permissions
-from cases.keys import vault_unit_key_name
-from cases.models import StaffMember
 from cases.permissions import CaseActionRefused
 from cases.services import tip_data_key_open
 from linking.models import EntityKind, EntityMention, IndexKey, IndexKeySeal, PersonRole

@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import StaffMember
+from accounts.security import staff_required
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.models import StaffMember
 from cases.permissions import CaseActionRefused
-from cases.security import staff_required
 from cases.selectors import case_visible_to, tip_visible_to
 from cases.services import cases_link
 from linking import services

@@ -19,9 +19,9 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.auth_services import staff_totp_device
-from cases.keys import membership_grant, staff_member_create, unit_keypair_create
-from cases.models import Role, StaffMember
+from accounts.keys import membership_grant, staff_member_create, unit_keypair_create
+from accounts.models import Role, StaffMember
+from accounts.services import staff_totp_device
 from org.models import Facility, Region, Unit
 from tipline import crypto
 

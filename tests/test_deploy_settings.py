@@ -22,7 +22,7 @@ from django.conf import settings
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.factories import form_token, public_client, submit_tip
 from tipline import abuse

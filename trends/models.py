@@ -189,7 +189,7 @@ class SpikeAlert(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     created_on = models.DateField()
     dismissed_by = models.ForeignKey(
-        "cases.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     dismissed_on = models.DateField(null=True, blank=True)
 

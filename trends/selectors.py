@@ -22,7 +22,7 @@ from django.apps import apps
 from django.db.models import Model, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Role, StaffMember
+from accounts.models import Role, StaffMember
 from org.models import Facility
 from tipline.models import Category, IntakeChannel, SmugglingChannel
 from trends.models import (

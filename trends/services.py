@@ -25,9 +25,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
+from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.models import CLOSED_STATUSES, Case, StaffMember
+from cases.models import CLOSED_STATUSES, Case
 from org.models import Facility, Unit
 from tipline.models import Tip, TipStatus
 from trends import spikes

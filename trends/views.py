@@ -15,10 +15,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import StaffMember
+from accounts.security import staff_required
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.models import StaffMember
-from cases.security import staff_required
 from trends import charts
 from trends.forms import TrendFilterForm
 from trends.models import SpikeAlert

@@ -10,7 +10,8 @@ from typing import Any
 
 from django import template
 
-from cases.models import Case, StaffMember
+from accounts.models import StaffMember
+from cases.models import Case
 from cases.selectors import CaseTipView
 from linking.forms import MentionForm
 from linking.models import EntityKind, PersonRole

@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
+from accounts.keys import staff_member_create
+from accounts.models import Role, StaffMember
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from cases.keys import staff_member_create
-from cases.models import Role, StaffMember
 from tests.conftest import PASSWORD
 
 

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from accounts.models import StaffMember
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from cases.models import StaffMember
 from tests.audit.tamper import lift_triggers, raw_update
 from tests.conftest import PASSWORD, staff_client
 

@@ -17,11 +17,11 @@ import pytest
 from django.conf import LazySettings
 from django.db import connection
 
+from accounts.models import StaffMember
 from backups.create import BackupResult, backup_create, escrow_public_key_now, receipt_settings_now
 from backups.database import POSTGRESQL, SQLITE, Database
 from backups.drill_phases import encrypted_upload
 from backups.restore import RestoreResult, backup_restore, known_migrations_here
-from cases.models import StaffMember
 from org.models import Facility
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.services import TipSubmission, tip_submit

@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from bench.synthetic import build_world, facilities_ensure, tip_spec
-from bench.writer import Plan, generate
-from cases.keys import staff_unlock_keys
-from cases.models import CLOSED_STATUSES, Case, CaseTip, StaffMember
+from accounts.keys import staff_unlock_keys
+from accounts.models import StaffMember
+from cases.models import CLOSED_STATUSES, Case, CaseTip
 from cases.services import case_field_aad, case_key_open, tip_data_key_open
+from demo.synthetic import build_world, facilities_ensure, tip_spec
+from demo.writer import Plan, generate
 from linking.models import EntityMention
 from linking.normalise import normalise
 from linking.services import mention_aad

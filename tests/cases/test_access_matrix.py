@@ -28,10 +28,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases import security, services
-from cases.keys import staff_member_create, staff_unlock_keys
+from accounts import security
+from accounts.keys import staff_member_create, staff_unlock_keys
+from accounts.models import Role, StaffMember
+from cases import services
 from cases.members import unit_member_add
-from cases.models import Case, Role, StaffMember
+from cases.models import Case
 from cases.permissions import can_work
 from cases.views import CASE_ACTIONS
 from linking.models import EntityKind, EntityMention, IndexKey
@@ -365,7 +367,7 @@ ADMIN_ROWS: list[Row] = [
     Row(f"{ADMIN_NAMESPACE}:org_routingrule_changelist", "GET", ADMIN_ONLY),
     Row(f"{ADMIN_NAMESPACE}:org_routingrule_add", "GET", ADMIN_ONLY),
     Row(f"{ADMIN_NAMESPACE}:org_unit_change", "GET", ADMIN_ONLY, kwargs=lambda world: {"object_id": world.unit.pk}),
-    Row(f"{ADMIN_NAMESPACE}:cases_staffmember_changelist", "GET", ADMIN_ONLY),
+    Row(f"{ADMIN_NAMESPACE}:accounts_staffmember_changelist", "GET", ADMIN_ONLY),
 ]
 
 MATRIX: list[Row] = ROWS + ADMIN_ROWS

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from accounts.models import StaffMember
 from audit.models import AuditEvent
-from cases.models import Case, CaseEvent, Priority, StaffMember
+from cases.models import Case, CaseEvent, Priority
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip

@@ -25,7 +25,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from cases.tasks import send_daily_digests, send_deadline_reminders
 from config.celery import app as celery_app
 from org.models import Facility

@@ -9,8 +9,8 @@ import datetime
 
 import pytest
 
+from accounts.models import StaffMember
 from cases.deadlines import add_days, add_working_days, is_working_day
-from cases.models import StaffMember
 from org.models import Facility, Unit
 from tests.factories import submit_tip
 

@@ -17,8 +17,9 @@ from django.db import OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from accounts.models import StaffMember
 from cases.digest import UnitDigest, unit_digest, unit_digest_send
-from cases.models import Case, DailyMailSent, StaffMember
+from cases.models import Case, DailyMailSent
 from cases.tasks import send_assignee_reminder, send_daily_digests, send_deadline_reminders, send_unit_digest
 from config.celery import app as celery_app
 from org.models import Facility, Unit

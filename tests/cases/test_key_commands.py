@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from cases.keys import staff_member_create
-from cases.models import Membership, Role, StaffMember
+from accounts.keys import staff_member_create
+from accounts.models import Membership, Role, StaffMember
 from org.models import Facility, Unit
 from tests.conftest import PASSWORD, staff_client, totp_code
 from tests.factories import submit_tip

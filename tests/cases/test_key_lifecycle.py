@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from accounts import security
+from accounts.keys import membership_grant, staff_member_create, staff_unlock_keys, unit_private_key_from_escrow
+from accounts.models import Membership, Role, StaffMember
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_verify
-from cases import members, security
-from cases.keys import membership_grant, staff_member_create, staff_unlock_keys, unit_private_key_from_escrow
-from cases.models import Case, Membership, Role, StaffMember
+from cases import members
+from cases.models import Case
 from cases.permissions import CaseActionRefused
 from org.models import Facility, Unit, UnitKeyPair
 from tests.conftest import PASSWORD, staff_client, totp_code

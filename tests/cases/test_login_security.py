@@ -19,10 +19,10 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import security
+from accounts.models import StaffMember
+from accounts.services import staff_totp_device
 from audit.models import AuditAction, AuditEvent
-from cases import security
-from cases.auth_services import staff_totp_device
-from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import PASSWORD, staff_client, totp_code
 from tests.factories import submit_tip
@@ -395,7 +395,7 @@ def test_load_demo_enrols_the_published_secret(settings: LazySettings, tmp_path:
     response = login("investigator", password=settings.TIPLINE_DEMO_PASSWORD, otp_token=code.getvalue().strip())
     assert response.status_code == 302
     call_command("load_demo", stdout=StringIO())  # idempotent: the devices stay
-    from cases.management.commands.load_demo import STAFF
+    from demo.management.commands.load_demo import STAFF
 
     assert TOTPDevice.objects.count() == len(STAFF)
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility, RoutingRule, Unit
 from tests.conftest import staff_client
 

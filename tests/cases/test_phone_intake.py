@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from cases.keys import staff_member_create
-from cases.models import Role, StaffMember
+from accounts.keys import staff_member_create
+from accounts.models import Role, StaffMember
 from org.models import Facility
 from tests.conftest import PASSWORD, staff_client
 from tipline.models import IntakeChannel, Tip

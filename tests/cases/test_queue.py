@@ -8,7 +8,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from cases.models import Case, Priority, StaffMember
+from accounts.models import StaffMember
+from cases.models import Case, Priority
 from cases.selectors import QUEUE_PAGE_SIZE
 from org.models import Facility
 from tests.conftest import staff_client

@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases import security
-from cases.keys import staff_member_create
-from cases.models import Role, StaffMember
+from accounts import security
+from accounts.keys import staff_member_create
+from accounts.models import Role, StaffMember
 from tests.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.conf import LazySettings, settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from cases import security
-from cases.keys import membership_grant, staff_member_create, unit_private_key_from_escrow
-from cases.models import Membership, Role, StaffMember
+from accounts import security
+from accounts.keys import membership_grant, staff_member_create, unit_private_key_from_escrow
+from accounts.models import Membership, Role, StaffMember
 from org.models import Facility, Unit
 from tests.conftest import PASSWORD, staff_client, totp_code
 from tests.factories import submit_tip

@@ -14,7 +14,7 @@ import pytest
 from django.conf import LazySettings
 from django.test import Client
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from chaos import files as chaos_files
 from chaos.html import form_with, multipart, receipt_in
 from chaos.ledger import SentReply, SentTip

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings as django_settings
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from cases import security
+from accounts import security
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

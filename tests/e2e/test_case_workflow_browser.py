@@ -26,7 +26,8 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import BrowserContext, Page, expect
 
-from cases.models import WHISTLEBLOWER_EVENT_KINDS, CaseEvent, StaffMember
+from accounts.models import StaffMember
+from cases.models import WHISTLEBLOWER_EVENT_KINDS, CaseEvent
 from cases.services import ACKNOWLEDGEMENT_TEXT
 from org.models import Facility
 from tests.e2e.conftest import STAFF_LOCALE

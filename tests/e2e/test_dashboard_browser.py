@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import PASSWORD, totp_code
 from tests.e2e.helpers import staff_login, submit

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import translation
 from playwright.sync_api import BrowserContext, Page, expect
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.e2e.helpers import RECEIPT_RE, case_action, html_lang, staff_login, submit
 from tipline.models import Message, Tip, TipStatus

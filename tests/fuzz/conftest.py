@@ -10,8 +10,8 @@ from django.conf import LazySettings
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.keys import staff_member_create
-from cases.models import Role, StaffMember
+from accounts.keys import staff_member_create
+from accounts.models import Role, StaffMember
 from fuzz.figures import FuzzLog
 from tests.conftest import PASSWORD
 

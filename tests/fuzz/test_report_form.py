@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from hypothesis import given
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from fuzz.budget import Target, fuzz_settings
 from fuzz.figures import FuzzLog
 from fuzz.harness import Stored, assert_nothing_stored, assert_rejected

@@ -13,7 +13,8 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cases.models import CLOSED_STATUSES, Case, Priority, StaffMember
+from accounts.models import StaffMember
+from cases.models import CLOSED_STATUSES, Case, Priority
 from fuzz.budget import Target, fuzz_settings
 from fuzz.figures import FuzzLog
 from fuzz.harness import Stored, assert_nothing_stored, assert_rejected, send

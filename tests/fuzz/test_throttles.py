@@ -11,7 +11,7 @@ import pytest
 from django.conf import LazySettings
 from django.test import Client
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from fuzz.figures import FuzzLog
 from fuzz.harness import Stored, assert_nothing_stored, fresh_hidden_inputs, send
 from org.models import Facility

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from cases.keys import staff_unlock_keys
-from cases.models import StaffMember
+from accounts.keys import staff_unlock_keys
+from accounts.models import StaffMember
 from linking.models import EntityMention
 from linking.services import index_key_create, mention_record
 from tests.conftest import PASSWORD

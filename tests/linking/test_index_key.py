@@ -10,10 +10,10 @@ from django.conf import LazySettings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts.keys import unit_keypair_create, vault_unit_key_name
+from accounts.models import StaffMember
 from audit.models import AuditEvent
-from cases.keys import unit_keypair_create, vault_unit_key_name
 from cases.members import unit_key_rotate
-from cases.models import StaffMember
 from linking import services
 from linking.models import EntityMention, IndexKey, IndexKeySeal
 from linking.selectors import suggested_links

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.models import StaffMember
 from audit.models import AuditEvent
-from cases.models import Case, StaffMember
+from cases.models import Case
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip

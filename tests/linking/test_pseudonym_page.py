@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.keys import staff_member_create
+from accounts.models import Role, StaffMember
 from audit.models import AuditEvent
-from cases.keys import staff_member_create
-from cases.models import Role, StaffMember
 from cases.services import recusal_add
 from linking.models import EntityMention
 from org.models import Facility

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from accounts.models import StaffMember
 from audit.models import AuditEvent
-from cases.models import StaffMember
 from cases.services import recusal_add
 from linking.models import EntityMention, IndexKey
 from org.models import Facility

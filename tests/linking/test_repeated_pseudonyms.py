@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from linking.selectors import pseudonyms_repeated
 from org.models import Facility
 from tests.factories import submit_tip

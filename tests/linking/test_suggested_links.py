@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases.models import Case, StaffMember
+from accounts.models import StaffMember
+from cases.models import Case
 from cases.services import recusal_add
 from linking import selectors
 from linking.selectors import suggested_links

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility, RoutingRule, Unit
 from org.routing import route_tip
 

@@ -11,7 +11,7 @@ from django.conf import LazySettings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import FakeClock, hidden_inputs, public_client, receipt_from, report_data, use_fake_clock

@@ -12,7 +12,7 @@ import pytest
 from django.conf import LazySettings
 from django.test import Client
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.factories import (
     FakeClock,

@@ -11,7 +11,7 @@ import pytest
 from django.conf import LazySettings
 from django.core.cache import caches
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.factories import FakeClock, hidden_inputs, public_client, receipt_from, report_data, use_fake_clock
 from tipline import abuse

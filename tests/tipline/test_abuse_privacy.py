@@ -12,7 +12,7 @@ from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.factories import hidden_inputs, receipt_from, report_data
 from tipline.models import Tip

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import LazySettings
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.factories import (
     FakeClock,

@@ -14,7 +14,7 @@ import pytest
 from django.conf import LazySettings
 from playwright.sync_api import BrowserContext, Page
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.e2e.conftest import browser, make_context  # noqa: F401 - fixtures shared with the browser tests
 from tests.e2e.helpers import RECEIPT_RE, submit

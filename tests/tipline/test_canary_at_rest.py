@@ -24,7 +24,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import receipt_from, report_data

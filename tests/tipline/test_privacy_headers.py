@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.factories import receipt_from, report_data
 from tipline import crypto, services

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cases.models import Role, StaffMember
+from accounts.models import Role, StaffMember
 from org.models import Facility
 from tests.conftest import _staff, staff_client
 from tests.trends.conftest import Desk, summary_total

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 
+from accounts.models import StaffMember
 from cases.digest import unit_digest_send
-from cases.models import StaffMember
 from org.models import Facility, Unit
 from tests.trends.conftest import Desk
 from trends.models import SpikeAlert

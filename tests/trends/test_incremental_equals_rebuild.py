@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.models import CLOSED_STATUSES, StaffMember
+from accounts.models import StaffMember
+from cases.models import CLOSED_STATUSES
 from org.models import Facility
 from tests.trends.conftest import Desk, rollup_snapshot
 from tipline.models import Category, IntakeChannel, SmugglingChannel, StaffInvolved, Tip, TipStatus

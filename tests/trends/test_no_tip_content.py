@@ -8,7 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases.models import Case, StaffMember
+from accounts.models import StaffMember
+from cases.models import Case
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from config.celery import app as celery_app
 from org.models import Facility
 from tests.trends.conftest import Desk, rollup_snapshot

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility, Unit
 from tests.trends.conftest import Desk
 from tipline.models import Category, IntakeChannel, SmugglingChannel, StaffInvolved, TipStatus

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Sum
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility
 from tests.cases.test_celery_worker import Worker, through_the_broker, worker  # noqa: F401 - fixtures
 from tests.factories import submit_tip

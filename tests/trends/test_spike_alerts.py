@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import StaffMember
 from audit.models import AuditEvent
-from cases.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.trends.conftest import Desk, es

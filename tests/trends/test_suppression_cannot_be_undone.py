@@ -11,7 +11,7 @@ import datetime
 
 import pytest
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from org.models import Facility, Region
 from tests.trends.conftest import Desk
 from tests.trends.disclosure import Constraint, disclosed

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from cases.models import Membership, Role, StaffMember
+from accounts.models import Membership, Role, StaffMember
 from org.models import Unit, UnitKeyPair
 from tipline import crypto
 from tipline.services import escrow_public_key

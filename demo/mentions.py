@@ -18,7 +18,7 @@ from django.apps import apps
 from tipline import crypto
 
 if TYPE_CHECKING:
-    from bench.synthetic import Mention
+    from demo.synthetic import Mention
     from tipline.models import Tip
 
 

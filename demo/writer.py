@@ -14,12 +14,13 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import override
 
-from bench import vocab
-from bench.mentions import MentionWriter, mention_writer
-from bench.synthetic import TipSpec, World, build_world, facilities_ensure, tip_spec
+from accounts.models import Role, StaffMember
 from cases.deadlines import add_days, add_working_days
-from cases.models import Case, CaseEvent, CaseTip, Role, StaffMember
+from cases.models import Case, CaseEvent, CaseTip
 from cases.services import case_field_aad, case_key_info, triage_score
+from demo import vocab
+from demo.mentions import MentionWriter, mention_writer
+from demo.synthetic import TipSpec, World, build_world, facilities_ensure, tip_spec
 from org.models import Unit, UnitKeyPair
 from org.routing import route_tip
 from tipline import crypto

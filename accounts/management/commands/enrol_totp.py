@@ -9,7 +9,7 @@ import segno
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.auth_services import staff_totp_enrol, totp_secret_base32
+from accounts.services import staff_totp_enrol, totp_secret_base32
 
 
 class Command(BaseCommand):

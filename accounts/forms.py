@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.auth_services import staff_login_failure_record, staff_totp_device, totp_is_demo_key
-from cases.security import login_failure_record, login_lockout_message, login_throttle_locked
+from accounts.security import login_failure_record, login_lockout_message, login_throttle_locked
+from accounts.services import staff_login_failure_record, staff_totp_device, totp_is_demo_key
 from tipline.forms import inline_form_helper
 
 TOTP_DIGITS = 6

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bench.writer import Plan, generate
+from demo.writer import Plan, generate
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.keys import membership_grant, staff_unlock_keys, unit_private_key_from_escrow, vault_unit_key_name
-from cases.models import StaffMember
+from accounts.keys import membership_grant, staff_unlock_keys, unit_private_key_from_escrow, vault_unit_key_name
+from accounts.models import StaffMember
 from org.models import Unit
 from tipline import crypto
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from cases.keys import staff_member_create
-from cases.models import Role
+from accounts.keys import staff_member_create
+from accounts.models import Role
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.keys import membership_grant, unit_keypair_create
-from cases.models import StaffMember
+from accounts.keys import membership_grant, unit_keypair_create
+from accounts.models import StaffMember
 from org.models import Unit
 from tipline import crypto
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import TOTP
 
-from cases.auth_services import staff_totp_device
+from accounts.services import staff_totp_device
 
 
 class Command(BaseCommand):

@@ -30,6 +30,7 @@ from tipline.vault import vault_clear
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 LAST_ACTIVITY_SESSION_KEY = "staff_last_activity"
+# The salt keeps its first name so counters survive the move of this module.
 _THROTTLE_SALT = "cases.security.login-throttle"
 
 

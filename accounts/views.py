@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from audit.models import AuditAction
-from audit.services import audit_record
-from cases.auth_forms import StaffLoginForm, StaffPasswordChangeForm, TotpEnrolForm
-from cases.auth_services import (
+from accounts.forms import StaffLoginForm, StaffPasswordChangeForm, TotpEnrolForm
+from accounts.keys import staff_unlock_keys
+from accounts.models import Role, StaffMember
+from accounts.security import is_verified_staff, login_throttle_reset, staff_required
+from accounts.services import (
     staff_login_record,
     staff_password_change,
     staff_sessions_end_all,
@@ -29,15 +30,14 @@ from cases.auth_services import (
     totp_qr_data_uri,
     totp_secret_base32,
 )
-from cases.keys import staff_unlock_keys
-from cases.models import Role, StaffMember
-from cases.security import is_verified_staff, login_throttle_reset, staff_required
+from audit.models import AuditAction
+from audit.services import audit_record
 from tipline import crypto
 from tipline.vault import vault_clear, vault_open, vault_store
 
 
 class StaffLoginView(LoginView):
-    template_name = "cases/login.html"
+    template_name = "accounts/login.html"
     form_class = StaffLoginForm
     # Only verified staff skip the form; anyone else half logged in would loop between here and the queue.
     redirect_authenticated_user = False
@@ -83,7 +83,7 @@ def _member(request: HttpRequest) -> StaffMember:
 def account(request: HttpRequest) -> HttpResponse:
     member = _member(request)
     return render(
-        request, "cases/account.html", {"member": member, "is_administrator": member.role == Role.ADMINISTRATOR}
+        request, "accounts/account.html", {"member": member, "is_administrator": member.role == Role.ADMINISTRATOR}
     )
 
 
@@ -120,7 +120,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password was changed. You are logged out everywhere else."))
             return response
     return render(
-        request, "cases/account_password.html", {"form": form}, status=400 if request.method == "POST" else 200
+        request, "accounts/account_password.html", {"form": form}, status=400 if request.method == "POST" else 200
     )
 
 
@@ -147,7 +147,7 @@ def account_totp(request: HttpRequest) -> HttpResponse:
         # Rendered, not redirected: the secret is shown once and never stored for a later page.
         return render(
             request,
-            "cases/account_totp_enrolled.html",
+            "accounts/account_totp_enrolled.html",
             {
                 "enrolled_user": user,
                 "secret": totp_secret_base32(device),
@@ -155,4 +155,4 @@ def account_totp(request: HttpRequest) -> HttpResponse:
                 "qr_data_uri": totp_qr_data_uri(device.config_url),
             },
         )
-    return render(request, "cases/account_totp.html", {"form": form}, status=400 if request.method == "POST" else 200)
+    return render(request, "accounts/account_totp.html", {"form": form}, status=400 if request.method == "POST" else 200)

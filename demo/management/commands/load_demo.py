@@ -16,10 +16,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from cases.auth_services import staff_totp_device, staff_totp_enrol, totp_is_demo_key, totp_key_base32
+from accounts.keys import membership_grant, staff_member_create, unit_keypair_create, vault_unit_key_name
+from accounts.models import Role, StaffMember
+from accounts.services import staff_totp_device, staff_totp_enrol, totp_is_demo_key, totp_key_base32
 from cases.deadlines import add_days, add_working_days
-from cases.keys import membership_grant, staff_member_create, unit_keypair_create, vault_unit_key_name
-from cases.models import Case, CaseEvent, Role, StaffMember
+from cases.models import Case, CaseEvent
 from cases.services import case_acknowledge, case_assign, case_message_send, case_transition, note_add
 from org.models import Facility, Region, Unit
 from tipline import crypto

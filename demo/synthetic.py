@@ -33,7 +33,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bench import vocab
+from demo import vocab
 from org.models import Facility, Region
 from tipline.models import (
     Category,

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from accounts.keys import _password_cost, _private_key_aad, staff_private_key
+from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.keys import _password_cost, _private_key_aad, staff_private_key
-from cases.models import StaffMember
 from tipline import crypto
 
 TOTP_DEVICE_NAME = "authenticator"
@@ -70,7 +70,7 @@ def totp_qr_data_uri(config_url: str) -> str:
 def staff_private_key_rewrap(*, member: StaffMember, private_key: bytes, new_password: str) -> None:
     """Encrypt the member's private key under a new password, with a fresh salt (not saved here).
 
-    Uses the same KDF cost and associated data as cases.keys.staff_member_create,
+    Uses the same KDF cost and associated data as accounts.keys.staff_member_create,
     so staff_private_key() and staff_unlock_keys() open the result.
     """
     if crypto.public_key_of(private_key) != bytes(member.public_key):
