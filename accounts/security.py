@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from tipline.vault import vault_clear
+from envelope.vault import vault_clear
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 

@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from accounts.keys import _password_cost, _private_key_aad, staff_private_key
+import envelope
+from accounts.keys import staff_private_key
 from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
-from tipline import crypto
 
 TOTP_DEVICE_NAME = "authenticator"
 
@@ -73,12 +73,10 @@ def staff_private_key_rewrap(*, member: StaffMember, private_key: bytes, new_pas
     Uses the same KDF cost and associated data as accounts.keys.staff_member_create,
     so staff_private_key() and staff_unlock_keys() open the result.
     """
-    if crypto.public_key_of(private_key) != bytes(member.public_key):
-        raise crypto.CryptoError("that private key does not belong to this staff member")
-    salt = crypto.new_salt()
-    wrap = crypto.derive_password_key(new_password, salt=salt, cost=_password_cost())
-    member.key_salt = salt
-    member.private_key_ct = crypto.encrypt(private_key, key=wrap, aad=_private_key_aad(member.user_id))
+    envelope.check_private_key(private_key, public_key=bytes(member.public_key))
+    member.private_key_ct, member.key_salt = envelope.wrap_staff_private_key(
+        user_id=member.user_id, private_key=private_key, password=new_password
+    )
 
 
 def staff_login_record(*, user: User) -> None:

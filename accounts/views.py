@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
+import envelope
 from accounts.forms import StaffLoginForm, StaffPasswordChangeForm, TotpEnrolForm
 from accounts.keys import staff_unlock_keys
 from accounts.models import Role, StaffMember
@@ -32,8 +33,7 @@ from accounts.services import (
 )
 from audit.models import AuditAction
 from audit.services import audit_record
-from tipline import crypto
-from tipline.vault import vault_clear, vault_open, vault_store
+from envelope.vault import vault_clear, vault_open, vault_store
 
 
 class StaffLoginView(LoginView):
@@ -51,7 +51,7 @@ class StaffLoginView(LoginView):
         user = form.get_user()
         try:
             unlocked = staff_unlock_keys(member=user.staff, password=form.cleaned_data["password"])
-        except crypto.CryptoError:
+        except envelope.CryptoError:
             form.add_error(None, _("Your keys could not be unlocked. Ask your supervisor to grant access again."))
             return self.form_invalid(form)
         auth_login(self.request, user)
@@ -109,7 +109,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
             staff_password_change(
                 member=member, old_password=form.cleaned_data["old_password"], new_password=new_password
             )
-        except crypto.CryptoError:
+        except envelope.CryptoError:
             form.add_error(None, _("Your keys could not be unlocked. Ask your supervisor to grant access again."))
         else:
             # The session key changes below, and the vault is bound to it: seal it again under the new key.
@@ -155,4 +155,6 @@ def account_totp(request: HttpRequest) -> HttpResponse:
                 "qr_data_uri": totp_qr_data_uri(device.config_url),
             },
         )
-    return render(request, "accounts/account_totp.html", {"form": form}, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "accounts/account_totp.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )

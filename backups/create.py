@@ -24,6 +24,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import envelope
 from backups.database import BackupError, Database, SnapshotReader, dump_in_snapshot
 from backups.manifest import (
     ATTACHMENTS_DIR,
@@ -34,11 +35,10 @@ from backups.manifest import (
     manifest_write,
     sha256_of,
 )
-from tipline import crypto
 
 STORAGE_NAME_LENGTH = 32
 HEX_DIGITS = frozenset("0123456789abcdef")
-# A versioned private key: version byte, ML-KEM-768 seed, X25519 key (tipline/crypto.py).
+# A versioned private key: version byte, ML-KEM-768 seed, X25519 key (envelope/primitives.py).
 PRIVATE_KEY_BYTES = 1 + 64 + 32
 
 
@@ -65,9 +65,10 @@ def is_escrow_private_key(path: Path, escrow_public_key: bytes) -> bool:
     if path.stat().st_size != PRIVATE_KEY_BYTES:
         return False
     try:
-        return crypto.public_key_of(path.read_bytes()) == escrow_public_key
-    except (crypto.CryptoError, ValueError):
+        envelope.check_private_key(path.read_bytes(), public_key=escrow_public_key)
+    except (envelope.CryptoError, ValueError):
         return False
+    return True
 
 
 def _copy_store(attachment_dir: Path, target: Path, escrow_public_key: bytes) -> StoreCopy:
@@ -182,7 +183,7 @@ def backup_create(
                 "unreferenced": len(copied - referenced),
                 "skipped": store.skipped,
             },
-            escrow_public_key_fingerprint=crypto.fingerprint(escrow_public_key),
+            escrow_public_key_fingerprint=envelope.fingerprint(escrow_public_key),
             receipt_settings=receipt_settings,
             files={database.dump_file_name: _dump_entry(dump_path), **store.files},
         )

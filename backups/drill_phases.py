@@ -30,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
+import envelope
 from accounts.keys import (
     membership_grant,
     staff_member_create,
@@ -46,20 +47,16 @@ from cases.services import (
     case_assign,
     case_key_open,
     case_transition,
-    note_aad,
     note_add,
     tip_data_key_open,
 )
 from linking.models import EntityKind
 from linking.services import index_key_create, mention_record
 from org.models import Facility, Region, Unit
-from tipline import crypto
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, TipStatus, WhenPeriod
 from tipline.selectors import attachment_plaintext, tip_content
 from tipline.services import (
-    ESCROW_RECIPIENT,
     TipSubmission,
-    data_key_info,
     message_post_by_whistleblower,
     tip_open_with_receipt,
     tip_submit,
@@ -93,10 +90,13 @@ def staff_username(unit_slug: str, role: str) -> str:
 
 @dataclass
 class ContentDigest:
-    """The SHA-256 of everything a tip holds: what a restore must give back unchanged."""
+    """The SHA-256 of everything a tip holds: what a restore must give back unchanged.
 
-    description: str
-    contact: str
+    `fields` covers every encrypted field of the envelope's tip record, so a field
+    added to the schema is checked without a change here.
+    """
+
+    fields: dict[str, str]
     messages: list[str]
     attachments: dict[str, str]
 
@@ -201,28 +201,25 @@ def _submit(index: int, rng: random.Random, facilities: Sequence[Facility]) -> T
         for n in range(1 + index % 2)
     ]
     uploads = [encrypted_upload(data, name=f"evidencia-{index}-{n}.bin") for n, data in enumerate(files)]
-    tip, receipt = tip_submit(
-        submission=TipSubmission(
-            facility=facilities[index % len(facilities)],
-            category=CATEGORIES[index % len(CATEGORIES)],
-            smuggling_channel=CHANNELS[index % len(CHANNELS)],
-            # Every ninth names local staff: the conflict-of-interest path to the national unit.
-            staff_involved=StaffInvolved.YES if index % 9 == 0 else StaffInvolved.NO,
-            when_period=WhenPeriod.THIS_MONTH,
-            occurred_on=None,
-            description=description,
-            contact=contact,
-        ),
-        uploads=uploads,
+    submission = TipSubmission(
+        facility=facilities[index % len(facilities)],
+        category=CATEGORIES[index % len(CATEGORIES)],
+        smuggling_channel=CHANNELS[index % len(CHANNELS)],
+        # Every ninth names local staff: the conflict-of-interest path to the national unit.
+        staff_involved=StaffInvolved.YES if index % 9 == 0 else StaffInvolved.NO,
+        when_period=WhenPeriod.THIS_MONTH,
+        occurred_on=None,
+        description=description,
+        contact=contact,
     )
+    tip, receipt = tip_submit(submission=submission, uploads=uploads)
     stored = tip.attachments.order_by("id")
     return TipExpectation(
         public_id=str(tip.public_id),
         unit=tip.unit.slug,
         receipt=receipt,
         content=ContentDigest(
-            description=sha256_text(description),
-            contact=sha256_text(contact),
+            fields={name: sha256_text(value) for name, value in submission.encrypted_values().items()},
             messages=[],
             attachments={
                 str(a.public_id): hashlib.sha256(data).hexdigest() for a, data in zip(stored, files, strict=True)
@@ -334,6 +331,7 @@ class VerifyResult:
 def content_digest(tip: Tip, data_key: bytes) -> ContentDigest:
     """Decrypt everything a tip holds (as the pages do) and return its digests."""
     content = tip_content(tip=tip, data_key=data_key)
+    fields = envelope.open_fields(envelope.TIP, tip, tip.public_id, key=data_key)
     attachments = {}
     for attachment in tip.attachments.select_related("tip"):
         _view, chunks = attachment_plaintext(attachment=attachment, data_key=data_key)
@@ -342,8 +340,7 @@ def content_digest(tip: Tip, data_key: bytes) -> ContentDigest:
             digest.update(piece)
         attachments[str(attachment.public_id)] = digest.hexdigest()
     return ContentDigest(
-        description=sha256_text(content.description),
-        contact=sha256_text(content.contact),
+        fields={name: sha256_text(value) for name, value in fields.items()},
         messages=[sha256_text(message.body) for message in content.messages],
         attachments=attachments,
     )
@@ -362,7 +359,7 @@ def _notes_match(tip: Tip, vault: dict[str, bytes], expected: dict[str, str]) ->
     case_key = case_key_open(case=case, vault=vault)
     found = {
         str(note.public_id): sha256_text(
-            crypto.decrypt_text(bytes(note.body_ct), key=case_key, aad=note_aad(case.public_id, note.public_id))
+            envelope.open_field(envelope.NOTE, "body", note, case.public_id, note.public_id, key=case_key)
         )
         for note in case.notes.all()
     }
@@ -376,11 +373,7 @@ def _open_for_unit(tip: Tip, expected: TipExpectation, vaults: dict[str, dict[st
 
 
 def _open_via_escrow(tip: Tip, expected: TipExpectation, escrow_private_key: bytes) -> bool:
-    data_key = crypto.unseal(
-        bytes(tip.data_key_for_escrow),
-        private_key=escrow_private_key,
-        info=data_key_info(tip.public_id, ESCROW_RECIPIENT),
-    )
+    data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
     return content_digest(tip, data_key) == expected.content
 
 
@@ -392,7 +385,7 @@ def _open_with_receipt(tip: Tip, expected: TipExpectation) -> bool:
     return found.public_id == tip.public_id and content_digest(found, data_key) == expected.content
 
 
-VERIFY_ERRORS = (crypto.CryptoError, CaseActionRefused, ObjectDoesNotExist, LookupError, OSError, ValueError)
+VERIFY_ERRORS = (envelope.CryptoError, CaseActionRefused, ObjectDoesNotExist, LookupError, OSError, ValueError)
 
 
 def _passes(label: str, check: Callable[[], bool], expected: TipExpectation, failures: list[str]) -> bool:

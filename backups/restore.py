@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import envelope
 from backups.create import (
     audit_chain_head,
     escrow_public_key_now,
@@ -40,7 +41,6 @@ from backups.manifest import (
     copy_hashing,
     manifest_read,
 )
-from tipline import crypto
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _check_compatible(
 ) -> None:
     if manifest.database_vendor != database.vendor:
         raise BackupError(f"this is a {manifest.database_vendor} backup; the target database is {database.vendor}")
-    if crypto.fingerprint(escrow_public_key) != manifest.escrow_public_key_fingerprint:
+    if envelope.fingerprint(escrow_public_key) != manifest.escrow_public_key_fingerprint:
         raise BackupError(
             "the target's escrow public key is not the one the backup was made with "
             f"(expected fingerprint {manifest.escrow_public_key_fingerprint}); "

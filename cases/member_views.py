@@ -18,15 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import envelope
 from accounts.keys import vault_unit_key_name
 from accounts.models import Role, StaffMember
 from accounts.security import staff_required
 from cases import members
 from cases.permissions import CaseActionRefused
+from envelope.vault import vault_open, vault_store
 from org.models import Unit
-from tipline import crypto
 from tipline.forms import inline_form_helper
-from tipline.vault import vault_open, vault_store
 
 
 class _StaffMemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -158,7 +158,7 @@ def unit_key_rotate(request: HttpRequest, slug: str) -> HttpResponse:
             "The unit has a new key (fingerprint %(fingerprint)s). New tips are sealed to it. The other members "
             "receive it at their next login."
         )
-        % {"fingerprint": crypto.fingerprint(bytes(keypair.public_key))},
+        % {"fingerprint": envelope.fingerprint(bytes(keypair.public_key))},
     )
     return response
 

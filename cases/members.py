@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+import envelope
 from accounts.keys import membership_grant, unit_keypair_create, vault_unit_key_name
 from accounts.models import TIP_READING_ROLES, Membership, Role, StaffMember
 from accounts.security import login_throttle_reset
@@ -27,7 +28,6 @@ from audit.services import audit_record
 from cases.models import CLOSED_STATUSES, Case, CaseEvent
 from cases.permissions import CaseActionRefused
 from org.models import Unit, UnitKeyPair
-from tipline import crypto
 
 # --- who may manage a unit -----------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ def unit_keys(*, unit: Unit) -> list[UnitKeyRow]:
         .values_list("keypair_id", "n")
     )
     return [
-        UnitKeyRow(keypair=k, fingerprint=crypto.fingerprint(bytes(k.public_key)), holders=holders.get(k.pk, 0))
+        UnitKeyRow(keypair=k, fingerprint=envelope.fingerprint(bytes(k.public_key)), holders=holders.get(k.pk, 0))
         for k in unit.keypairs.order_by("-created_at", "-id")
     ]
 
@@ -185,7 +185,7 @@ def unit_member_add(
                         granted_by=actor,
                     )
                 )
-        except crypto.CryptoError as exc:
+        except envelope.CryptoError as exc:
             raise CaseActionRefused(_("A unit key in your session is not valid. Log in again.")) from exc
         if not held:
             _audit_member(actor, AuditAction.MEMBER_ADDED, unit, member)
@@ -279,7 +279,7 @@ def staff_password_reset(*, member: StaffMember, new_password: str, actor: Staff
     if member.pk == actor.pk:
         raise CaseActionRefused(_("Change your own password on your account page."))
     user: User = member.user
-    pair = crypto.generate_keypair()
+    pair = envelope.new_keypair()
     member.public_key = pair.public
     staff_private_key_rewrap(member=member, private_key=pair.private, new_password=new_password)
     user.set_password(new_password)

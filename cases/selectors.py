@@ -13,12 +13,12 @@ from django.db.models import BooleanField, Count, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+import envelope
 from accounts.keys import vault_unit_key_name
 from accounts.models import Membership, StaffMember
 from cases.models import NO_DEADLINE, Case, CaseEvent, Note, Recusal
 from cases.permissions import CaseActionRefused
-from cases.services import TriageScore, case_field_aad, case_key_open, case_triage, note_aad, tip_data_key_open
-from tipline import crypto
+from cases.services import TriageScore, case_key_open, case_triage, tip_data_key_open
 from tipline.models import Tip, TipStatus
 from tipline.selectors import TipContent, tip_content
 
@@ -208,10 +208,10 @@ def _count_by_status(*, member: StaffMember, filters: QueueFilters) -> dict[str,
 
 def _case_title(case: Case, vault: dict[str, bytes]) -> str:
     try:
-        return crypto.decrypt_text(
-            bytes(case.title_ct), key=case_key_open(case=case, vault=vault), aad=case_field_aad(case.public_id, "title")
+        return str(
+            envelope.open_field(envelope.CASE, "title", case, case.public_id, key=case_key_open(case=case, vault=vault))
         )
-    except (CaseActionRefused, crypto.CryptoError):
+    except (CaseActionRefused, envelope.CryptoError):
         # A key this session lacks (e.g. granted after login): the row shows without a title.
         return ""
 
@@ -252,11 +252,7 @@ class CaseView:
 def case_view(*, case: Case, vault: dict[str, bytes]) -> CaseView:
     """Decrypt everything the case page shows: title, notes, each tip and its thread."""
     case_key = case_key_open(case=case, vault=vault)
-    closing_reason = ""
-    if bytes(case.closing_reason_ct):
-        closing_reason = crypto.decrypt_text(
-            bytes(case.closing_reason_ct), key=case_key, aad=case_field_aad(case.public_id, "closing reason")
-        )
+    case_fields = envelope.open_fields(envelope.CASE, case, case.public_id, key=case_key)
     tips = [
         CaseTipView(tip=tip, content=tip_content(tip=tip, data_key=tip_data_key_open(tip=tip, vault=vault)))
         for tip in Tip.objects.filter(case_link__case=case).select_related("facility", "unit_keypair").order_by("id")
@@ -264,15 +260,15 @@ def case_view(*, case: Case, vault: dict[str, bytes]) -> CaseView:
     notes = [
         NoteView(
             author=note.author.user.get_username(),
-            body=crypto.decrypt_text(bytes(note.body_ct), key=case_key, aad=note_aad(case.public_id, note.public_id)),
+            body=envelope.open_field(envelope.NOTE, "body", note, case.public_id, note.public_id, key=case_key),
             created_at=note.created_at,
         )
         for note in Note.objects.filter(case=case).select_related("author__user")
     ]
     return CaseView(
         case=case,
-        title=crypto.decrypt_text(bytes(case.title_ct), key=case_key, aad=case_field_aad(case.public_id, "title")),
-        closing_reason=closing_reason,
+        title=case_fields["title"],
+        closing_reason=case_fields["closing_reason"],
         triage=case_triage(case),
         tips=tips,
         notes=notes,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
+import envelope
 from accounts.keys import vault_unit_key_name
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -35,29 +36,10 @@ from cases.models import (
 )
 from cases.permissions import CaseActionRefused
 from org.models import Facility, Unit, UnitKeyPair
-from tipline import crypto
 from tipline.models import Category, StaffInvolved, Tip, TipStatus
-from tipline.services import (
-    ESCROW_RECIPIENT,
-    data_key_info,
-    escrow_public_key,
-    message_post_by_staff,
-    unit_recipient,
-)
+from tipline.services import message_post_by_staff
 
 # --- keys -------------------------------------------------------------------------------------
-
-
-def case_key_info(case_public_id: uuid.UUID, recipient: str) -> bytes:
-    return f"tipline v1|case:{case_public_id}|case key|{recipient}".encode()
-
-
-def case_field_aad(case_public_id: uuid.UUID, field: str) -> bytes:
-    return f"tipline v1|case:{case_public_id}|{field}".encode()
-
-
-def note_aad(case_public_id: uuid.UUID, note_public_id: uuid.UUID) -> bytes:
-    return f"tipline v1|case:{case_public_id}|note:{note_public_id}".encode()
 
 
 def unit_private_key(*, keypair_id: int, vault: dict[str, bytes]) -> bytes:
@@ -70,19 +52,15 @@ def unit_private_key(*, keypair_id: int, vault: dict[str, bytes]) -> bytes:
 
 def case_key_open(*, case: Case, vault: dict[str, bytes]) -> bytes:
     """Open a case's key with the unit key held in the session vault."""
-    return crypto.unseal(
-        bytes(case.case_key_for_unit),
-        private_key=unit_private_key(keypair_id=case.unit_keypair_id, vault=vault),
-        info=case_key_info(case.public_id, unit_recipient(case.unit_keypair)),
+    return envelope.open_case_for_unit(
+        case, unit_private_key=unit_private_key(keypair_id=case.unit_keypair_id, vault=vault)
     )
 
 
 def tip_data_key_open(*, tip: Tip, vault: dict[str, bytes]) -> bytes:
     """Open a tip's data key with the unit key held in the session vault."""
-    return crypto.unseal(
-        bytes(tip.data_key_for_unit),
-        private_key=unit_private_key(keypair_id=tip.unit_keypair_id, vault=vault),
-        info=data_key_info(tip.public_id, unit_recipient(tip.unit_keypair)),
+    return envelope.open_tip_for_unit(
+        tip, unit_private_key=unit_private_key(keypair_id=tip.unit_keypair_id, vault=vault)
     )
 
 
@@ -168,13 +146,25 @@ def _audit(actor: StaffMember | None, action: str, case: Case, **details: object
 
 def _seal_case_key(case: Case, case_key: bytes, keypair: UnitKeyPair) -> None:
     case.unit_keypair = keypair
-    case.case_key_for_unit = crypto.seal(
-        case_key, public_key=bytes(keypair.public_key), info=case_key_info(case.public_id, unit_recipient(keypair))
+    case.case_key_for_unit = envelope.seal_record_key_for_unit(
+        envelope.CASE, case.public_id, key=case_key, unit_keypair=keypair
     )
 
 
-def case_open_for_tip(*, tip: Tip) -> Case:
-    """Open a new case for a just-submitted tip: deadlines, triage score, a case key sealed to the unit."""
+@dataclass(frozen=True)
+class BuiltCase:
+    """An unsaved case for a tip, and its case key (kept in memory only while its rows are built)."""
+
+    case: Case
+    case_key: bytes
+
+
+def case_build_for_tip(*, tip: Tip) -> BuiltCase:
+    """Return the unsaved case of a new tip: deadlines, triage score, a case key sealed to the unit, its title.
+
+    `tip.unit`, `tip.facility` and `tip.unit_keypair` are read; the tip itself need
+    not be saved yet (the synthetic-tip writer builds both and inserts them in bulk).
+    """
     unit = tip.unit
     received = tip.received_on
     score = triage_score(
@@ -183,8 +173,15 @@ def case_open_for_tip(*, tip: Tip) -> Case:
         staff_involved=tip.staff_involved,
         protection_requested=tip.protection_requested,
     )
-    case_key = crypto.new_key()
+    public_id = uuid.uuid4()
+    sealed_key = envelope.new_record_key(envelope.CASE, public_id, unit_keypair=tip.unit_keypair)
+    with override("es"):
+        title = f"{tip.get_category_display()} · {tip.facility.name}"
     case = Case(
+        public_id=public_id,
+        unit_keypair=tip.unit_keypair,
+        **sealed_key.columns,
+        **envelope.seal_fields(envelope.CASE, public_id, key=sealed_key.key, title=title),
         unit=unit,
         facility=tip.facility,
         category=tip.category,
@@ -197,14 +194,13 @@ def case_open_for_tip(*, tip: Tip) -> Case:
         feedback_due=add_days(received, unit.feedback_days),
         protection_due=add_working_days(received, unit.protection_working_days) if tip.protection_requested else None,
     )
-    _seal_case_key(case, case_key, tip.unit_keypair)
-    case.case_key_for_escrow = crypto.seal(
-        case_key, public_key=escrow_public_key(), info=case_key_info(case.public_id, ESCROW_RECIPIENT)
-    )
-    with override("es"):
-        title = f"{tip.get_category_display()} · {tip.facility.name}"
-    case.title_ct = crypto.encrypt_text(title, key=case_key, aad=case_field_aad(case.public_id, "title"))
     case.next_due = case.compute_next_due()
+    return BuiltCase(case=case, case_key=sealed_key.key)
+
+
+def case_open_for_tip(*, tip: Tip) -> Case:
+    """Open a new case for a just-submitted tip (see case_build_for_tip), with its timeline's first event."""
+    case = case_build_for_tip(tip=tip).case
     case.save()
     CaseTip.objects.create(case=case, tip=tip)
     _event(case, CaseEvent.Kind.OPENED, None, details={"intake_channel": tip.intake_channel})
@@ -253,8 +249,8 @@ def case_transition(
         fields = ["status"]
         if closing:
             case_key = case_key_open(case=case, vault=vault or {})
-            case.closing_reason_ct = crypto.encrypt_text(
-                reason, key=case_key, aad=case_field_aad(case.public_id, "closing reason")
+            case.closing_reason_ct = envelope.seal_field(
+                envelope.CASE, "closing_reason", case.public_id, key=case_key, value=reason
             )
             case.closed_on = _today()
             # The outcome the whistleblower sees is feedback too.
@@ -275,15 +271,18 @@ ACKNOWLEDGEMENT_TEXT = gettext_noop(
 )
 
 
+def acknowledgement_text() -> str:
+    """Return the standard acknowledgement, in Spanish (the whistleblower's default language)."""
+    with override("es"):
+        return _(ACKNOWLEDGEMENT_TEXT)
+
+
 def case_acknowledge(*, case: Case, actor: StaffMember, vault: dict[str, bytes], message: str = "") -> Case:
     """Acknowledge receipt: one click that posts a standard message to each whistleblower and starts triage."""
     permissions.require_work(actor, case)
     if case.acknowledged_on is not None:
         raise CaseActionRefused(_("This case was already acknowledged."))
-    body = message.strip()
-    if not body:
-        with override("es"):
-            body = _(ACKNOWLEDGEMENT_TEXT)
+    body = message.strip() or acknowledgement_text()
     with transaction.atomic():
         for tip in Tip.objects.filter(case_link__case=case).select_related("unit_keypair"):
             message_post_by_staff(
@@ -332,8 +331,8 @@ def note_add(*, case: Case, actor: StaffMember, body: str, vault: dict[str, byte
     """Add an internal note, encrypted under the case key."""
     permissions.require_work(actor, case)
     note = Note(case=case, author=actor)
-    note.body_ct = crypto.encrypt_text(
-        body, key=case_key_open(case=case, vault=vault), aad=note_aad(case.public_id, note.public_id)
+    note.body_ct = envelope.seal_field(
+        envelope.NOTE, "body", case.public_id, note.public_id, key=case_key_open(case=case, vault=vault), value=body
     )
     with transaction.atomic():
         note.save()
@@ -417,11 +416,11 @@ def cases_link(*, target: Case, other: Case, actor: StaffMember, vault: dict[str
     other_key = case_key_open(case=other, vault=vault)
     with transaction.atomic():
         for note in Note.objects.filter(case=other):
-            body = crypto.decrypt_text(
-                bytes(note.body_ct), key=other_key, aad=note_aad(other.public_id, note.public_id)
-            )
+            body = envelope.open_field(envelope.NOTE, "body", note, other.public_id, note.public_id, key=other_key)
             note.case = target
-            note.body_ct = crypto.encrypt_text(body, key=target_key, aad=note_aad(target.public_id, note.public_id))
+            note.body_ct = envelope.seal_field(
+                envelope.NOTE, "body", target.public_id, note.public_id, key=target_key, value=body
+            )
             note.save(update_fields=["case", "body_ct"])
         moved = CaseTip.objects.filter(case=other).update(case=target)
         CaseEvent.objects.filter(case=other).update(case=target)
@@ -458,10 +457,8 @@ def case_transfer(*, case: Case, to_unit: Unit, actor: StaffMember, vault: dict[
             data_key = tip_data_key_open(tip=tip, vault=vault)
             tip.unit = to_unit
             tip.unit_keypair = keypair
-            tip.data_key_for_unit = crypto.seal(
-                data_key,
-                public_key=bytes(keypair.public_key),
-                info=data_key_info(tip.public_id, unit_recipient(keypair)),
+            tip.data_key_for_unit = envelope.seal_record_key_for_unit(
+                envelope.TIP, tip.public_id, key=data_key, unit_keypair=keypair
             )
             tip.save(update_fields=["unit", "unit_keypair", "data_key_for_unit"])
         _seal_case_key(case, case_key_open(case=case, vault=vault), keypair)

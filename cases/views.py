@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import envelope
 from accounts.models import Role, StaffMember
 from accounts.security import staff_required
 from audit.models import AuditAction
@@ -36,11 +37,10 @@ from cases.selectors import (
     tip_visible_to,
     unit_workers,
 )
-from tipline import crypto
+from envelope.vault import vault_open
 from tipline.models import Attachment, IntakeChannel, Tip
 from tipline.selectors import attachment_plaintext, tip_content
 from tipline.services import IntakeUnavailable, TipSubmission, tip_submit
-from tipline.vault import vault_open
 from tipline.views import attachment_download
 
 
@@ -113,7 +113,7 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     vault = vault_open(request)
     try:
         view = case_view(case=case, vault=vault)
-    except (CaseActionRefused, crypto.CryptoError):
+    except (CaseActionRefused, envelope.CryptoError):
         return _relogin(request)
     for tip_view in view.tips:
         audit_record(
@@ -384,5 +384,5 @@ def phone_intake(request: HttpRequest) -> HttpResponse:
         else:
             # The operator's record says a tip was entered, never which one.
             audit_record(actor=member.user, action=AuditAction.PHONE_TIP_ENTERED, target_type="tip", target_id="")
-            return render(request, "cases/phone_receipt.html", {"receipt": crypto.format_receipt(receipt)})
+            return render(request, "cases/phone_receipt.html", {"receipt": envelope.format_receipt(receipt)})
     return render(request, "cases/phone_intake.html", {"form": form}, status=400 if form.errors else 200)

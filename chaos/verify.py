@@ -175,18 +175,13 @@ def _unit_keys(password: str) -> dict[str, bytes]:
 
 def _stored_markers(escrow_private_key: bytes) -> Counter[str]:
     """Decrypt every tip through the escrow key and count the chaos markers in the descriptions."""
-    from tipline import crypto
+    import envelope
     from tipline.models import Tip
-    from tipline.services import ESCROW_RECIPIENT, data_key_info, field_aad
 
     found: Counter[str] = Counter()
     for tip in Tip.objects.only("public_id", "data_key_for_escrow", "description_ct").iterator():
-        data_key = crypto.unseal(
-            bytes(tip.data_key_for_escrow),
-            private_key=escrow_private_key,
-            info=data_key_info(tip.public_id, ESCROW_RECIPIENT),
-        )
-        text = crypto.decrypt_text(bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description"))
+        data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
+        text = envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)
         found.update(markers_in(text))
     return found
 
@@ -229,26 +224,21 @@ class TipVerifier:
         self._check_content(sent, tip, data_key)
 
     def _check_keys(self, sent: SentTip, tip: Any, data_key: bytes) -> None:
+        import envelope
         from accounts.keys import vault_unit_key_name
-        from tipline import crypto
-        from tipline.services import ESCROW_RECIPIENT, data_key_info, unit_recipient
 
         unit_key = self.unit_keys.get(vault_unit_key_name(tip.unit_keypair_id))
-        info = data_key_info(tip.public_id, unit_recipient(tip.unit_keypair))
         try:
-            if unit_key and crypto.unseal(bytes(tip.data_key_for_unit), private_key=unit_key, info=info) == data_key:
+            if unit_key and envelope.open_tip_for_unit(tip, unit_private_key=unit_key) == data_key:
                 self.figures.opened_for_unit += 1
             else:
                 self.figures.problems.append(f"{sent.marker}: no unit member can open it")
-            escrow_info = data_key_info(tip.public_id, ESCROW_RECIPIENT)
-            escrowed = crypto.unseal(
-                bytes(tip.data_key_for_escrow), private_key=self.escrow_private_key, info=escrow_info
-            )
+            escrowed = envelope.open_tip_with_escrow(tip, escrow_private_key=self.escrow_private_key)
             if escrowed == data_key:
                 self.figures.opened_with_escrow += 1
             else:
                 self.figures.problems.append(f"{sent.marker}: the escrow copy is another key")
-        except crypto.CryptoError:
+        except envelope.CryptoError:
             self.figures.problems.append(f"{sent.marker}: a sealed copy of the data key does not open")
 
     def _check_content(self, sent: SentTip, tip: Any, data_key: bytes) -> None:

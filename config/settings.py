@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "envelope",
     "org",
     "audit",
     "tipline",

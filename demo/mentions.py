@@ -9,13 +9,14 @@ Without either, tips are generated without mentions.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from django.apps import apps
 
-from tipline import crypto
+import envelope
 
 if TYPE_CHECKING:
     from demo.synthetic import Mention
@@ -35,7 +36,7 @@ class _LinkingWriter:
 
     def write(self, rows: Sequence[tuple[Tip, bytes, datetime.date, Sequence[Mention]]]) -> int:
         from linking.models import EntityKind, EntityMention, PersonRole
-        from linking.services import entity_pseudonym, mention_aad
+        from linking.services import entity_pseudonym
 
         mentions = []
         for tip, data_key, day, named in rows:
@@ -46,7 +47,9 @@ class _LinkingWriter:
                 if pseudonym is None or pseudonym in seen:
                     continue  # the same entity written two ways in one tip is one mention, as in mention_store
                 seen.add(pseudonym)
+                mention_id = uuid.uuid4()
                 mention = EntityMention(
+                    public_id=mention_id,
                     tip=tip,
                     kind=entity.kind,
                     person_role=entity.person_role if entity.kind == EntityKind.PERSON else PersonRole.UNKNOWN,
@@ -54,8 +57,8 @@ class _LinkingWriter:
                     index_key_id=self.index_key_id,
                     created_on=day,
                 )
-                mention.value_ct = crypto.encrypt_text(
-                    value, key=data_key, aad=mention_aad(tip.public_id, mention.public_id)
+                mention.value_ct = envelope.seal_field(
+                    envelope.MENTION, "value", tip.public_id, mention_id, key=data_key, value=value
                 )
                 mentions.append(mention)
         EntityMention.objects.bulk_create(mentions)

@@ -1,43 +1,31 @@
-"""Seal synthetic tips through the real envelope and write them in bulk, in parallel (see bench/synthetic.py)."""
+"""Write synthetic tips in bulk, in parallel (see demo/synthetic.py).
+
+The rows are built by the same functions intake uses (`tip_build`,
+`case_build_for_tip`, `message_build`): routing, sealing, triage, deadlines, the
+case title and the acknowledgement text are theirs. This module only ages the cases
+along their synthetic lifecycle and inserts the rows in bulk.
+"""
 
 from __future__ import annotations
 
 import datetime
-import functools
 import multiprocessing
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connections, transaction
 from django.utils import timezone
-from django.utils.translation import override
 
+import envelope
 from accounts.models import Role, StaffMember
-from cases.deadlines import add_days, add_working_days
 from cases.models import Case, CaseEvent, CaseTip
-from cases.services import case_field_aad, case_key_info, triage_score
-from demo import vocab
+from cases.services import acknowledgement_text, case_build_for_tip
 from demo.mentions import MentionWriter, mention_writer
 from demo.synthetic import TipSpec, World, build_world, facilities_ensure, tip_spec
 from org.models import Unit, UnitKeyPair
-from org.routing import route_tip
-from tipline import crypto
-from tipline.models import (
-    Category,
-    Message,
-    Tip,
-    TipStatus,
-)
-from tipline.services import (
-    ESCROW_RECIPIENT,
-    data_key_info,
-    escrow_public_key,
-    field_aad,
-    message_aad,
-    unit_recipient,
-)
+from tipline.models import Message, Tip, TipStatus
+from tipline.services import TipSubmission, message_build, tip_build, tip_route
 
 # --- sealing and writing --------------------------------------------------------------------------------------
 
@@ -46,19 +34,15 @@ from tipline.services import (
 class Keys:
     """Public keys and lookups the writer needs; built once per process."""
 
-    escrow_public: bytes
     mention_writer: MentionWriter | None
     _routes: dict[tuple[int, str, str], tuple[Unit, UnitKeyPair]] = field(default_factory=dict)
     _workers: dict[int, list[StaffMember]] = field(default_factory=dict)
 
     def route(self, spec: TipSpec) -> tuple[Unit, UnitKeyPair]:
+        """Route as intake does (tip_route), once per facility, category and answer about staff."""
         key = (spec.facility.pk, spec.category, spec.staff_involved)
         if key not in self._routes:
-            unit = route_tip(facility=spec.facility, category=spec.category, staff_involved=spec.staff_involved)
-            keypair = unit.active_keypair()
-            if keypair is None:
-                raise ValueError(f"unit {unit.slug} has no key; create one (create_unit_keys) first")
-            self._routes[key] = (unit, keypair)
+            self._routes[key] = tip_route(submission=submission_of(spec))
         return self._routes[key]
 
     def worker(self, unit: Unit, pick: int) -> StaffMember | None:
@@ -72,17 +56,6 @@ class Keys:
             )
         workers = self._workers[unit.pk]
         return workers[pick % len(workers)] if workers else None
-
-
-@functools.cache
-def _protection_due(received: datetime.date, working_days: int) -> datetime.date:
-    return add_working_days(received, working_days)
-
-
-@functools.cache
-def _category_label_es(category: str) -> str:
-    with override("es"):
-        return str(Category(category).label)
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:
@@ -101,97 +74,54 @@ class Batch:
     specs: list[TipSpec] = field(default_factory=list)
 
 
-def _seal_one(spec: TipSpec, keys: Keys, batch: Batch) -> None:
-    unit, keypair = keys.route(spec)
-    unit_public = bytes(keypair.public_key)
-    recipient = unit_recipient(keypair)
-    public_id = uuid.uuid4()
-    data_key = crypto.new_key()
-    occurred_month = spec.occurred_on.replace(day=1) if spec.occurred_on else None
-    life = spec.lifecycle
-    tip = Tip(
-        public_id=public_id,
-        # No receipt exists for a synthetic tip: a random lookup id, and the receipt copy of the
-        # data key wrapped under a random key that is never kept (see the module docstring).
-        lookup_id=crypto.new_key(),
+def submission_of(spec: TipSpec) -> TipSubmission:
+    """Return the submission a whistleblower would have made for this synthetic tip."""
+    return TipSubmission(
         facility=spec.facility,
-        unit=unit,
         category=spec.category,
         smuggling_channel=spec.smuggling_channel,
-        intake_channel=spec.intake_channel,
         staff_involved=spec.staff_involved,
-        protection_requested=spec.protection_requested,
         when_period=spec.when_period,
-        occurred_month=occurred_month,
-        received_on=spec.received_on,
-        status=life.status,
-        unit_keypair=keypair,
-        data_key_for_unit=crypto.seal(data_key, public_key=unit_public, info=data_key_info(public_id, recipient)),
-        data_key_for_escrow=crypto.seal(
-            data_key, public_key=keys.escrow_public, info=data_key_info(public_id, ESCROW_RECIPIENT)
-        ),
-        data_key_for_receipt=crypto.encrypt(data_key, key=crypto.new_key(), aad=data_key_info(public_id, "receipt")),
-        description_ct=crypto.encrypt_text(spec.description, key=data_key, aad=field_aad(public_id, "description")),
-        contact_ct=crypto.encrypt_text(spec.contact, key=data_key, aad=field_aad(public_id, "contact")),
-        occurred_on_ct=crypto.encrypt_text(
-            spec.occurred_on.isoformat() if spec.occurred_on else "",
-            key=data_key,
-            aad=field_aad(public_id, "occurred on"),
-        ),
-    )
-    # The case, with the fields case_open_for_tip sets, then aged by the lifecycle.
-    score = triage_score(
-        category=spec.category,
-        facility=spec.facility,
-        staff_involved=spec.staff_involved,
+        occurred_on=spec.occurred_on,
+        description=spec.description,
+        contact=spec.contact,
+        intake_channel=spec.intake_channel,
         protection_requested=spec.protection_requested,
     )
-    case_id = uuid.uuid4()
-    case_key = crypto.new_key()
-    received = spec.received_on
-    worker = keys.worker(unit, life.worker) if life.investigating_on or life.closed_on else None
-    case = Case(
-        public_id=case_id,
-        unit=unit,
-        unit_keypair=keypair,
-        facility=spec.facility,
-        category=spec.category,
-        smuggling_channel=spec.smuggling_channel,
-        status=life.status,
-        priority=score.priority,
-        triage_score=score.score,
-        assignee=worker,
-        received_on=received,
-        acknowledge_due=add_days(received, unit.acknowledge_days),
-        acknowledged_on=life.acknowledged_on,
-        feedback_due=add_days(received, unit.feedback_days),
-        feedback_given_on=life.feedback_given_on,
-        protection_due=_protection_due(received, unit.protection_working_days) if spec.protection_requested else None,
-        protection_decided_on=life.protection_decided_on,
-        closed_on=life.closed_on,
-        case_key_for_unit=crypto.seal(case_key, public_key=unit_public, info=case_key_info(case_id, recipient)),
-        case_key_for_escrow=crypto.seal(
-            case_key, public_key=keys.escrow_public, info=case_key_info(case_id, ESCROW_RECIPIENT)
-        ),
-        title_ct=crypto.encrypt_text(
-            f"{_category_label_es(spec.category)} · {spec.facility.name}",
-            key=case_key,
-            aad=case_field_aad(case_id, "title"),
-        ),
+
+
+def _seal_one(spec: TipSpec, keys: Keys, batch: Batch) -> None:
+    """Build the tip and its case exactly as intake does (tip_build, case_build_for_tip), then age them."""
+    unit, _keypair = route = keys.route(spec)
+    # No receipt exists for a synthetic tip: its receipt copy of the data key opens for nobody.
+    built = tip_build(
+        submission=submission_of(spec), route=route, receipt=envelope.no_receipt(), received_on=spec.received_on
     )
+    life = spec.lifecycle
+    tip = built.tip
+    tip.status = life.status
+    built_case = case_build_for_tip(tip=tip)
+    case = built_case.case
+    case.status = life.status
+    case.assignee = keys.worker(unit, life.worker) if life.investigating_on or life.closed_on else None
+    case.acknowledged_on = life.acknowledged_on
+    case.feedback_given_on = life.feedback_given_on
+    case.protection_decided_on = life.protection_decided_on
+    case.closed_on = life.closed_on
     if life.closing_reason:
-        case.closing_reason_ct = crypto.encrypt_text(
-            life.closing_reason, key=case_key, aad=case_field_aad(case_id, "closing reason")
+        case.closing_reason_ct = envelope.seal_field(
+            envelope.CASE, "closing_reason", case.public_id, key=built_case.case_key, value=life.closing_reason
         )
     case.next_due = case.compute_next_due()
     batch.tips.append(tip)
     batch.cases.append(case)
-    batch.data_keys.append(data_key)
+    batch.data_keys.append(built.data_key)
     batch.specs.append(spec)
 
 
 def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Message]]:
     links, events, messages = [], [], []
+    acknowledgement = acknowledgement_text()
     for tip, case, data_key, spec in zip(batch.tips, batch.cases, batch.data_keys, batch.specs, strict=True):
         life = spec.lifecycle
         links.append(CaseTip(case=case, tip=tip, added_on=spec.received_on))
@@ -215,16 +145,16 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     to_status=TipStatus.TRIAGE,
                 )
             )
-            message = Message(
-                tip=tip,
-                author_kind=Message.Author.STAFF,
-                author=actor.user if actor else None,
-                created_on=life.acknowledged_on,
+            messages.append(
+                message_build(
+                    tip=tip,
+                    data_key=data_key,
+                    body=acknowledgement,
+                    author_kind=Message.Author.STAFF,
+                    author=actor.user if actor else None,
+                    on=life.acknowledged_on,
+                )
             )
-            message.body_ct = crypto.encrypt_text(
-                vocab.ACKNOWLEDGEMENT, key=data_key, aad=message_aad(tip.public_id, message.public_id)
-            )
-            messages.append(message)
         if life.investigating_on is not None:
             events.append(
                 CaseEvent(
@@ -302,7 +232,7 @@ _process_state: tuple[World, Keys] | None = None
 def _prepare(plan: Plan) -> tuple[World, Keys]:
     facilities = facilities_ensure()
     world = build_world(seed=plan.seed, end_date=plan.end_date or timezone.localdate(), facilities=facilities)
-    keys = Keys(escrow_public=escrow_public_key(), mention_writer=mention_writer(plan.escrow_private_key))
+    keys = Keys(mention_writer=mention_writer(plan.escrow_private_key))
     return world, keys
 
 

@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
+import envelope
 from accounts.models import Membership, StaffMember
 from cases.models import Case, CaseTip, Recusal
 from cases.selectors import cases_visible_to, tip_data_key
 from linking.extract import Suggestion, suggest_entities
 from linking.models import EntityMention
 from linking.normalise import normalise
-from linking.services import mention_aad
-from tipline import crypto
 from tipline.models import Tip
 
 SIMILAR_WINDOW_DAYS = 30
@@ -38,7 +37,7 @@ FACILITY_SAMPLE = 5000
 
 def mention_value(*, mention: EntityMention, tip: Tip, data_key: bytes) -> str:
     """Decrypt the value of a mention of this tip with the tip's data key."""
-    return crypto.decrypt_text(bytes(mention.value_ct), key=data_key, aad=mention_aad(tip.public_id, mention.public_id))
+    return str(envelope.open_field(envelope.MENTION, "value", mention, tip.public_id, mention.public_id, key=data_key))
 
 
 # --- a tip's entities ------------------------------------------------------------------------------------

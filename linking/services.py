@@ -13,6 +13,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+import envelope
 from accounts.keys import vault_unit_key_name
 from accounts.models import StaffMember
 from audit.models import AuditAction
@@ -23,9 +24,7 @@ from cases.services import tip_data_key_open
 from linking.models import EntityKind, EntityMention, IndexKey, IndexKeySeal, PersonRole
 from linking.normalise import normalise
 from org.models import UnitKeyPair
-from tipline import crypto
 from tipline.models import Tip
-from tipline.services import ESCROW_RECIPIENT, data_key_info, escrow_public_key, unit_recipient
 
 ROTATION_BATCH_TIPS = 500
 
@@ -34,17 +33,7 @@ class IndexKeyExists(Exception):
     """Raised when creating a first index key where one exists already (rotate it instead)."""
 
 
-# --- associated data, HPKE info and the pseudonym's input ----------------------------------------------
-
-
-def index_key_info(version: int, recipient: str) -> bytes:
-    """Return the HPKE info that binds a sealed index key to its version and recipient."""
-    return f"tipline v1|index key:{version}|{recipient}".encode()
-
-
-def mention_aad(tip_public_id: uuid.UUID, mention_public_id: uuid.UUID) -> bytes:
-    """Return the associated data of a mention's encrypted value: it names the tip and the mention."""
-    return f"tipline v1|tip:{tip_public_id}|entity mention:{mention_public_id}|value".encode()
+# --- the pseudonym's input ----------------------------------------------------------------------------------
 
 
 def pseudonym_input(*, kind: str, normalised: str, facility_id: int) -> bytes:
@@ -62,7 +51,7 @@ def entity_pseudonym(*, key: bytes, kind: str, value: str, facility_id: int) -> 
     normalised = normalise(kind, value)
     if not normalised:
         return None
-    return crypto.keyed_digest(key, pseudonym_input(kind=kind, normalised=normalised, facility_id=facility_id))
+    return envelope.pseudonym(key, pseudonym_input(kind=kind, normalised=normalised, facility_id=facility_id))
 
 
 # --- the index key ---------------------------------------------------------------------------------------
@@ -70,15 +59,14 @@ def entity_pseudonym(*, key: bytes, kind: str, value: str, facility_id: int) -> 
 
 def _index_key_new() -> tuple[IndexKey, bytes]:
     """Create the next version, sealed to the escrow key and every active unit key pair; retire the others."""
-    key = crypto.new_key()
-    escrow = escrow_public_key()
+    key = envelope.new_index_key()
     with transaction.atomic():
         latest = IndexKey.objects.select_for_update().order_by("-version").first()
         version = latest.version + 1 if latest else 1
         IndexKey.objects.filter(is_active=True).update(is_active=False)
         index_key = IndexKey.objects.create(
             version=version,
-            sealed_to_escrow=crypto.seal(key, public_key=escrow, info=index_key_info(version, ESCROW_RECIPIENT)),
+            sealed_to_escrow=envelope.seal_index_key_to_escrow(version, index_key=key),
         )
         index_key_seal_missing(index_key=index_key, key=key)
     return index_key, key
@@ -109,11 +97,7 @@ def index_key_seal_missing(*, index_key: IndexKey, key: bytes) -> int:
         IndexKeySeal(
             index_key=index_key,
             unit_keypair=keypair,
-            sealed_key=crypto.seal(
-                key,
-                public_key=bytes(keypair.public_key),
-                info=index_key_info(index_key.version, unit_recipient(keypair)),
-            ),
+            sealed_key=envelope.seal_index_key_for_unit(index_key.version, index_key=key, unit_keypair=keypair),
         )
         for keypair in missing
     ]
@@ -139,12 +123,13 @@ def index_key_open(*, vault: dict[str, bytes]) -> tuple[IndexKey, bytes] | None:
         "index_key", "unit_keypair"
     ):
         try:
-            key = crypto.unseal(
+            key = envelope.open_index_key_for_unit(
                 bytes(seal.sealed_key),
-                private_key=vault[vault_unit_key_name(seal.unit_keypair_id)],
-                info=index_key_info(seal.index_key.version, unit_recipient(seal.unit_keypair)),
+                version=seal.index_key.version,
+                unit_keypair_id=seal.unit_keypair_id,
+                unit_private_key=vault[vault_unit_key_name(seal.unit_keypair_id)],
             )
-        except crypto.CryptoError:
+        except envelope.CryptoError:
             continue
         index_key_seal_missing(index_key=seal.index_key, key=key)
         return seal.index_key, key
@@ -153,18 +138,8 @@ def index_key_open(*, vault: dict[str, bytes]) -> tuple[IndexKey, bytes] | None:
 
 def index_key_from_escrow(*, index_key: IndexKey, escrow_private_key: bytes) -> bytes:
     """Open an index key with the offline escrow private key (raises CryptoError for a wrong key)."""
-    return crypto.unseal(
-        bytes(index_key.sealed_to_escrow),
-        private_key=escrow_private_key,
-        info=index_key_info(index_key.version, ESCROW_RECIPIENT),
-    )
-
-
-def _tip_data_key_from_escrow(tip: Tip, escrow_private_key: bytes) -> bytes:
-    return crypto.unseal(
-        bytes(tip.data_key_for_escrow),
-        private_key=escrow_private_key,
-        info=data_key_info(tip.public_id, ESCROW_RECIPIENT),
+    return envelope.open_index_key_with_escrow(
+        bytes(index_key.sealed_to_escrow), version=index_key.version, escrow_private_key=escrow_private_key
     )
 
 
@@ -203,11 +178,11 @@ def index_key_rotate(*, escrow_private_key: bytes) -> tuple[IndexKey, int]:
             duplicates: list[int] = []
             for tip_id, mentions in by_tip.items():
                 tip = tips[tip_id]
-                data_key = _tip_data_key_from_escrow(tip, escrow_private_key)
+                data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
                 seen: set[bytes] = set()
                 for mention in mentions:
-                    value = crypto.decrypt_text(
-                        bytes(mention.value_ct), key=data_key, aad=mention_aad(tip.public_id, mention.public_id)
+                    value = envelope.open_field(
+                        envelope.MENTION, "value", mention, tip.public_id, mention.public_id, key=data_key
                     )
                     pseudonym = entity_pseudonym(key=key, kind=mention.kind, value=value, facility_id=tip.facility_id)
                     if pseudonym is None or pseudonym in seen:
@@ -275,7 +250,9 @@ def mention_store(
     existing = EntityMention.objects.filter(tip=tip, pseudonym=pseudonym).first()
     if existing is not None:
         return existing, False
+    mention_id = uuid.uuid4()
     mention = EntityMention(
+        public_id=mention_id,
         tip=tip,
         kind=kind,
         person_role=role if kind == EntityKind.PERSON else PersonRole.UNKNOWN,
@@ -283,7 +260,9 @@ def mention_store(
         index_key=index_key,
         created_by=created_by,
     )
-    mention.value_ct = crypto.encrypt_text(value, key=data_key, aad=mention_aad(tip.public_id, mention.public_id))
+    mention.value_ct = envelope.seal_field(
+        envelope.MENTION, "value", tip.public_id, mention_id, key=data_key, value=value
+    )
     try:
         with transaction.atomic():
             mention.save()

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+import envelope
 from accounts.models import StaffMember
 from accounts.security import staff_required
 from audit.models import AuditAction
@@ -22,13 +23,12 @@ from audit.services import audit_record
 from cases.permissions import CaseActionRefused
 from cases.selectors import case_visible_to, tip_visible_to
 from cases.services import cases_link
+from envelope.vault import vault_open
 from linking import services
 from linking.forms import MentionForm, MergeForm
 from linking.models import EntityMention
 from linking.selectors import pseudonym_view
-from tipline import crypto
 from tipline.models import Tip
-from tipline.vault import vault_open
 
 
 def _member(request: HttpRequest) -> StaffMember:
@@ -110,7 +110,7 @@ def case_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         try:
             cases_link(target=case, other=other, actor=member, vault=vault_open(request))
-        except (CaseActionRefused, crypto.CryptoError) as refused:
+        except (CaseActionRefused, envelope.CryptoError) as refused:
             messages.error(request, str(refused) or _("The cases could not be merged."))
         else:
             messages.success(request, _("The cases were merged into this one."))

@@ -22,8 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.keys import membership_grant, staff_member_create, unit_keypair_create
 from accounts.models import Role, StaffMember
 from accounts.services import staff_totp_device
+from envelope import primitives as crypto
 from org.models import Facility, Region, Unit
-from tipline import crypto
 
 PASSWORD = "correct horse battery staple 42"
 

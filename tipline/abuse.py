@@ -40,7 +40,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from tipline import crypto, services
+import envelope
+from tipline import services
 from tipline.models import Attachment, Message, Tip
 
 logger = logging.getLogger(__name__)
@@ -400,8 +401,8 @@ def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:
     if not _receipt_global_bucket().take():
         count(Event.RECEIPT_THROTTLED)
         return ReceiptOpening(throttled=True)
-    receipt = crypto.normalise_receipt(receipt_text)
-    keys = services.receipt_keys(receipt or "0" * crypto.RECEIPT_DIGITS)
+    receipt = envelope.normalise_receipt(receipt_text)
+    keys = envelope.receipt_keys(receipt or "0" * envelope.RECEIPT_DIGITS)
     if receipt is None:
         return ReceiptOpening()
     if not _receipt_lookup_bucket(keys.lookup_id).take():

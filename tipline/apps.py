@@ -5,18 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class TiplineConfig(AppConfig):
     name = "tipline"
     verbose_name = _("Tip intake")
-
-    def ready(self) -> None:
-        from django.conf import settings
-        from django.core.exceptions import ImproperlyConfigured
-
-        # Fail at start-up, with a clear message, if the wheel lacks hybrid HPKE.
-        try:
-            from tipline import crypto
-        except ImportError as exc:  # pragma: no cover - depends on the installed wheel
-            raise ImproperlyConfigured(
-                "The installed 'cryptography' package has no HPKE module; install the version pinned in "
-                f"requirements.txt (cryptography>=47 with OpenSSL 3.5 or later): {exc}"
-            ) from exc
-        crypto.check_backend()
-        crypto.configure_argon2_concurrency(settings.TIPLINE_ARGON2_MAX_CONCURRENT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from org.models import Facility
-from tipline.models import Category, SmugglingChannel, StaffInvolved, WhenPeriod
+from tipline.models import Category, IntakeChannel, SmugglingChannel, StaffInvolved, WhenPeriod
+from tipline.services import TipSubmission
 from tipline.uploads import EncryptedUpload
 
 DESCRIPTION_MAX = 20_000
@@ -151,6 +153,12 @@ class ReportForm(forms.Form):
 
     def uploads(self) -> Sequence[EncryptedUpload]:
         return self.cleaned_data.get("attachments") or []
+
+    def submission(self, *, intake_channel: str = IntakeChannel.WEB) -> TipSubmission:
+        """Return what the valid form collected as a submission: every form field that TipSubmission names."""
+        data = self.cleaned_data
+        names = {f.name for f in dataclasses.fields(TipSubmission)} - {"intake_channel"}
+        return TipSubmission(**{name: data[name] for name in names}, intake_channel=intake_channel)
 
 
 class ReceiptForm(forms.Form):

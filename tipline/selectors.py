@@ -6,10 +6,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tipline import crypto, storage
+import envelope
+from tipline import storage
 from tipline.models import Attachment, Tip
-from tipline.services import attachment_aad, field_aad, message_aad
-from tipline.uploads import stream_aad
 
 
 @dataclass(frozen=True)
@@ -39,14 +38,8 @@ class TipContent:
 
 
 def _attachment_view(attachment: Attachment, data_key: bytes, tip_public_id: uuid.UUID) -> AttachmentView:
-    def aad(field: str) -> bytes:
-        return attachment_aad(tip_public_id, attachment.public_id, field)
-
-    return AttachmentView(
-        public_id=attachment.public_id,
-        name=crypto.decrypt_text(bytes(attachment.name_ct), key=data_key, aad=aad("name")),
-        content_type=crypto.decrypt_text(bytes(attachment.content_type_ct), key=data_key, aad=aad("content type")),
-    )
+    fields = envelope.open_fields(envelope.ATTACHMENT, attachment, tip_public_id, attachment.public_id, key=data_key)
+    return AttachmentView(public_id=attachment.public_id, name=fields["name"], content_type=fields["content_type"])
 
 
 def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
@@ -60,22 +53,17 @@ def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
             public_id=message.public_id,
             author_kind=message.author_kind,
             author_label=str(message.get_author_kind_display()),
-            body=crypto.decrypt_text(
-                bytes(message.body_ct), key=data_key, aad=message_aad(tip.public_id, message.public_id)
-            ),
+            body=envelope.open_field(envelope.MESSAGE, "body", message, tip.public_id, message.public_id, key=data_key),
             created_on=message.created_on,
             attachments=by_message.get(message.pk, []),
         )
         for message in tip.messages.all()
     ]
+    fields = envelope.open_fields(envelope.TIP, tip, tip.public_id, key=data_key)
     return TipContent(
-        description=crypto.decrypt_text(
-            bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description")
-        ),
-        contact=crypto.decrypt_text(bytes(tip.contact_ct), key=data_key, aad=field_aad(tip.public_id, "contact")),
-        occurred_on=crypto.decrypt_text(
-            bytes(tip.occurred_on_ct), key=data_key, aad=field_aad(tip.public_id, "occurred on")
-        ),
+        description=fields["description"],
+        contact=fields["contact"],
+        occurred_on=fields["occurred_on"],
         attachments=by_message.get(None, []),
         messages=messages,
     )
@@ -84,10 +72,10 @@ def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
 def attachment_plaintext(*, attachment: Attachment, data_key: bytes) -> tuple[AttachmentView, Iterator[bytes]]:
     """Return an attachment's name and type and an iterator over its decrypted bytes."""
     tip_public_id = attachment.tip.public_id
-    file_key = crypto.decrypt(
-        bytes(attachment.file_key_ct), key=data_key, aad=attachment_aad(tip_public_id, attachment.public_id, "file key")
+    file_key = envelope.open_field(
+        envelope.ATTACHMENT, "file_key", attachment, tip_public_id, attachment.public_id, key=data_key
     )
-    chunks = crypto.decrypt_stream(
-        storage.read_chunks(attachment.storage_name), key=file_key, aad=stream_aad(attachment.storage_name)
+    chunks = envelope.decrypt_file(
+        storage.read_chunks(attachment.storage_name), file_key=file_key, storage_name=attachment.storage_name
     )
     return _attachment_view(attachment, data_key, tip_public_id), chunks

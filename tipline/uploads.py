@@ -25,7 +25,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 
-from tipline import crypto, filetypes, storage
+import envelope
+from tipline import filetypes, storage
 from tipline.filetypes import ContentCheck, FileType, Problem
 from tipline.metadata import MetadataStripper, stripper_for
 
@@ -49,11 +50,6 @@ REFUSALS = {
         "It was not kept: please send it again, or as a PDF."
     ),
 }
-
-
-def stream_aad(storage_name: str) -> bytes:
-    """Return the associated data that binds a stream to its stored file."""
-    return b"tipline attachment stream|" + storage_name.encode("ascii")
 
 
 class EncryptedUpload(UploadedFile):
@@ -246,8 +242,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         super().new_file(*args, **kwargs)
         self.storage_name = storage.new_storage_name()
         self.stored_names.append(self.storage_name)
-        self.file_key = crypto.new_key()
-        self.encryptor = crypto.StreamEncryptor(key=self.file_key, aad=stream_aad(self.storage_name))
+        self.file_key, self.encryptor = envelope.new_file_encryptor(self.storage_name)
         self.handle = storage.open_for_writing(self.storage_name)
         self.received = 0
         self.too_large = False

@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tipline import abuse, crypto, proof_of_work, services
+import envelope
+from envelope.vault import vault_clear, vault_open, vault_store
+from tipline import abuse, proof_of_work, services
 from tipline.abuse import ReceiptOpening
 from tipline.forms import ReceiptForm, ReplyForm, ReportForm
 from tipline.models import Attachment, Tip
 from tipline.selectors import AttachmentView, attachment_plaintext, tip_content
-from tipline.vault import vault_clear, vault_open, vault_store
 
 _VAULT_TIP = "followup_tip"
 _VAULT_KEY = "followup_data_key"
@@ -145,21 +146,6 @@ def _report_refusal(request: HttpRequest, form: ReportForm, check: abuse.TokenCh
     return None
 
 
-def _submission(form: ReportForm) -> services.TipSubmission:
-    data = form.cleaned_data
-    return services.TipSubmission(
-        facility=data["facility"],
-        category=data["category"],
-        smuggling_channel=data["smuggling_channel"],
-        staff_involved=data["staff_involved"],
-        when_period=data["when_period"],
-        occurred_on=data["occurred_on"],
-        description=data["description"],
-        contact=data["contact"],
-        protection_requested=data["protection_requested"],
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
@@ -170,7 +156,7 @@ def report(request: HttpRequest) -> HttpResponse:
     refusal = _report_refusal(request, form, check)
     if refusal is None:
         try:
-            tip, receipt = services.tip_submit(submission=_submission(form), uploads=form.uploads())
+            tip, receipt = services.tip_submit(submission=form.submission(), uploads=form.uploads())
         except services.IntakeUnavailable:
             form.add_error(
                 None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
@@ -180,7 +166,7 @@ def report(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "tipline/receipt.html",
-                {"receipt": crypto.format_receipt(receipt), "attachment_count": tip.attachments.count()},
+                {"receipt": envelope.format_receipt(receipt), "attachment_count": tip.attachments.count()},
             )
     return _report_page(request, form, token=next_token, refusal=refusal, files_dropped=bool(request.FILES))
 

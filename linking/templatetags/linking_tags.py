@@ -13,10 +13,10 @@ from django import template
 from accounts.models import StaffMember
 from cases.models import Case
 from cases.selectors import CaseTipView
+from envelope.vault import vault_open
 from linking.forms import MentionForm
 from linking.models import EntityKind, PersonRole
 from linking.selectors import suggested_links, tip_entities
-from tipline.vault import vault_open
 
 register = template.Library()
 

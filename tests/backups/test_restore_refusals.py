@@ -15,8 +15,8 @@ import pytest
 from backups.create import BackupResult, receipt_settings_now
 from backups.database import BackupError, Database, is_empty
 from backups.manifest import MANIFEST_NAME
+from envelope import primitives as crypto
 from tests.backups.conftest import Canary, make_backup, restore_into
-from tipline import crypto
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
 
+import envelope
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from backups.database import Database, reader_of
 from tests.backups.conftest import Canary, make_backup, restore_into
-from tipline import crypto
-from tipline.services import ESCROW_RECIPIENT, attachment_aad, data_key_info, field_aad
-from tipline.uploads import stream_aad
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,18 +39,19 @@ def test_restored_tip_opens_with_the_escrow_key_and_its_attachment_is_intact(
         [(storage_name, file_key_ct, attachment_id)] = reader.rows(
             "SELECT storage_name, file_key_ct, public_id FROM tipline_attachment"
         )
-    tip_id = uuid.UUID(str(public_id))
-    data_key = crypto.unseal(
-        bytes(sealed_for_escrow), private_key=escrow_private_key, info=data_key_info(tip_id, ESCROW_RECIPIENT)
+    tip = SimpleNamespace(
+        public_id=uuid.UUID(str(public_id)), data_key_for_escrow=sealed_for_escrow, description_ct=description_ct
     )
-    description = crypto.decrypt_text(bytes(description_ct), key=data_key, aad=field_aad(tip_id, "description"))
+    data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
+    description = envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)
     assert description == f"{canary.text}: el técnico Ramos cobra cupos por celulares."
 
-    file_key = crypto.decrypt(
-        bytes(file_key_ct), key=data_key, aad=attachment_aad(tip_id, uuid.UUID(str(attachment_id)), "file key")
+    attachment = SimpleNamespace(file_key_ct=file_key_ct)
+    file_key = envelope.open_field(
+        envelope.ATTACHMENT, "file_key", attachment, tip.public_id, uuid.UUID(str(attachment_id)), key=data_key
     )
     stored = (store / storage_name).read_bytes()
-    plaintext = b"".join(crypto.decrypt_stream([stored], key=file_key, aad=stream_aad(storage_name)))
+    plaintext = b"".join(envelope.decrypt_file([stored], file_key=file_key, storage_name=storage_name))
     assert plaintext == canary.attachment_bytes
 
 

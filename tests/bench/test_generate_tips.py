@@ -14,19 +14,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+import envelope
 from accounts.keys import staff_unlock_keys
 from accounts.models import StaffMember
 from cases.models import CLOSED_STATUSES, Case, CaseTip
-from cases.services import case_field_aad, case_key_open, tip_data_key_open
+from cases.services import case_key_open, tip_data_key_open
 from demo.synthetic import build_world, facilities_ensure, tip_spec
 from demo.writer import Plan, generate
 from linking.models import EntityMention
 from linking.normalise import normalise
-from linking.services import mention_aad
 from tests.conftest import PASSWORD
-from tipline import crypto
 from tipline.models import Tip
-from tipline.services import ESCROW_RECIPIENT, data_key_info, field_aad
 
 pytestmark = pytest.mark.django_db
 
@@ -124,18 +122,12 @@ def test_every_tip_and_case_opens_for_its_unit_and_for_escrow(cast: dict[str, St
     for index, link in enumerate(links.order_by("tip_id")):
         tip, case = link.tip, link.case
         data_key = tip_data_key_open(tip=tip, vault=vault)
-        description = crypto.decrypt_text(
-            bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description")
-        )
+        description = envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)
         assert description == tip_spec(world, index).description
-        escrow_copy = crypto.unseal(
-            bytes(tip.data_key_for_escrow),
-            private_key=settings.TEST_ESCROW_PRIVATE_KEY,
-            info=data_key_info(tip.public_id, ESCROW_RECIPIENT),
-        )
+        escrow_copy = envelope.open_tip_with_escrow(tip, escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
         assert escrow_copy == data_key
-        title = crypto.decrypt_text(
-            bytes(case.title_ct), key=case_key_open(case=case, vault=vault), aad=case_field_aad(case.public_id, "title")
+        title = envelope.open_field(
+            envelope.CASE, "title", case, case.public_id, key=case_key_open(case=case, vault=vault)
         )
         assert case.facility.name in title
 
@@ -151,8 +143,8 @@ def test_entity_mentions_link_a_recurring_person_across_tips_and_facilities(cast
     values = set()
     for mention in mentions:
         data_key = tip_data_key_open(tip=mention.tip, vault=vault)
-        value = crypto.decrypt_text(
-            bytes(mention.value_ct), key=data_key, aad=mention_aad(mention.tip.public_id, mention.public_id)
+        value = envelope.open_field(
+            envelope.MENTION, "value", mention, mention.tip.public_id, mention.public_id, key=data_key
         )
         values.add(normalise("person", value))
     assert len(values) == 1, "the same pseudonym is the same person"

@@ -22,9 +22,9 @@ from cases.digest import UnitDigest, unit_digest, unit_digest_send
 from cases.models import Case, DailyMailSent
 from cases.tasks import send_assignee_reminder, send_daily_digests, send_deadline_reminders, send_unit_digest
 from config.celery import app as celery_app
+from envelope.primitives import format_receipt
 from org.models import Facility, Unit
 from tests.factories import submit_tip
-from tipline.crypto import format_receipt
 from tipline.models import TipStatus
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,10 @@ from audit.services import audit_verify
 from cases import members
 from cases.models import Case
 from cases.permissions import CaseActionRefused
+from envelope import primitives as crypto
 from org.models import Facility, Unit, UnitKeyPair
 from tests.conftest import PASSWORD, staff_client, totp_code
 from tests.factories import submit_tip
-from tipline import crypto
 from tipline.models import Tip
 
 pytestmark = pytest.mark.django_db

@@ -297,7 +297,7 @@ def test_audit_log_filters_and_admin_lists_accept_anything(
 ) -> None:
     auditor_client = staff_client("auditor")
     admin_client = staff_client("admin")
-    admin_lists = ["/staff/admin/org/facility/", "/staff/admin/org/region/", "/staff/admin/cases/staffmember/"]
+    admin_lists = ["/staff/admin/org/facility/", "/staff/admin/org/region/", "/staff/admin/accounts/staffmember/"]
 
     # The audit log and the admin lists: about 750 requests each.
     @fuzz_settings(Target.STAFF, share=1.5)

@@ -14,6 +14,7 @@ from accounts.keys import unit_keypair_create, vault_unit_key_name
 from accounts.models import StaffMember
 from audit.models import AuditEvent
 from cases.members import unit_key_rotate
+from envelope import primitives as crypto
 from linking import services
 from linking.models import EntityMention, IndexKey, IndexKeySeal
 from linking.selectors import suggested_links
@@ -22,7 +23,6 @@ from org.models import Facility, Unit, UnitKeyPair
 from tests.conftest import staff_client
 from tests.factories import submit_tip
 from tests.linking.conftest import record, vault_of
-from tipline import crypto
 
 pytestmark = pytest.mark.django_db
 

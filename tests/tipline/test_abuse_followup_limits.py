@@ -11,11 +11,12 @@ from django.conf import LazySettings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+import envelope
 from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import FakeClock, hidden_inputs, public_client, receipt_from, report_data, use_fake_clock
-from tipline import abuse, services
+from tipline import abuse
 from tipline.models import Attachment, Message, Tip
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +75,8 @@ def test_the_per_report_limit_caps_attempts_on_one_code_whether_or_not_a_report_
 ) -> None:
     settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 3
     derivations: list[str] = []
-    derive = services.receipt_keys
-    monkeypatch.setattr(services, "receipt_keys", lambda code: derivations.append(code) or derive(code))
+    derive = envelope.receipt_keys
+    monkeypatch.setattr(envelope, "receipt_keys", lambda code: derivations.append(code) or derive(code))
     unknown = "9999 8888 7777 6666"
 
     outcomes = {code: [open_report(public_client(), code)[0] for _ in range(4)] for code in (receipt, unknown)}

@@ -25,10 +25,11 @@ from django.test import Client
 from PIL import Image
 
 from accounts.models import StaffMember
+from envelope import primitives as crypto
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import form_token, public_client, report_data, submit_tip
-from tipline import abuse, crypto, filetypes, storage
+from tipline import abuse, filetypes, storage
 from tipline.models import Attachment, Message, Tip
 from tipline.uploads import EncryptingUploadHandler
 

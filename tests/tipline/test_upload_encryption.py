@@ -23,13 +23,15 @@ from django.test import Client
 from PIL import ExifTags, Image
 
 from accounts.models import StaffMember
+from envelope import primitives as crypto
+from envelope.schema import file_stream_aad
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import report_data
-from tipline import crypto, storage
+from tipline import storage
 from tipline.forms import AttachmentsField
 from tipline.models import Attachment, Tip
-from tipline.uploads import EncryptedUpload, EncryptingUploadHandler, stream_aad
+from tipline.uploads import EncryptedUpload, EncryptingUploadHandler
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +161,7 @@ def camera_jpeg() -> tuple[bytes, Image.Image]:
 def decrypt_stored(upload: EncryptedUpload) -> bytes:
     return b"".join(
         crypto.decrypt_stream(
-            storage.read_chunks(upload.storage_name), key=upload.file_key, aad=stream_aad(upload.storage_name)
+            storage.read_chunks(upload.storage_name), key=upload.file_key, aad=file_stream_aad(upload.storage_name)
         )
     )
 
@@ -380,11 +382,15 @@ def test_handler_keys_and_names_are_per_file() -> None:
     # A stored file moved under another name (or opened with another file's key) does not decrypt.
     with pytest.raises(crypto.CryptoError):
         b"".join(
-            crypto.decrypt_stream(storage.read_chunks(a.storage_name), key=a.file_key, aad=stream_aad(b.storage_name))
+            crypto.decrypt_stream(
+                storage.read_chunks(a.storage_name), key=a.file_key, aad=file_stream_aad(b.storage_name)
+            )
         )
     with pytest.raises(crypto.CryptoError):
         b"".join(
-            crypto.decrypt_stream(storage.read_chunks(a.storage_name), key=b.file_key, aad=stream_aad(a.storage_name))
+            crypto.decrypt_stream(
+                storage.read_chunks(a.storage_name), key=b.file_key, aad=file_stream_aad(a.storage_name)
+            )
         )
 
 

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from accounts.models import StaffMember
 from cases.models import Case
+from envelope.primitives import format_receipt
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip
 from tests.trends.conftest import Desk
-from tipline.crypto import format_receipt
 from tipline.models import Tip
 from trends.selectors import EXPORT_NAMES
 from trends.weeks import week_of

@@ -9,10 +9,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+import envelope
 from accounts.keys import membership_grant, staff_unlock_keys, unit_private_key_from_escrow, vault_unit_key_name
 from accounts.models import StaffMember
 from org.models import Unit
-from tipline import crypto
 
 
 class Command(BaseCommand):
@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 unit_key = unlocked.get(vault_unit_key_name(keypair.pk), b"")
                 if not unit_key:
                     raise CommandError("the grantor does not hold this unit's current key")
-        except crypto.CryptoError as exc:
+        except envelope.CryptoError as exc:
             raise CommandError("could not open the unit key (wrong password or key file)") from exc
         membership_grant(member=member, keypair=keypair, unit_private_key=unit_key, granted_by=grantor)
         self.stdout.write(f"{member.user} now holds key {keypair.pk} of {unit.slug}.")

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+import envelope
 from accounts.keys import membership_grant, unit_keypair_create
 from accounts.models import StaffMember
 from org.models import Unit
-from tipline import crypto
 
 
 class Command(BaseCommand):
@@ -33,6 +33,6 @@ class Command(BaseCommand):
         for member in members:
             membership_grant(member=member, keypair=keypair, unit_private_key=private_key)
         self.stdout.write(
-            f"Unit {unit.slug}: key {keypair.pk} (fingerprint {crypto.fingerprint(bytes(keypair.public_key))}), "
+            f"Unit {unit.slug}: key {keypair.pk} (fingerprint {envelope.fingerprint(bytes(keypair.public_key))}), "
             f"granted to {len(members)} member(s)."
         )

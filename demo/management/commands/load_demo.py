@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+import envelope
 from accounts.keys import membership_grant, staff_member_create, unit_keypair_create, vault_unit_key_name
 from accounts.models import Role, StaffMember
 from accounts.services import staff_totp_device, staff_totp_enrol, totp_is_demo_key, totp_key_base32
@@ -23,9 +24,8 @@ from cases.deadlines import add_days, add_working_days
 from cases.models import Case, CaseEvent
 from cases.services import case_acknowledge, case_assign, case_message_send, case_transition, note_add
 from org.models import Facility, Region, Unit
-from tipline import crypto
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, TipStatus, WhenPeriod
-from tipline.services import TipSubmission, field_aad, tip_submit
+from tipline.services import TipSubmission, tip_submit
 
 UNITS = [
     ("national", "Oficina Nacional de Asuntos Internos (demo)", Unit.Kind.NATIONAL),
@@ -174,7 +174,7 @@ class Command(BaseCommand):
             call_command("rebuild_rollups", stdout=self.stdout)
         self._print_logins()
         for facility, receipt in receipts:
-            self.stdout.write(f"Sample tip at {facility}: tracking code {crypto.format_receipt(receipt)}")
+            self.stdout.write(f"Sample tip at {facility}: tracking code {envelope.format_receipt(receipt)}")
 
     def _load(self) -> list[tuple[str, str]]:
         units = {slug: Unit.objects.create(slug=slug, name=name, kind=kind) for slug, name, kind in UNITS}
@@ -299,21 +299,14 @@ def _name_the_flaco(escrow_private_key: bytes) -> None:
     """Record "el Flaco" on the demo reports that name him, so the second one shows the link."""
     from linking.models import EntityKind, IndexKey, PersonRole
     from linking.services import index_key_from_escrow, mention_store
-    from tipline.services import ESCROW_RECIPIENT, data_key_info
 
     index_key = IndexKey.objects.filter(is_active=True).first()
     if index_key is None:
         return
     key = index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key)
     for tip in Tip.objects.order_by("id")[: len(SAMPLE_TIPS)]:  # the hand-written samples come first
-        data_key = crypto.unseal(
-            bytes(tip.data_key_for_escrow),
-            private_key=escrow_private_key,
-            info=data_key_info(tip.public_id, ESCROW_RECIPIENT),
-        )
-        description = crypto.decrypt_text(
-            bytes(tip.description_ct), key=data_key, aad=field_aad(tip.public_id, "description")
-        )
+        data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
+        description = envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)
         if "Flaco" in description:
             mention_store(
                 tip=tip,

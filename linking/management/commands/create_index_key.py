@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+import envelope
 from linking.services import IndexKeyExists, index_key_create
-from tipline.services import IntakeUnavailable
 
 
 class Command(BaseCommand):
@@ -21,6 +21,6 @@ class Command(BaseCommand):
             index_key, _key = index_key_create()
         except IndexKeyExists as exc:
             raise CommandError("an index key exists already; use rotate_index_key to replace it") from exc
-        except IntakeUnavailable as exc:
+        except envelope.EscrowKeyMissing as exc:
             raise CommandError("no escrow public key is configured; run create_escrow_key first") from exc
         self.stdout.write(f"Index key v{index_key.version} created, sealed to {index_key.seals.count()} unit key(s).")

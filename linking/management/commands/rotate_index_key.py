@@ -7,9 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+import envelope
 from linking.services import index_key_rotate
-from tipline import crypto
-from tipline.services import IntakeUnavailable
 
 
 class Command(BaseCommand):
@@ -24,8 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             index_key, recomputed = index_key_rotate(escrow_private_key=options["escrow_private_key"].read_bytes())
-        except crypto.CryptoError as exc:
+        except envelope.CryptoError as exc:
             raise CommandError("could not open the keys with that escrow key file; nothing was changed") from exc
-        except IntakeUnavailable as exc:
+        except envelope.EscrowKeyMissing as exc:
             raise CommandError("no escrow public key is configured") from exc
         self.stdout.write(f"Index key v{index_key.version} is active; {recomputed} pseudonym(s) recomputed.")

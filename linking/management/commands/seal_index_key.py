@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+import envelope
 from linking.models import IndexKey
 from linking.services import index_key_seal_with_escrow
-from tipline import crypto
 
 
 class Command(BaseCommand):
@@ -27,6 +27,6 @@ class Command(BaseCommand):
             raise CommandError("there is no index key; run create_index_key first")
         try:
             sealed = index_key_seal_with_escrow(escrow_private_key=options["escrow_private_key"].read_bytes())
-        except crypto.CryptoError as exc:
+        except envelope.CryptoError as exc:
             raise CommandError("could not open the index key with that escrow key file") from exc
         self.stdout.write(f"Sealed the index key to {sealed} unit key(s).")

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tipline import crypto
+import envelope
 
 
 class Command(BaseCommand):
@@ -25,10 +25,10 @@ class Command(BaseCommand):
         private_path: Path = options["private_key_out"]
         if public_path.exists() and not options["force"]:
             raise CommandError(f"{public_path} exists; use --force to replace it")
-        pair = crypto.generate_keypair()
+        pair = envelope.new_keypair()
         for path, data in ((private_path, pair.private), (public_path, pair.public)):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             path.chmod(0o600)
-        self.stdout.write(f"Escrow public key: {public_path} (fingerprint {crypto.fingerprint(pair.public)})")
+        self.stdout.write(f"Escrow public key: {public_path} (fingerprint {envelope.fingerprint(pair.public)})")
         self.stdout.write(f"Escrow PRIVATE key: {private_path} -- move it offline now.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from tipline import crypto
+from envelope import primitives as crypto
 
 
 def test_the_installed_wheel_passes_the_check() -> None:

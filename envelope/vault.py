@@ -16,10 +16,11 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from tipline import crypto
+from envelope import primitives as crypto
+from envelope.schema import VAULT_AAD
 
 _SESSION_KEY = "vault"
-_AAD = b"tipline session vault v1"
+_AAD = VAULT_AAD
 
 
 def _b64(data: bytes) -> str:

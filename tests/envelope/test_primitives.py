@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tipline import crypto
-from tipline.crypto import CHUNK_BYTES, TAG_BYTES, CryptoError
+from envelope import primitives as crypto
+from envelope.primitives import CHUNK_BYTES, TAG_BYTES, CryptoError
 
 HEADER_BYTES = 17  # version byte + 16-byte stream nonce
 SEALED_CHUNK = CHUNK_BYTES + TAG_BYTES

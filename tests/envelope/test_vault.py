@@ -22,11 +22,12 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from accounts.models import StaffMember
+from envelope import primitives as crypto
+from envelope.vault import vault_clear, vault_open, vault_store
 from org.models import Facility
 from tests.factories import receipt_from, report_data
-from tipline import crypto, services
+from tipline import services
 from tipline.models import Tip
-from tipline.vault import vault_clear, vault_open, vault_store
 
 pytestmark = pytest.mark.django_db
 

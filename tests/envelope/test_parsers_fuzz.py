@@ -22,13 +22,13 @@ from django.test import RequestFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
+from envelope import primitives as crypto
+from envelope.vault import vault_open, vault_store
 from fuzz.budget import Target, fuzz_settings
 from fuzz.figures import FuzzLog
 from fuzz.mutations import chunked, mutated
 from fuzz.strategies import IMAGE_METADATA_MARKERS, sample_images, unicode_text
-from tipline import crypto
 from tipline.metadata import stripper_for
-from tipline.vault import vault_open, vault_store
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
@@ -215,9 +215,9 @@ def test_mutated_vault_cookies_and_sessions_open_nothing(log: FuzzLog) -> None:
             result = opened_with({**base, vault_name: data.draw(unicode_text(60))})
         # Base64 has spare bits: a changed character may decode to the same key. Then, and only
         # then, the vault may open, and to exactly what was stored.
-        log.record("tipline.vault.vault_open", "opened the same" if result else "rejected", 0.0)
+        log.record("envelope.vault.vault_open", "opened the same" if result else "rejected", 0.0)
         if result and result != secrets:
-            log.leak("tipline.vault.vault_open")
+            log.leak("envelope.vault.vault_open")
         assert result in ({}, secrets)
 
     check()

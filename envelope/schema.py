@@ -1,0 +1,162 @@
+"""The record schema: which fields of which record are encrypted, under which key, with which associated data.
+
+Declared once; `envelope.records` seals and opens any record from it, so no caller
+ever composes an associated-data label or a recipient string. The strings built here
+are stored formats: every byte of them is bound into existing ciphertexts, so they
+never change (a new format gets a new version label instead).
+
+A record is identified by its path: a tip is `tip:<id>`, a message of that tip is
+`tip:<id>|message:<id>`. The associated data of a field is
+`tipline v1|<path>|<field label>`, so a ciphertext copied onto another row, another
+record or another field fails to decrypt.
+
+"Absent": a column holding no bytes (a field added after the record was written, or
+a field that is empty by design, such as the closing reason of an open case) reads as
+the field's `absent` value, never as a decryption error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+FORMAT = "tipline v1"
+
+
+@dataclass(frozen=True)
+class EncryptedField:
+    """One encrypted column of a record."""
+
+    name: str
+    column: str
+    # The field's name inside the associated data; None for records whose single field is the record itself.
+    label: str | None
+    text: bool = True
+
+    @property
+    def absent(self) -> str | bytes:
+        """What the field reads as when its column holds no ciphertext."""
+        return "" if self.text else b""
+
+
+@dataclass(frozen=True)
+class Record:
+    """A kind of record with encrypted fields, the record (if any) it belongs to, and the key it is sealed with."""
+
+    kind: str
+    fields: tuple[EncryptedField, ...]
+    parent: Record | None = None
+    # Records with their own key (tips, cases): how the key is named in its sealing info, and its columns.
+    key_label: str | None = None
+    key_for_unit_column: str | None = None
+    key_for_escrow_column: str | None = None
+
+    def field(self, name: str) -> EncryptedField:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(f"{self.kind} has no encrypted field {name!r}")
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.column for f in self.fields)
+
+    def path(self, *ids: uuid.UUID) -> str:
+        """Return the record's path from its ids, outermost first (`tip:<id>|message:<id>`)."""
+        chain: list[Record] = []
+        record: Record | None = self
+        while record is not None:
+            chain.insert(0, record)
+            record = record.parent
+        if len(ids) != len(chain):
+            raise ValueError(f"{self.kind} is identified by {len(chain)} ids, got {len(ids)}")
+        return "|".join(f"{r.kind}:{record_id}" for r, record_id in zip(chain, ids, strict=True))
+
+    def aad(self, field: EncryptedField, *ids: uuid.UUID) -> bytes:
+        """Return the associated data of one field of the record with these ids."""
+        parts = [FORMAT, self.path(*ids)]
+        if field.label is not None:
+            parts.append(field.label)
+        return "|".join(parts).encode()
+
+    def key_info(self, record_id: uuid.UUID, recipient: str) -> bytes:
+        """Return the HPKE info (or associated data) binding the record's own key to one recipient."""
+        if self.key_label is None:
+            raise ValueError(f"{self.kind} records have no key of their own")
+        return f"{FORMAT}|{self.path(record_id)}|{self.key_label}|{recipient}".encode()
+
+
+TIP = Record(
+    kind="tip",
+    fields=(
+        EncryptedField("description", "description_ct", "description"),
+        EncryptedField("contact", "contact_ct", "contact"),
+        EncryptedField("occurred_on", "occurred_on_ct", "occurred on"),
+    ),
+    key_label="data key",
+    key_for_unit_column="data_key_for_unit",
+    key_for_escrow_column="data_key_for_escrow",
+)
+MESSAGE = Record(kind="message", parent=TIP, fields=(EncryptedField("body", "body_ct", "body"),))
+ATTACHMENT = Record(
+    kind="attachment",
+    parent=TIP,
+    fields=(
+        EncryptedField("file_key", "file_key_ct", "file key", text=False),
+        EncryptedField("name", "name_ct", "name"),
+        EncryptedField("content_type", "content_type_ct", "content type"),
+    ),
+)
+MENTION = Record(kind="entity mention", parent=TIP, fields=(EncryptedField("value", "value_ct", "value"),))
+CASE = Record(
+    kind="case",
+    fields=(
+        EncryptedField("title", "title_ct", "title"),
+        EncryptedField("closing_reason", "closing_reason_ct", "closing reason"),
+    ),
+    key_label="case key",
+    key_for_unit_column="case_key_for_unit",
+    key_for_escrow_column="case_key_for_escrow",
+)
+NOTE = Record(kind="note", parent=CASE, fields=(EncryptedField("body", "body_ct", None),))
+
+# Every record with encrypted fields, for the checks that must cover all of them (canary, fuzz, restore).
+RECORDS: tuple[Record, ...] = (TIP, MESSAGE, ATTACHMENT, MENTION, CASE, NOTE)
+
+# --- recipients and the other sealed things -------------------------------------------------------
+
+ESCROW = "escrow"
+RECEIPT = "receipt"
+
+
+def unit_recipient(unit_keypair_id: int) -> str:
+    """Name a unit key as a recipient of a sealed record key."""
+    return f"unit-keypair:{unit_keypair_id}"
+
+
+def staff_private_key_aad(user_id: int) -> bytes:
+    return f"{FORMAT}|staff private key|user:{user_id}".encode()
+
+
+def unit_key_grant_info(unit_keypair_id: int, member_id: int) -> bytes:
+    return f"{FORMAT}|unit key grant|unit-keypair:{unit_keypair_id}|member:{member_id}".encode()
+
+
+def unit_key_escrow_info(unit_keypair_id: int) -> bytes:
+    return f"{FORMAT}|unit key escrow|unit-keypair:{unit_keypair_id}".encode()
+
+
+def index_key_info(version: int, recipient: str) -> bytes:
+    return f"{FORMAT}|index key:{version}|{recipient}".encode()
+
+
+def file_stream_aad(storage_name: str) -> bytes:
+    """Bind an attachment's ciphertext stream to the name it is stored under."""
+    return b"tipline attachment stream|" + storage_name.encode("ascii")
+
+
+VAULT_AAD = b"tipline session vault v1"
