@@ -22,8 +22,9 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@ $(RUNTIME_STAMP)
 
+## The demo's database (DEBUG on: the demo's secrets are generated into var/secrets/).
 migrate: $(RUNTIME_STAMP)
-	$(PY) manage.py migrate --noinput -v0
+	DEBUG=1 $(PY) manage.py migrate --noinput -v0
 
 demo: migrate
 	DEBUG=1 $(PY) manage.py load_demo
@@ -101,8 +102,8 @@ fuzz: $(DEV_STAMP)
 
 ## Rebuild the translation catalogues (needs GNU gettext) and compile them.
 messages: $(DEV_STAMP)
-	$(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=var --ignore=tests
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=var --ignore=tests
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var

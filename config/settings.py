@@ -72,15 +72,27 @@ def envstr(name: str, default: str) -> str:
 
 
 def var_secret(name: str, nbytes: int = 32) -> str:
-    """Return a secret from the environment, or one generated once into var/.
+    """Return a secret from the environment (NAME or NAME_FILE); with DEBUG on, one generated once into var/.
 
-    The generated file is for the embedded default only; production sets the
-    variable (or NAME_FILE) and keeps the value outside the database and backups.
+    With DEBUG off a missing secret stops start-up: one generated into var/ would be lost
+    with a container's var/, and with the receipt pepper every tracking code. Production
+    sets the variable and keeps the value outside the database and its backups.
     """
     value = envstr(name, "")
     if value:
         return value
     path = VAR_DIR / "secrets" / name.lower()
+    if not DEBUG:
+        earlier = (
+            f" One was generated here earlier, in {path}: set {name}_FILE={path} to keep using it."
+            if path.exists()
+            else ""
+        )
+        raise ImproperlyConfigured(
+            f"{name} is empty or not set, and with DEBUG off it is required. Set {name}, or {name}_FILE to "
+            "the path of a file holding it; make one with: "
+            f'python -c "import secrets; print(secrets.token_urlsafe(50))".{earlier}'
+        )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(secrets.token_hex(nbytes))
