@@ -45,12 +45,14 @@ worker: $(RUNTIME_STAMP)
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-## The whole suite, browser tests included, after lint and type checks.
+## The whole suite, browser tests included, after lint and type checks and a check that every app's models
+## have their migrations (DEBUG on only so that it needs no secrets; the suite runs with DEBUG off).
 test: $(DEV_STAMP) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/bandit -c pyproject.toml -r . -q
 	$(VENV)/bin/semgrep scan --config .semgrep/ --metrics=off --disable-version-check --error --quiet --include '*.py' --include '*.html' .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 ## Everything but the browser tests.
