@@ -22,8 +22,9 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@ $(RUNTIME_STAMP)
 
+## The demo's database (DEBUG on: the demo's secrets are generated into var/secrets/).
 migrate: $(RUNTIME_STAMP)
-	$(PY) manage.py migrate --noinput -v0
+	DEBUG=1 $(PY) manage.py migrate --noinput -v0
 
 demo: migrate
 	DEBUG=1 $(PY) manage.py load_demo
@@ -44,12 +45,14 @@ worker: $(RUNTIME_STAMP)
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-## The whole suite, browser tests included, after lint and type checks.
+## The whole suite, browser tests included, after lint and type checks and a check that every app's models
+## have their migrations (DEBUG on only so that it needs no secrets; the suite runs with DEBUG off).
 test: $(DEV_STAMP) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/bandit -c pyproject.toml -r . -q
 	$(VENV)/bin/semgrep scan --config .semgrep/ --metrics=off --disable-version-check --error --quiet --include '*.py' --include '*.html' .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 ## Everything but the browser tests.
@@ -101,8 +104,8 @@ fuzz: $(DEV_STAMP)
 
 ## Rebuild the translation catalogues (needs GNU gettext) and compile them.
 messages: $(DEV_STAMP)
-	$(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=var --ignore=tests
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=var --ignore=tests
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var

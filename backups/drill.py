@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -54,7 +55,7 @@ DRILL_ARGON2_ITERATIONS = 1
 PLAINTEXT_MARKER = "SIMULACRO-DE-RESPALDO"
 # Marks a directory as the drill's own, so it may be emptied at the start of the next one.
 WORKDIR_MARK = ".tipline-restore-drill"
-# The files the source instance generates into its var/secrets/ (config/settings.py, var_secret).
+# The source's secrets: files the drill makes at its "installation" and copies to the offline medium.
 PEPPER_FILE = "tipline_receipt_pepper"
 SECRET_KEY_FILE = "secret_key"
 # Settings inherited from the caller's shell that must not reach the drill's instances.
@@ -231,7 +232,16 @@ def make_plan(*, workdir: Path, server_url: str | None, source_db: str, target_d
     else:
         source_url = f"sqlite:///{workdir / 'source' / 'tipline.sqlite3'}"
         target_url = f"sqlite:///{workdir / 'target' / 'tipline.sqlite3'}"
-    source = Instance("source", source_url, workdir / "source")
+    source_secrets = workdir / "source" / "secrets"
+    source = Instance(
+        "source",
+        source_url,
+        workdir / "source",
+        {
+            "TIPLINE_RECEIPT_PEPPER_FILE": str(source_secrets / PEPPER_FILE),
+            "SECRET_KEY_FILE": str(source_secrets / SECRET_KEY_FILE),
+        },
+    )
     target = Instance(
         "target",
         target_url,
@@ -247,6 +257,12 @@ def make_plan(*, workdir: Path, server_url: str | None, source_db: str, target_d
 
 def populate(plan: Plan) -> None:
     plan.offline.mkdir(mode=0o700)
+    # The source's operator makes its pepper and SECRET_KEY at installation (with DEBUG off none is generated).
+    secrets_dir = plan.source.var_dir / "secrets"
+    secrets_dir.mkdir(parents=True, mode=0o700)
+    for name in (PEPPER_FILE, SECRET_KEY_FILE):
+        (secrets_dir / name).write_text(secrets.token_urlsafe(50))
+        (secrets_dir / name).chmod(0o600)
     plan.source.run("manage.py", "migrate", "--noinput", "-v0")
     plan.source.run("manage.py", "create_escrow_key", "--private-key-out", str(plan.offline / "escrow-private.key"))
     plan.source.run(
@@ -262,7 +278,6 @@ def populate(plan: Plan) -> None:
         str(plan.expected),
     )
     # The operator's offline copies of what the backup must not hold (docs/backup.md).
-    secrets_dir = plan.source.var_dir / "secrets"
     for name in (PEPPER_FILE, SECRET_KEY_FILE):
         shutil.copy2(secrets_dir / name, plan.offline / name)
     shutil.copy2(plan.source.var_dir / "escrow" / "escrow.pub", plan.offline / "escrow.pub")

@@ -61,6 +61,10 @@ def _configure_environment(var_dir: Path) -> str:
     os.environ["DATABASE_URL"] = url
     os.environ["TIPLINE_VAR_DIR"] = str(var_dir)
     os.environ["DEBUG"] = "0"
+    # Production settings need both secrets; the bench opens no tracking code, so fresh ones do.
+    for name in ("SECRET_KEY", "TIPLINE_RECEIPT_PEPPER"):
+        if name not in os.environ and f"{name}_FILE" not in os.environ:
+            os.environ[name] = secrets.token_urlsafe(50)
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -6,8 +6,8 @@
 
 It builds its own instance: the database `tipline_chaos` (dropped and created again)
 on the PostgreSQL server of DATABASE_URL (default 127.0.0.1:5432), Redis database 5 of
-REDIS_URL's server with its own queue `chaos`, and files under var/chaos/ (secrets,
-demo escrow key, attachment store, mails, logs, figures.json). It starts gunicorn and a
+REDIS_URL's server with its own queue `chaos`, secrets made for the run, and files under
+var/chaos/ (demo escrow key, attachment store, mails, logs, figures.json). It starts gunicorn and a
 Celery worker, sends simulated whistleblowers through the real HTTP stack while it
 kills the worker, restarts Redis and restarts PostgreSQL, then checks that nothing a
 client was promised was lost (chaos/verify.py) and prints the figures. Exit status 1
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import secrets
 import shlex
 import shutil
 import socket
@@ -28,7 +29,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -88,6 +89,9 @@ class Instance:
     mail_dir: Path
     logs: Path
     node: str
+    # Made for each run, as an operator would (with DEBUG off the settings refuse to start without them).
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50), repr=False)
+    receipt_pepper: str = field(default_factory=lambda: secrets.token_urlsafe(50), repr=False)
 
     @property
     def escrow_private_key(self) -> Path:
@@ -111,6 +115,8 @@ class Instance:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
             "DEBUG": "0",
+            "SECRET_KEY": self.secret_key,
+            "TIPLINE_RECEIPT_PEPPER": self.receipt_pepper,
             "SECURE_COOKIES": "0",  # plain http on localhost
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",

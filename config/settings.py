@@ -14,43 +14,85 @@ from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def envbool(name: str, default: bool) -> bool:
-    """Return an environment variable read as a yes/no flag."""
+def _env_raw(name: str) -> str | None:
+    """Return the raw value of NAME, or the contents of the file named by NAME_FILE; None if neither is set.
+
+    The file's trailing newline is stripped. Setting both is refused: which one wins would be a guess.
+    """
     value = os.environ.get(name)
-    if value is None:
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name is None:
+        return value
+    if value is not None:
+        raise ImproperlyConfigured(f"{name} and {name}_FILE are both set: set only one of them.")
+    try:
+        return Path(file_name).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names {file_name!r}, which cannot be read: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names {file_name!r}, which is not UTF-8 text.") from exc
+
+
+def envbool(name: str, default: bool) -> bool:
+    """Return a variable read as a yes/no flag; anything but true/false, 1/0, yes/no, on/off is refused."""
+    value = _env_raw(name)
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    words = dict.fromkeys(("true", "1", "yes", "on"), True) | dict.fromkeys(("false", "0", "no", "off"), False)
+    try:
+        return words[value.strip().lower()]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{name} must be one of true/false, 1/0, yes/no, on/off (any case), or empty for the default; "
+            f"it is {value!r}."
+        ) from None
 
 
 def envint(name: str, default: int) -> int:
-    """Return an environment variable read as an integer."""
-    value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    """Return a variable read as a whole number; the empty string means the default."""
+    value = _env_raw(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; it is {value!r}.") from None
 
 
 def envstr(name: str, default: str) -> str:
-    """Return an environment variable, or the contents of the file named by NAME_FILE."""
-    file_name = os.environ.get(f"{name}_FILE")
-    if file_name:
-        return Path(file_name).read_text().strip()
-    return os.environ.get(name, default)
+    """Return a variable as it is written, or the default when it is not set."""
+    value = _env_raw(name)
+    return default if value is None else value
 
 
 def var_secret(name: str, nbytes: int = 32) -> str:
-    """Return a secret from the environment, or one generated once into var/.
+    """Return a secret from the environment (NAME or NAME_FILE); with DEBUG on, one generated once into var/.
 
-    The generated file is for the embedded default only; production sets the
-    variable (or NAME_FILE) and keeps the value outside the database and backups.
+    With DEBUG off a missing secret stops start-up: one generated into var/ would be lost
+    with a container's var/, and with the receipt pepper every tracking code. Production
+    sets the variable and keeps the value outside the database and its backups.
     """
     value = envstr(name, "")
     if value:
         return value
     path = VAR_DIR / "secrets" / name.lower()
+    if not DEBUG:
+        earlier = (
+            f" One was generated here earlier, in {path}: set {name}_FILE={path} to keep using it."
+            if path.exists()
+            else ""
+        )
+        raise ImproperlyConfigured(
+            f"{name} is empty or not set, and with DEBUG off it is required. Set {name}, or {name}_FILE to "
+            "the path of a file holding it; make one with: "
+            f'python -c "import secrets; print(secrets.token_urlsafe(50))".{earlier}'
+        )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(secrets.token_hex(nbytes))

@@ -31,7 +31,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    """The environment of a deployment behind HTTPS, with its own var/ directory."""
+    """The environment of a deployment behind HTTPS, with its own var/ directory and its own secrets."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
@@ -39,6 +39,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "TIPLINE_VAR_DIR": str(tmp_path / "var"),
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "TIPLINE_RECEIPT_PEPPER": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "denuncias.example.org",
         "CSRF_TRUSTED_ORIGINS": "https://denuncias.example.org",
         "SECURE_SSL_REDIRECT": "1",

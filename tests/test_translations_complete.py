@@ -27,7 +27,13 @@ pytestmark = pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs 
 def test_every_message_of_the_code_is_translated_to_spanish(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(*NOT_SOURCE))
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": "sqlite:///:memory:"}
+    env = {
+        **os.environ,
+        # The copy has no tests/ (so no tests.settings); the run's secrets are in the environment.
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "TIPLINE_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "es", "--no-location", "-v0"],
         cwd=tree,

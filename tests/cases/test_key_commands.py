@@ -122,3 +122,30 @@ def test_load_demo_creates_a_working_demo(settings: LazySettings, tmp_path: Path
     assert TipRollup.objects.exists()
     call_command("load_demo", stdout=StringIO())  # idempotent
     assert Unit.objects.count() == 3
+
+
+def test_the_smallest_demo_has_an_index_key_and_an_entity_can_be_recorded(
+    settings: LazySettings, tmp_path: Path
+) -> None:
+    """`load_demo --synthetic 0` (the chaos run, a quick demo) still lets an investigator record an entity."""
+    from linking.models import EntityMention, IndexKey, IndexKeySeal
+
+    settings.VAR_DIR = tmp_path
+    settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE = tmp_path / "escrow" / "escrow.pub"
+    settings.DEBUG = True
+    call_command("load_demo", synthetic=0, stdout=StringIO())
+
+    index_key = IndexKey.objects.get(is_active=True)
+    assert IndexKeySeal.objects.filter(index_key=index_key).count() == 3  # one per demo unit
+    client = Client()
+    login = {"username": "investigator", "password": settings.TIPLINE_DEMO_PASSWORD}
+    assert client.post("/staff/login/", {**login, "otp_token": totp_code("investigator")}).status_code == 302
+    tip = Tip.objects.filter(unit__slug="lima").order_by("id").first()
+    assert tip is not None
+    page = client.post(
+        f"/staff/linking/tips/{tip.public_id}/mentions/",
+        {"kind": "phone", "value": "987 654 321", "person_role": ""},
+        follow=True,
+    ).content.decode()
+    assert "Registrado. Las denuncias que la mencionan quedan vinculadas." in page  # "Recorded. ..."
+    assert EntityMention.objects.filter(tip=tip, index_key=index_key).count() == 1

@@ -70,3 +70,6 @@ def test_the_instance_keeps_to_its_own_queue_cache_files_and_mail() -> None:
     assert env["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert env["DATABASE_CONN_MAX_AGE"] == "0"
     assert env["DEBUG"] == "0" and env["SECURE_COOKIES"] == "0"
+    # Production settings need both secrets; every process of the run gets the same ones.
+    assert env["SECRET_KEY"] and env["TIPLINE_RECEIPT_PEPPER"]
+    assert instance.environment() == env

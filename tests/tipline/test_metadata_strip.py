@@ -107,7 +107,10 @@ def camera_exif() -> Image.Exif:
     return exif
 
 
+@cache
 def srgb_icc() -> bytes:
+    """Return one sRGB profile for the whole run: a profile carries its creation time, so two made a second
+    apart differ, and a kept profile must be compared with the very bytes that were embedded."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 

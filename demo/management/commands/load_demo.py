@@ -154,11 +154,13 @@ class Command(BaseCommand):
             call_command("create_escrow_key", private_key_out=private, stdout=self.stdout)
         if Unit.objects.filter(slug="lima").exists():
             self.stdout.write("Demo data already loaded.")
+            self._create_index_key()
             self._enrol_demo_authenticators()
             self._print_logins()
             return
         with transaction.atomic():
             receipts = self._load()
+            self._create_index_key()
             self._enrol_demo_authenticators()
         if options["synthetic"]:
             escrow_private_key = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
@@ -219,6 +221,13 @@ class Command(BaseCommand):
             receipts.append((facility, receipt))
         _work_the_week(cases, members, vault)
         return receipts
+
+    def _create_index_key(self) -> None:
+        """Create the index key, sealed to the demo units' keys, unless there is one: recording an entity needs it."""
+        from linking.models import IndexKey
+
+        if not IndexKey.objects.exists():
+            call_command("create_index_key", stdout=self.stdout)
 
     def _enrol_demo_authenticators(self) -> None:
         """Give every demo staff user the published demo TOTP secret (kept if already there)."""

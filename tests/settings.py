@@ -1,0 +1,17 @@
+"""The test suite's settings: config.settings as production runs it (DEBUG off), with secrets for the run.
+
+With DEBUG off the settings refuse to start without SECRET_KEY and TIPLINE_RECEIPT_PEPPER.
+The suite makes fresh ones for each run, unless the environment gives them, and puts them
+in the environment, so the processes it starts (a Celery worker, manage.py) find the same.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+for _name in ("SECRET_KEY", "TIPLINE_RECEIPT_PEPPER"):
+    if _name not in os.environ and f"{_name}_FILE" not in os.environ:
+        os.environ[_name] = secrets.token_urlsafe(50)
+
+from config.settings import *  # noqa: E402, F403
