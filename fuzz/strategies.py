@@ -14,15 +14,17 @@ import html
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote_from_bytes, urlencode
 
+from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import strategies as st
 
 from fuzz.mutations import mutated
 from tipline.abuse import HONEYPOT_FIELD
-from tipline.forms import CONTACT_MAX, DATE_INPUT_FORMATS, DESCRIPTION_MAX, REPLY_MAX
-from tipline.models import Category, SmugglingChannel, StaffInvolved, WhenPeriod
+from tipline.forms import DATE_INPUT_FORMATS, REPLY_MAX, AttachmentsField, ReportForm
+from tipline.models import WhenPeriod
 
 # Pieces that have broken text handling somewhere: NUL, bidirectional overrides, byte-order
 # marks, zero-width characters, combining marks, astral-plane characters, digits of other
@@ -415,40 +417,39 @@ def form_posts(
     )
 
 
+def form_field_rule(field: forms.Field, *, ids: Sequence[int] = (), refused_ids: Sequence[int] = ()) -> FieldRule:
+    """Return the valid and refused values of one form field, from its type, choices, length and requiredness.
+
+    Deriving the rule from the field means a field added to a form is fuzzed without a
+    change here; a field of a type this does not know stops the fuzzer with a clear error.
+    """
+    if isinstance(field, forms.ModelChoiceField):
+        return FieldRule(st.sampled_from([str(pk) for pk in ids]), id_refused_by(ids, also=refused_ids), field.required)
+    if isinstance(field, forms.BooleanField):
+        # A checkbox: any value is read as yes or no, nothing is refused.
+        return FieldRule(st.sampled_from(["on", "1", "true", "false", "0", ""]) | unicode_text(), None, False)
+    if isinstance(field, forms.DateField):
+        return FieldRule(valid_dates(), invalid_dates(), field.required)
+    if isinstance(field, forms.ChoiceField):
+        choices: Any = field.choices
+        values = [str(value) for value, _label in choices if value != "" or not field.required]
+        return FieldRule(st.sampled_from(values), choice_refused_by(values), field.required)
+    if isinstance(field, forms.CharField):
+        limit = field.max_length or REPLY_MAX
+        return FieldRule(
+            text_for(max_length=limit, required=field.required),
+            text_refused_by(max_length=limit, required=field.required),
+            field.required,
+        )
+    raise TypeError(f"no fuzz rule for a {type(field).__name__}; add one to fuzz.strategies.form_field_rule")
+
+
 def report_rules(*, facility_ids: Sequence[int], refused_ids: Sequence[int] = ()) -> dict[str, FieldRule]:
     """The fields of the report form (tipline.forms.ReportForm), each with valid and refused values."""
-    texts = {
-        "description": (DESCRIPTION_MAX, True),
-        "contact": (CONTACT_MAX, False),
-    }
-    text_rules = {
-        name: FieldRule(
-            text_for(max_length=limit, required=required),
-            text_refused_by(max_length=limit, required=required),
-            required,
-        )
-        for name, (limit, required) in texts.items()
-    }
-    when = [value for value in WhenPeriod.values]
     return {
-        "facility": FieldRule(
-            st.sampled_from([str(pk) for pk in facility_ids]), id_refused_by(facility_ids, also=refused_ids), True
-        ),
-        "category": FieldRule(st.sampled_from(Category.values), choice_refused_by(Category.values), True),
-        "smuggling_channel": FieldRule(
-            st.sampled_from(SmugglingChannel.values), choice_refused_by(SmugglingChannel.values), False
-        ),
-        "when_period": FieldRule(st.sampled_from(when), choice_refused_by(when), True),
-        "occurred_on": FieldRule(valid_dates(), invalid_dates(), False),
-        "description": text_rules["description"],
-        "staff_involved": FieldRule(
-            st.sampled_from(StaffInvolved.values), choice_refused_by(StaffInvolved.values), True
-        ),
-        # A checkbox: any value is read as yes or no, nothing is refused.
-        "protection_requested": FieldRule(
-            st.sampled_from(["on", "1", "true", "false", "0", ""]) | unicode_text(), None, False
-        ),
-        "contact": text_rules["contact"],
+        name: form_field_rule(field, ids=facility_ids, refused_ids=refused_ids)
+        for name, field in ReportForm.base_fields.items()
+        if not isinstance(field, AttachmentsField)
     }
 
 

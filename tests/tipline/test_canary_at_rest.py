@@ -1,7 +1,8 @@
 """A canary test: what a whistleblower typed or uploaded, and who they are, is nowhere at rest.
 
-A unique string goes into the description, the contact field, an attachment's
-name and its bytes, and a reply; the client sends a distinctive IP address, user
+A unique string goes into every encrypted text field of the report (taken from the
+envelope's tip schema and the report form, so a field added later is covered), an
+attachment's name and its bytes, and a reply; the client sends a distinctive IP address, user
 agent and referrer. After the whole journey (the staff side decrypts and reads it
 too) none of it appears in any table, the session store, the cache, the attachment
 store, var/, the temporary directory, or the logs.
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,10 +26,12 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+import envelope
 from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import receipt_from, report_data
+from tipline.forms import ReportForm
 from tipline.models import Tip
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +39,19 @@ pytestmark = pytest.mark.django_db
 CLIENT_IP = "203.0.113.197"
 CLIENT_AGENT = "CanaryBrowser/7.7 (whistleblower phone)"
 CLIENT_REFERER = "https://referrer.invalid/canary-origin"
+
+
+def encrypted_text_fields() -> list[str]:
+    """Return the report form's text fields that the envelope seals into the tip (description, contact, ...)."""
+    return [
+        field.name
+        for field in envelope.TIP.fields
+        if field.text and isinstance(ReportForm.base_fields.get(field.name), forms.CharField)
+    ]
+
+
+def test_the_canary_covers_every_encrypted_text_field_of_the_report() -> None:
+    assert {"description", "contact"} <= set(encrypted_text_fields())
 
 
 def needles(canary: str) -> list[bytes]:
@@ -69,9 +86,9 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
 ) -> None:
     caplog.set_level("DEBUG")
     tag = uuid.uuid4().hex[:12]
+    typed = {name: f"{name.upper()}-CANARY-{tag}" for name in encrypted_text_fields()}
     canaries = {
-        "description": f"DESC-CANARY-{tag}",
-        "contact": f"CONTACT-CANARY-{tag}",
+        **typed,
         "file name": f"FILENAME-CANARY-{tag}",
         "file bytes": f"FILEBYTES-CANARY-{tag}",
         "reply": f"REPLY-CANARY-{tag}",
@@ -85,9 +102,7 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     response = public.post(
         "/report/",
         {
-            **report_data(
-                facilities["lurigancho"], description=f"Lo vi: {canaries['description']}", contact=canaries["contact"]
-            ),
+            **report_data(facilities["lurigancho"], **{name: f"Lo vi: {value}" for name, value in typed.items()}),
             "attachments": [upload],
         },
     )
@@ -102,7 +117,7 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     tip = Tip.objects.get()
     investigator = staff_client("lima_investigator")
     page = investigator.get(f"/staff/tips/{tip.public_id}/").content.decode()
-    for name in ("description", "contact", "reply"):
+    for name in [*typed, "reply"]:
         assert canaries[name] in page, f"the investigator should read the {name}"
     attachment = tip.attachments.get()
     body = b"".join(investigator.get(f"/staff/tips/{tip.public_id}/files/{attachment.public_id}/").streaming_content)
@@ -116,9 +131,9 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     }
 
     def assert_absent(where: str, data: bytes, what: dict[str, list[bytes]]) -> None:
-        for name, forms in what.items():
-            for form in forms:
-                assert form not in data, f"the {name} was found in {where}"
+        for name, encodings in what.items():
+            for encoded in encodings:
+                assert encoded not in data, f"the {name} was found in {where}"
 
     for table, data in all_database_values():
         assert_absent(f"table {table}", data, {**secrets_at_rest, **identity})
