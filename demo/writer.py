@@ -182,9 +182,14 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
 
 def write_batch(world: World, keys: Keys, indexes: range) -> int:
     """Build, seal and insert the tips with these indexes (and their cases); return how many."""
+    return write_specs([tip_spec(world, index) for index in indexes], keys)
+
+
+def write_specs(specs: list[TipSpec], keys: Keys) -> int:
+    """Build the tips of these specs and their cases as intake does, age them and insert them; return how many."""
     batch = Batch()
-    for index in indexes:
-        _seal_one(tip_spec(world, index), keys, batch)
+    for spec in specs:
+        _seal_one(spec, keys, batch)
     with transaction.atomic():
         Tip.objects.bulk_create(batch.tips)
         Case.objects.bulk_create(batch.cases)
