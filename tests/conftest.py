@@ -41,7 +41,6 @@ def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySet
     settings.STORAGES = attachment_storage(
         "tipline.storage.AttachmentFileSystemStorage", location=str(tmp_path / "attachments")
     )
-    settings.TIPLINE_ATTACHMENT_DIR = tmp_path / "attachments"  # TEMPORARY: for backups, chaos and fuzz
     escrow = crypto.generate_keypair()
     (tmp_path / "escrow").mkdir()
     settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE = tmp_path / "escrow" / "escrow.pub"
