@@ -2,12 +2,16 @@
 
     .venv/bin/python -m backups.create --out /srv/backups/tipline-2026-11-27
 
-Order matters. An attachment's ciphertext file is written and renamed into place
+Order matters. An attachment's ciphertext file is saved in the store, complete,
 before the transaction that inserts its row commits (tipline/uploads.py, then
 tip_submit). So the dump's snapshot is taken first, and the store is copied after
 it: every file named by a dumped row already existed when the snapshot was taken
 and is copied. Files written later are copied too when they are already there;
 they belong to rows the dump does not hold and are counted as "unreferenced".
+
+The store is read through the Django storage API (the STORAGES alias
+"attachments", tipline/storage.py), whatever its backend; the backup itself is
+always a local directory.
 
 The escrow private key must never sit next to the data it opens: if a file in the
 attachment store is that key, the backup stops and nothing is kept.
@@ -23,6 +27,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import envelope
 from backups.database import BackupError, Database, SnapshotReader, dump_in_snapshot
@@ -35,9 +40,11 @@ from backups.manifest import (
     manifest_write,
     sha256_of,
 )
+from tipline import storage
 
-STORAGE_NAME_LENGTH = 32
-HEX_DIGITS = frozenset("0123456789abcdef")
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage
+
 # A versioned private key: version byte, ML-KEM-768 seed, X25519 key (envelope/primitives.py).
 PRIVATE_KEY_BYTES = 1 + 64 + 32
 
@@ -56,46 +63,51 @@ class StoreCopy:
     skipped: int
 
 
-def is_storage_name(name: str) -> bool:
-    return len(name) == STORAGE_NAME_LENGTH and set(name) <= HEX_DIGITS
-
-
-def is_escrow_private_key(path: Path, escrow_public_key: bytes) -> bool:
-    """Return whether a file is the private half of the escrow key pair."""
-    if path.stat().st_size != PRIVATE_KEY_BYTES:
-        return False
+def is_escrow_private_key(store: Storage, name: str, escrow_public_key: bytes) -> bool:
+    """Return whether a file of the store is the private half of the escrow key pair."""
     try:
-        envelope.check_private_key(path.read_bytes(), public_key=escrow_public_key)
+        if store.size(name) != PRIVATE_KEY_BYTES:
+            return False
+        with store.open(name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return False  # removed since it was listed
+    try:
+        envelope.check_private_key(data, public_key=escrow_public_key)
     except (envelope.CryptoError, ValueError):
         return False
     return True
 
 
-def _copy_store(attachment_dir: Path, target: Path, escrow_public_key: bytes) -> StoreCopy:
+def _copy_store(store: Storage, target: Path, escrow_public_key: bytes) -> StoreCopy:
     """Copy the complete ciphertext files of the store; refuse if the escrow private key is among them."""
     target.mkdir(mode=0o700)
     files: dict[str, FileEntry] = {}
     skipped = 0
-    if not attachment_dir.is_dir():
-        return StoreCopy(files=files, skipped=skipped)
-    for path in sorted(attachment_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        if is_escrow_private_key(path, escrow_public_key):
+    for name in storage.file_names(store=store):
+        if is_escrow_private_key(store, name, escrow_public_key):
             raise BackupError(
-                f"{path} is the escrow private key. It must never be on the server, let alone in a backup: "
-                "move it to its offline medium, then back up again."
+                f"{name} in the attachment store is the escrow private key. It must never be on the server, "
+                "let alone in a backup: move it to its offline medium, then back up again."
             )
-        if path.parent != attachment_dir or not is_storage_name(path.name):
-            # ".part" files are uploads still streaming in; anything else is not the store's.
+        if not storage.is_storage_name(name):
+            # ".part" files are saves still under way (or cut short); anything else is not the store's.
             skipped += 1
             continue
         try:
-            files[f"{ATTACHMENTS_DIR}/{path.name}"] = copy_hashing(path, target / path.name)
+            with store.open(name, "rb") as handle:
+                files[f"{ATTACHMENTS_DIR}/{name}"] = copy_hashing(handle, target / name)
         except FileNotFoundError:
             # Removed since it was listed: a discarded upload, never a file a dumped row names.
             continue
     return StoreCopy(files=files, skipped=skipped)
+
+
+def local_directory(store: Storage) -> Path | None:
+    """Return the directory of a store kept in local files; None for any other backend."""
+    from django.core.files.storage import FileSystemStorage
+
+    return Path(store.location) if isinstance(store, FileSystemStorage) else None
 
 
 def _app_version() -> str:
@@ -129,10 +141,11 @@ def referenced_storage_names(reader: SnapshotReader) -> set[str]:
     return {str(row[0]) for row in reader.rows(f"SELECT storage_name FROM {Attachment._meta.db_table}")}  # noqa: S608  # nosec B608
 
 
-def _prepare_out_dir(out_dir: Path, attachment_dir: Path) -> None:
+def _prepare_out_dir(out_dir: Path, store: Storage) -> None:
     if out_dir.exists():
         raise BackupError(f"{out_dir} exists; a backup goes into a new directory")
-    if out_dir.resolve().is_relative_to(attachment_dir.resolve()):
+    store_dir = local_directory(store)
+    if store_dir is not None and out_dir.resolve().is_relative_to(store_dir.resolve()):
         raise BackupError("the backup cannot be written inside the attachment store")
     out_dir.mkdir(parents=True, mode=0o700)
 
@@ -141,7 +154,7 @@ def backup_create(
     *,
     out_dir: Path,
     database: Database,
-    attachment_dir: Path,
+    store: Storage,
     escrow_public_key: bytes,
     receipt_settings: ReceiptSettings,
 ) -> BackupResult:
@@ -152,7 +165,7 @@ def backup_create(
     in the store.
     """
     started = time.perf_counter()
-    _prepare_out_dir(out_dir, attachment_dir)
+    _prepare_out_dir(out_dir, store)
     try:
         dump_path = out_dir / database.dump_file_name
         with dump_in_snapshot(database, dump_path) as reader:
@@ -161,8 +174,8 @@ def backup_create(
             referenced = referenced_storage_names(reader)
             migrations = _applied_migrations(reader)
             # After the snapshot: every file a dumped row names is in the store by now.
-            store = _copy_store(attachment_dir, out_dir / ATTACHMENTS_DIR, escrow_public_key)
-        copied = {name.removeprefix(f"{ATTACHMENTS_DIR}/") for name in store.files}
+            copy = _copy_store(store, out_dir / ATTACHMENTS_DIR, escrow_public_key)
+        copied = {name.removeprefix(f"{ATTACHMENTS_DIR}/") for name in copy.files}
         missing = sorted(referenced - copied)
         if missing:
             raise BackupError(
@@ -181,11 +194,11 @@ def backup_create(
                 "referenced": len(referenced),
                 "copied": len(copied),
                 "unreferenced": len(copied - referenced),
-                "skipped": store.skipped,
+                "skipped": copy.skipped,
             },
             escrow_public_key_fingerprint=envelope.fingerprint(escrow_public_key),
             receipt_settings=receipt_settings,
-            files={database.dump_file_name: _dump_entry(dump_path), **store.files},
+            files={database.dump_file_name: _dump_entry(dump_path), **copy.files},
         )
         manifest_sha256 = manifest_write(out_dir=out_dir, manifest=manifest)
     except BaseException:
@@ -244,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         result = backup_create(
             out_dir=args.out,
             database=Database.from_settings(settings.DATABASES["default"]),
-            attachment_dir=Path(settings.TIPLINE_ATTACHMENT_DIR),
+            store=storage.attachment_store(),
             escrow_public_key=escrow_public_key_now(),
             receipt_settings=receipt_settings_now(),
         )

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from backups.database import BackupError
 
@@ -84,26 +84,31 @@ class Manifest:
             raise BackupError(f"the manifest cannot be read: {exc}") from exc
 
 
-def sha256_of(path: Path) -> FileEntry:
-    """Return the SHA-256 and size of a file, read in pieces."""
+def sha256_of_stream(reader: IO[bytes]) -> FileEntry:
+    """Return the SHA-256 and size of what is left to read in an open file, read in pieces."""
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as handle:
-        while piece := handle.read(READ_BYTES):
-            digest.update(piece)
-            size += len(piece)
+    while piece := reader.read(READ_BYTES):
+        digest.update(piece)
+        size += len(piece)
     return FileEntry(sha256=digest.hexdigest(), bytes=size)
 
 
-def copy_hashing(source: Path, target: Path) -> FileEntry:
-    """Copy a file and return the SHA-256 and size of what was read, in one pass.
+def sha256_of(path: Path) -> FileEntry:
+    """Return the SHA-256 and size of a file, read in pieces."""
+    with open(path, "rb") as handle:
+        return sha256_of_stream(handle)
+
+
+def copy_hashing(reader: IO[bytes], target: Path) -> FileEntry:
+    """Copy an open file into a new file and return the SHA-256 and size of what was read, in one pass.
 
     The copy appears under its name only once complete, readable by the owner only.
     """
     digest = hashlib.sha256()
     size = 0
     partial = target.with_name(target.name + ".part")
-    with open(source, "rb") as reader, open(partial, "xb") as writer:
+    with open(partial, "xb") as writer:
         while piece := reader.read(READ_BYTES):
             digest.update(piece)
             size += len(piece)

@@ -2,9 +2,11 @@
 
     .venv/bin/python -m backups.restore --from /srv/backups/tipline-2026-11-27 [--manifest-sha256 HEX]
 
-The target is the instance this process is configured for (DATABASE_URL,
-TIPLINE_ATTACHMENT_DIR, TIPLINE_ESCROW_PUBLIC_KEY_FILE, TIPLINE_RECEIPT_PEPPER,
-SECRET_KEY, ...), with the key material brought back from its offline copies.
+The target is the instance this process is configured for (DATABASE_URL, its
+attachment store STORAGES["attachments"], TIPLINE_ESCROW_PUBLIC_KEY_FILE,
+TIPLINE_RECEIPT_PEPPER, SECRET_KEY, ...), with the key material brought back from
+its offline copies. The store is written through the Django storage API, whatever
+its backend.
 
 Nothing is touched until every file of the backup matches its SHA-256 in the
 manifest, the target is found empty, and the target's escrow public key and
@@ -23,11 +25,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import envelope
 from backups.create import (
     audit_chain_head,
     escrow_public_key_now,
+    local_directory,
     receipt_settings_now,
     referenced_storage_names,
     setup_django,
@@ -38,9 +42,13 @@ from backups.manifest import (
     Manifest,
     ReceiptSettings,
     backup_files_verify,
-    copy_hashing,
     manifest_read,
+    sha256_of_stream,
 )
+from tipline import storage
+
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -84,25 +92,33 @@ def _check_compatible(
             )
 
 
-def _store_is_empty(attachment_dir: Path) -> bool:
-    return not attachment_dir.exists() or not any(attachment_dir.iterdir())
+def _describe(store: Storage) -> str:
+    directory = local_directory(store)
+    return str(directory) if directory is not None else f"({type(store).__name__})"
 
 
-def _restore_store(backup_dir: Path, manifest: Manifest, attachment_dir: Path) -> int:
-    attachment_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+def _restore_store(backup_dir: Path, manifest: Manifest, store: Storage) -> int:
+    """Save every attachment file of the backup into the store, and check what the store gives back."""
     restored = 0
     prefix = f"{ATTACHMENTS_DIR}/"
     for name, expected in sorted(manifest.files.items()):
         if not name.startswith(prefix):
             continue
-        copied = copy_hashing(backup_dir / name, attachment_dir / name.removeprefix(prefix))
-        if copied != expected:
-            raise BackupError(f"{name} changed while it was being restored; start again from an empty target")
+        storage_name = name.removeprefix(prefix)
+        with open(backup_dir / name, "rb") as handle:
+            storage.save(storage_name, handle, store=store)
+        with store.open(storage_name, "rb") as handle:
+            stored = sha256_of_stream(handle)
+        if stored != expected:
+            raise BackupError(
+                f"{name} reads back from the store other than in the manifest (changed while it was being "
+                "restored, or damaged by the store); start again from an empty target"
+            )
         restored += 1
     return restored
 
 
-def _verify_restored(database: Database, manifest: Manifest, attachment_dir: Path) -> None:
+def _verify_restored(database: Database, manifest: Manifest, store: Storage) -> None:
     with reader_of(database) as reader:
         counts = reader.row_counts()
         restored_head = audit_chain_head(reader)
@@ -116,7 +132,7 @@ def _verify_restored(database: Database, manifest: Manifest, attachment_dir: Pat
         raise BackupError(f"row counts differ from the manifest in {', '.join(differing)}")
     if manifest.audit_chain_head["seq"] and restored_head != manifest.audit_chain_head:
         raise BackupError("the restored audit chain head is not the manifest's")
-    missing = [name for name in names if not (attachment_dir / name).is_file()]
+    missing = [name for name in names if not store.exists(name)]
     if missing:
         raise BackupError(f"{len(missing)} attachment files named by the restored rows are missing")
 
@@ -125,7 +141,7 @@ def backup_restore(
     *,
     backup_dir: Path,
     database: Database,
-    attachment_dir: Path,
+    store: Storage,
     escrow_public_key: bytes,
     receipt_settings: ReceiptSettings,
     known_migrations: Iterable[tuple[str, str]] | None = None,
@@ -150,11 +166,11 @@ def backup_restore(
     )
     if not is_empty(database):
         raise BackupError(f"the target database {database.name} is not empty; restore only into an empty one")
-    if not _store_is_empty(attachment_dir):
-        raise BackupError(f"the target attachment store {attachment_dir} is not empty")
+    if storage.file_names(store=store):
+        raise BackupError(f"the target attachment store {_describe(store)} is not empty")
     restore_dump(database, backup_dir / manifest.database_file)
-    files = _restore_store(backup_dir, manifest, attachment_dir)
-    _verify_restored(database, manifest, attachment_dir)
+    files = _restore_store(backup_dir, manifest, store)
+    _verify_restored(database, manifest, store)
     return RestoreResult(
         manifest=manifest,
         rows=sum(manifest.row_counts.values()),
@@ -197,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         result = backup_restore(
             backup_dir=args.backup_dir,
             database=Database.from_settings(settings.DATABASES["default"]),
-            attachment_dir=Path(settings.TIPLINE_ATTACHMENT_DIR),
+            store=storage.attachment_store(),
             escrow_public_key=escrow_public_key_now(),
             receipt_settings=receipt_settings_now(),
             known_migrations=known_migrations_here(),

@@ -108,6 +108,9 @@ class Instance:
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
             "TIPLINE_VAR_DIR": str(self.var_dir),
+            # Local files of its own, whatever attachment store the calling shell is configured for.
+            "TIPLINE_ATTACHMENT_STORAGE": "tipline.storage.AttachmentFileSystemStorage",
+            "TIPLINE_ATTACHMENT_STORAGE_OPTIONS": "{}",
             "TIPLINE_ATTACHMENT_DIR": str(self.var_dir / "attachments"),
             "TIPLINE_ESCROW_PUBLIC_KEY_FILE": str(self.var_dir / "escrow" / "escrow.pub"),
             "TIPLINE_ARGON2_MEMORY_KIB": str(ARGON2_MEMORY_KIB),

@@ -344,12 +344,9 @@ def rebuild_preview() -> Snapshot:
 
 def store_orphans() -> int:
     """Return how many files in the attachment store no attachment row names (aborted uploads)."""
-    from django.conf import settings
-
+    from tipline import storage
     from tipline.models import Attachment
 
-    root = Path(settings.TIPLINE_ATTACHMENT_DIR)
-    if not root.exists():
-        return 0
     named = set(Attachment.objects.values_list("storage_name", flat=True))
-    return sum(1 for path in root.iterdir() if path.is_file() and path.stem not in named)
+    # A partial file (a save cut short) is never named: it counts as an orphan too.
+    return sum(1 for name in storage.file_names() if name not in named)

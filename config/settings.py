@@ -7,6 +7,7 @@ variables is in README.md, "Configuration".
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -69,6 +70,21 @@ def envstr(name: str, default: str) -> str:
     """Return a variable as it is written, or the default when it is not set."""
     value = _env_raw(name)
     return default if value is None else value
+
+
+def envjson(name: str, default: dict[str, Any]) -> dict[str, Any]:
+    """Return an environment variable (or NAME_FILE) read as a JSON object; refuse anything else."""
+    value = envstr(name, "")
+    if not value.strip():
+        return default
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        # The value itself is not repeated: it may hold credentials.
+        raise ImproperlyConfigured(f"{name} is not valid JSON ({exc.__class__.__name__})") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object")
+    return parsed
 
 
 def var_secret(name: str, nbytes: int = 32) -> str:
@@ -341,7 +357,22 @@ TIPLINE_MAX_REQUEST_BYTES = envint(
 # still reach the form, which names the limit.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("DATA_UPLOAD_MAX_NUMBER_FILES", 4 * TIPLINE_MAX_ATTACHMENTS)
+
+# The attachment store (ciphertext only) is the STORAGES alias "attachments"; tipline/storage.py is its
+# interface. By default local files under TIPLINE_ATTACHMENT_DIR, owner-only; another Django storage
+# is a dotted path in TIPLINE_ATTACHMENT_STORAGE, with its options as a JSON object in
+# TIPLINE_ATTACHMENT_STORAGE_OPTIONS (or _FILE, for credentials). "default" and "staticfiles" are Django's.
 TIPLINE_ATTACHMENT_DIR = Path(envstr("TIPLINE_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
+_local_attachment_storage = "tipline.storage.AttachmentFileSystemStorage"
+_attachment_backend = envstr("TIPLINE_ATTACHMENT_STORAGE", _local_attachment_storage)
+_attachment_options = envjson("TIPLINE_ATTACHMENT_STORAGE_OPTIONS", {})
+if _attachment_backend == _local_attachment_storage:
+    _attachment_options = {"location": str(TIPLINE_ATTACHMENT_DIR), **_attachment_options}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {"BACKEND": _attachment_backend, "OPTIONS": _attachment_options},
+}
 
 # The envelope. The pepper never goes into the database; the escrow private key
 # never goes onto the server in production (only its public half does).

@@ -13,16 +13,15 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client
 
 from fuzz.figures import FuzzLog
+from tipline import storage
 from tipline.models import Attachment, Message, Tip
 
 # The documented 5xx answers: intake unavailable or busy (503). Only the throttle test accepts them.
@@ -85,11 +84,8 @@ def send(
 
 
 def attachment_files() -> frozenset[str]:
-    """Return the names of every file in the attachment store, partial ones included."""
-    root = Path(settings.TIPLINE_ATTACHMENT_DIR)
-    if not root.exists():
-        return frozenset()
-    return frozenset(path.name for path in root.iterdir())
+    """Return the names of every file in the attachment store (through its storage API), partial ones included."""
+    return frozenset(storage.file_names())
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import LazySettings
+from django.conf import LazySettings, settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import Storage
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,14 +25,23 @@ from accounts.models import Role, StaffMember
 from accounts.services import staff_totp_device
 from envelope import primitives as crypto
 from org.models import Facility, Region, Unit
+from tipline import storage
 
 PASSWORD = "correct horse battery staple 42"
 
 
+def attachment_storage(backend: str, **options: object) -> dict[str, dict[str, object]]:
+    """Return settings.STORAGES with the attachment store (tipline/storage.py) set to `backend`."""
+    return {**settings.STORAGES, "attachments": {"BACKEND": backend, "OPTIONS": options}}
+
+
 @pytest.fixture(autouse=True)
 def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySettings]:
-    """Give every test its own attachment store and escrow key, and a cheap Argon2 cost."""
-    settings.TIPLINE_ATTACHMENT_DIR = tmp_path / "attachments"
+    """Give every test its own attachment store (local files) and escrow key, and a cheap Argon2 cost."""
+    # Changing STORAGES makes Django forget the store it had opened (django.test.signals).
+    settings.STORAGES = attachment_storage(
+        "tipline.storage.AttachmentFileSystemStorage", location=str(tmp_path / "attachments")
+    )
     escrow = crypto.generate_keypair()
     (tmp_path / "escrow").mkdir()
     settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE = tmp_path / "escrow" / "escrow.pub"
@@ -53,6 +63,13 @@ def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySet
     settings.TIPLINE_REPLIES_PER_TIP_PER_DAY = 1_000
     settings.TIPLINE_ATTACHMENTS_PER_TIP = 1_000
     yield settings
+
+
+@pytest.fixture
+def memory_store(tipline_settings: LazySettings) -> Storage:
+    """Make the attachment store Django's InMemoryStorage for this test, by configuration only; return it."""
+    tipline_settings.STORAGES = attachment_storage("django.core.files.storage.InMemoryStorage")
+    return storage.attachment_store()
 
 
 @pytest.fixture

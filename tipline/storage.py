@@ -1,28 +1,70 @@
-"""The attachment store: a directory of ciphertext files named by random ids."""
+"""The attachment store: ciphertext files named by random ids, behind the STORAGES alias "attachments".
+
+Everything that touches attachment bytes goes through this module (uploads,
+downloads, the orphan sweep) or through the same Django storage API (backups,
+chaos, fuzz, tests). The backend is configuration only, settings.STORAGES
+["attachments"] (README, "Configuration"): local files by default
+(AttachmentFileSystemStorage, under TIPLINE_ATTACHMENT_DIR), InMemoryStorage in
+tests, any Django storage (django-storages' S3, for one) in a deployment.
+
+Only ciphertext ever reaches a backend. An upload is spooled (in memory up to
+FILE_UPLOAD_MAX_MEMORY_SIZE, then in an unnamed temporary file) as it is
+encrypted, and saved under its name in one call once complete, so no backend
+ever shows a half-written file under the name an attachment row points to.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-import time
+import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from itertools import islice
-from pathlib import Path
-from typing import BinaryIO
+from pathlib import PurePosixPath
+from types import TracebackType
+from typing import IO, Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils import timezone
 
+ALIAS = "attachments"
 READ_BYTES = 64 * 1024
 NAME_LENGTH = 32
+# What an interrupted save leaves in a local store (AttachmentFileSystemStorage); the sweep removes it.
 PARTIAL_SUFFIX = ".part"
 # Names looked up in the database at once by the orphan sweep.
 SWEEP_BATCH = 1000
 
 
-def _root() -> Path:
-    root = Path(settings.TIPLINE_ATTACHMENT_DIR)
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return root
+class AttachmentFileSystemStorage(FileSystemStorage):
+    """Local ciphertext files, the owner's only, that appear under their name only once complete.
+
+    Each file is written as "<name>.part" and renamed when complete: a crash while
+    saving leaves only that partial file, which the orphan sweep deletes.
+    """
+
+    def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("file_permissions_mode", 0o600)
+        kwargs.setdefault("directory_permissions_mode", 0o700)
+        super().__init__(location=location, **kwargs)
+
+    def _save(self, name: str, content: File[Any]) -> str:
+        partial = name + PARTIAL_SUFFIX
+        try:
+            written = super()._save(partial, content)  # type: ignore[misc]  # django-stubs leaves _save out
+            os.replace(self.path(written), self.path(name))
+        except BaseException:
+            self.delete(partial)
+            raise
+        return name
+
+
+def attachment_store() -> Storage:
+    """Return the configured attachment store (settings.STORAGES["attachments"])."""
+    return storages[ALIAS]
 
 
 def new_storage_name() -> str:
@@ -35,66 +77,150 @@ def is_storage_name(name: str) -> bool:
     return len(name) == NAME_LENGTH and all(c in "0123456789abcdef" for c in name)
 
 
-def _path(storage_name: str) -> Path:
+def _checked(storage_name: str) -> str:
     if not is_storage_name(storage_name):
         raise ValueError("invalid storage name")
-    return _root() / storage_name
+    return storage_name
 
 
-def open_for_writing(storage_name: str) -> BinaryIO:
-    """Open a new ciphertext file that becomes visible under its name only once complete."""
-    return open(_path(storage_name).with_suffix(PARTIAL_SUFFIX), "xb")  # noqa: SIM115 - closed by the caller
+class CiphertextWriter:
+    """The ciphertext of one upload on its way into the store; nothing is stored before commit().
+
+    The bytes wait in a spooled temporary file (in memory up to
+    FILE_UPLOAD_MAX_MEMORY_SIZE, then in FILE_UPLOAD_TEMP_DIR under no name, so
+    it vanishes with the process). Write only ciphertext to it.
+    """
+
+    def __init__(self, storage_name: str) -> None:
+        self.storage_name = _checked(storage_name)
+        self._spool: IO[bytes] | None = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by commit() or close()
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b", dir=settings.FILE_UPLOAD_TEMP_DIR
+        )
+
+    def write(self, ciphertext: bytes) -> int:
+        if self._spool is None:
+            raise ValueError(f"{self.storage_name} is already committed or closed")
+        return self._spool.write(ciphertext)
+
+    def commit(self) -> None:
+        """Save the complete ciphertext in the store under its name, in one call."""
+        if self._spool is None:
+            raise ValueError(f"{self.storage_name} is already committed or closed")
+        self._spool.seek(0)
+        try:
+            save(self.storage_name, self._spool)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop whatever was not committed."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+    def __enter__(self) -> CiphertextWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
 
 
-def commit(storage_name: str) -> None:
-    """Make a completely written ciphertext file visible under its final name."""
-    path = _path(storage_name)
-    os.replace(path.with_suffix(PARTIAL_SUFFIX), path)
+def open_for_writing(storage_name: str) -> CiphertextWriter:
+    """Start a new ciphertext file, which becomes visible under its name only once committed."""
+    return CiphertextWriter(storage_name)
+
+
+def save(storage_name: str, ciphertext: IO[bytes], *, store: Storage | None = None) -> None:
+    """Store complete ciphertext under its name (a restore passes its target `store`)."""
+    if store is None:
+        store = attachment_store()
+    saved = store.save(_checked(storage_name), File(ciphertext))
+    if saved != storage_name:
+        # The backend found the name taken and chose another: never keep a file under a name no row can know.
+        store.delete(saved)
+        raise FileExistsError(f"{storage_name} is already in the attachment store")
 
 
 def read_chunks(storage_name: str) -> Iterator[bytes]:
     """Yield the stored ciphertext in pieces."""
-    with open(_path(storage_name), "rb") as handle:
-        while piece := handle.read(READ_BYTES):
-            yield piece
+    with attachment_store().open(_checked(storage_name), "rb") as handle:
+        yield from handle.chunks(READ_BYTES)
+
+
+def read_bytes(storage_name: str) -> bytes:
+    """Return the whole stored ciphertext (for checks on small files; downloads use read_chunks)."""
+    return b"".join(read_chunks(storage_name))
+
+
+def exists(storage_name: str) -> bool:
+    """Return True if a complete file is stored under this name."""
+    return attachment_store().exists(_checked(storage_name))
+
+
+def size(storage_name: str) -> int:
+    """Return the size of a stored file, in bytes."""
+    return attachment_store().size(_checked(storage_name))
 
 
 def delete(storage_name: str) -> None:
-    """Remove a stored file (complete or partial), if it is there."""
-    for path in (_path(storage_name), _path(storage_name).with_suffix(PARTIAL_SUFFIX)):
-        path.unlink(missing_ok=True)
+    """Remove a stored file, if it is there."""
+    attachment_store().delete(_checked(storage_name))
 
 
-def names_older_than(seconds: float) -> Iterator[str]:
-    """Yield the storage name of every file (complete or partial) last written more than `seconds` ago."""
-    cutoff = time.time() - seconds
-    with os.scandir(_root()) as entries:
-        for entry in entries:
-            name = entry.name.removesuffix(PARTIAL_SUFFIX)
-            if not is_storage_name(name) or not entry.is_file(follow_symlinks=False):
-                continue
-            try:
-                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                    yield name
-            except FileNotFoundError:
-                continue  # deleted meanwhile
+def file_names(*, store: Storage | None = None) -> list[str]:
+    """Return the name of every file in the store, in folders too ("/"-separated), sorted.
+
+    The store's own files are all at its top, named by new_storage_name(); anything
+    else is not the store's (backups count it and look for the escrow private key in it).
+    """
+    if store is None:
+        store = attachment_store()
+    found: list[str] = []
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            subfolders, files = store.listdir(folder)
+        except FileNotFoundError:
+            continue  # a local store nothing was written to yet, or a folder deleted meanwhile
+        found.extend(str(PurePosixPath(folder, name)) for name in files)
+        folders.extend(str(PurePosixPath(folder, name)) for name in subfolders)
+    return sorted(found)
+
+
+def files_older_than(seconds: float) -> Iterator[str]:
+    """Yield every store file (complete, or partial) last written more than `seconds` ago."""
+    store = attachment_store()
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    for name in file_names(store=store):
+        if not is_storage_name(name.removesuffix(PARTIAL_SUFFIX)):
+            continue
+        try:
+            if store.get_modified_time(name) < cutoff:
+                yield name
+        except FileNotFoundError:
+            continue  # deleted meanwhile
 
 
 def orphans_delete(*, older_than_seconds: float) -> int:
     """Delete the store's files older than `older_than_seconds` that no Attachment row names; return how many.
 
     A request that died mid-upload (a worker killed, a crash between storing the
-    ciphertext and saving its row) leaves such files; nothing else writes here.
-    Files younger than the cut-off may belong to a request still running.
+    ciphertext and saving its row, or during the save itself) leaves such files;
+    nothing else writes here. Files younger than the cut-off may belong to a
+    request still running.
     """
     from tipline.models import Attachment  # the store is used while Django loads; models come later
 
+    store = attachment_store()
     deleted = 0
-    names = names_older_than(older_than_seconds)
-    while batch := sorted(set(islice(names, SWEEP_BATCH))):
+    old = files_older_than(older_than_seconds)
+    while batch := list(islice(old, SWEEP_BATCH)):
         kept = set(Attachment.objects.filter(storage_name__in=batch).values_list("storage_name", flat=True))
         for name in batch:
-            if name not in kept:
-                delete(name)
+            if name not in kept:  # a partial file is never named by a row
+                store.delete(name)
                 deleted += 1
     return deleted

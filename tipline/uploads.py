@@ -3,9 +3,10 @@
 Django's default handlers keep small uploads in memory and spool large ones to a
 temporary file in the clear. This one replaces both: every chunk is checked
 against the allow-list (tipline/filetypes.py), stripped of image metadata and
-encrypted under a fresh per-file key before it touches the disk, so no plaintext
-file exists at any size. The per-file key travels with the upload object until the
-tip is saved, where it is encrypted under the tip's data key.
+encrypted under a fresh per-file key before it is written anywhere (the
+attachment store, tipline/storage.py, spools and keeps ciphertext only), so no
+plaintext file exists at any size. The per-file key travels with the upload
+object until the tip is saved, where it is encrypted under the tip's data key.
 
 A request is all or nothing: the handler reads the whole multipart body itself
 (``handle_raw_input``), refuses a body larger than TIPLINE_MAX_REQUEST_BYTES
@@ -231,7 +232,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         return post, files
 
     def discard_all(self) -> None:
-        """Delete every file (complete or partial) this request stored."""
+        """Drop the file still streaming in, if any, and delete every file this request stored."""
         handle = getattr(self, "handle", None)
         if handle is not None:
             handle.close()
@@ -306,10 +307,12 @@ class EncryptingUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> EncryptedUpload:
         if not self.too_large and self.problem is None:
             self._finish_content()
-        self.handle.write(self.encryptor.finalize())
-        self.handle.close()
-        storage.commit(self.storage_name)
         refused = self.too_large or self.problem is not None
+        if refused:
+            self.handle.close()  # nothing of a refused file reaches the store
+        else:
+            self.handle.write(self.encryptor.finalize())
+            self.handle.commit()
         upload = EncryptedUpload(
             storage_name=self.storage_name,
             file_key=self.file_key,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import LazySettings
+from django.core.files.storage import Storage
 from django.db import connection
 
 from accounts.models import StaffMember
@@ -23,8 +24,10 @@ from backups.database import POSTGRESQL, SQLITE, Database
 from backups.drill_phases import encrypted_upload
 from backups.restore import RestoreResult, backup_restore, known_migrations_here
 from org.models import Facility
+from tipline import storage
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.services import TipSubmission, tip_submit
+from tipline.storage import AttachmentFileSystemStorage
 
 TARGET_DATABASE = "tipline_backups_restore_check"
 
@@ -95,23 +98,26 @@ def canary(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> Can
 
 def make_backup(out_dir: Path) -> BackupResult:
     """Back up the test database and this test's attachment store, as `python -m backups.create` does."""
-    from django.conf import settings
-
     return backup_create(
         out_dir=out_dir,
         database=source_database(),
-        attachment_dir=Path(settings.TIPLINE_ATTACHMENT_DIR),
+        store=storage.attachment_store(),
         escrow_public_key=escrow_public_key_now(),
         receipt_settings=receipt_settings_now(),
     )
 
 
-def restore_into(backup_dir: Path, target: Database, store: Path, **overrides: object) -> RestoreResult:
+def local_store(directory: Path) -> Storage:
+    """Return an attachment store in local files under `directory`, as a restore target would have."""
+    return AttachmentFileSystemStorage(location=directory)
+
+
+def restore_into(backup_dir: Path, target: Database, store: Storage, **overrides: object) -> RestoreResult:
     """Restore into `target` and `store` with this instance's settings, as `python -m backups.restore` does."""
     arguments: dict[str, object] = {
         "backup_dir": backup_dir,
         "database": target,
-        "attachment_dir": store,
+        "store": store,
         "escrow_public_key": escrow_public_key_now(),
         "receipt_settings": receipt_settings_now(),
         "known_migrations": known_migrations_here(),

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import LazySettings, settings
+from django.conf import settings
+from django.core.files.base import ContentFile
 
 from backups.create import BackupResult
 from backups.database import BackupError
@@ -53,11 +54,9 @@ def test_the_backup_holds_no_secret_kept_offline(canary: Canary, tmp_path: Path,
 
 @pytest.mark.parametrize("name", ["0123456789abcdef0123456789abcdef", "escrow-private.key", "keys/escrow.key"])
 def test_a_backup_with_the_escrow_private_key_in_the_store_is_refused(
-    canary: Canary, tmp_path: Path, tipline_settings: LazySettings, escrow_private_key: bytes, name: str
+    canary: Canary, tmp_path: Path, escrow_private_key: bytes, name: str
 ) -> None:
-    stray = Path(tipline_settings.TIPLINE_ATTACHMENT_DIR) / name
-    stray.parent.mkdir(parents=True, exist_ok=True)
-    stray.write_bytes(escrow_private_key)
+    storage.attachment_store().save(name, ContentFile(escrow_private_key))
     out_dir = tmp_path / "backup"
 
     with pytest.raises(BackupError, match="is the escrow private key"):

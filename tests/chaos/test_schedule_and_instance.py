@@ -67,6 +67,7 @@ def test_the_instance_keeps_to_its_own_queue_cache_files_and_mail() -> None:
     assert env["CELERY_TASK_DEFAULT_QUEUE"] == "chaos"
     assert env["REDIS_URL"].endswith("/5")
     assert env["TIPLINE_ATTACHMENT_DIR"] == "/srv/var/chaos/instance/attachments"
+    assert env["TIPLINE_ATTACHMENT_STORAGE"] == "tipline.storage.AttachmentFileSystemStorage"
     assert env["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert env["DATABASE_CONN_MAX_AGE"] == "0"
     assert env["DEBUG"] == "0" and env["SECURE_COOKIES"] == "0"

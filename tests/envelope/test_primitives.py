@@ -1,4 +1,4 @@
-"""The encryption envelope (tipline/crypto.py) under a reviewer's checklist.
+"""The encryption envelope (envelope/primitives.py) under a reviewer's checklist.
 
 Every ciphertext format must round-trip, and every single-bit change,
 truncation, extension, reordering, wrong key, wrong associated data or wrong

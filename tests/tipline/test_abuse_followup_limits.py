@@ -4,7 +4,6 @@ limited per report. Over a limit the person gets a clear message and keeps what 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import LazySettings
@@ -16,7 +15,7 @@ from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import FakeClock, hidden_inputs, public_client, receipt_from, report_data, use_fake_clock
-from tipline import abuse
+from tipline import abuse, storage
 from tipline.models import Attachment, Message, Tip
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +125,7 @@ def test_files_are_limited_per_report_and_a_refused_upload_is_discarded(
     settings.TIPLINE_ATTACHMENTS_PER_TIP = 2  # the report already has one
     client = public_client()
     assert open_report(client, receipt)[0] == 302
-    stored = set(Path(settings.TIPLINE_ATTACHMENT_DIR).rglob("*"))
+    stored = storage.file_names()
 
     thread = client.get("/followup/").content.decode()
     files = [SimpleUploadedFile("a.txt", b"uno"), SimpleUploadedFile("b.txt", b"dos")]
@@ -137,7 +136,7 @@ def test_files_are_limited_per_report_and_a_refused_upload_is_discarded(
     assert re.search(r"<textarea[^>]*>\s*Dos fotos más.</textarea>", html)
     assert "please select them again" in html
     assert Attachment.objects.count() == 1
-    assert set(Path(settings.TIPLINE_ATTACHMENT_DIR).rglob("*")) == stored, "the refused files were deleted"
+    assert storage.file_names() == stored, "the refused files were deleted"
     assert abuse.counters_today()["attachment_limited"] == 1
 
     thread = client.get("/followup/").content.decode()

@@ -31,6 +31,7 @@ from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import receipt_from, report_data
+from tipline import storage
 from tipline.forms import ReportForm
 from tipline.models import Tip
 
@@ -138,10 +139,15 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     for table, data in all_database_values():
         assert_absent(f"table {table}", data, {**secrets_at_rest, **identity})
 
-    stored_files = list(files_under(Path(settings.TIPLINE_ATTACHMENT_DIR)))
+    # Every object of the attachment store, read through its storage API (whatever the backend).
+    store = storage.attachment_store()
+    stored_files = storage.file_names()
     assert stored_files, "the attachment should be stored (encrypted)"
+    for name in stored_files:
+        with store.open(name, "rb") as handle:
+            assert_absent(f"attachment store file {name}", handle.read(), {**secrets_at_rest, **identity})
     new_tmp = set(files_under(Path(tempfile.gettempdir()))) - before_tmp
-    for path in [*stored_files, *files_under(Path(settings.VAR_DIR)), *new_tmp]:
+    for path in [*files_under(Path(settings.VAR_DIR)), *new_tmp]:
         try:
             data = path.read_bytes()
         except OSError:

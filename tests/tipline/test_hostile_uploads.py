@@ -84,9 +84,9 @@ def post_raw(client: Client, path: str, body: bytes, content_type: str | None = 
     )
 
 
-def attachment_files() -> list[Path]:
-    root = Path(settings.TIPLINE_ATTACHMENT_DIR)
-    return sorted(p for p in root.iterdir() if p.is_file()) if root.exists() else []
+def attachment_files() -> list[str]:
+    """Every file in the attachment store, listed through its storage API."""
+    return storage.file_names()
 
 
 class WrittenFiles:
@@ -115,6 +115,9 @@ def written(monkeypatch: pytest.MonkeyPatch) -> WrittenFiles:
         def write(self, data: bytes) -> int:
             record.bytes_by_name[self.name] += len(data)
             return self.handle.write(data)
+
+        def commit(self) -> None:
+            self.handle.commit()
 
         def close(self) -> None:
             self.handle.close()
@@ -163,7 +166,7 @@ def assert_refused_and_nothing_kept(response: Any, tips_before: int, written: Wr
     assert attachment_files() == []
     if written is not None:
         for name in written.names:
-            assert not (Path(settings.TIPLINE_ATTACHMENT_DIR) / name).exists()
+            assert not storage.exists(name)
 
 
 # --- malformed and cut requests get the 400 page and leave nothing ----------------------------------------
@@ -565,28 +568,36 @@ def test_a_real_photo_passes_the_header_check_whatever_the_chunking(chunk: int) 
 
 
 # --- the sweeper removes what a killed request left -----------------------------------------------------------
+# The local store's own files and their modified times: tests/tipline/test_attachment_store.py does the same
+# through the storage API with InMemoryStorage.
 
 
-def age(path: Path, seconds: float) -> None:
-    stamp = path.stat().st_mtime - seconds
+def age(name: str, seconds: float) -> None:
+    """Make a file of the local store look `seconds` older: the sweep goes by its modified time."""
+    path = storage.attachment_store().path(name)
+    stamp = os.stat(path).st_mtime - seconds
     os.utime(path, (stamp, stamp))
 
 
 @pytest.fixture
-def store_file() -> Iterator[Callable[..., Path]]:
-    def make(*, partial: bool = False) -> Path:
+def store_file() -> Iterator[Callable[..., str]]:
+    def make(*, partial: bool = False) -> str:
         name = storage.new_storage_name()
-        with storage.open_for_writing(name) as handle:
-            handle.write(b"\x01ciphertext")
-        if not partial:
-            storage.commit(name)
-        return Path(settings.TIPLINE_ATTACHMENT_DIR) / (name + (".part" if partial else ""))
+        if partial:
+            # What a save cut short by a crash leaves in the local store (AttachmentFileSystemStorage).
+            name += storage.PARTIAL_SUFFIX
+            Path(storage.attachment_store().path(name)).write_bytes(b"\x01cipher")
+            return name
+        with storage.open_for_writing(name) as writer:
+            writer.write(b"\x01ciphertext")
+            writer.commit()
+        return name
 
     yield make
 
 
 def test_the_sweeper_deletes_only_old_files_no_attachment_names(
-    cast: dict[str, StaffMember], facilities: dict[str, Facility], store_file: Callable[..., Path], eager_celery: None
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], store_file: Callable[..., str], eager_celery: None
 ) -> None:
     from tipline.tasks import sweep_orphan_attachments
 
@@ -594,8 +605,8 @@ def test_the_sweeper_deletes_only_old_files_no_attachment_names(
     assert response.status_code == 200
     (kept,) = attachment_files()
     old_orphan, old_partial, fresh_orphan = store_file(), store_file(partial=True), store_file()
-    for path in (kept, old_orphan, old_partial):
-        age(path, 2 * 24 * 3600)
+    for name in (kept, old_orphan, old_partial):
+        age(name, 2 * 24 * 3600)
 
     assert sweep_orphan_attachments.delay().get() == 2
     assert attachment_files() == sorted([kept, fresh_orphan])

@@ -62,9 +62,9 @@ def needles(plaintext: bytes, every: int = 8 * 1024, width: int = 24) -> list[by
     return [plaintext[o : o + width] for o in offsets]
 
 
-def attachment_files() -> list[Path]:
-    root = Path(settings.TIPLINE_ATTACHMENT_DIR)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def attachment_files() -> list[str]:
+    """Every file in the attachment store, listed through its storage API."""
+    return storage.file_names()
 
 
 Snapshot = dict[str, tuple[int, int, int]]
@@ -205,9 +205,8 @@ def test_big_upload_is_stored_encrypted_and_no_plaintext_temp_file_appears(
     # Exactly one file in the store: the final ciphertext, no leftover `.part`, no plaintext.
     tip = Tip.objects.get()
     attachment = Attachment.objects.get(tip=tip)
-    stored = attachment_files()
-    assert [p.name for p in stored] == [attachment.storage_name]
-    ciphertext = stored[0].read_bytes()
+    assert attachment_files() == [attachment.storage_name]
+    ciphertext = storage.read_bytes(attachment.storage_name)
     assert len(ciphertext) == expected_stream_len(BIG_BYTES)
     assert ciphertext[0] == crypto.V_STREAM
     assert not any(probe in ciphertext for probe in probes)
@@ -309,7 +308,7 @@ def test_photo_exif_and_gps_are_gone_after_upload_and_download_pixels_unchanged(
     tip = Tip.objects.get()
     assert tip.unit.slug == "lima"
     attachment = Attachment.objects.get(tip=tip)
-    assert CANARY_MAKE.encode() not in attachment_files()[0].read_bytes()
+    assert CANARY_MAKE.encode() not in storage.read_bytes(attachment.storage_name)
 
     download = staff_client("lima_investigator").get(f"/staff/tips/{tip.public_id}/files/{attachment.public_id}/")
     assert download.status_code == 200
@@ -339,7 +338,7 @@ def test_handler_strips_jpeg_metadata_whatever_the_chunking(chunk: int) -> None:
     upload = run_handler(original, chunk, "IMG.jpg")
     assert upload.size == len(original)
     assert upload.too_large is False
-    stored = (Path(settings.TIPLINE_ATTACHMENT_DIR) / upload.storage_name).read_bytes()
+    stored = storage.read_bytes(upload.storage_name)
     assert CANARY_MAKE.encode() not in stored
     cleaned = decrypt_stored(upload)
     assert CANARY_MAKE.encode() not in cleaned
@@ -362,11 +361,10 @@ def test_handler_round_trips_other_files_unchanged(size: int, chunk: int) -> Non
     plaintext = document(size)
     upload = run_handler(plaintext, chunk)
     assert upload.too_large is False
-    path = Path(settings.TIPLINE_ATTACHMENT_DIR) / upload.storage_name
-    assert path.stat().st_size == expected_stream_len(size)
-    assert not path.with_suffix(".part").exists()
+    assert storage.size(upload.storage_name) == expected_stream_len(size)
+    assert attachment_files() == [upload.storage_name]  # and no partial file beside it
     if size >= 24:
-        assert not any(probe in path.read_bytes() for probe in needles(plaintext))
+        assert not any(probe in storage.read_bytes(upload.storage_name) for probe in needles(plaintext))
     assert decrypt_stored(upload) == plaintext
     # The upload object never gives plaintext back.
     with pytest.raises(OSError):
@@ -407,7 +405,16 @@ def test_handler_marks_oversized_file_and_keeps_nothing(settings: LazySettings) 
 def test_handler_interrupted_upload_leaves_nothing() -> None:
     handler = EncryptingUploadHandler()
     handler.new_file("attachments", "half.bin", "application/octet-stream", 100_000)
-    handler.receive_data_chunk(document(70_000), 0)
-    assert len(attachment_files()) == 1 and attachment_files()[0].suffix == ".part"
+    plaintext = document(70_000)
+    handler.receive_data_chunk(plaintext, 0)
+    # Nothing is in the store before the file is complete; what waits for it is ciphertext.
+    assert attachment_files() == []
+    spool = handler.handle._spool
+    assert spool is not None
+    spool.seek(0)
+    pending = spool.read()
+    assert pending[0] == crypto.V_STREAM
+    assert not any(probe in pending for probe in needles(plaintext))
     handler.upload_interrupted()
     assert attachment_files() == []
+    assert handler.handle._spool is None  # dropped
