@@ -20,6 +20,7 @@ from bench.synthetic import TipSpec, World, build_world, facilities_ensure, tip_
 from cases.deadlines import add_days, add_working_days
 from cases.models import Case, CaseEvent, CaseTip, Role, StaffMember
 from cases.services import case_field_aad, case_key_info, triage_score
+from cases.statuses import CaseStatus
 from org.models import Unit, UnitKeyPair
 from org.routing import route_tip
 from tipline import crypto
@@ -27,7 +28,6 @@ from tipline.models import (
     Category,
     Message,
     Tip,
-    TipStatus,
 )
 from tipline.services import (
     ESCROW_RECIPIENT,
@@ -210,8 +210,8 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     kind=CaseEvent.Kind.ACKNOWLEDGED,
                     actor=actor,
                     at=_at(life.acknowledged_on, 10),
-                    from_status=TipStatus.RECEIVED,
-                    to_status=TipStatus.TRIAGE,
+                    from_status=CaseStatus.RECEIVED,
+                    to_status=CaseStatus.TRIAGE,
                 )
             )
             message = Message(
@@ -231,8 +231,8 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     kind=CaseEvent.Kind.STATUS_CHANGED,
                     actor=actor,
                     at=_at(life.investigating_on, 11),
-                    from_status=TipStatus.TRIAGE,
-                    to_status=TipStatus.INVESTIGATING,
+                    from_status=CaseStatus.TRIAGE,
+                    to_status=CaseStatus.INVESTIGATING,
                 )
             )
         if life.closed_on is not None:
@@ -242,7 +242,7 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     kind=CaseEvent.Kind.STATUS_CHANGED,
                     actor=actor,
                     at=_at(life.closed_on, 12),
-                    from_status=TipStatus.INVESTIGATING if life.investigating_on else TipStatus.TRIAGE,
+                    from_status=CaseStatus.INVESTIGATING if life.investigating_on else CaseStatus.TRIAGE,
                     to_status=life.status,
                 )
             )

@@ -22,9 +22,10 @@ from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from cases.auth_services import staff_private_key_rewrap, staff_sessions_end_all
 from cases.keys import membership_grant, unit_keypair_create, vault_unit_key_name
-from cases.models import CLOSED_STATUSES, TIP_READING_ROLES, Case, CaseEvent, Membership, Role, StaffMember
+from cases.models import TIP_READING_ROLES, Case, CaseEvent, Membership, Role, StaffMember
 from cases.permissions import CaseActionRefused
 from cases.security import login_throttle_reset
+from cases.statuses import CLOSED_STATUSES
 from org.models import Unit, UnitKeyPair
 from tipline import crypto
 

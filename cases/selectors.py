@@ -17,8 +17,9 @@ from cases.keys import vault_unit_key_name
 from cases.models import NO_DEADLINE, Case, CaseEvent, Membership, Note, Recusal, StaffMember
 from cases.permissions import CaseActionRefused
 from cases.services import TriageScore, case_field_aad, case_key_open, case_triage, note_aad, tip_data_key_open
+from cases.statuses import CaseStatus
 from tipline import crypto
-from tipline.models import Tip, TipStatus
+from tipline.models import Tip
 from tipline.selectors import TipContent, tip_content
 
 QUEUE_PAGE_SIZE = 50
@@ -168,7 +169,7 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
     return QueuePage(
         rows=[QueueRow(case=case, title=_case_title(case, vault)) for case in rows],
         next_cursor=f"{last.next_due.isoformat()}_{last.pk}" if has_more and last else None,
-        status_counts=[(value, str(label), counts.get(value, 0)) for value, label in TipStatus.choices],
+        status_counts=[(value, str(label), counts.get(value, 0)) for value, label in CaseStatus.choices],
         today=timezone.localdate(),
     )
 

@@ -23,7 +23,6 @@ from cases import permissions
 from cases.deadlines import add_days, add_working_days
 from cases.keys import vault_unit_key_name
 from cases.models import (
-    CLOSED_STATUSES,
     WHISTLEBLOWER_EVENT_KINDS,
     Case,
     CaseEvent,
@@ -34,9 +33,10 @@ from cases.models import (
     StaffMember,
 )
 from cases.permissions import CaseActionRefused
+from cases.statuses import CLOSED_STATUSES, CaseStatus
 from org.models import Facility, Unit, UnitKeyPair
 from tipline import crypto
-from tipline.models import Category, StaffInvolved, Tip, TipStatus
+from tipline.models import Category, StaffInvolved, Tip
 from tipline.services import (
     ESCROW_RECIPIENT,
     data_key_info,
@@ -189,7 +189,7 @@ def case_open_for_tip(*, tip: Tip) -> Case:
         facility=tip.facility,
         category=tip.category,
         smuggling_channel=tip.smuggling_channel,
-        status=TipStatus.RECEIVED,
+        status=CaseStatus.RECEIVED,
         priority=score.priority,
         triage_score=score.score,
         received_on=received,
@@ -292,8 +292,8 @@ def case_acknowledge(*, case: Case, actor: StaffMember, vault: dict[str, bytes],
         case.acknowledged_on = _today()
         fields = ["acknowledged_on"]
         from_status = case.status
-        if case.status == TipStatus.RECEIVED:
-            case.status = TipStatus.TRIAGE
+        if case.status == CaseStatus.RECEIVED:
+            case.status = CaseStatus.TRIAGE
             fields.append("status")
         _save_deadlines(case, *fields)
         _sync_tip_status(case)

@@ -17,8 +17,9 @@ from django.db import connection
 from bench.synthetic import build_world, facilities_ensure, tip_spec
 from bench.writer import Plan, generate
 from cases.keys import staff_unlock_keys
-from cases.models import CLOSED_STATUSES, Case, CaseTip, StaffMember
+from cases.models import Case, CaseTip, StaffMember
 from cases.services import case_field_aad, case_key_open, tip_data_key_open
+from cases.statuses import CLOSED_STATUSES
 from linking.models import EntityMention
 from linking.normalise import normalise
 from linking.services import mention_aad
