@@ -50,10 +50,11 @@ from cases.services import (
     note_add,
     tip_data_key_open,
 )
+from cases.statuses import CaseStatus
 from linking.models import EntityKind
 from linking.services import index_key_create, mention_record
 from org.models import Facility, Region, Unit
-from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, TipStatus, WhenPeriod
+from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.selectors import attachment_plaintext, tip_content
 from tipline.services import (
     TipSubmission,
@@ -278,11 +279,11 @@ def _close_substantiated(
 ) -> None:
     case_assign(case=case, assignee=investigator, actor=supervisor)
     case.refresh_from_db()
-    if case.status == TipStatus.RECEIVED:
-        case_transition(case=case, to=TipStatus.TRIAGE, actor=supervisor)
-    case_transition(case=case, to=TipStatus.INVESTIGATING, actor=supervisor)
+    if case.status == CaseStatus.RECEIVED:
+        case_transition(case=case, to=CaseStatus.TRIAGE, actor=supervisor)
+    case_transition(case=case, to=CaseStatus.INVESTIGATING, actor=supervisor)
     case_transition(
-        case=case, to=TipStatus.SUBSTANTIATED, actor=supervisor, reason=f"{marker} confirmado.", vault=vault
+        case=case, to=CaseStatus.SUBSTANTIATED, actor=supervisor, reason=f"{marker} confirmado.", vault=vault
     )
 
 

@@ -299,7 +299,8 @@ def _measure(stage: Stage, users: BenchUsers, *, runs: int, warmup: int, explain
     from accounts.models import StaffMember
     from cases.models import Case
     from cases.selectors import QueueFilters
-    from tipline.models import Category, SmugglingChannel, Tip, TipStatus
+    from cases.statuses import CaseStatus
+    from tipline.models import Category, SmugglingChannel, Tip
 
     investigator = _login(users.investigator, users.password)
     member = StaffMember.objects.get(user__username=users.investigator)
@@ -346,7 +347,7 @@ def _measure(stage: Stage, users: BenchUsers, *, runs: int, warmup: int, explain
         f"/staff/?{query}",
         note=f"{total:,} matching open cases",
     )
-    closed = QueueFilters(status=TipStatus.UNSUBSTANTIATED, category=Category.BRIBERY)
+    closed = QueueFilters(status=CaseStatus.UNSUBSTANTIATED, category=Category.BRIBERY)
     cursor, total = _deep_cursor(member, closed, 0.8)
     query = urlencode({"status": closed.status, "category": closed.category, "after": cursor})
     page(

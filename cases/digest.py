@@ -32,9 +32,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import StaffMember
-from cases.models import CLOSED_STATUSES, Case, DailyMailSent
+from cases.models import Case, DailyMailSent
+from cases.statuses import CLOSED_STATUSES, OPEN_STATUSES
 from org.models import Unit
-from tipline.models import TipStatus
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -45,9 +45,6 @@ DUE_SOON_DAYS = 2
 MAX_NEW_CASES_WINDOW_DAYS = 7
 LAST_DIGEST_SECONDS = (MAX_NEW_CASES_WINDOW_DAYS + 1) * 24 * 60 * 60
 MAIL_LANGUAGE = "es"
-
-OPEN_STATUSES = [status for status in TipStatus if status not in CLOSED_STATUSES]
-
 
 # --- selectors ---------------------------------------------------------------------------------------
 

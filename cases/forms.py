@@ -8,11 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMember
-from cases.models import CLOSED_STATUSES, Case, Priority
+from cases.models import Case, Priority
 from cases.selectors import QueueFilters
+from cases.statuses import CLOSED_STATUSES, CaseStatus
 from org.models import Facility, Unit
 from tipline.forms import REPLY_MAX, ReportForm, inline_form_helper
-from tipline.models import Category, SmugglingChannel, Tip, TipStatus
+from tipline.models import Category, SmugglingChannel, Tip
 
 
 class _CrispyForm(forms.Form):
@@ -41,7 +42,7 @@ def _any(label: Any) -> list[tuple[str, Any]]:
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=_any(_("Open")) + TipStatus.choices, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=_any(_("Open")) + CaseStatus.choices, required=False)
     facility = forms.ModelChoiceField(
         label=_("Prison"), queryset=Facility.objects.all(), required=False, empty_label=_("Any")
     )
@@ -96,7 +97,7 @@ class TransitionForm(_CrispyForm):
         super().__init__(*args, **kwargs)
         field = self.fields["to"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(value, label) for value, label in TipStatus.choices if case.can_transition_to(value)]
+        field.choices = [(value, label) for value, label in CaseStatus.choices if case.can_transition_to(value)]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -25,8 +25,9 @@ from accounts.security import login_throttle_reset
 from accounts.services import staff_private_key_rewrap, staff_sessions_end_all
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from cases.models import CLOSED_STATUSES, Case, CaseEvent
+from cases.models import Case, CaseEvent
 from cases.permissions import CaseActionRefused
+from cases.statuses import CLOSED_STATUSES
 from org.models import Unit, UnitKeyPair
 
 # --- who may manage a unit -----------------------------------------------------------------------

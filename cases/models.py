@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMember
-from tipline.models import Category, SmugglingChannel, TipStatus
+from cases.statuses import CaseStatus, allowed_transitions, is_closed
+from tipline.models import Category, SmugglingChannel
 
 
 class Priority(models.TextChoices):
@@ -44,7 +45,7 @@ class Case(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     smuggling_channel = models.CharField(max_length=20, choices=SmugglingChannel.choices, blank=True)
 
-    status = models.CharField(max_length=20, choices=TipStatus.choices, default=TipStatus.RECEIVED)
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.RECEIVED)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     triage_score = models.PositiveSmallIntegerField(default=0)
     assignee = models.ForeignKey(
@@ -87,11 +88,11 @@ class Case(models.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.status in CLOSED_STATUSES
+        return is_closed(self.status)
 
     def can_transition_to(self, status: str) -> bool:
         """Return whether ISO 37002's workflow allows moving from the current status to `status`."""
-        return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
+        return status in allowed_transitions(self.status)
 
     def open_deadlines(self) -> dict[str, datetime.date]:
         """Return the deadlines not yet met, by name."""
@@ -108,19 +109,6 @@ class Case(models.Model):
 
     def compute_next_due(self) -> datetime.date:
         return min(self.open_deadlines().values(), default=NO_DEADLINE)
-
-
-CLOSED_STATUSES = frozenset(
-    {TipStatus.REFERRED, TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED, TipStatus.NOT_ACTIONABLE}
-)
-# ISO 37002: receive -> assess (triage) -> address (investigate) -> conclude.
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    TipStatus.RECEIVED: frozenset({TipStatus.TRIAGE, TipStatus.NOT_ACTIONABLE, TipStatus.REFERRED}),
-    TipStatus.TRIAGE: frozenset({TipStatus.INVESTIGATING, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE}),
-    TipStatus.INVESTIGATING: frozenset(
-        {TipStatus.REFERRED, TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED, TipStatus.NOT_ACTIONABLE}
-    ),
-}
 
 
 class CaseTip(models.Model):
@@ -173,8 +161,8 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, help_text="Midnight of the day for whistleblower events.")
     actor = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, choices=TipStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=TipStatus.choices, blank=True)
+    from_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:

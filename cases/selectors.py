@@ -19,7 +19,8 @@ from accounts.models import Membership, StaffMember
 from cases.models import NO_DEADLINE, Case, CaseEvent, Note, Recusal
 from cases.permissions import CaseActionRefused
 from cases.services import TriageScore, case_key_open, case_triage, tip_data_key_open
-from tipline.models import Tip, TipStatus
+from cases.statuses import CaseStatus
+from tipline.models import Tip
 from tipline.selectors import TipContent, tip_content
 
 QUEUE_PAGE_SIZE = 50
@@ -169,7 +170,7 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
     return QueuePage(
         rows=[QueueRow(case=case, title=_case_title(case, vault)) for case in rows],
         next_cursor=f"{last.next_due.isoformat()}_{last.pk}" if has_more and last else None,
-        status_counts=[(value, str(label), counts.get(value, 0)) for value, label in TipStatus.choices],
+        status_counts=[(value, str(label), counts.get(value, 0)) for value, label in CaseStatus.choices],
         today=timezone.localdate(),
     )
 

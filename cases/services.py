@@ -24,7 +24,6 @@ from audit.services import audit_record
 from cases import permissions
 from cases.deadlines import add_days, add_working_days
 from cases.models import (
-    CLOSED_STATUSES,
     WHISTLEBLOWER_EVENT_KINDS,
     Case,
     CaseEvent,
@@ -35,8 +34,9 @@ from cases.models import (
     StaffMember,
 )
 from cases.permissions import CaseActionRefused
+from cases.statuses import CLOSED_STATUSES, CaseStatus
 from org.models import Facility, Unit, UnitKeyPair
-from tipline.models import Category, StaffInvolved, Tip, TipStatus
+from tipline.models import Category, StaffInvolved, Tip
 from tipline.services import message_post_by_staff
 
 # --- keys -------------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def case_build_for_tip(*, tip: Tip) -> BuiltCase:
         facility=tip.facility,
         category=tip.category,
         smuggling_channel=tip.smuggling_channel,
-        status=TipStatus.RECEIVED,
+        status=CaseStatus.RECEIVED,
         priority=score.priority,
         triage_score=score.score,
         received_on=received,
@@ -291,8 +291,8 @@ def case_acknowledge(*, case: Case, actor: StaffMember, vault: dict[str, bytes],
         case.acknowledged_on = _today()
         fields = ["acknowledged_on"]
         from_status = case.status
-        if case.status == TipStatus.RECEIVED:
-            case.status = TipStatus.TRIAGE
+        if case.status == CaseStatus.RECEIVED:
+            case.status = CaseStatus.TRIAGE
             fields.append("status")
         _save_deadlines(case, *fields)
         _sync_tip_status(case)

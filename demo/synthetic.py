@@ -33,6 +33,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cases.statuses import CaseStatus
 from demo import vocab
 from org.models import Facility, Region
 from tipline.models import (
@@ -40,7 +41,6 @@ from tipline.models import (
     IntakeChannel,
     SmugglingChannel,
     StaffInvolved,
-    TipStatus,
     WhenPeriod,
 )
 
@@ -90,10 +90,10 @@ WHEN_SHARES: dict[str, int] = {
 # Tips arrive after the weekend's visits: Monday and Tuesday are the busiest days.
 WEEKDAY_FACTOR = (1.45, 1.25, 1.0, 0.95, 0.9, 0.7, 0.75)
 OUTCOME_SHARES: dict[str, int] = {
-    TipStatus.NOT_ACTIONABLE: 34,
-    TipStatus.UNSUBSTANTIATED: 30,
-    TipStatus.SUBSTANTIATED: 21,
-    TipStatus.REFERRED: 15,
+    CaseStatus.NOT_ACTIONABLE: 34,
+    CaseStatus.UNSUBSTANTIATED: 30,
+    CaseStatus.SUBSTANTIATED: 21,
+    CaseStatus.REFERRED: 15,
 }
 # How many recurring people, phones, plates and suppliers; and the Zipf exponent of how often each is named.
 POOL_SIZES = {"person": 500, "visitor": 300, "phone": 300, "vehicle": 120, "company": 60}
@@ -457,16 +457,16 @@ def _lifecycle(rng: random.Random, *, received: datetime.date, end: datetime.dat
     closed_share = 0.97 if age > 365 else 0.9 if age > 180 else 0.7 if age > 90 else 0.35 if age > 30 else 0.05
     closed_on = None
     investigating_on = None
-    status: str = TipStatus.RECEIVED
+    status: str = CaseStatus.RECEIVED
     if acknowledged is not None:
-        status = TipStatus.TRIAGE
+        status = CaseStatus.TRIAGE
         investigating_on = by(ack_delay + rng.randrange(1, 20)) if rng.random() < 0.6 else None
         if investigating_on is not None:
-            status = TipStatus.INVESTIGATING
+            status = CaseStatus.INVESTIGATING
         if rng.random() < closed_share:
             outcome = _pick(rng, OUTCOME_SHARES)
-            if investigating_on is None and outcome in (TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED):
-                outcome = TipStatus.NOT_ACTIONABLE
+            if investigating_on is None and outcome in (CaseStatus.SUBSTANTIATED, CaseStatus.UNSUBSTANTIATED):
+                outcome = CaseStatus.NOT_ACTIONABLE
             start = (investigating_on or acknowledged) - received
             duration = int(rng.lognormvariate(math.log(45), 0.8))
             closed_on = by(start.days + max(1, duration))

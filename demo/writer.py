@@ -21,10 +21,11 @@ import envelope
 from accounts.models import Role, StaffMember
 from cases.models import Case, CaseEvent, CaseTip
 from cases.services import acknowledgement_text, case_build_for_tip
+from cases.statuses import CaseStatus
 from demo.mentions import MentionWriter, mention_writer
 from demo.synthetic import TipSpec, World, build_world, facilities_ensure, tip_spec
 from org.models import Unit, UnitKeyPair
-from tipline.models import Message, Tip, TipStatus
+from tipline.models import Message, Tip
 from tipline.services import TipSubmission, message_build, tip_build, tip_route
 
 # --- sealing and writing --------------------------------------------------------------------------------------
@@ -141,8 +142,8 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     kind=CaseEvent.Kind.ACKNOWLEDGED,
                     actor=actor,
                     at=_at(life.acknowledged_on, 10),
-                    from_status=TipStatus.RECEIVED,
-                    to_status=TipStatus.TRIAGE,
+                    from_status=CaseStatus.RECEIVED,
+                    to_status=CaseStatus.TRIAGE,
                 )
             )
             messages.append(
@@ -162,8 +163,8 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     kind=CaseEvent.Kind.STATUS_CHANGED,
                     actor=actor,
                     at=_at(life.investigating_on, 11),
-                    from_status=TipStatus.TRIAGE,
-                    to_status=TipStatus.INVESTIGATING,
+                    from_status=CaseStatus.TRIAGE,
+                    to_status=CaseStatus.INVESTIGATING,
                 )
             )
         if life.closed_on is not None:
@@ -173,7 +174,7 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     kind=CaseEvent.Kind.STATUS_CHANGED,
                     actor=actor,
                     at=_at(life.closed_on, 12),
-                    from_status=TipStatus.INVESTIGATING if life.investigating_on else TipStatus.TRIAGE,
+                    from_status=CaseStatus.INVESTIGATING if life.investigating_on else CaseStatus.TRIAGE,
                     to_status=life.status,
                 )
             )

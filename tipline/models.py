@@ -9,14 +9,10 @@ encrypted under the tip's data key with associated data naming the tip and field
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 
 class Category(models.TextChoices):
@@ -59,28 +55,6 @@ class WhenPeriod(models.TextChoices):
     UNSURE = "unsure", _("I am not sure")
 
 
-class TipStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    TRIAGE = "triage", _("In triage")
-    INVESTIGATING = "investigating", _("Under investigation")
-    REFERRED = "referred", _("Referred to another authority")
-    SUBSTANTIATED = "substantiated", _("Substantiated")
-    UNSUBSTANTIATED = "unsubstantiated", _("Unsubstantiated")
-    NOT_ACTIONABLE = "not_actionable", _("Closed as not actionable")
-
-
-# What the whistleblower reads about each status, in plain words.
-STATUS_EXPLANATIONS: dict[str, StrOrPromise] = {
-    TipStatus.RECEIVED: _("Your report has arrived and is waiting to be read by internal affairs."),
-    TipStatus.TRIAGE: _("Internal affairs is reading your report and deciding what to do."),
-    TipStatus.INVESTIGATING: _("Internal affairs is investigating what you reported."),
-    TipStatus.REFERRED: _("Your report was sent to another authority that can act on it."),
-    TipStatus.SUBSTANTIATED: _("The investigation confirmed what you reported."),
-    TipStatus.UNSUBSTANTIATED: _("The investigation could not confirm what you reported."),
-    TipStatus.NOT_ACTIONABLE: _("Your report was closed because it could not be acted on."),
-}
-
-
 class Tip(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     lookup_id = models.BinaryField(unique=True, help_text="HKDF of the receipt's Argon2id key; finds the tip.")
@@ -98,7 +72,9 @@ class Tip(models.Model):
     when_period = models.CharField(max_length=20, choices=WhenPeriod.choices)
     occurred_month = models.DateField(null=True, blank=True, help_text="First day of the month it happened, if known.")
     received_on = models.DateField(help_text="The day only: a precise time could be matched to network logs.")
-    status = models.CharField(max_length=20, choices=TipStatus.choices, default=TipStatus.RECEIVED)
+    # A case status's value, kept in step with the tip's case. The vocabulary (labels, what the
+    # whistleblower reads about each status) lives in cases/statuses.py: tipline never imports cases.
+    status = models.CharField(max_length=20, default="received")
 
     # The data key, sealed three ways.
     unit_keypair = models.ForeignKey("org.UnitKeyPair", on_delete=models.PROTECT, related_name="+")
@@ -117,10 +93,6 @@ class Tip(models.Model):
 
     def __str__(self) -> str:
         return f"Tip {self.public_id}"
-
-    @property
-    def status_explanation(self) -> str:
-        return str(STATUS_EXPLANATIONS[self.status])
 
 
 class Message(models.Model):

@@ -28,9 +28,10 @@ from django.utils import timezone
 from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.models import CLOSED_STATUSES, Case
+from cases.models import Case
+from cases.statuses import outcome_of
 from org.models import Facility, Unit
-from tipline.models import Tip, TipStatus
+from tipline.models import Tip
 from trends import spikes
 from trends.models import (
     CaseRollup,
@@ -143,18 +144,14 @@ CLOSE_BUCKETS = (
     (180, "closed_within_180"),
     (None, "closed_after_180"),
 )
-OUTCOME_FIELDS: dict[str, str] = {
-    TipStatus.SUBSTANTIATED: "substantiated",
-    TipStatus.UNSUBSTANTIATED: "unsubstantiated",
-    TipStatus.REFERRED: "referred",
-    TipStatus.NOT_ACTIONABLE: "not_actionable",
-}
 
 
 @dataclass
 class _CaseCounts:
     cases: int = 0
     closed: int = 0
+    # One count per closing status's outcome (cases/statuses.py); tests/cases/test_status_vocabulary.py
+    # checks that every outcome has its field here and in trends.CaseRollup.
     substantiated: int = 0
     unsubstantiated: int = 0
     referred: int = 0
@@ -222,10 +219,12 @@ def _write_case_rows(facility_id: int, weeks: list[datetime.date] | None) -> Non
         week = week_of(received_on)
         counts = cells[(unit_id, category, smuggling, week)]
         counts.cases += 1
-        is_closed = status in CLOSED_STATUSES
-        if is_closed:
+        # A status closes the case exactly when it counts as an outcome (cases/statuses.py).
+        case_outcome = outcome_of(status)
+        is_closed = case_outcome is not None
+        if case_outcome is not None:
             counts.closed += 1
-            setattr(counts, OUTCOME_FIELDS[status], getattr(counts, OUTCOME_FIELDS[status]) + 1)
+            setattr(counts, case_outcome, getattr(counts, case_outcome) + 1)
             if closed_on is not None:
                 days = max(0, (closed_on - received_on).days)
                 counts.close_days_sum += days

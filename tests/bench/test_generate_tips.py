@@ -17,8 +17,9 @@ from django.db import connection
 import envelope
 from accounts.keys import staff_unlock_keys
 from accounts.models import StaffMember
-from cases.models import CLOSED_STATUSES, Case, CaseTip
+from cases.models import Case, CaseTip
 from cases.services import case_key_open, tip_data_key_open
+from cases.statuses import CLOSED_STATUSES
 from demo.synthetic import build_world, facilities_ensure, tip_spec
 from demo.writer import Plan, generate
 from linking.models import EntityMention

@@ -8,10 +8,11 @@ from django.test import Client
 from accounts.models import StaffMember
 from audit.models import AuditEvent
 from cases.models import Case, CaseEvent, Priority
+from cases.statuses import CaseStatus
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip
-from tipline.models import Tip, TipStatus
+from tipline.models import Tip
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def act(client: Client, case: Case, action: str, data: dict[str, object]) -> str
 
 
 def test_every_tip_opens_a_case_with_deadlines_and_a_triage_score(case: Case) -> None:
-    assert case.status == TipStatus.RECEIVED
+    assert case.status == CaseStatus.RECEIVED
     assert (case.acknowledge_due - case.received_on).days == 7
     assert (case.feedback_due - case.received_on).days == 90
     assert case.next_due == case.acknowledge_due
@@ -41,30 +42,30 @@ def test_every_tip_opens_a_case_with_deadlines_and_a_triage_score(case: Case) ->
     ("start", "allowed", "forbidden"),
     [
         (
-            TipStatus.RECEIVED,
-            {TipStatus.TRIAGE, TipStatus.NOT_ACTIONABLE, TipStatus.REFERRED},
-            {TipStatus.SUBSTANTIATED, TipStatus.INVESTIGATING},
+            CaseStatus.RECEIVED,
+            {CaseStatus.TRIAGE, CaseStatus.NOT_ACTIONABLE, CaseStatus.REFERRED},
+            {CaseStatus.SUBSTANTIATED, CaseStatus.INVESTIGATING},
         ),
         (
-            TipStatus.TRIAGE,
-            {TipStatus.INVESTIGATING, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE},
-            {TipStatus.RECEIVED, TipStatus.SUBSTANTIATED},
+            CaseStatus.TRIAGE,
+            {CaseStatus.INVESTIGATING, CaseStatus.REFERRED, CaseStatus.NOT_ACTIONABLE},
+            {CaseStatus.RECEIVED, CaseStatus.SUBSTANTIATED},
         ),
         (
-            TipStatus.INVESTIGATING,
-            {TipStatus.SUBSTANTIATED, TipStatus.UNSUBSTANTIATED, TipStatus.REFERRED, TipStatus.NOT_ACTIONABLE},
-            {TipStatus.RECEIVED, TipStatus.TRIAGE},
+            CaseStatus.INVESTIGATING,
+            {CaseStatus.SUBSTANTIATED, CaseStatus.UNSUBSTANTIATED, CaseStatus.REFERRED, CaseStatus.NOT_ACTIONABLE},
+            {CaseStatus.RECEIVED, CaseStatus.TRIAGE},
         ),
         (
-            TipStatus.SUBSTANTIATED,
+            CaseStatus.SUBSTANTIATED,
             set(),
-            {TipStatus.RECEIVED, TipStatus.TRIAGE, TipStatus.INVESTIGATING, TipStatus.UNSUBSTANTIATED},
+            {CaseStatus.RECEIVED, CaseStatus.TRIAGE, CaseStatus.INVESTIGATING, CaseStatus.UNSUBSTANTIATED},
         ),
     ],
 )
 def test_transitions_follow_iso_37002(case: Case, start: str, allowed: set[str], forbidden: set[str]) -> None:
     case.status = start
-    assert {s for s in TipStatus.values if case.can_transition_to(s)} == allowed
+    assert {s for s in CaseStatus.values if case.can_transition_to(s)} == allowed
     assert not any(case.can_transition_to(s) for s in forbidden)
 
 
@@ -74,38 +75,38 @@ def test_acknowledging_posts_the_standard_message_and_starts_triage(case: Case) 
     html = act(staff_client("lima_investigator"), case, "acknowledge", {"message": ""})
     assert "Acknowledged" in html or "acuse" in html.lower() or "Recibido" in html
     case.refresh_from_db()
-    assert case.acknowledged_on is not None and case.status == TipStatus.TRIAGE
+    assert case.acknowledged_on is not None and case.status == CaseStatus.TRIAGE
     assert case.next_due == case.feedback_due
     tip.refresh_from_db()
-    assert tip.status == TipStatus.TRIAGE
+    assert tip.status == CaseStatus.TRIAGE
     assert tip.messages.count() == 1
     assert AuditEvent.objects.filter(action="case_acknowledged", target_id=str(case.public_id)).exists()
     del public
 
 
 def test_a_forbidden_transition_is_refused_with_a_message(case: Case) -> None:
-    html = act(staff_client("lima_investigator"), case, "transition", {"to": TipStatus.SUBSTANTIATED, "reason": "x"})
+    html = act(staff_client("lima_investigator"), case, "transition", {"to": CaseStatus.SUBSTANTIATED, "reason": "x"})
     case.refresh_from_db()
-    assert case.status == TipStatus.RECEIVED
+    assert case.status == CaseStatus.RECEIVED
     assert "alert-danger" in html
 
 
 def test_closing_needs_a_reason_and_the_supervisor_or_the_assignee(case: Case, cast: dict[str, StaffMember]) -> None:
     investigator = staff_client("lima_investigator")
-    act(investigator, case, "transition", {"to": TipStatus.TRIAGE})
-    act(investigator, case, "transition", {"to": TipStatus.INVESTIGATING})
+    act(investigator, case, "transition", {"to": CaseStatus.TRIAGE})
+    act(investigator, case, "transition", {"to": CaseStatus.INVESTIGATING})
     # Not assigned: an investigator cannot close.
-    act(investigator, case, "transition", {"to": TipStatus.SUBSTANTIATED, "reason": "Requisa encontró 3 celulares."})
+    act(investigator, case, "transition", {"to": CaseStatus.SUBSTANTIATED, "reason": "Requisa encontró 3 celulares."})
     case.refresh_from_db()
-    assert case.status == TipStatus.INVESTIGATING
+    assert case.status == CaseStatus.INVESTIGATING
     # The supervisor assigns; the assignee closes, but not without a reason.
     act(staff_client("lima_supervisor"), case, "assign", {"assignee": cast["lima_investigator"].pk})
-    act(investigator, case, "transition", {"to": TipStatus.SUBSTANTIATED, "reason": ""})
+    act(investigator, case, "transition", {"to": CaseStatus.SUBSTANTIATED, "reason": ""})
     case.refresh_from_db()
-    assert case.status == TipStatus.INVESTIGATING
-    act(investigator, case, "transition", {"to": TipStatus.SUBSTANTIATED, "reason": "Requisa encontró 3 celulares."})
+    assert case.status == CaseStatus.INVESTIGATING
+    act(investigator, case, "transition", {"to": CaseStatus.SUBSTANTIATED, "reason": "Requisa encontró 3 celulares."})
     case.refresh_from_db()
-    assert case.status == TipStatus.SUBSTANTIATED and case.closed_on is not None
+    assert case.status == CaseStatus.SUBSTANTIATED and case.closed_on is not None
     assert b"Requisa" not in bytes(case.closing_reason_ct)
     page = investigator.get(f"/staff/cases/{case.public_id}/").content.decode()
     assert "Requisa encontró 3 celulares." in page
@@ -120,7 +121,7 @@ def test_the_whistleblower_sees_the_outcome_in_plain_words(
     tip, receipt = submit_tip(facility=facilities["lurigancho"])
     case = tip.case_link.case
     supervisor = staff_client("lima_supervisor")
-    act(supervisor, case, "transition", {"to": TipStatus.NOT_ACTIONABLE, "reason": "Sin datos suficientes."})
+    act(supervisor, case, "transition", {"to": CaseStatus.NOT_ACTIONABLE, "reason": "Sin datos suficientes."})
     public = Client()
     public.post("/followup/", {"receipt": receipt})
     html = public.get("/followup/").content.decode()

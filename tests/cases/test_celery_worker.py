@@ -26,11 +26,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import StaffMember
+from cases.statuses import CaseStatus
 from cases.tasks import send_daily_digests, send_deadline_reminders
 from config.celery import app as celery_app
 from org.models import Facility
 from tests.cases.test_digest import counts_in, craft_cases, es, es_label, give_addresses
-from tipline.models import TipStatus
 
 WAIT_SECONDS = 60
 # Django's file backend writes this line after each message.
@@ -173,7 +173,7 @@ def test_a_real_worker_mails_each_morning_summary_once(
     ]
     counts = counts_in(body(digests[0]))
     assert counts[es("New cases received since the last summary")] == 1
-    assert counts[es_label(TipStatus.RECEIVED)] == 2
+    assert counts[es_label(CaseStatus.RECEIVED)] == 2
     assert counts[es("Acknowledgements overdue")] == 1
     assert counts[es("Feedback overdue")] == 1
     assert counts[es("Protection decisions overdue")] == 1

@@ -20,12 +20,12 @@ from django.utils.translation import gettext, override
 from accounts.models import StaffMember
 from cases.digest import UnitDigest, unit_digest, unit_digest_send
 from cases.models import Case, DailyMailSent
+from cases.statuses import CaseStatus
 from cases.tasks import send_assignee_reminder, send_daily_digests, send_deadline_reminders, send_unit_digest
 from config.celery import app as celery_app
 from envelope.primitives import format_receipt
 from org.models import Facility, Unit
 from tests.factories import submit_tip
-from tipline.models import TipStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def craft_cases(*, cast: dict[str, StaffMember], facilities: dict[str, Facility]
 
     lima, norte = facilities["lurigancho"], facilities["trujillo"]
     investigator, supervisor = cast["lima_investigator"], cast["lima_supervisor"]
-    received = TipStatus.RECEIVED
+    received = CaseStatus.RECEIVED
 
     new = submit("new", lima, protection=True)
     Case.objects.filter(pk=new.pk).update(
@@ -96,7 +96,7 @@ def craft_cases(*, cast: dict[str, StaffMember], facilities: dict[str, Facility]
     feedback = submit("feedback", lima)
     Case.objects.filter(pk=feedback.pk).update(
         received_on=day - 100 * DAYS,
-        status=TipStatus.TRIAGE,
+        status=CaseStatus.TRIAGE,
         acknowledge_due=day - 93 * DAYS,
         acknowledged_on=day - 95 * DAYS,
         feedback_due=day - 3 * DAYS,
@@ -105,7 +105,7 @@ def craft_cases(*, cast: dict[str, StaffMember], facilities: dict[str, Facility]
     late = submit("late", lima, protection=True)
     Case.objects.filter(pk=late.pk).update(
         received_on=day - 20 * DAYS,
-        status=TipStatus.INVESTIGATING,
+        status=CaseStatus.INVESTIGATING,
         acknowledge_due=day - 2 * DAYS,
         feedback_due=day + 70 * DAYS,
         protection_due=day - DAYS,
@@ -114,7 +114,7 @@ def craft_cases(*, cast: dict[str, StaffMember], facilities: dict[str, Facility]
     closed = submit("closed", lima)
     Case.objects.filter(pk=closed.pk).update(
         received_on=day - 30 * DAYS,
-        status=TipStatus.SUBSTANTIATED,
+        status=CaseStatus.SUBSTANTIATED,
         acknowledge_due=day - 23 * DAYS,
         feedback_due=day - 2 * DAYS,
         closed_on=day - 5 * DAYS,
@@ -138,7 +138,7 @@ def es(text: str) -> str:
         return gettext(text)
 
 
-def es_label(status: TipStatus) -> str:
+def es_label(status: CaseStatus) -> str:
     with override("es"):
         return str(status.label)
 
@@ -165,9 +165,9 @@ def test_the_digest_counts_a_units_cases(crafted: Crafted, units: dict[str, Unit
         day=crafted.day,
         new_cases=1,
         open_by_status=[
-            (TipStatus.RECEIVED.label, 2),
-            (TipStatus.TRIAGE.label, 1),
-            (TipStatus.INVESTIGATING.label, 1),
+            (CaseStatus.RECEIVED.label, 2),
+            (CaseStatus.TRIAGE.label, 1),
+            (CaseStatus.INVESTIGATING.label, 1),
         ],
         acknowledge_due_soon=2,
         acknowledge_overdue=1,
@@ -184,9 +184,9 @@ def test_the_digest_mail_reports_the_counts(crafted: Crafted, units: dict[str, U
     lima_mails = digests_for(units["lima"])
     assert len(lima_mails) == 2
     counts = counts_in(lima_mails[0].body)
-    assert counts[es_label(TipStatus.RECEIVED)] == 2
-    assert counts[es_label(TipStatus.TRIAGE)] == 1
-    assert counts[es_label(TipStatus.INVESTIGATING)] == 1
+    assert counts[es_label(CaseStatus.RECEIVED)] == 2
+    assert counts[es_label(CaseStatus.TRIAGE)] == 1
+    assert counts[es_label(CaseStatus.INVESTIGATING)] == 1
     assert counts[es("New cases received since the last summary")] == 1
     assert counts[es("Open cases")] == 4
     with override("es"):

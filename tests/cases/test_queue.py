@@ -11,10 +11,11 @@ from django.utils import timezone
 from accounts.models import StaffMember
 from cases.models import Case, Priority
 from cases.selectors import QUEUE_PAGE_SIZE
+from cases.statuses import CaseStatus
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip
-from tipline.models import Category, TipStatus
+from tipline.models import Category
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_queue_orders_by_next_deadline_and_counts_statuses(
     dues = [today + datetime.timedelta(days=5), today - datetime.timedelta(days=2), today + datetime.timedelta(days=1)]
     for case, due in zip(cases, dues, strict=True):
         Case.objects.filter(pk=case.pk).update(next_due=due)
-    Case.objects.filter(pk=cases[0].pk).update(status=TipStatus.TRIAGE)
+    Case.objects.filter(pk=cases[0].pk).update(status=CaseStatus.TRIAGE)
     html = staff_client("lima_investigator").get("/staff/").content.decode()
     assert case_ids(html) == [str(cases[1].public_id), str(cases[2].public_id), str(cases[0].public_id)]
     assert "overdue" in html or "vencido" in html.lower()
@@ -70,7 +71,7 @@ def test_keyset_pages_cover_every_case_once(cast: dict[str, StaffMember], facili
 
 def test_closed_cases_leave_the_default_queue(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
     case = submit_tip(facility=facilities["lurigancho"])[0].case_link.case
-    Case.objects.filter(pk=case.pk).update(status=TipStatus.NOT_ACTIONABLE, closed_on=timezone.localdate())
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.NOT_ACTIONABLE, closed_on=timezone.localdate())
     client = staff_client("lima_investigator")
     assert case_ids(client.get("/staff/").content.decode()) == []
     assert case_ids(client.get("/staff/?status=not_actionable").content.decode()) == [str(case.public_id)]

@@ -29,10 +29,11 @@ from playwright.sync_api import BrowserContext, Page, expect
 from accounts.models import StaffMember
 from cases.models import WHISTLEBLOWER_EVENT_KINDS, CaseEvent
 from cases.services import ACKNOWLEDGEMENT_TEXT
+from cases.statuses import CaseStatus, whistleblower_explanation
 from org.models import Facility
 from tests.e2e.conftest import STAFF_LOCALE
 from tests.e2e.helpers import RECEIPT_RE, as_shown, case_action, html_lang, staff_login, submit
-from tipline.models import STATUS_EXPLANATIONS, Message, Tip, TipStatus
+from tipline.models import Message, Tip
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +72,7 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     tip = Tip.objects.get()
     case = tip.case_link.case
     assert case.unit.slug == "lima"
-    assert case.status == TipStatus.RECEIVED and case.assignee is None
+    assert case.status == CaseStatus.RECEIVED and case.assignee is None
     case_path = f"/staff/cases/{case.public_id}/"
     case_url = f"{base}{case_path}"
 
@@ -86,7 +87,7 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     supervisor = make_context(locale=STAFF_LOCALE).new_page()
     staff_login(supervisor, base, "lima_supervisor")
     open_case_from_queue(supervisor)
-    expect(supervisor.locator("#case-status")).to_have_text(as_shown(supervisor, TipStatus.RECEIVED.label))
+    expect(supervisor.locator("#case-status")).to_have_text(as_shown(supervisor, CaseStatus.RECEIVED.label))
     assign_form = supervisor.locator(f"form[action='{case_path}assign/']")
     assign_form.locator("select[name=assignee]").select_option(label="lima_investigator")
     case_action(supervisor, case_path, "assign")
@@ -100,7 +101,7 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     staff_login(investigator, base, "lima_investigator")
     open_case_from_queue(investigator)
     status_badge = investigator.locator("#case-status")
-    received_label = as_shown(investigator, TipStatus.RECEIVED.label)
+    received_label = as_shown(investigator, CaseStatus.RECEIVED.label)
     expect(status_badge).to_have_text(received_label)
     # An investigator does not supervise: no Assign form on their page.
     expect(investigator.locator(f"form[action='{case_path}assign/']")).to_have_count(0)
@@ -108,15 +109,15 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     acknowledge_form = investigator.locator(f"form[action='{case_path}acknowledge/']")
     expect(acknowledge_form.locator("textarea[name=message]")).to_be_empty()
     case_action(investigator, case_path, "acknowledge")
-    triage_label = as_shown(investigator, TipStatus.TRIAGE.label)
+    triage_label = as_shown(investigator, CaseStatus.TRIAGE.label)
     assert triage_label != received_label
     expect(status_badge).to_have_text(triage_label)
     expect(acknowledge_form).to_have_count(0)  # acknowledged once, for good
 
     transition_form = investigator.locator(f"form[action='{case_path}transition/']")
-    transition_form.locator("select[name=to]").select_option(value=TipStatus.INVESTIGATING)
+    transition_form.locator("select[name=to]").select_option(value=CaseStatus.INVESTIGATING)
     case_action(investigator, case_path, "transition")
-    expect(status_badge).to_have_text(as_shown(investigator, TipStatus.INVESTIGATING.label))
+    expect(status_badge).to_have_text(as_shown(investigator, CaseStatus.INVESTIGATING.label))
 
     message_form = investigator.locator(f"form[action='{case_path}message/']")
     message_form.locator("select[name=tip]").select_option(value=str(tip.pk))
@@ -139,8 +140,10 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     expect(from_staff).to_have_count(2)
     expect(from_staff.first).to_contain_text(acknowledgement)
     expect(from_staff.last).to_contain_text(question)
-    expect(public.locator("#status")).to_have_text(as_shown(public, TipStatus.INVESTIGATING.label))
-    expect(public.locator("main")).to_contain_text(as_shown(public, STATUS_EXPLANATIONS[TipStatus.INVESTIGATING]))
+    expect(public.locator("#status")).to_have_text(as_shown(public, CaseStatus.INVESTIGATING.label))
+    expect(public.locator("main")).to_contain_text(
+        as_shown(public, whistleblower_explanation(CaseStatus.INVESTIGATING))
+    )
     public.fill("textarea[name=body]", reply)
     with public.expect_navigation():
         public.locator("button[name=action][value=reply]").click()
@@ -152,14 +155,14 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     investigator.reload()
     expect(investigator.locator(".thread-message:not(.from-staff)")).to_contain_text(reply)
     investigator.screenshot(path=str(screenshot_dir / "case_before_closing.png"), full_page=True)
-    transition_form.locator("select[name=to]").select_option(value=TipStatus.SUBSTANTIATED)
+    transition_form.locator("select[name=to]").select_option(value=CaseStatus.SUBSTANTIATED)
     transition_form.locator("textarea[name=reason]").fill(reason)
     case_action(investigator, case_path, "transition")
-    expect(status_badge).to_have_text(as_shown(investigator, TipStatus.SUBSTANTIATED.label))
+    expect(status_badge).to_have_text(as_shown(investigator, CaseStatus.SUBSTANTIATED.label))
     expect(investigator.locator("#closing-reason")).to_have_text(reason)
     expect(transition_form).to_have_count(0)  # a closed case has nowhere left to go
     case.refresh_from_db()
-    assert case.status == TipStatus.SUBSTANTIATED and case.closed_on is not None
+    assert case.status == CaseStatus.SUBSTANTIATED and case.closed_on is not None
     assert reason.encode() not in bytes(case.closing_reason_ct)  # stored encrypted
     # The staff's steps in order; the whistleblower's (opened, replied) are dated to the day
     # only, for their privacy, so they sort at midnight and are checked apart.
@@ -180,7 +183,9 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     public.goto(f"{base}/followup/")
     assert html_lang(public) == "es"
     expect(public.locator("#status")).to_have_text("Fundada")
-    expect(public.locator("main")).to_contain_text(as_shown(public, STATUS_EXPLANATIONS[TipStatus.SUBSTANTIATED]))
+    expect(public.locator("main")).to_contain_text(
+        as_shown(public, whistleblower_explanation(CaseStatus.SUBSTANTIATED))
+    )
     assert reason not in public.content()
     assert "INTERNAL-REASON" not in public.content()
     public.screenshot(path=str(screenshot_dir / "followup_after_closing.png"), full_page=True)

@@ -22,9 +22,10 @@ from django.utils import translation
 from playwright.sync_api import BrowserContext, Page, expect
 
 from accounts.models import StaffMember
+from cases.statuses import CaseStatus
 from org.models import Facility
 from tests.e2e.helpers import RECEIPT_RE, case_action, html_lang, staff_login, submit
-from tipline.models import Message, Tip, TipStatus
+from tipline.models import Message, Tip
 
 pytestmark = pytest.mark.e2e
 
@@ -153,7 +154,7 @@ def test_report_followup_and_staff_journey(
     submit(public, "/followup/")
     public.wait_for_url(f"{base}/followup/")
     with translation.override(html_lang(public)):
-        received = str(TipStatus.RECEIVED.label)
+        received = str(CaseStatus.RECEIVED.label)
     expect(public.locator("#status")).to_have_text(received)
     expect(public.locator("main")).to_contain_text(canary)
     expect(public.locator(".thread-message.from-staff")).to_contain_text(question)

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.models import StaffMember
-from cases.models import CLOSED_STATUSES, Case, Priority
+from cases.models import Case, Priority
+from cases.statuses import CLOSED_STATUSES, CaseStatus
 from fuzz.budget import Target, fuzz_settings
 from fuzz.figures import FuzzLog
 from fuzz.harness import Stored, assert_nothing_stored, assert_rejected, send
@@ -36,7 +37,7 @@ from tests.factories import submit_tip
 from tests.fuzz.conftest import FUZZ_MAX_ATTACHMENT_BYTES
 from tests.fuzz.public import assert_report_reads_back
 from tipline.abuse import HONEYPOT_FIELD
-from tipline.models import Category, TipStatus
+from tipline.models import Category
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def case_action_posts(draw: st.DrawFn, worker_ids: list[int], unit_ids: list[int
     # No character that changes where the URL points ("/", "?", "#", "%", "\\"): those are other URLs.
     action = draw(st.sampled_from(ACTIONS) | unicode_text(12).filter(lambda a: not set(a) & set("/?#%\\")))
     fields = {
-        "to": values(st.sampled_from(TipStatus.values), choice_refused_by(TipStatus.values)),
+        "to": values(st.sampled_from(CaseStatus.values), choice_refused_by(CaseStatus.values)),
         "reason": values(st.just(""), st.just("Sin pruebas suficientes.")),
         "assignee": values(st.sampled_from([str(pk) for pk in worker_ids] + [""]), id_refused_by(worker_ids)),
         "priority": values(st.sampled_from(Priority.values), choice_refused_by(Priority.values)),
@@ -129,7 +130,7 @@ def test_case_actions_never_change_what_they_refuse(
         to, reason = fields.get("to", ""), fields.get("reason", "")
         if after.status != before.status and action == "acknowledge":
             # Acknowledging a new case starts its triage; nothing else moves it.
-            assert (before.status, after.status) == (TipStatus.RECEIVED, TipStatus.TRIAGE)
+            assert (before.status, after.status) == (CaseStatus.RECEIVED, CaseStatus.TRIAGE)
         elif after.status != before.status:
             assert action == "transition" and before.can_transition_to(to) and after.status == to
             assert to not in CLOSED_STATUSES or reason.strip()
@@ -159,7 +160,7 @@ def test_queue_filters_and_cursor_accept_anything(case: Case, log: FuzzLog) -> N
         {},
         optional={
             **{name: values(st.just("")) for name in QUEUE_FIELDS if name != "after"},
-            "status": values(st.sampled_from(TipStatus.values)),
+            "status": values(st.sampled_from(CaseStatus.values)),
             "category": values(st.sampled_from(Category.values)),
             "assignee": values(st.sampled_from(["me", "none", ""])),
             "after": cursors(),

@@ -26,7 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from cases.models import StaffMember
+from accounts.models import StaffMember
 from envelope import primitives as crypto
 from org.models import Facility
 from tests.conftest import staff_client

@@ -7,9 +7,10 @@ import datetime
 import pytest
 
 from accounts.models import StaffMember
+from cases.statuses import CaseStatus
 from org.models import Facility, Unit
 from tests.trends.conftest import Desk
-from tipline.models import Category, IntakeChannel, SmugglingChannel, StaffInvolved, TipStatus
+from tipline.models import Category, IntakeChannel, SmugglingChannel, StaffInvolved
 from trends.models import CaseRollup, OpenDeadlineRollup, TipRollup, TipWeekRollup
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +43,12 @@ def crafted(desk: Desk, cast: dict[str, StaffMember], facilities: dict[str, Faci
     desk.update_case(
         phones[0].case_link.case,
         acknowledged_on=W1 + 2 * DAY,
-        status=TipStatus.SUBSTANTIATED,
+        status=CaseStatus.SUBSTANTIATED,
         closed_on=W1 + 10 * DAY,
         feedback_given_on=W1 + 10 * DAY,
     )
     # The Wednesday phone case: acknowledged two days late, still open.
-    desk.update_case(phones[1].case_link.case, acknowledged_on=W1 + 11 * DAY, status=TipStatus.TRIAGE)
+    desk.update_case(phones[1].case_link.case, acknowledged_on=W1 + 11 * DAY, status=CaseStatus.TRIAGE)
     return {"phones": phones, "bribery": bribery, "thrown": thrown, "national": national, "norte": norte}
 
 

@@ -12,10 +12,11 @@ import datetime
 import pytest
 
 from accounts.models import StaffMember
+from cases.statuses import CaseStatus
 from org.models import Facility, Region
 from tests.trends.conftest import Desk
 from tests.trends.disclosure import Constraint, disclosed
-from tipline.models import Category, TipStatus
+from tipline.models import Category
 from trends.selectors import Dashboard, TrendFilters, TrendScope, trend_dashboard
 from trends.suppression import Published
 
@@ -166,7 +167,7 @@ def test_an_outcome_table_does_not_reveal_a_small_outcome(
 ) -> None:
     lurigancho = facilities["lurigancho"]
     tips = [desk.submit(lurigancho, on=W1) for _ in range(8)]
-    outcomes = [TipStatus.SUBSTANTIATED] * 6 + [TipStatus.REFERRED] * 2
+    outcomes = [CaseStatus.SUBSTANTIATED] * 6 + [CaseStatus.REFERRED] * 2
     for tip, status in zip(tips, outcomes, strict=True):
         desk.update_case(tip.case_link.case, status=status, closed_on=W1 + datetime.timedelta(days=20))
     truth = {"substantiated": 6, "unsubstantiated": 0, "referred": 2, "not_actionable": 0}

@@ -23,8 +23,9 @@ from accounts.services import staff_totp_device, staff_totp_enrol, totp_is_demo_
 from cases.deadlines import add_days, add_working_days
 from cases.models import Case, CaseEvent
 from cases.services import case_acknowledge, case_assign, case_message_send, case_transition, note_add
+from cases.statuses import CaseStatus
 from org.models import Facility, Region, Unit
-from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, TipStatus, WhenPeriod
+from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.services import TipSubmission, tip_submit
 
 UNITS = [
@@ -273,7 +274,7 @@ def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: di
     # The first report about "el Flaco": acknowledged, assigned, under investigation, with a note.
     case_acknowledge(case=flaco_1, actor=investigator, vault=vault)
     case_assign(case=flaco_1, assignee=investigator, actor=supervisor)
-    flaco_1 = case_transition(case=flaco_1, to=TipStatus.INVESTIGATING, actor=investigator, vault=vault)
+    flaco_1 = case_transition(case=flaco_1, to=CaseStatus.INVESTIGATING, actor=investigator, vault=vault)
     note_add(
         case=flaco_1,
         actor=investigator,
@@ -291,10 +292,10 @@ def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: di
     # The second report about him stays unlinked, for the demo user to link. Thrown packages: closed.
     case_acknowledge(case=thrown, actor=investigator, vault=vault)
     case_assign(case=thrown, assignee=members["investigator2"], actor=supervisor)
-    thrown = case_transition(case=thrown, to=TipStatus.INVESTIGATING, actor=supervisor, vault=vault)
+    thrown = case_transition(case=thrown, to=CaseStatus.INVESTIGATING, actor=supervisor, vault=vault)
     case_transition(
         case=thrown,
-        to=TipStatus.SUBSTANTIATED,
+        to=CaseStatus.SUBSTANTIATED,
         actor=supervisor,
         reason="DEMO: la requisa de la torre 3 encontró 14 celulares; se reforzó la vigilancia nocturna.",
         vault=vault,
