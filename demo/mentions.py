@@ -1,4 +1,4 @@
-"""Entity mentions for synthetic tips, through the linking app's own pseudonym and encryption helpers.
+"""Entity mentions for synthetic tips, built by the linking app's own mention_build.
 
 Only used when the `linking` app is installed and the escrow private key is given:
 the index key is sealed to the escrow key, and the generator opens it that way (as
@@ -9,14 +9,11 @@ Without either, tips are generated without mentions.
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from django.apps import apps
-
-import envelope
 
 if TYPE_CHECKING:
     from demo.synthetic import Mention
@@ -35,31 +32,29 @@ class _LinkingWriter:
     key: bytes
 
     def write(self, rows: Sequence[tuple[Tip, bytes, datetime.date, Sequence[Mention]]]) -> int:
-        from linking.models import EntityKind, EntityMention, PersonRole
-        from linking.services import entity_pseudonym
+        from linking.models import EntityMention
+        from linking.services import mention_build
 
         mentions = []
         for tip, data_key, day, named in rows:
             seen: set[bytes] = set()
             for entity in named:
-                value = " ".join(entity.value.split())
-                pseudonym = entity_pseudonym(key=self.key, kind=entity.kind, value=value, facility_id=tip.facility_id)
-                if pseudonym is None or pseudonym in seen:
+                try:
+                    mention = mention_build(
+                        tip=tip,
+                        data_key=data_key,
+                        index_key_id=self.index_key_id,
+                        key=self.key,
+                        kind=entity.kind,
+                        value=entity.value,
+                        role=entity.person_role,
+                        created_on=day,
+                    )
+                except ValueError:
+                    continue  # nothing left to link in that value, as mention_store refuses it
+                if bytes(mention.pseudonym) in seen:
                     continue  # the same entity written two ways in one tip is one mention, as in mention_store
-                seen.add(pseudonym)
-                mention_id = uuid.uuid4()
-                mention = EntityMention(
-                    public_id=mention_id,
-                    tip=tip,
-                    kind=entity.kind,
-                    person_role=entity.person_role if entity.kind == EntityKind.PERSON else PersonRole.UNKNOWN,
-                    pseudonym=pseudonym,
-                    index_key_id=self.index_key_id,
-                    created_on=day,
-                )
-                mention.value_ct = envelope.seal_field(
-                    envelope.MENTION, "value", tip.public_id, mention_id, key=data_key, value=value
-                )
+                seen.add(bytes(mention.pseudonym))
                 mentions.append(mention)
         EntityMention.objects.bulk_create(mentions)
         return len(mentions)

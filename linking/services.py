@@ -8,6 +8,7 @@ never put in the vault, and never given to Celery (no task here or elsewhere use
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -223,6 +224,44 @@ def index_key_seal_with_escrow(*, escrow_private_key: bytes) -> int:
 # --- recording entities ----------------------------------------------------------------------------------
 
 
+def mention_build(
+    *,
+    tip: Tip,
+    data_key: bytes,
+    index_key_id: int,
+    key: bytes,
+    kind: str,
+    value: str,
+    role: str = "",
+    created_by: StaffMember | None = None,
+    created_on: datetime.date | None = None,
+) -> EntityMention:
+    """Return the unsaved row saying a tip names an entity: the value sealed under the tip's data key, its pseudonym.
+
+    Raise ValueError for an unknown kind or role, or a value that normalises to nothing.
+    """
+    if kind not in EntityKind.values or role not in PersonRole.values:
+        raise ValueError(f"unknown entity kind or role {kind!r}, {role!r}")
+    value = " ".join(value.split())
+    pseudonym = entity_pseudonym(key=key, kind=kind, value=value, facility_id=tip.facility_id)
+    if pseudonym is None:
+        raise ValueError("nothing to record in that value")
+    mention_id = uuid.uuid4()
+    mention = EntityMention(
+        public_id=mention_id,
+        tip=tip,
+        kind=kind,
+        person_role=role if kind == EntityKind.PERSON else PersonRole.UNKNOWN,
+        pseudonym=pseudonym,
+        index_key_id=index_key_id,
+        created_by=created_by,
+        value_ct=envelope.seal_field(envelope.MENTION, "value", tip.public_id, mention_id, key=data_key, value=value),
+    )
+    if created_on is not None:
+        mention.created_on = created_on
+    return mention
+
+
 def mention_store(
     *,
     tip: Tip,
@@ -234,41 +273,30 @@ def mention_store(
     role: str = "",
     created_by: StaffMember | None = None,
 ) -> tuple[EntityMention, bool]:
-    """Store that a tip names an entity: the value encrypted under the tip's data key, its pseudonym beside it.
+    """Store that a tip names an entity (see mention_build); the same entity recorded twice on one tip is stored once.
 
     For callers that hold both keys already; it checks no permission and writes no
-    audit entry (mention_record does both). The same entity recorded twice on one tip
-    is stored once. Return the mention and whether it is new; raise ValueError for an
-    unknown kind or role, or a value that normalises to nothing.
+    audit entry (mention_record does both). Return the mention and whether it is new.
     """
-    if kind not in EntityKind.values or role not in PersonRole.values:
-        raise ValueError(f"unknown entity kind or role {kind!r}, {role!r}")
-    value = " ".join(value.split())
-    pseudonym = entity_pseudonym(key=key, kind=kind, value=value, facility_id=tip.facility_id)
-    if pseudonym is None:
-        raise ValueError("nothing to record in that value")
-    existing = EntityMention.objects.filter(tip=tip, pseudonym=pseudonym).first()
-    if existing is not None:
-        return existing, False
-    mention_id = uuid.uuid4()
-    mention = EntityMention(
-        public_id=mention_id,
+    mention = mention_build(
         tip=tip,
+        data_key=data_key,
+        index_key_id=index_key.pk,
+        key=key,
         kind=kind,
-        person_role=role if kind == EntityKind.PERSON else PersonRole.UNKNOWN,
-        pseudonym=pseudonym,
-        index_key=index_key,
+        value=value,
+        role=role,
         created_by=created_by,
     )
-    mention.value_ct = envelope.seal_field(
-        envelope.MENTION, "value", tip.public_id, mention_id, key=data_key, value=value
-    )
+    existing = EntityMention.objects.filter(tip=tip, pseudonym=mention.pseudonym).first()
+    if existing is not None:
+        return existing, False
     try:
         with transaction.atomic():
             mention.save()
     except IntegrityError:
         # Recorded by someone else at the same moment.
-        return EntityMention.objects.get(tip=tip, pseudonym=pseudonym), False
+        return EntityMention.objects.get(tip=tip, pseudonym=mention.pseudonym), False
     return mention, True
 
 
