@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import envelope
 from tipline import storage
+from tipline.forms import ReportForm
 from tipline.models import Attachment, Tip
 
 
@@ -35,6 +36,24 @@ class TipContent:
     occurred_on: str
     attachments: list[AttachmentView]
     messages: list[MessageView]
+    # Any other encrypted field of the tip (envelope.TIP), labelled as the report form labels it: a field
+    # added to the schema and the form shows on the staff pages without a change to them.
+    more: list[tuple[str, str]] = field(default_factory=list)
+
+
+# The fields the pages lay out themselves; every other encrypted field goes into TipContent.more.
+LAID_OUT_FIELDS = frozenset({"description", "contact", "occurred_on"})
+
+
+def _more_fields(fields: dict[str, str]) -> list[tuple[str, str]]:
+    more = []
+    for record_field in envelope.TIP.fields:
+        if record_field.name in LAID_OUT_FIELDS or not fields.get(record_field.name):
+            continue
+        form_field = ReportForm.base_fields.get(record_field.name)
+        label = str(form_field.label) if form_field is not None and form_field.label else record_field.name
+        more.append((label, fields[record_field.name]))
+    return more
 
 
 def _attachment_view(attachment: Attachment, data_key: bytes, tip_public_id: uuid.UUID) -> AttachmentView:
@@ -66,6 +85,7 @@ def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
         occurred_on=fields["occurred_on"],
         attachments=by_message.get(None, []),
         messages=messages,
+        more=_more_fields(fields),
     )
 
 
