@@ -153,9 +153,14 @@ def _seal_case_key(case: Case, case_key: bytes, keypair: UnitKeyPair) -> None:
 
 @dataclass(frozen=True)
 class BuiltCase:
-    """An unsaved case for a tip, and its case key (kept in memory only while its rows are built)."""
+    """An unsaved case for a tip, its tip's place in it, the first event of its timeline, and its case key.
+
+    The case key is kept in memory only while the rows are built.
+    """
 
     case: Case
+    link: CaseTip
+    opened: CaseEvent
     case_key: bytes
 
 
@@ -195,16 +200,25 @@ def case_build_for_tip(*, tip: Tip) -> BuiltCase:
         protection_due=add_working_days(received, unit.protection_working_days) if tip.protection_requested else None,
     )
     case.next_due = case.compute_next_due()
-    return BuiltCase(case=case, case_key=sealed_key.key)
+    # A whistleblower's submission is dated to the day it arrived, never the minute (DESIGN.md section 8).
+    opened_at = timezone.make_aware(datetime.datetime.combine(received, datetime.time()))
+    return BuiltCase(
+        case=case,
+        link=CaseTip(case=case, tip=tip, added_on=received),
+        opened=CaseEvent(
+            case=case, kind=CaseEvent.Kind.OPENED, at=opened_at, details={"intake_channel": tip.intake_channel}
+        ),
+        case_key=sealed_key.key,
+    )
 
 
 def case_open_for_tip(*, tip: Tip) -> Case:
     """Open a new case for a just-submitted tip (see case_build_for_tip), with its timeline's first event."""
-    case = case_build_for_tip(tip=tip).case
-    case.save()
-    CaseTip.objects.create(case=case, tip=tip)
-    _event(case, CaseEvent.Kind.OPENED, None, details={"intake_channel": tip.intake_channel})
-    return case
+    built = case_build_for_tip(tip=tip)
+    built.case.save()
+    built.link.save()
+    built.opened.save()
+    return built.case
 
 
 # --- workflow --------------------------------------------------------------------------------------

@@ -59,10 +59,6 @@ class Keys:
         return workers[pick % len(workers)] if workers else None
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-
-
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour=hour)))
 
@@ -71,6 +67,8 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
 class Batch:
     tips: list[Tip] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
+    links: list[CaseTip] = field(default_factory=list)
+    opened: list[CaseEvent] = field(default_factory=list)
     data_keys: list[bytes] = field(default_factory=list)
     specs: list[TipSpec] = field(default_factory=list)
 
@@ -116,24 +114,19 @@ def _seal_one(spec: TipSpec, keys: Keys, batch: Batch) -> None:
     case.next_due = case.compute_next_due()
     batch.tips.append(tip)
     batch.cases.append(case)
+    batch.links.append(built_case.link)
+    batch.opened.append(built_case.opened)
     batch.data_keys.append(built.data_key)
     batch.specs.append(spec)
 
 
-def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Message]]:
-    links, events, messages = [], [], []
+def _timeline(batch: Batch) -> tuple[list[CaseEvent], list[Message]]:
+    """Return what the synthetic lifecycle adds after opening: the later events and the acknowledgement."""
+    events: list[CaseEvent] = []
+    messages: list[Message] = []
     acknowledgement = acknowledgement_text()
     for tip, case, data_key, spec in zip(batch.tips, batch.cases, batch.data_keys, batch.specs, strict=True):
         life = spec.lifecycle
-        links.append(CaseTip(case=case, tip=tip, added_on=spec.received_on))
-        events.append(
-            CaseEvent(
-                case=case,
-                kind=CaseEvent.Kind.OPENED,
-                at=_midnight(spec.received_on),
-                details={"intake_channel": spec.intake_channel},
-            )
-        )
         actor = case.assignee
         if life.acknowledged_on is not None:
             events.append(
@@ -178,7 +171,7 @@ def _timeline(batch: Batch) -> tuple[list[CaseTip], list[CaseEvent], list[Messag
                     to_status=life.status,
                 )
             )
-    return links, events, messages
+    return events, messages
 
 
 def write_batch(world: World, keys: Keys, indexes: range) -> int:
@@ -194,9 +187,9 @@ def write_specs(specs: list[TipSpec], keys: Keys) -> int:
     with transaction.atomic():
         Tip.objects.bulk_create(batch.tips)
         Case.objects.bulk_create(batch.cases)
-        links, events, messages = _timeline(batch)
-        CaseTip.objects.bulk_create(links)
-        CaseEvent.objects.bulk_create(events)
+        events, messages = _timeline(batch)
+        CaseTip.objects.bulk_create(batch.links)
+        CaseEvent.objects.bulk_create([*batch.opened, *events])
         Message.objects.bulk_create(messages)
         if keys.mention_writer is not None:
             keys.mention_writer.write(
