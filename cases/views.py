@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import permissions as roles
 from accounts.models import Role, StaffMember
 from accounts.security import staff_required
 from audit.models import AuditAction
@@ -44,13 +45,6 @@ from tipline.vault import vault_open
 from tipline.views import attachment_download
 
 
-def _member(request: HttpRequest) -> StaffMember:
-    member = getattr(request.user, "staff", None)
-    if member is None:
-        raise Http404
-    return member
-
-
 def _relogin(request: HttpRequest) -> HttpResponse:
     """The session's keys are gone (cookie lost or expired): log in again to unlock them."""
     auth_logout(request)
@@ -63,18 +57,17 @@ def _relogin(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
     # Each role's home: the operator's phone form, the auditor's log, the administrator's screens.
-    if member.role == Role.OPERATOR:
+    if roles.can_enter_phone_tips(member):
         return redirect("staff:phone_intake")
-    if member.role == Role.AUDITOR:
+    if roles.is_auditor(member):
         return redirect("audit:events")
-    if member.role == Role.ADMINISTRATOR:
+    if roles.is_administrator(member):
         return redirect("organisation_admin:index")
-    if member.role == Role.MANAGER:
+    if roles.is_manager(member):
         return redirect("trends:dashboard")
-    if not member.can_read_tips:
+    if not roles.can_read_tips(member):
         return render(request, "cases/queue.html", {"member": member})
     workers = list(
         StaffMember.objects.filter(memberships__unit__in=member.memberships.values("unit"))
@@ -98,8 +91,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- a case --------------------------------------------------------------------------------------------
 
 
-def _case_or_404(request: HttpRequest, public_id: uuid.UUID) -> Case:
-    case = case_visible_to(member=_member(request), public_id=public_id)
+def _case_or_404(member: StaffMember, public_id: uuid.UUID) -> Case:
+    case = case_visible_to(member=member, public_id=public_id)
     if case is None:
         raise Http404
     return case
@@ -107,9 +100,8 @@ def _case_or_404(request: HttpRequest, public_id: uuid.UUID) -> Case:
 
 @staff_required
 @require_GET
-def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    member = _member(request)
-    case = _case_or_404(request, public_id)
+def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
+    case = _case_or_404(member, public_id)
     vault = vault_open(request)
     try:
         view = case_view(case=case, vault=vault)
@@ -266,12 +258,11 @@ CASE_ACTIONS: dict[str, CaseAction] = {
 
 @staff_required
 @require_POST
-def case_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpResponse:
+def case_action(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, action: str) -> HttpResponse:
     handler = CASE_ACTIONS.get(action)
     if handler is None:
         raise Http404
-    member = _member(request)
-    case = _case_or_404(request, public_id)
+    case = _case_or_404(member, public_id)
     try:
         outcome = handler(request, case, member, vault_open(request))
     except CaseActionRefused as refused:
@@ -287,9 +278,9 @@ def case_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> Http
 # --- a tip ---------------------------------------------------------------------------------------------
 
 
-def _open_tip(request: HttpRequest, public_id: uuid.UUID) -> tuple[Tip, bytes] | HttpResponse:
+def _open_tip(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> tuple[Tip, bytes] | HttpResponse:
     """Return the tip and its data key, a 404 for tips this member may not read, or a re-login."""
-    tip = tip_visible_to(member=_member(request), public_id=public_id)
+    tip = tip_visible_to(member=member, public_id=public_id)
     if tip is None:
         raise Http404
     data_key = tip_data_key(tip=tip, vault=vault_open(request))
@@ -300,12 +291,11 @@ def _open_tip(request: HttpRequest, public_id: uuid.UUID) -> tuple[Tip, bytes] |
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    opened = _open_tip(request, public_id)
+def tip_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
+    opened = _open_tip(request, member, public_id)
     if isinstance(opened, HttpResponse):
         return opened
     tip, data_key = opened
-    member = _member(request)
     form = case_forms.QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case = tip.case_link.case
@@ -335,14 +325,16 @@ def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_GET
-def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponseBase:
-    opened = _open_tip(request, public_id)
+def tip_attachment(
+    request: HttpRequest, member: StaffMember, public_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponseBase:
+    opened = _open_tip(request, member, public_id)
     if isinstance(opened, HttpResponse):
         return opened
     tip, data_key = opened
     attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
     audit_record(
-        actor=_member(request).user,
+        actor=member.user,
         action=AuditAction.ATTACHMENT_DECRYPTED,
         target_type="attachment",
         target_id=str(attachment.public_id),
@@ -354,13 +346,10 @@ def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uu
 # --- phone intake ----------------------------------------------------------------------------------------
 
 
-@staff_required
+@staff_required(roles={Role.OPERATOR})
 @require_http_methods(["GET", "POST"])
-def phone_intake(request: HttpRequest) -> HttpResponse:
+def phone_intake(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """A hotline operator enters a caller's tip and reads the tracking code back to them."""
-    member = _member(request)
-    if member.role != Role.OPERATOR:
-        raise Http404
     form = case_forms.PhoneReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data: dict[str, Any] = form.cleaned_data

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import StaffMember
+from accounts.models import TIP_READING_ROLES, StaffMember
 from accounts.security import staff_required
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -31,15 +31,8 @@ from tipline.models import Tip
 from tipline.vault import vault_open
 
 
-def _member(request: HttpRequest) -> StaffMember:
-    member = getattr(request.user, "staff", None)
-    if member is None:
-        raise Http404
-    return member
-
-
-def _tip_or_404(request: HttpRequest, public_id: uuid.UUID) -> Tip:
-    tip = tip_visible_to(member=_member(request), public_id=public_id)
+def _tip_or_404(member: StaffMember, public_id: uuid.UUID) -> Tip:
+    tip = tip_visible_to(member=member, public_id=public_id)
     if tip is None:
         raise Http404
     return tip
@@ -52,9 +45,8 @@ def _back_to_tip(tip: Tip) -> HttpResponse:
 
 @staff_required
 @require_POST
-def mention_record(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    member = _member(request)
-    tip = _tip_or_404(request, public_id)
+def mention_record(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
+    tip = _tip_or_404(member, public_id)
     form = MentionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what the entity is and write it as it appears in the report."))
@@ -80,9 +72,10 @@ def mention_record(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_POST
-def mention_delete(request: HttpRequest, public_id: uuid.UUID, mention_id: uuid.UUID) -> HttpResponse:
-    member = _member(request)
-    tip = _tip_or_404(request, public_id)
+def mention_delete(
+    request: HttpRequest, member: StaffMember, public_id: uuid.UUID, mention_id: uuid.UUID
+) -> HttpResponse:
+    tip = _tip_or_404(member, public_id)
     mention = get_object_or_404(EntityMention.objects.select_related("tip"), public_id=mention_id, tip=tip)
     try:
         services.mention_delete(mention=mention, actor=member)
@@ -95,9 +88,8 @@ def mention_delete(request: HttpRequest, public_id: uuid.UUID, mention_id: uuid.
 
 @staff_required
 @require_POST
-def case_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def case_merge(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
     """Merge a suggested case into this one (cases.services.cases_link)."""
-    member = _member(request)
     case = case_visible_to(member=member, public_id=public_id)
     if case is None:
         raise Http404
@@ -117,13 +109,10 @@ def case_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return redirect("staff:case", public_id=case.public_id)
 
 
-@staff_required
+@staff_required(roles=TIP_READING_ROLES)
 @require_GET
-def pseudonym_detail(request: HttpRequest, pseudonym: bytes) -> HttpResponse:
+def pseudonym_detail(request: HttpRequest, member: StaffMember, pseudonym: bytes) -> HttpResponse:
     """Where an entity appears: only for members who read tips; a manager never reaches a value."""
-    member = _member(request)
-    if not member.can_read_tips:
-        raise Http404
     view = pseudonym_view(pseudonym=pseudonym, member=member, vault=vault_open(request))
     audit_record(
         actor=member.user,

@@ -31,12 +31,11 @@ from trends.tables import table_csv
 ALERTS_ON_PAGE = 50
 
 
-def _member_and_scope(request: HttpRequest) -> tuple[StaffMember, TrendScope]:
-    member = getattr(request.user, "staff", None)
-    scope = trend_scope_for(member=member) if member is not None else None
-    if member is None or scope is None:
+def _scope_or_404(member: StaffMember) -> TrendScope:
+    scope = trend_scope_for(member=member)
+    if scope is None:
         raise Http404
-    return member, scope
+    return scope
 
 
 def _dashboard(request: HttpRequest, scope: TrendScope) -> tuple[TrendFilterForm, Dashboard]:
@@ -110,8 +109,8 @@ def _charts(dashboard: Dashboard) -> dict[str, SafeString]:
 
 @staff_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    member, scope = _member_and_scope(request)
+def dashboard(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    scope = _scope_or_404(member)
     form, data = _dashboard(request, scope)
     query = request.GET.urlencode()
     return render(
@@ -134,8 +133,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def export(request: HttpRequest, name: str) -> HttpResponse:
-    member, scope = _member_and_scope(request)
+def export(request: HttpRequest, member: StaffMember, name: str) -> HttpResponse:
+    scope = _scope_or_404(member)
     if name not in EXPORT_NAMES:
         raise Http404
     _form, data = _dashboard(request, scope)
@@ -159,8 +158,8 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def alert_dismiss_view(request: HttpRequest, alert_id: int) -> HttpResponse:
-    member, scope = _member_and_scope(request)
+def alert_dismiss_view(request: HttpRequest, member: StaffMember, alert_id: int) -> HttpResponse:
+    scope = _scope_or_404(member)
     alert = get_object_or_404(scope.alerts(SpikeAlert.objects.all()), pk=alert_id)
     if alert.status == SpikeAlert.Status.OPEN:
         alert_dismiss(alert=alert, actor=member)
