@@ -13,7 +13,7 @@ from typing import Any, Concatenate, ParamSpec, overload
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,6 +24,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import ngettext
 
 from accounts.models import StaffMember
+from accounts.services import staff_logout
 from audit.models import AuditAction
 from audit.services import audit_record
 from tipline.vault import vault_clear
@@ -133,6 +134,22 @@ def login_throttle_reset(*, username: str) -> None:
     cache.delete_many(list(_throttle_keys(username)))
 
 
+def login_lock_clear(*, user: User, actor: StaffMember) -> None:
+    """Let a locked-out user try again at once (administrators, from the account pages); record who did.
+
+    The counters live in the cache, which no transaction covers, so the audit entry
+    is written first: if it cannot be, the lock stays.
+    """
+    audit_record(
+        actor=actor.user,
+        action=AuditAction.SETTINGS_CHANGED,
+        target_type="user",
+        target_id=user.pk,
+        details={"login_lock": "cleared"},
+    )
+    login_throttle_reset(username=user.get_username())
+
+
 def login_lockout_message() -> str:
     minutes = max(1, settings.STAFF_LOGIN_LOCKOUT_SECONDS // 60)
     return ngettext(
@@ -171,15 +188,7 @@ class StaffIdleTimeoutMiddleware:
         return response
 
     def _log_out(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        audit_record(
-            actor=user,  # type: ignore[arg-type]
-            action=AuditAction.LOGOUT,
-            target_type="user",
-            target_id=str(user.pk),
-            details={"reason": "idle"},
-        )
-        auth_logout(request)
+        staff_logout(request=request, reason="idle")
         minutes = max(1, settings.STAFF_IDLE_TIMEOUT_SECONDS // 60)
         messages.info(
             request,

@@ -22,17 +22,16 @@ from accounts.forms import StaffLoginForm, StaffPasswordChangeForm, TotpEnrolFor
 from accounts.keys import staff_unlock_keys
 from accounts.models import Role, StaffMember
 from accounts.permissions import is_administrator
-from accounts.security import is_verified_staff, login_throttle_reset, staff_required
+from accounts.security import is_verified_staff, login_lock_clear, login_throttle_reset, staff_required
 from accounts.services import (
     staff_login_record,
+    staff_logout,
     staff_password_change,
     staff_sessions_end_all,
     staff_totp_enrol,
     totp_qr_data_uri,
     totp_secret_base32,
 )
-from audit.models import AuditAction
-from audit.services import audit_record
 from tipline import crypto
 from tipline.vault import vault_clear, vault_open, vault_store
 
@@ -66,11 +65,9 @@ class StaffLoginView(LoginView):
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        audit_record(actor=request.user, action=AuditAction.LOGOUT, target_type="user", target_id=request.user.pk)
+    staff_logout(request=request)
     response = redirect("staff:login")
     vault_clear(request, response)
-    auth_logout(request)
     return response
 
 
@@ -123,14 +120,7 @@ def account_totp(request: HttpRequest, member: StaffMember) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.cleaned_data["user"]
         if request.POST.get("action") == "unlock":
-            login_throttle_reset(username=user.get_username())
-            audit_record(
-                actor=member.user,
-                action=AuditAction.SETTINGS_CHANGED,
-                target_type="user",
-                target_id=user.pk,
-                details={"login_lock": "cleared"},
-            )
+            login_lock_clear(user=user, actor=member)
             messages.success(request, _("Failed logins of %(username)s were cleared.") % {"username": user})
             return redirect("staff:account_totp")
         device = staff_totp_enrol(user=user, enrolled_by=member.user)

@@ -24,9 +24,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.forms import AuditFilterForm
-from audit.models import AuditAction
 from audit.selectors import audit_event_list
-from audit.services import audit_record, audit_verify
+from audit.services import audit_chain_verify
 
 EVENTS_PAGE_SIZE = 100
 
@@ -51,14 +50,7 @@ def event_list(request: HttpRequest, auditor: Auditor) -> HttpResponse:
 
 @require_POST
 def chain_verify(request: HttpRequest, auditor: Auditor) -> HttpResponse:
-    result = audit_verify()
-    audit_record(
-        actor=auditor.user,
-        action=AuditAction.AUDIT_VERIFIED,
-        target_type="audit_log",
-        target_id="",
-        details={"ok": result.ok, "checked": result.checked, "first_broken_seq": result.first_broken_seq},
-    )
+    result = audit_chain_verify(actor=auditor.user)
     if result.ok:
         messages.success(
             request,

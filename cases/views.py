@@ -22,8 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import permissions as roles
 from accounts.models import Role, StaffMember
 from accounts.security import staff_required
-from audit.models import AuditAction
-from audit.services import audit_record
 from cases import forms as case_forms
 from cases import permissions, services
 from cases.models import Case
@@ -40,7 +38,7 @@ from cases.selectors import (
 from tipline import crypto
 from tipline.models import Attachment, IntakeChannel, Tip
 from tipline.selectors import attachment_plaintext, tip_content
-from tipline.services import IntakeUnavailable, TipSubmission, tip_submit
+from tipline.services import IntakeUnavailable, TipSubmission
 from tipline.vault import vault_open
 from tipline.views import attachment_download
 
@@ -107,14 +105,7 @@ def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID)
         view = case_view(case=case, vault=vault)
     except (CaseActionRefused, crypto.CryptoError):
         return _relogin(request)
-    for tip_view in view.tips:
-        audit_record(
-            actor=member.user,
-            action=AuditAction.TIP_VIEWED,
-            target_type="tip",
-            target_id=str(tip_view.tip.public_id),
-            unit_id=case.unit_id,
-        )
+    services.tips_viewed_record(tips=[tip_view.tip for tip_view in view.tips], actor=member)
     workers = unit_workers(case=case)
     candidates = link_candidates(case=case, member=member)
     context = {
@@ -308,13 +299,7 @@ def tip_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) 
         else:
             messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
         return redirect("staff:tip", public_id=tip.public_id)
-    audit_record(
-        actor=member.user,
-        action=AuditAction.TIP_VIEWED,
-        target_type="tip",
-        target_id=str(tip.public_id),
-        unit_id=tip.unit_id,
-    )
+    services.tips_viewed_record(tips=[tip], actor=member)
     return render(
         request,
         "cases/tip_detail.html",
@@ -333,13 +318,7 @@ def tip_attachment(
         return opened
     tip, data_key = opened
     attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
-    audit_record(
-        actor=member.user,
-        action=AuditAction.ATTACHMENT_DECRYPTED,
-        target_type="attachment",
-        target_id=str(attachment.public_id),
-        unit_id=tip.unit_id,
-    )
+    services.attachment_decrypted_record(attachment=attachment, actor=member)
     return attachment_download(*attachment_plaintext(attachment=attachment, data_key=data_key))
 
 
@@ -354,7 +333,7 @@ def phone_intake(request: HttpRequest, member: StaffMember) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data: dict[str, Any] = form.cleaned_data
         try:
-            tip, receipt = tip_submit(
+            _tip, receipt = services.phone_tip_enter(
                 submission=TipSubmission(
                     facility=data["facility"],
                     category=data["category"],
@@ -366,12 +345,11 @@ def phone_intake(request: HttpRequest, member: StaffMember) -> HttpResponse:
                     contact=data["contact"],
                     protection_requested=data["protection_requested"],
                     intake_channel=IntakeChannel.PHONE,
-                )
+                ),
+                operator=member,
             )
         except IntakeUnavailable:
             form.add_error(None, _("The tip could not be sealed: the receiving unit has no key. Nothing was saved."))
         else:
-            # The operator's record says a tip was entered, never which one.
-            audit_record(actor=member.user, action=AuditAction.PHONE_TIP_ENTERED, target_type="tip", target_id="")
             return render(request, "cases/phone_receipt.html", {"receipt": crypto.format_receipt(receipt)})
     return render(request, "cases/phone_intake.html", {"form": form}, status=400 if form.errors else 200)

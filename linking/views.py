@@ -17,8 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import TIP_READING_ROLES, StaffMember
 from accounts.security import staff_required
-from audit.models import AuditAction
-from audit.services import audit_record
 from cases.permissions import CaseActionRefused
 from cases.selectors import case_visible_to, tip_visible_to
 from cases.services import cases_link
@@ -114,11 +112,5 @@ def case_merge(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) 
 def pseudonym_detail(request: HttpRequest, member: StaffMember, pseudonym: bytes) -> HttpResponse:
     """Where an entity appears: only for members who read tips; a manager never reaches a value."""
     view = pseudonym_view(pseudonym=pseudonym, member=member, vault=vault_open(request))
-    audit_record(
-        actor=member.user,
-        action=AuditAction.PSEUDONYM_VIEWED,
-        target_type="pseudonym",
-        target_id=view.pseudonym_hex,
-        details={"tips": len(view.readable)},
-    )
+    services.pseudonym_viewed_record(pseudonym=pseudonym, readable_tips=len(view.readable), actor=member)
     return render(request, "linking/pseudonym_detail.html", {"view": view, "member": member})

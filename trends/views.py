@@ -17,13 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import StaffMember
 from accounts.security import staff_required
-from audit.models import AuditAction
-from audit.services import audit_record
 from trends import charts
 from trends.forms import TrendFilterForm
 from trends.models import SpikeAlert
 from trends.selectors import EXPORT_NAMES, Dashboard, TrendScope, trend_dashboard, trend_scope_for
-from trends.services import alert_dismiss
+from trends.services import alert_dismiss, trend_export_record
 from trends.suppression import threshold
 from trends.tables import table_csv
 
@@ -142,13 +140,7 @@ def export(request: HttpRequest, member: StaffMember, name: str) -> HttpResponse
     if table is None:
         raise Http404
     filters = data.filters
-    audit_record(
-        actor=member.user,
-        action=AuditAction.EXPORT,
-        target_type="trends",
-        target_id=name,
-        details=filters.as_details(),
-    )
+    trend_export_record(name=name, filters=filters, actor=member)
     response = HttpResponse(table_csv(table).encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     filename = f"trends-{name}-{filters.week_from.isoformat()}-{filters.week_to.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
