@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 import envelope
-from accounts.models import Membership, Role, StaffMember
+from accounts.models import Membership, StaffMember
+from accounts.permissions import can_read_tips
 from org.models import Unit, UnitKeyPair
 
 VAULT_STAFF_KEY = "staff_private_key"
@@ -75,7 +76,7 @@ def staff_unlock_keys(*, member: StaffMember, password: str) -> dict[str, bytes]
     """Return the vault contents for a login: the member's private key and their unit keys."""
     private_key = staff_private_key(member=member, password=password)
     unlocked = {VAULT_STAFF_KEY: private_key}
-    if member.role in (Role.INVESTIGATOR, Role.SUPERVISOR):
+    if can_read_tips(member):
         for membership in member.memberships.all():
             unlocked[vault_unit_key_name(membership.keypair_id)] = envelope.open_unit_key_grant(
                 membership, member_id=member.pk, staff_private_key=private_key

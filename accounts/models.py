@@ -41,7 +41,10 @@ class StaffMember(models.Model):
 
     @property
     def can_read_tips(self) -> bool:
-        return self.role in TIP_READING_ROLES
+        """For templates and callers that hold a member: accounts.permissions.can_read_tips."""
+        from accounts.permissions import can_read_tips  # permissions imports this module
+
+        return can_read_tips(self)
 
 
 class Membership(models.Model):

@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from collections.abc import Callable, Iterable
+from typing import Any, Concatenate, ParamSpec, overload
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import ngettext
 
+from accounts.models import StaffMember
+from accounts.services import staff_logout
 from audit.models import AuditAction
 from audit.services import audit_record
 from envelope.vault import vault_clear
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
+P = ParamSpec("P")
+# A staff view: the request, the member the decorator hands it, then the URL's arguments.
+MemberView = Callable[Concatenate[HttpRequest, StaffMember, P], HttpResponseBase]
+View = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
 
 LAST_ACTIVITY_SESSION_KEY = "staff_last_activity"
 # The salt keeps its first name so counters survive the move of this module.
@@ -39,24 +44,53 @@ def _now() -> float:
     return time.time()
 
 
+def verified_staff_member(user: Any) -> StaffMember | None:
+    """Return the staff member of a user who logged in with password and TOTP code, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    is_verified = getattr(user, "is_verified", None)
+    if not (callable(is_verified) and is_verified()):
+        return None
+    return getattr(user, "staff", None)
+
+
 def is_verified_staff(user: Any) -> bool:
     """Return whether `user` logged in with password and TOTP code and holds a staff role."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    is_verified = getattr(user, "is_verified", None)
-    return bool(callable(is_verified) and is_verified() and hasattr(user, "staff"))
+    return verified_staff_member(user) is not None
 
 
-def staff_required(view: ViewFunc) -> ViewFunc:
-    """Let only verified staff through (password, TOTP code, staff role); send anyone else to log in."""
+@overload
+def staff_required(view: MemberView[P], /) -> View[P]: ...
 
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not is_verified_staff(request.user):
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
 
-    return cast(ViewFunc, wrapped)
+@overload
+def staff_required(*, roles: Iterable[str]) -> Callable[[MemberView[P]], View[P]]: ...
+
+
+def staff_required(
+    view: MemberView[P] | None = None, /, *, roles: Iterable[str] | None = None
+) -> View[P] | Callable[[MemberView[P]], View[P]]:
+    """Let only verified staff through (password, TOTP code, staff role) and hand the view its member.
+
+    Anyone else is sent to log in. With `roles`, a member of any other role gets a 404:
+    the page does not exist for them. The view is called as `view(request, member, ...)`.
+    Use it bare (`@staff_required`) or with roles (`@staff_required(roles={Role.AUDITOR})`).
+    """
+    allowed = frozenset(roles) if roles is not None else None
+
+    def decorate(member_view: MemberView[P]) -> View[P]:
+        @functools.wraps(member_view)
+        def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+            member = verified_staff_member(request.user)
+            if member is None:
+                return redirect_to_login(request.get_full_path())
+            if allowed is not None and member.role not in allowed:
+                raise Http404
+            return member_view(request, member, *args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
 
 
 # Login throttling ---------------------------------------------------------------------------
@@ -100,6 +134,22 @@ def login_throttle_reset(*, username: str) -> None:
     cache.delete_many(list(_throttle_keys(username)))
 
 
+def login_lock_clear(*, user: User, actor: StaffMember) -> None:
+    """Let a locked-out user try again at once (administrators, from the account pages); record who did.
+
+    The counters live in the cache, which no transaction covers, so the audit entry
+    is written first: if it cannot be, the lock stays.
+    """
+    audit_record(
+        actor=actor.user,
+        action=AuditAction.SETTINGS_CHANGED,
+        target_type="user",
+        target_id=user.pk,
+        details={"login_lock": "cleared"},
+    )
+    login_throttle_reset(username=user.get_username())
+
+
 def login_lockout_message() -> str:
     minutes = max(1, settings.STAFF_LOGIN_LOCKOUT_SECONDS // 60)
     return ngettext(
@@ -138,15 +188,7 @@ class StaffIdleTimeoutMiddleware:
         return response
 
     def _log_out(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        audit_record(
-            actor=user,  # type: ignore[arg-type]
-            action=AuditAction.LOGOUT,
-            target_type="user",
-            target_id=str(user.pk),
-            details={"reason": "idle"},
-        )
-        auth_logout(request)
+        staff_logout(request=request, reason="idle")
         minutes = max(1, settings.STAFF_IDLE_TIMEOUT_SECONDS // 60)
         messages.info(
             request,

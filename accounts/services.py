@@ -1,4 +1,7 @@
-"""Writes behind staff accounts: TOTP enrolment, password change with key re-wrap, ending sessions."""
+"""Writes behind staff accounts: TOTP enrolment, password change with key re-wrap, logging out, ending sessions.
+
+Each writes its audit entry inside the transaction of the change it records.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ from importlib import import_module
 
 import segno
 from django.conf import settings
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
@@ -120,27 +125,47 @@ def staff_password_change(*, member: StaffMember, old_password: str, new_passwor
         audit_record(actor=user, action=AuditAction.PASSWORD_CHANGED, target_type="user", target_id=user.pk)
 
 
+def staff_logout(*, request: HttpRequest, reason: str = "") -> None:
+    """End the request's session and record the logout, in one transaction.
+
+    `reason` says why when the member did not ask ("idle" for the idle timeout).
+    """
+    user = request.user
+    with transaction.atomic():
+        if user.is_authenticated:
+            audit_record(
+                actor=user,  # type: ignore[arg-type]
+                action=AuditAction.LOGOUT,
+                target_type="user",
+                target_id=str(user.pk),
+                details={"reason": reason} if reason else None,
+            )
+        auth_logout(request)
+
+
 def staff_sessions_end_all(*, user: User) -> int:
     """Delete every session in which `user` is logged in, on any device, and record it; return how many.
 
-    The session store has no index by user, so this decodes every unexpired
-    session: one signature check and JSON parse each, which is milliseconds for
-    the few thousand staff and follow-up sessions this service holds at a time.
-    Works with the "db" and "cached_db" session engines (deleting through the
-    engine's SessionStore also drops the cached copy).
+    The deletions and the audit entry are one transaction. The session store has no
+    index by user, so this decodes every unexpired session: one signature check and
+    JSON parse each, which is milliseconds for the few thousand staff and follow-up
+    sessions this service holds at a time. Works with the "db" and "cached_db"
+    session engines (deleting through the engine's SessionStore also drops the
+    cached copy).
     """
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     user_id = str(user.pk)
     ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == user_id:
-            store_class(session_key=session.session_key).delete()
-            ended += 1
-    audit_record(
-        actor=user,
-        action=AuditAction.LOGOUT_EVERYWHERE,
-        target_type="user",
-        target_id=user.pk,
-        details={"sessions": ended},
-    )
+    with transaction.atomic():
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if str(session.get_decoded().get("_auth_user_id")) == user_id:
+                store_class(session_key=session.session_key).delete()
+                ended += 1
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGOUT_EVERYWHERE,
+            target_type="user",
+            target_id=user.pk,
+            details={"sessions": ended},
+        )
     return ended

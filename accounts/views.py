@@ -11,7 +11,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LoginView
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,17 +22,17 @@ import envelope
 from accounts.forms import StaffLoginForm, StaffPasswordChangeForm, TotpEnrolForm
 from accounts.keys import staff_unlock_keys
 from accounts.models import Role, StaffMember
-from accounts.security import is_verified_staff, login_throttle_reset, staff_required
+from accounts.permissions import is_administrator
+from accounts.security import is_verified_staff, login_lock_clear, login_throttle_reset, staff_required
 from accounts.services import (
     staff_login_record,
+    staff_logout,
     staff_password_change,
     staff_sessions_end_all,
     staff_totp_enrol,
     totp_qr_data_uri,
     totp_secret_base32,
 )
-from audit.models import AuditAction
-from audit.services import audit_record
 from envelope.vault import vault_clear, vault_open, vault_store
 
 
@@ -65,32 +65,22 @@ class StaffLoginView(LoginView):
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        audit_record(actor=request.user, action=AuditAction.LOGOUT, target_type="user", target_id=request.user.pk)
+    staff_logout(request=request)
     response = redirect("staff:login")
     vault_clear(request, response)
-    auth_logout(request)
     return response
-
-
-def _member(request: HttpRequest) -> StaffMember:
-    member: StaffMember = request.user.staff  # type: ignore[union-attr]
-    return member
 
 
 @staff_required
 @require_GET
-def account(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    return render(
-        request, "accounts/account.html", {"member": member, "is_administrator": member.role == Role.ADMINISTRATOR}
-    )
+def account(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    return render(request, "accounts/account.html", {"member": member, "is_administrator": is_administrator(member)})
 
 
 @staff_required
 @require_POST
-def account_logout_everywhere(request: HttpRequest) -> HttpResponse:
-    staff_sessions_end_all(user=_member(request).user)
+def account_logout_everywhere(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    staff_sessions_end_all(user=member.user)
     response = redirect("staff:login")
     vault_clear(request, response)
     auth_logout(request)
@@ -100,8 +90,7 @@ def account_logout_everywhere(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def account_password(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+def account_password(request: HttpRequest, member: StaffMember) -> HttpResponse:
     form = StaffPasswordChangeForm(member.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         new_password = form.cleaned_data["new_password1"]
@@ -124,26 +113,17 @@ def account_password(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@staff_required(roles={Role.ADMINISTRATOR})
 @require_http_methods(["GET", "POST"])
-def account_totp(request: HttpRequest) -> HttpResponse:
-    if _member(request).role != Role.ADMINISTRATOR:
-        raise Http404
+def account_totp(request: HttpRequest, member: StaffMember) -> HttpResponse:
     form = TotpEnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.cleaned_data["user"]
         if request.POST.get("action") == "unlock":
-            login_throttle_reset(username=user.get_username())
-            audit_record(
-                actor=request.user,  # type: ignore[arg-type]
-                action=AuditAction.SETTINGS_CHANGED,
-                target_type="user",
-                target_id=user.pk,
-                details={"login_lock": "cleared"},
-            )
+            login_lock_clear(user=user, actor=member)
             messages.success(request, _("Failed logins of %(username)s were cleared.") % {"username": user})
             return redirect("staff:account_totp")
-        device = staff_totp_enrol(user=user, enrolled_by=request.user)  # type: ignore[arg-type]
+        device = staff_totp_enrol(user=user, enrolled_by=member.user)
         # Rendered, not redirected: the secret is shown once and never stored for a later page.
         return render(
             request,

@@ -1,9 +1,11 @@
 """Write to the audit log and verify its hash chain.
 
-Call `audit_record` from the service or view that performs the action, inside the
-same transaction as the change it records, so the event exists exactly when the
-change does. Writers take turns on the chain head's row lock until their
-transaction ends, so record the event late in a long transaction.
+Call `audit_record` from the service that performs the action, inside the same
+transaction as the change it records, so the event exists exactly when the change
+does (views never call it). Writers take turns on the chain head's row lock until
+their transaction ends, so record the event late in a long transaction.
+
+The audit log imports no app: every app writes to it.
 """
 
 from __future__ import annotations
@@ -202,3 +204,16 @@ def audit_verify() -> AuditVerification:
     if stray is not None:
         return _broken(checked, stray, "event not recorded in the chain head (written outside audit_record)")
     return AuditVerification(ok=True, checked=checked, first_broken_seq=None, reason="", head_hash=head.last_hash)
+
+
+def audit_chain_verify(*, actor: User | None) -> AuditVerification:
+    """Verify the chain (audit_verify) and append the result to it, as done by `actor` (None for the system)."""
+    result = audit_verify()
+    audit_record(
+        actor=actor,
+        action=AuditAction.AUDIT_VERIFIED,
+        target_type="audit_log",
+        target_id="",
+        details={"ok": result.ok, "checked": result.checked, "first_broken_seq": result.first_broken_seq},
+    )
+    return result

@@ -20,22 +20,17 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from accounts import permissions
 from accounts.models import StaffMember
-from accounts.security import is_verified_staff
+from accounts.security import is_verified_staff, verified_staff_member
 from org.models import Facility, Region, RoutingRule, Unit
 from tipline.models import Category
-
-ADMINISTRATOR = "administrator"
 
 
 def is_administrator(request: HttpRequest) -> bool:
     """Return whether the request comes from a verified staff member with the administrator role."""
-    user = request.user
-    is_verified = getattr(user, "is_verified", None)
-    staff = getattr(user, "staff", None)
-    return bool(
-        user.is_authenticated and callable(is_verified) and is_verified() and staff and staff.role == ADMINISTRATOR
-    )
+    member = verified_staff_member(request.user)
+    return member is not None and permissions.is_administrator(member)
 
 
 class OrganisationAdminSite(admin.AdminSite):

@@ -8,6 +8,10 @@ facility and a category with its counts, published like every trends count
 the selectors; the senders render them in Spanish and mail them at most once a day
 per unit (or per assignee).
 
+Trends builds on cases, so cases does not import it: trends gives its alerts to
+`digest_spike_alerts_source` when it starts (trends/apps.py); without trends the
+summary has no alerts section.
+
 "At most once a day" is a claim row (DailyMailSent) with a unique constraint on kind,
 unit (or staff member) and day: atomic across workers, and it survives a restart of
 Redis, which keeps nothing on disk by default. Only the hint of when the unit's last
@@ -20,9 +24,8 @@ import datetime
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from django.apps import apps
 from django.core import mail
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -63,7 +66,7 @@ class UnitDigest:
     feedback_overdue: int
     protection_overdue: int
     unassigned: int
-    # trends.selectors.DigestAlert: facility, category and published counts of each open spike alert.
+    # From the spike alert source (trends.selectors.DigestAlert): facility, category and published counts.
     spike_alerts: tuple[Any, ...] = ()
 
     @property
@@ -133,13 +136,26 @@ def unit_digest(*, unit: Unit, day: datetime.date, new_since: datetime.date) -> 
     )
 
 
-def _spike_alerts(*, unit: Unit, day: datetime.date) -> tuple[Any, ...]:
-    """Return the unit's open spike alerts of this week and last, if the trends app is installed."""
-    if not apps.is_installed("trends"):
-        return ()
-    from trends.selectors import unit_spike_alerts
+class SpikeAlertSource(Protocol):
+    """Return a unit's open spike alerts to list in its summary for `day` (trends.selectors.unit_spike_alerts)."""
 
-    return unit_spike_alerts(unit_id=unit.pk, day=day)
+    def __call__(self, *, unit_id: int, day: datetime.date) -> tuple[Any, ...]: ...
+
+
+_spike_alert_source: SpikeAlertSource | None = None
+
+
+def digest_spike_alerts_source(source: SpikeAlertSource | None) -> None:
+    """Take the summaries' spike alerts from `source` from now on (None: no alerts section)."""
+    global _spike_alert_source
+    _spike_alert_source = source
+
+
+def _spike_alerts(*, unit: Unit, day: datetime.date) -> tuple[Any, ...]:
+    """Return the unit's open spike alerts of this week and last, if an app gives them (trends does)."""
+    if _spike_alert_source is None:
+        return ()
+    return _spike_alert_source(unit_id=unit.pk, day=day)
 
 
 def unit_digest_recipients(*, unit: Unit) -> list[str]:

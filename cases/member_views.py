@@ -55,20 +55,12 @@ class StaffPasswordResetForm(SetPasswordForm):  # type: ignore[type-arg]
         self.helper = inline_form_helper()
 
 
-def _member(request: HttpRequest) -> StaffMember:
-    member = getattr(request.user, "staff", None)
-    if member is None:
-        raise Http404
-    return member
-
-
-def _managed_unit_or_404(request: HttpRequest, slug: str) -> tuple[StaffMember, Unit]:
-    """Return the actor and the unit, or a 404 unless the actor is one of the unit's supervisors."""
-    actor = _member(request)
+def _managed_unit_or_404(actor: StaffMember, slug: str) -> Unit:
+    """Return the unit, or a 404 unless the actor is one of the unit's supervisors."""
     unit = Unit.objects.filter(slug=slug).first()
     if unit is None or not members.can_manage_unit(actor, unit):
         raise Http404
-    return actor, unit
+    return unit
 
 
 # --- a unit's members --------------------------------------------------------------------------------
@@ -76,8 +68,8 @@ def _managed_unit_or_404(request: HttpRequest, slug: str) -> tuple[StaffMember, 
 
 @staff_required
 @require_GET
-def unit_members(request: HttpRequest, slug: str) -> HttpResponse:
-    actor, unit = _managed_unit_or_404(request, slug)
+def unit_members(request: HttpRequest, actor: StaffMember, slug: str) -> HttpResponse:
+    unit = _managed_unit_or_404(actor, slug)
     other_units = Unit.objects.filter(memberships__member=actor).exclude(pk=unit.pk).distinct().order_by("name")
     context = {
         "unit": unit,
@@ -93,8 +85,8 @@ def unit_members(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def unit_member_add(request: HttpRequest, slug: str) -> HttpResponse:
-    actor, unit = _managed_unit_or_404(request, slug)
+def unit_member_add(request: HttpRequest, actor: StaffMember, slug: str) -> HttpResponse:
+    unit = _managed_unit_or_404(actor, slug)
     form = MemberAddForm(request.POST, candidates=members.unit_member_candidates(unit=unit))
     if not form.is_valid():
         messages.error(request, _("Choose a staff member who is not in the unit yet."))
@@ -115,8 +107,8 @@ def unit_member_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def unit_member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    actor, unit = _managed_unit_or_404(request, slug)
+def unit_member_remove(request: HttpRequest, actor: StaffMember, slug: str, member_id: int) -> HttpResponse:
+    unit = _managed_unit_or_404(actor, slug)
     member = get_object_or_404(StaffMember.objects.select_related("user"), pk=member_id)
     try:
         members.unit_member_remove(unit=unit, member=member, actor=actor)
@@ -140,8 +132,8 @@ def unit_member_remove(request: HttpRequest, slug: str, member_id: int) -> HttpR
 
 @staff_required
 @require_POST
-def unit_key_rotate(request: HttpRequest, slug: str) -> HttpResponse:
-    actor, unit = _managed_unit_or_404(request, slug)
+def unit_key_rotate(request: HttpRequest, actor: StaffMember, slug: str) -> HttpResponse:
+    unit = _managed_unit_or_404(actor, slug)
     vault = vault_open(request)
     response = redirect("staff:unit_members", slug=unit.slug)
     try:
@@ -166,12 +158,9 @@ def unit_key_rotate(request: HttpRequest, slug: str) -> HttpResponse:
 # --- password reset by an administrator --------------------------------------------------------------
 
 
-@staff_required
+@staff_required(roles={Role.ADMINISTRATOR})
 @require_http_methods(["GET", "POST"])
-def staff_password_reset(request: HttpRequest, member_id: int) -> HttpResponse:
-    actor = _member(request)
-    if actor.role != Role.ADMINISTRATOR:
-        raise Http404
+def staff_password_reset(request: HttpRequest, actor: StaffMember, member_id: int) -> HttpResponse:
     target = get_object_or_404(StaffMember.objects.select_related("user"), pk=member_id)
     form = StaffPasswordResetForm(target.user, request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 import envelope
 from accounts.keys import membership_grant, unit_keypair_create, vault_unit_key_name
-from accounts.models import TIP_READING_ROLES, Membership, Role, StaffMember
+from accounts.models import TIP_READING_ROLES, Membership, StaffMember
+from accounts.permissions import can_read_tips, is_administrator, is_supervisor
 from accounts.security import login_throttle_reset
 from accounts.services import staff_private_key_rewrap, staff_sessions_end_all
 from audit.models import AuditAction, AuditEvent
@@ -40,7 +41,7 @@ def is_in_unit(member: StaffMember, unit: Unit) -> bool:
 
 def can_manage_unit(member: StaffMember, unit: Unit) -> bool:
     """Return whether the member manages the unit's members and keys: one of its supervisors."""
-    return member.role == Role.SUPERVISOR and is_in_unit(member, unit)
+    return is_supervisor(member) and is_in_unit(member, unit)
 
 
 def _require_manage_unit(actor: StaffMember, unit: Unit) -> None:
@@ -156,7 +157,7 @@ def unit_member_add(
     the unit receives the keys they lack. Return the new grants.
     """
     _require_manage_unit(actor, unit)
-    if not member.can_read_tips:
+    if not can_read_tips(member):
         raise CaseActionRefused(_("Only investigators and supervisors can be members of a unit."))
     if not member.user.is_active:
         raise CaseActionRefused(_("This account is disabled."))
@@ -275,7 +276,7 @@ def staff_password_reset(*, member: StaffMember, new_password: str, actor: Staff
     units they were in. (A password change by the person themselves keeps the key:
     accounts.services.staff_password_change.)
     """
-    if actor.role != Role.ADMINISTRATOR:
+    if not is_administrator(actor):
         raise CaseActionRefused(_("Only an administrator can reset a password."))
     if member.pk == actor.pk:
         raise CaseActionRefused(_("Change your own password on your account page."))

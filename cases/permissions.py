@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role, StaffMember
+from accounts.models import Membership, StaffMember
+from accounts.permissions import can_read_tips, is_supervisor
 from cases.models import Case, Recusal
 
 
@@ -15,7 +16,7 @@ class CaseActionRefused(Exception):
 def can_work(member: StaffMember, case: Case) -> bool:
     """Return whether the member reads and works this case: a reading role in its unit, not recused."""
     return (
-        member.can_read_tips
+        can_read_tips(member)
         and Membership.objects.filter(member=member, unit_id=case.unit_id).exists()
         and not Recusal.objects.filter(case=case, member=member).exists()
     )
@@ -23,7 +24,7 @@ def can_work(member: StaffMember, case: Case) -> bool:
 
 def can_supervise(member: StaffMember, case: Case) -> bool:
     """Return whether the member supervises this case: assign, transfer, recuse, decide protection."""
-    return member.role == Role.SUPERVISOR and can_work(member, case)
+    return is_supervisor(member) and can_work(member, case)
 
 
 def can_close(member: StaffMember, case: Case) -> bool:

@@ -8,8 +8,10 @@ case key; questions to the whistleblower under the tip's data key.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_noop, override
 
 import envelope
 from accounts.keys import vault_unit_key_name
+from accounts.permissions import can_enter_phone_tips
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import permissions
@@ -36,8 +39,9 @@ from cases.models import (
 from cases.permissions import CaseActionRefused
 from cases.statuses import CLOSED_STATUSES, CaseStatus
 from org.models import Facility, Unit, UnitKeyPair
-from tipline.models import Category, StaffInvolved, Tip
-from tipline.services import message_post_by_staff
+from tipline.models import Attachment, Category, IntakeChannel, StaffInvolved, Tip
+from tipline.services import TipSubmission, message_post_by_staff, tip_submit
+from tipline.uploads import EncryptedUpload
 
 # --- keys -------------------------------------------------------------------------------------
 
@@ -320,11 +324,12 @@ def case_assign(*, case: Case, assignee: StaffMember | None, actor: StaffMember)
     permissions.require_supervise(actor, case)
     if assignee is not None and not permissions.can_work(assignee, case):
         raise CaseActionRefused(_("That person cannot work this case (not in the unit, or recused)."))
-    case.assignee = assignee
-    case.save(update_fields=["assignee"])
     username = assignee.user.get_username() if assignee else ""
-    _event(case, CaseEvent.Kind.ASSIGNED, actor, details={"assignee": username})
-    _audit(actor, AuditAction.CASE_ASSIGNED, case, assignee=username)
+    with transaction.atomic():
+        case.assignee = assignee
+        case.save(update_fields=["assignee"])
+        _event(case, CaseEvent.Kind.ASSIGNED, actor, details={"assignee": username})
+        _audit(actor, AuditAction.CASE_ASSIGNED, case, assignee=username)
     return case
 
 
@@ -334,10 +339,11 @@ def case_set_priority(*, case: Case, priority: str, actor: StaffMember) -> Case:
     if priority not in Priority.values:
         raise CaseActionRefused(_("Unknown priority."))
     old = case.priority
-    case.priority = priority
-    case.save(update_fields=["priority"])
-    _event(case, CaseEvent.Kind.PRIORITY_CHANGED, actor, details={"from": old, "to": priority})
-    _audit(actor, AuditAction.SETTINGS_CHANGED, case, priority=priority)
+    with transaction.atomic():
+        case.priority = priority
+        case.save(update_fields=["priority"])
+        _event(case, CaseEvent.Kind.PRIORITY_CHANGED, actor, details={"from": old, "to": priority})
+        _audit(actor, AuditAction.SETTINGS_CHANGED, case, priority=priority)
     return case
 
 
@@ -391,10 +397,11 @@ def case_protection_decide(*, case: Case, actor: StaffMember, granted: bool) -> 
     permissions.require_supervise(actor, case)
     if case.protection_due is None:
         raise CaseActionRefused(_("No protection was requested in this case."))
-    case.protection_decided_on = _today()
-    _save_deadlines(case, "protection_decided_on")
-    _event(case, CaseEvent.Kind.PROTECTION_DECIDED, actor, details={"granted": granted})
-    _audit(actor, AuditAction.SETTINGS_CHANGED, case, protection_granted=granted)
+    with transaction.atomic():
+        case.protection_decided_on = _today()
+        _save_deadlines(case, "protection_decided_on")
+        _event(case, CaseEvent.Kind.PROTECTION_DECIDED, actor, details={"granted": granted})
+        _audit(actor, AuditAction.SETTINGS_CHANGED, case, protection_granted=granted)
     return case
 
 
@@ -409,6 +416,58 @@ def recusal_add(*, case: Case, member: StaffMember, actor: StaffMember) -> Recus
         _event(case, CaseEvent.Kind.RECUSED, actor, details={"member": member.user.get_username()})
         _audit(actor, AuditAction.RECUSAL_ADDED, case, member=member.user.get_username())
     return recusal
+
+
+# --- phone intake --------------------------------------------------------------------------------
+
+
+def phone_tip_enter(
+    *, submission: TipSubmission, operator: StaffMember, uploads: Sequence[EncryptedUpload] = ()
+) -> tuple[Tip, str]:
+    """Store a tip a hotline operator took from a caller, and record that they entered one; return it and its receipt.
+
+    The tip (with its case) and the audit entry are one transaction: neither exists
+    without the other. The entry says that the operator entered a tip, never which
+    one. The tip is stored as a phone tip whatever `submission` says. Raise
+    IntakeUnavailable (nothing stored) if the receiving unit has no key.
+    """
+    if not can_enter_phone_tips(operator):
+        raise PermissionError("only hotline operators enter tips by phone")
+    with transaction.atomic():
+        # tip_submit's own transaction becomes a savepoint, so its retry after a receipt collision still works.
+        tip, receipt = tip_submit(
+            submission=dataclasses.replace(submission, intake_channel=IntakeChannel.PHONE), uploads=uploads
+        )
+        audit_record(actor=operator.user, action=AuditAction.PHONE_TIP_ENTERED, target_type="tip", target_id="")
+    return tip, receipt
+
+
+# --- reading content -------------------------------------------------------------------------------
+# Reading a tip is not a change, but it is recorded: these are the only audit writes of a GET.
+
+
+def tips_viewed_record(*, tips: Iterable[Tip], actor: StaffMember) -> None:
+    """Record that the actor was shown the content of these tips (a case page shows all of its tips)."""
+    with transaction.atomic():
+        for tip in tips:
+            audit_record(
+                actor=actor.user,
+                action=AuditAction.TIP_VIEWED,
+                target_type="tip",
+                target_id=str(tip.public_id),
+                unit_id=tip.unit_id,
+            )
+
+
+def attachment_decrypted_record(*, attachment: Attachment, actor: StaffMember) -> None:
+    """Record that the actor opened (downloaded, decrypted) an attachment of a tip."""
+    audit_record(
+        actor=actor.user,
+        action=AuditAction.ATTACHMENT_DECRYPTED,
+        target_type="attachment",
+        target_id=str(attachment.public_id),
+        unit_id=attachment.tip.unit_id,
+    )
 
 
 # --- linking and transfer ------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
@@ -20,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import envelope
+from accounts import permissions as roles
 from accounts.models import Role, StaffMember
 from accounts.security import staff_required
-from audit.models import AuditAction
-from audit.services import audit_record
 from cases import forms as case_forms
 from cases import permissions, services
 from cases.models import Case
@@ -40,15 +38,8 @@ from cases.selectors import (
 from envelope.vault import vault_open
 from tipline.models import Attachment, IntakeChannel, Tip
 from tipline.selectors import attachment_plaintext, tip_content
-from tipline.services import IntakeUnavailable, TipSubmission, tip_submit
+from tipline.services import IntakeUnavailable
 from tipline.views import attachment_download
-
-
-def _member(request: HttpRequest) -> StaffMember:
-    member = getattr(request.user, "staff", None)
-    if member is None:
-        raise Http404
-    return member
 
 
 def _relogin(request: HttpRequest) -> HttpResponse:
@@ -63,18 +54,17 @@ def _relogin(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
     # Each role's home: the operator's phone form, the auditor's log, the administrator's screens.
-    if member.role == Role.OPERATOR:
+    if roles.can_enter_phone_tips(member):
         return redirect("staff:phone_intake")
-    if member.role == Role.AUDITOR:
+    if roles.is_auditor(member):
         return redirect("audit:events")
-    if member.role == Role.ADMINISTRATOR:
+    if roles.is_administrator(member):
         return redirect("organisation_admin:index")
-    if member.role == Role.MANAGER:
+    if roles.is_manager(member):
         return redirect("trends:dashboard")
-    if not member.can_read_tips:
+    if not roles.can_read_tips(member):
         return render(request, "cases/queue.html", {"member": member})
     workers = list(
         StaffMember.objects.filter(memberships__unit__in=member.memberships.values("unit"))
@@ -98,8 +88,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- a case --------------------------------------------------------------------------------------------
 
 
-def _case_or_404(request: HttpRequest, public_id: uuid.UUID) -> Case:
-    case = case_visible_to(member=_member(request), public_id=public_id)
+def _case_or_404(member: StaffMember, public_id: uuid.UUID) -> Case:
+    case = case_visible_to(member=member, public_id=public_id)
     if case is None:
         raise Http404
     return case
@@ -107,22 +97,14 @@ def _case_or_404(request: HttpRequest, public_id: uuid.UUID) -> Case:
 
 @staff_required
 @require_GET
-def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    member = _member(request)
-    case = _case_or_404(request, public_id)
+def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
+    case = _case_or_404(member, public_id)
     vault = vault_open(request)
     try:
         view = case_view(case=case, vault=vault)
     except (CaseActionRefused, envelope.CryptoError):
         return _relogin(request)
-    for tip_view in view.tips:
-        audit_record(
-            actor=member.user,
-            action=AuditAction.TIP_VIEWED,
-            target_type="tip",
-            target_id=str(tip_view.tip.public_id),
-            unit_id=case.unit_id,
-        )
+    services.tips_viewed_record(tips=[tip_view.tip for tip_view in view.tips], actor=member)
     workers = unit_workers(case=case)
     candidates = link_candidates(case=case, member=member)
     context = {
@@ -266,12 +248,11 @@ CASE_ACTIONS: dict[str, CaseAction] = {
 
 @staff_required
 @require_POST
-def case_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpResponse:
+def case_action(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, action: str) -> HttpResponse:
     handler = CASE_ACTIONS.get(action)
     if handler is None:
         raise Http404
-    member = _member(request)
-    case = _case_or_404(request, public_id)
+    case = _case_or_404(member, public_id)
     try:
         outcome = handler(request, case, member, vault_open(request))
     except CaseActionRefused as refused:
@@ -287,9 +268,9 @@ def case_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> Http
 # --- a tip ---------------------------------------------------------------------------------------------
 
 
-def _open_tip(request: HttpRequest, public_id: uuid.UUID) -> tuple[Tip, bytes] | HttpResponse:
+def _open_tip(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> tuple[Tip, bytes] | HttpResponse:
     """Return the tip and its data key, a 404 for tips this member may not read, or a re-login."""
-    tip = tip_visible_to(member=_member(request), public_id=public_id)
+    tip = tip_visible_to(member=member, public_id=public_id)
     if tip is None:
         raise Http404
     data_key = tip_data_key(tip=tip, vault=vault_open(request))
@@ -300,12 +281,11 @@ def _open_tip(request: HttpRequest, public_id: uuid.UUID) -> tuple[Tip, bytes] |
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    opened = _open_tip(request, public_id)
+def tip_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
+    opened = _open_tip(request, member, public_id)
     if isinstance(opened, HttpResponse):
         return opened
     tip, data_key = opened
-    member = _member(request)
     form = case_forms.QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case = tip.case_link.case
@@ -318,13 +298,7 @@ def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
         return redirect("staff:tip", public_id=tip.public_id)
-    audit_record(
-        actor=member.user,
-        action=AuditAction.TIP_VIEWED,
-        target_type="tip",
-        target_id=str(tip.public_id),
-        unit_id=tip.unit_id,
-    )
+    services.tips_viewed_record(tips=[tip], actor=member)
     return render(
         request,
         "cases/tip_detail.html",
@@ -335,54 +309,33 @@ def tip_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_GET
-def tip_attachment(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponseBase:
-    opened = _open_tip(request, public_id)
+def tip_attachment(
+    request: HttpRequest, member: StaffMember, public_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponseBase:
+    opened = _open_tip(request, member, public_id)
     if isinstance(opened, HttpResponse):
         return opened
     tip, data_key = opened
     attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
-    audit_record(
-        actor=_member(request).user,
-        action=AuditAction.ATTACHMENT_DECRYPTED,
-        target_type="attachment",
-        target_id=str(attachment.public_id),
-        unit_id=tip.unit_id,
-    )
+    services.attachment_decrypted_record(attachment=attachment, actor=member)
     return attachment_download(*attachment_plaintext(attachment=attachment, data_key=data_key))
 
 
 # --- phone intake ----------------------------------------------------------------------------------------
 
 
-@staff_required
+@staff_required(roles={Role.OPERATOR})
 @require_http_methods(["GET", "POST"])
-def phone_intake(request: HttpRequest) -> HttpResponse:
+def phone_intake(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """A hotline operator enters a caller's tip and reads the tracking code back to them."""
-    member = _member(request)
-    if member.role != Role.OPERATOR:
-        raise Http404
     form = case_forms.PhoneReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data: dict[str, Any] = form.cleaned_data
         try:
-            tip, receipt = tip_submit(
-                submission=TipSubmission(
-                    facility=data["facility"],
-                    category=data["category"],
-                    smuggling_channel=data["smuggling_channel"],
-                    staff_involved=data["staff_involved"],
-                    when_period=data["when_period"],
-                    occurred_on=data["occurred_on"],
-                    description=data["description"],
-                    contact=data["contact"],
-                    protection_requested=data["protection_requested"],
-                    intake_channel=IntakeChannel.PHONE,
-                )
+            _tip, receipt = services.phone_tip_enter(
+                submission=form.submission(intake_channel=IntakeChannel.PHONE), operator=member
             )
         except IntakeUnavailable:
             form.add_error(None, _("The tip could not be sealed: the receiving unit has no key. Nothing was saved."))
         else:
-            # The operator's record says a tip was entered, never which one.
-            audit_record(actor=member.user, action=AuditAction.PHONE_TIP_ENTERED, target_type="tip", target_id="")
             return render(request, "cases/phone_receipt.html", {"receipt": envelope.format_receipt(receipt)})
     return render(request, "cases/phone_intake.html", {"form": form}, status=400 if form.errors else 200)

@@ -361,3 +361,14 @@ def mention_delete(*, mention: EntityMention, actor: StaffMember) -> None:
             unit_id=tip.unit_id,
             details={"kind": mention.kind, "mention": mention_id},
         )
+
+
+def pseudonym_viewed_record(*, pseudonym: bytes, readable_tips: int, actor: StaffMember) -> None:
+    """Record that the actor was shown where a pseudonym appears, with the values of `readable_tips` tips."""
+    audit_record(
+        actor=actor.user,
+        action=AuditAction.PSEUDONYM_VIEWED,
+        target_type="pseudonym",
+        target_id=pseudonym.hex(),
+        details={"tips": readable_tips},
+    )

@@ -16,10 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 import envelope
-from accounts.models import StaffMember
+from accounts.models import TIP_READING_ROLES, StaffMember
 from accounts.security import staff_required
-from audit.models import AuditAction
-from audit.services import audit_record
 from cases.permissions import CaseActionRefused
 from cases.selectors import case_visible_to, tip_visible_to
 from cases.services import cases_link
@@ -31,15 +29,8 @@ from linking.selectors import pseudonym_view
 from tipline.models import Tip
 
 
-def _member(request: HttpRequest) -> StaffMember:
-    member = getattr(request.user, "staff", None)
-    if member is None:
-        raise Http404
-    return member
-
-
-def _tip_or_404(request: HttpRequest, public_id: uuid.UUID) -> Tip:
-    tip = tip_visible_to(member=_member(request), public_id=public_id)
+def _tip_or_404(member: StaffMember, public_id: uuid.UUID) -> Tip:
+    tip = tip_visible_to(member=member, public_id=public_id)
     if tip is None:
         raise Http404
     return tip
@@ -52,9 +43,8 @@ def _back_to_tip(tip: Tip) -> HttpResponse:
 
 @staff_required
 @require_POST
-def mention_record(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    member = _member(request)
-    tip = _tip_or_404(request, public_id)
+def mention_record(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
+    tip = _tip_or_404(member, public_id)
     form = MentionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what the entity is and write it as it appears in the report."))
@@ -80,9 +70,10 @@ def mention_record(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_POST
-def mention_delete(request: HttpRequest, public_id: uuid.UUID, mention_id: uuid.UUID) -> HttpResponse:
-    member = _member(request)
-    tip = _tip_or_404(request, public_id)
+def mention_delete(
+    request: HttpRequest, member: StaffMember, public_id: uuid.UUID, mention_id: uuid.UUID
+) -> HttpResponse:
+    tip = _tip_or_404(member, public_id)
     mention = get_object_or_404(EntityMention.objects.select_related("tip"), public_id=mention_id, tip=tip)
     try:
         services.mention_delete(mention=mention, actor=member)
@@ -95,9 +86,8 @@ def mention_delete(request: HttpRequest, public_id: uuid.UUID, mention_id: uuid.
 
 @staff_required
 @require_POST
-def case_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def case_merge(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
     """Merge a suggested case into this one (cases.services.cases_link)."""
-    member = _member(request)
     case = case_visible_to(member=member, public_id=public_id)
     if case is None:
         raise Http404
@@ -117,19 +107,10 @@ def case_merge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return redirect("staff:case", public_id=case.public_id)
 
 
-@staff_required
+@staff_required(roles=TIP_READING_ROLES)
 @require_GET
-def pseudonym_detail(request: HttpRequest, pseudonym: bytes) -> HttpResponse:
+def pseudonym_detail(request: HttpRequest, member: StaffMember, pseudonym: bytes) -> HttpResponse:
     """Where an entity appears: only for members who read tips; a manager never reaches a value."""
-    member = _member(request)
-    if not member.can_read_tips:
-        raise Http404
     view = pseudonym_view(pseudonym=pseudonym, member=member, vault=vault_open(request))
-    audit_record(
-        actor=member.user,
-        action=AuditAction.PSEUDONYM_VIEWED,
-        target_type="pseudonym",
-        target_id=view.pseudonym_hex,
-        details={"tips": len(view.readable)},
-    )
+    services.pseudonym_viewed_record(pseudonym=pseudonym, readable_tips=len(view.readable), actor=member)
     return render(request, "linking/pseudonym_detail.html", {"view": view, "member": member})

@@ -11,10 +11,14 @@ class TrendsConfig(AppConfig):
     verbose_name = "Trends and patterns"
 
     def ready(self) -> None:
+        from cases.digest import digest_spike_alerts_source
         from trends import receivers
+        from trends.selectors import unit_spike_alerts
 
         receivers.connect_linking_receivers()
         checks.register(check_suppression_threshold)
+        # The units' morning summaries list their open spike alerts; cases does not import trends.
+        digest_spike_alerts_source(unit_spike_alerts)
 
 
 def check_suppression_threshold(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

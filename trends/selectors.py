@@ -22,7 +22,8 @@ from django.apps import apps
 from django.db.models import Model, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, StaffMember
+from accounts.models import StaffMember
+from accounts.permissions import is_manager, is_supervisor
 from org.models import Facility
 from tipline.models import Category, IntakeChannel, SmugglingChannel
 from trends.models import (
@@ -75,9 +76,9 @@ class TrendScope:
 
 def trend_scope_for(*, member: StaffMember) -> TrendScope | None:
     """Return what this staff member may see of the trends, or None (callers answer 404)."""
-    if member.role == Role.MANAGER:
+    if is_manager(member):
         return TrendScope(unit_ids=None, sees_pseudonyms=True)
-    if member.role == Role.SUPERVISOR:
+    if is_supervisor(member):
         units = frozenset(member.memberships.values_list("unit_id", flat=True))
         return TrendScope(unit_ids=units)
     return None

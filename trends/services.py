@@ -19,6 +19,7 @@ import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import connection, transaction
@@ -43,6 +44,9 @@ from trends.models import (
     TipWeekRollup,
 )
 from trends.weeks import WEEK, week_end, week_of
+
+if TYPE_CHECKING:
+    from trends.selectors import TrendFilters  # the selectors import this module
 
 Cell = tuple[int, datetime.date]  # (facility id, Monday of the week)
 
@@ -441,3 +445,17 @@ def alert_dismiss(*, alert: SpikeAlert, actor: StaffMember) -> SpikeAlert:
             details={"spike_alert": "dismissed"},
         )
     return alert
+
+
+def trend_export_record(*, name: str, filters: TrendFilters, actor: StaffMember) -> None:
+    """Record that the actor downloaded one of the dashboard's tables (its name and filters, never its rows).
+
+    An export is a read, done on a GET; like opening a tip, it is recorded.
+    """
+    audit_record(
+        actor=actor.user,
+        action=AuditAction.EXPORT,
+        target_type="trends",
+        target_id=name,
+        details=filters.as_details(),
+    )

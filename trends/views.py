@@ -17,13 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import StaffMember
 from accounts.security import staff_required
-from audit.models import AuditAction
-from audit.services import audit_record
 from trends import charts
 from trends.forms import TrendFilterForm
 from trends.models import SpikeAlert
 from trends.selectors import EXPORT_NAMES, Dashboard, TrendScope, trend_dashboard, trend_scope_for
-from trends.services import alert_dismiss
+from trends.services import alert_dismiss, trend_export_record
 from trends.suppression import threshold
 from trends.tables import table_csv
 
@@ -31,12 +29,11 @@ from trends.tables import table_csv
 ALERTS_ON_PAGE = 50
 
 
-def _member_and_scope(request: HttpRequest) -> tuple[StaffMember, TrendScope]:
-    member = getattr(request.user, "staff", None)
-    scope = trend_scope_for(member=member) if member is not None else None
-    if member is None or scope is None:
+def _scope_or_404(member: StaffMember) -> TrendScope:
+    scope = trend_scope_for(member=member)
+    if scope is None:
         raise Http404
-    return member, scope
+    return scope
 
 
 def _dashboard(request: HttpRequest, scope: TrendScope) -> tuple[TrendFilterForm, Dashboard]:
@@ -110,8 +107,8 @@ def _charts(dashboard: Dashboard) -> dict[str, SafeString]:
 
 @staff_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    member, scope = _member_and_scope(request)
+def dashboard(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    scope = _scope_or_404(member)
     form, data = _dashboard(request, scope)
     query = request.GET.urlencode()
     return render(
@@ -134,8 +131,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def export(request: HttpRequest, name: str) -> HttpResponse:
-    member, scope = _member_and_scope(request)
+def export(request: HttpRequest, member: StaffMember, name: str) -> HttpResponse:
+    scope = _scope_or_404(member)
     if name not in EXPORT_NAMES:
         raise Http404
     _form, data = _dashboard(request, scope)
@@ -143,13 +140,7 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
     if table is None:
         raise Http404
     filters = data.filters
-    audit_record(
-        actor=member.user,
-        action=AuditAction.EXPORT,
-        target_type="trends",
-        target_id=name,
-        details=filters.as_details(),
-    )
+    trend_export_record(name=name, filters=filters, actor=member)
     response = HttpResponse(table_csv(table).encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     filename = f"trends-{name}-{filters.week_from.isoformat()}-{filters.week_to.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -159,8 +150,8 @@ def export(request: HttpRequest, name: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def alert_dismiss_view(request: HttpRequest, alert_id: int) -> HttpResponse:
-    member, scope = _member_and_scope(request)
+def alert_dismiss_view(request: HttpRequest, member: StaffMember, alert_id: int) -> HttpResponse:
+    scope = _scope_or_404(member)
     alert = get_object_or_404(scope.alerts(SpikeAlert.objects.all()), pk=alert_id)
     if alert.status == SpikeAlert.Status.OPEN:
         alert_dismiss(alert=alert, actor=member)

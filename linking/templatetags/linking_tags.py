@@ -1,7 +1,8 @@
 """Inclusion tags that put linking on the case page: a tip's entities and suggestions, the case's suggested links.
 
 The case page's view belongs to cases; these tags read what they need through
-linking's selectors, with the member and the session vault of the request.
+linking's selectors, with the member the view was handed (the page's `member`) and
+the session vault of the request.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ register = template.Library()
 
 
 def _member(context: template.Context) -> StaffMember | None:
-    request = context.get("request")
-    return getattr(getattr(request, "user", None), "staff", None)
+    member = context.get("member")
+    return member if isinstance(member, StaffMember) else None
 
 
 def _tip_text(item: CaseTipView) -> str:

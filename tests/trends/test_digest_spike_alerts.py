@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import StaffMember
+from cases import digest
 from cases.digest import unit_digest_send
 from org.models import Facility, Unit
 from tests.trends.conftest import Desk
@@ -58,6 +59,18 @@ def test_another_units_summary_does_not(
 
 def test_a_dismissed_alert_is_not_in_the_summary(spike: datetime.date, units: dict[str, Unit]) -> None:
     SpikeAlert.objects.update(status=SpikeAlert.Status.DISMISSED)
+
+    unit_digest_send(unit=units["lima"], day=timezone.localdate())
+
+    (message,) = mail.outbox
+    assert "Lurigancho" not in message.body
+
+
+def test_without_the_trends_app_the_summary_has_no_alerts_section(
+    spike: datetime.date, units: dict[str, Unit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cases does not import trends: the alerts come from the source trends gives it when it starts."""
+    monkeypatch.setattr(digest, "_spike_alert_source", None)
 
     unit_digest_send(unit=units["lima"], day=timezone.localdate())
 

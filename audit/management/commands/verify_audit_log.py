@@ -6,8 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit.models import AuditAction
-from audit.services import audit_record, audit_verify
+from audit.services import audit_chain_verify, audit_verify
 
 
 class Command(BaseCommand):
@@ -23,15 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = audit_verify()
-        if options["record"]:
-            audit_record(
-                actor=None,
-                action=AuditAction.AUDIT_VERIFIED,
-                target_type="audit_log",
-                target_id="",
-                details={"ok": result.ok, "checked": result.checked, "first_broken_seq": result.first_broken_seq},
-            )
+        result = audit_chain_verify(actor=None) if options["record"] else audit_verify()
         if not result.ok:
             raise CommandError(f"Audit log BROKEN at event {result.first_broken_seq}: {result.reason}")
         self.stdout.write(f"Audit log OK: {result.checked} events verified.")
