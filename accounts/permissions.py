@@ -38,3 +38,8 @@ def is_administrator(member: StaffMember) -> bool:
 def is_auditor(member: StaffMember) -> bool:
     """Return whether the member reads and verifies the audit log (and no tip)."""
     return member.role == Role.AUDITOR
+
+
+def sees_trends(member: StaffMember) -> bool:
+    """Return whether the member sees trends: a manager the whole country's, a supervisor their units'."""
+    return is_manager(member) or is_supervisor(member)
