@@ -16,6 +16,7 @@ from envelope.api import (
     argon2_cost,
     check_private_key,
     decrypt_file,
+    entity_pseudonym,
     escrow_public_key,
     fingerprint,
     grant_unit_key,
@@ -39,7 +40,6 @@ from envelope.api import (
     open_tip_with_receipt,
     open_unit_key_grant,
     open_unit_key_with_escrow,
-    pseudonym,
     receipt_keys,
     seal_field,
     seal_fields,
@@ -60,9 +60,23 @@ from envelope.primitives import (
     format_receipt,
     normalise_receipt,
 )
-from envelope.schema import ATTACHMENT, CASE, MENTION, MESSAGE, NOTE, RECORDS, TIP, EncryptedField, Record
+from envelope.schema import (
+    ANYWHERE,
+    ATTACHMENT,
+    CASE,
+    MENTION,
+    MESSAGE,
+    NOTE,
+    RECORDS,
+    TIP,
+    EncryptedField,
+    Record,
+    facility_scope,
+)
 
 __all__ = [
+    "ANYWHERE",
+    "facility_scope",
     "ATTACHMENT",
     "CASE",
     "MENTION",
@@ -106,7 +120,7 @@ __all__ = [
     "open_tip_with_receipt",
     "open_unit_key_grant",
     "open_unit_key_with_escrow",
-    "pseudonym",
+    "entity_pseudonym",
     "receipt_keys",
     "seal_field",
     "seal_fields",

@@ -26,6 +26,7 @@ from envelope.schema import (
     Record,
     file_stream_aad,
     index_key_info,
+    pseudonym_input,
     staff_private_key_aad,
     unit_key_escrow_info,
     unit_key_grant_info,
@@ -340,9 +341,9 @@ def open_index_key_with_escrow(sealed: bytes, *, version: int, escrow_private_ke
     return primitives.unseal(sealed, private_key=escrow_private_key, info=index_key_info(version, ESCROW))
 
 
-def pseudonym(index_key: bytes, value: bytes) -> bytes:
-    """Return HMAC-SHA256(index key, value): links equal values without revealing them."""
-    return primitives.keyed_digest(index_key, value)
+def entity_pseudonym(index_key: bytes, *, kind: str, scope: str, normalised: str) -> bytes:
+    """Return the keyed pseudonym of a normalised entity: HMAC-SHA256 under the index key, linking equal values blind."""
+    return primitives.keyed_digest(index_key, pseudonym_input(kind=kind, scope=scope, normalised=normalised))
 
 
 def fingerprint(public_key: bytes) -> str:

@@ -154,6 +154,19 @@ def index_key_info(version: int, recipient: str) -> bytes:
     return f"{FORMAT}|index key:{version}|{recipient}".encode()
 
 
+ANYWHERE = "anywhere"
+
+
+def facility_scope(facility_id: int) -> str:
+    """Name the facility a pseudonym is confined to (places: a pavilion of one prison is not another's)."""
+    return f"facility:{facility_id}"
+
+
+def pseudonym_input(*, kind: str, scope: str, normalised: str) -> bytes:
+    """Return what the index key's HMAC covers for an entity: its kind, its scope and its normalised value."""
+    return f"{FORMAT}|entity|{kind}|{scope}|{normalised}".encode()
+
+
 def file_stream_aad(storage_name: str) -> bytes:
     """Bind an attachment's ciphertext stream to the name it is stored under."""
     return b"tipline attachment stream|" + storage_name.encode("ascii")

@@ -37,22 +37,17 @@ class IndexKeyExists(Exception):
 # --- the pseudonym's input ----------------------------------------------------------------------------------
 
 
-def pseudonym_input(*, kind: str, normalised: str, facility_id: int) -> bytes:
-    """Return what the index key's HMAC covers: the kind, the normalised value and, for places, the facility.
-
-    The kind keeps a person and a company of the same name apart; the facility keeps
-    "pabellón 4" of one prison apart from "pabellón 4" of another.
-    """
-    scope = f"facility:{facility_id}" if kind == EntityKind.PLACE else "anywhere"
-    return f"tipline v1|entity|{kind}|{scope}|{normalised}".encode()
-
-
 def entity_pseudonym(*, key: bytes, kind: str, value: str, facility_id: int) -> bytes | None:
-    """Return the keyed pseudonym of an entity named in a tip of this facility, or None if nothing is left to link."""
+    """Return the keyed pseudonym of an entity named in a tip of this facility, or None if nothing is left to link.
+
+    The kind keeps a person and a company of the same name apart; for places, the
+    facility keeps "pabellón 4" of one prison apart from "pabellón 4" of another.
+    """
     normalised = normalise(kind, value)
     if not normalised:
         return None
-    return envelope.pseudonym(key, pseudonym_input(kind=kind, normalised=normalised, facility_id=facility_id))
+    scope = envelope.facility_scope(facility_id) if kind == EntityKind.PLACE else envelope.ANYWHERE
+    return envelope.entity_pseudonym(key, kind=kind, scope=scope, normalised=normalised)
 
 
 # --- the index key ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from envelope.schema import (
     Record,
     file_stream_aad,
     index_key_info,
+    pseudonym_input,
     staff_private_key_aad,
     unit_key_escrow_info,
     unit_key_grant_info,
@@ -64,6 +65,12 @@ def test_the_sealing_info_of_every_key_is_the_stored_format() -> None:
     assert unit_key_escrow_info(7) == b"tipline v1|unit key escrow|unit-keypair:7"
     assert index_key_info(2, unit_recipient(7)) == b"tipline v1|index key:2|unit-keypair:7"
     assert file_stream_aad("ab" * 16) == b"tipline attachment stream|" + b"ab" * 16
+    assert pseudonym_input(kind="place", scope=envelope.facility_scope(4), normalised="pabellon 4") == (
+        b"tipline v1|entity|place|facility:4|pabellon 4"
+    )
+    assert pseudonym_input(kind="person", scope=envelope.ANYWHERE, normalised="flaco") == (
+        b"tipline v1|entity|person|anywhere|flaco"
+    )
 
 
 def test_a_tip_sealed_the_old_way_opens_through_the_api() -> None:
