@@ -8,6 +8,7 @@ along their synthetic lifecycle and inserts the rows in bulk.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import multiprocessing
 import time
@@ -74,19 +75,12 @@ class Batch:
 
 
 def submission_of(spec: TipSpec) -> TipSubmission:
-    """Return the submission a whistleblower would have made for this synthetic tip."""
-    return TipSubmission(
-        facility=spec.facility,
-        category=spec.category,
-        smuggling_channel=spec.smuggling_channel,
-        staff_involved=spec.staff_involved,
-        when_period=spec.when_period,
-        occurred_on=spec.occurred_on,
-        description=spec.description,
-        contact=spec.contact,
-        intake_channel=spec.intake_channel,
-        protection_requested=spec.protection_requested,
-    )
+    """Return the submission a whistleblower would have made for this synthetic tip.
+
+    Every field of TipSubmission the spec has; a field added to intake later keeps its default.
+    """
+    names = [f.name for f in dataclasses.fields(TipSubmission) if hasattr(spec, f.name)]
+    return TipSubmission(**{name: getattr(spec, name) for name in names})
 
 
 def _seal_one(spec: TipSpec, keys: Keys, batch: Batch) -> None:
