@@ -52,7 +52,7 @@ test: $(DEV_STAMP) chromium
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/bandit -c pyproject.toml -r . -q
 	$(VENV)/bin/semgrep scan --config .semgrep/ --metrics=off --disable-version-check --error --quiet --include '*.py' --include '*.html' .
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 ## Everything but the browser tests.
