@@ -7,9 +7,15 @@ in the wrong direction (DESIGN.md section 3: cases may import tipline, not the r
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+CONFLICT_PATH_SERVES_A_REGION = _(
+    "A unit that serves a region cannot be the national unit: reports that accuse staff would go to the "
+    "office they may accuse. Point the region at its regional office first."
+)
 
 
 class Region(models.Model):
@@ -23,6 +29,14 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse to let a region be served by the national unit (the conflict-of-interest path).
+
+        Routing (org.routing.conflict_path_unit) and a database trigger refuse it too.
+        """
+        if self.unit_id is not None and Unit.objects.filter(pk=self.unit_id, kind=Unit.Kind.NATIONAL).exists():
+            raise ValidationError({"unit": CONFLICT_PATH_SERVES_A_REGION})
 
 
 class Facility(models.Model):
@@ -78,6 +92,14 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse to make a unit that serves a region the national unit (the conflict-of-interest path).
+
+        Routing (org.routing.conflict_path_unit) and a database trigger refuse it too.
+        """
+        if self.kind == Unit.Kind.NATIONAL and self.pk is not None and Region.objects.filter(unit_id=self.pk).exists():
+            raise ValidationError({"kind": CONFLICT_PATH_SERVES_A_REGION})
 
     def active_keypair(self) -> UnitKeyPair | None:
         return self.keypairs.filter(is_active=True).order_by("-created_at").first()

@@ -9,18 +9,41 @@ from org.models import Facility, RoutingRule, Unit
 STAFF_INVOLVED_YES = "yes"
 
 
+class ConflictPathUnavailable(Exception):
+    """Raised when a "staff involved" tip has no national unit to go to that is not a regional office.
+
+    The tip is then not routed at all: sending it to the office its facility's
+    region maps to would hand it to the people it may accuse.
+    """
+
+
+def conflict_path_unit(*, facility: Facility) -> Unit:
+    """Return the national unit a "staff involved" tip from `facility` goes to (the conflict-of-interest path).
+
+    Enforced here whatever the settings say (the models, the admin and database
+    triggers refuse such settings too): the unit must be of kind national, serve
+    no region directly, and not be the unit of the facility's own region. Raise
+    ConflictPathUnavailable otherwise.
+    """
+    national = Unit.objects.filter(kind=Unit.Kind.NATIONAL).order_by("pk").first()
+    if national is None:
+        raise ConflictPathUnavailable("there is no national unit")
+    if national.pk == facility.region.unit_id or national.regions.exists():
+        raise ConflictPathUnavailable(f"the national unit {national.pk} serves a region")
+    return national
+
+
 def route_tip(*, facility: Facility, category: str, staff_involved: str) -> Unit:
     """Return the unit a new tip goes to.
 
     When the whistleblower says local staff or local internal affairs are
-    involved, the national unit (the conflict-of-interest path). Otherwise the
-    most specific active routing rule for the facility and category, and failing
-    that facility -> region -> that region's unit.
+    involved, the national unit (the conflict-of-interest path; raise
+    ConflictPathUnavailable if there is no valid one, never falling back to the
+    region). Otherwise the most specific active routing rule for the facility
+    and category, and failing that facility -> region -> that region's unit.
     """
     if staff_involved == STAFF_INVOLVED_YES:
-        national = Unit.objects.filter(kind=Unit.Kind.NATIONAL).first()
-        if national is not None:
-            return national
+        return conflict_path_unit(facility=facility)
     rules = RoutingRule.objects.filter(is_active=True).filter(
         Q(facility=facility) | Q(facility__isnull=True), Q(category=category) | Q(category="")
     )

@@ -17,14 +17,14 @@ from django.utils import timezone
 
 import envelope
 from org.models import Facility, Unit, UnitKeyPair
-from org.routing import route_tip
+from org.routing import ConflictPathUnavailable, route_tip
 from tipline.models import Attachment, IntakeChannel, Message, Tip, WhenPeriod
 from tipline.signals import tip_submitted, whistleblower_replied
 from tipline.uploads import EncryptedUpload
 
 
 class IntakeUnavailable(Exception):
-    """Raised when a tip cannot be sealed (no unit key or no escrow key configured)."""
+    """Raised when a tip cannot be sealed (no unit key or no escrow key configured, or no valid conflict path)."""
 
 
 def today() -> datetime.date:
@@ -89,10 +89,17 @@ def _store_attachments(
 
 
 def tip_route(*, submission: TipSubmission) -> tuple[Unit, UnitKeyPair]:
-    """Return the unit a submission goes to and the unit key its data key is sealed to."""
-    unit = route_tip(
-        facility=submission.facility, category=submission.category, staff_involved=submission.staff_involved
-    )
+    """Return the unit a submission goes to and the unit key its data key is sealed to.
+
+    Raise IntakeUnavailable when the unit has no key, or when a "staff involved"
+    tip has no valid national unit to go to (it is never sent to the region's office).
+    """
+    try:
+        unit = route_tip(
+            facility=submission.facility, category=submission.category, staff_involved=submission.staff_involved
+        )
+    except ConflictPathUnavailable as exc:
+        raise IntakeUnavailable(str(exc)) from exc
     keypair = unit.active_keypair()
     if keypair is None:
         raise IntakeUnavailable(f"unit {unit.pk} has no key")

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from accounts.models import StaffMember
-from org.models import Facility, RoutingRule, Unit
+from org.models import Facility, Region, RoutingRule, Unit
 from tests.conftest import staff_client
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,49 @@ def test_anonymous_visitors_are_sent_to_the_staff_login(db: None) -> None:
 
     response = Client().get("/staff/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/staff/login/")
+
+
+def test_the_admin_refuses_to_make_a_regional_office_the_national_unit(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    admin = staff_client("admin")
+    # Even with the national unit demoted first, the Lima office serves Lima and cannot become national.
+    national = Unit.objects.get(slug="national")
+    response = admin.post(
+        f"/staff/admin/org/unit/{national.pk}/change/",
+        {
+            "name": national.name,
+            "slug": "national",
+            "kind": "regional",
+            "acknowledge_days": 7,
+            "feedback_days": 90,
+            "protection_working_days": 15,
+        },
+    )
+    assert response.status_code == 302
+    lima = Unit.objects.get(slug="lima")
+    response = admin.post(
+        f"/staff/admin/org/unit/{lima.pk}/change/",
+        {
+            "name": lima.name,
+            "slug": "lima",
+            "kind": "national",
+            "acknowledge_days": 7,
+            "feedback_days": 90,
+            "protection_working_days": 15,
+        },
+    )
+    assert response.status_code == 200
+    assert "serves a region" in response.content.decode() or "atiende una región" in response.content.decode()
+    assert Unit.objects.get(slug="lima").kind == Unit.Kind.REGIONAL
+
+
+def test_the_admin_refuses_to_point_a_region_at_the_national_unit(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    admin = staff_client("admin")
+    region = facilities["lurigancho"].region
+    national = Unit.objects.get(slug="national")
+    response = admin.post(f"/staff/admin/org/region/{region.pk}/change/", {"name": region.name, "unit": national.pk})
+    assert response.status_code == 200
+    assert Region.objects.get(pk=region.pk).unit.slug == "lima"
