@@ -65,6 +65,8 @@ class AuditAction(models.TextChoices):
     ENTITY_REMOVED = "entity_removed", _("Removed an entity from a tip")
     PSEUDONYM_VIEWED = "pseudonym_viewed", _("Viewed where a pseudonym appears")
     INDEX_KEY_ROTATED = "index_key_rotated", _("Rotated the index key")
+    ADMIN_CHANGED = "admin_changed", _("Changed an organisation record")
+    ADMIN_DELETED = "admin_deleted", _("Deleted an organisation record")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

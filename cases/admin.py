@@ -13,6 +13,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import permissions
 from accounts.models import StaffMember
 from accounts.security import is_verified_staff, verified_staff_member
+from audit.models import AuditAction
+from audit.services import audit_record
 from org.models import Facility, Region, RoutingRule, Unit
 from tipline.models import Category
 
@@ -54,8 +58,88 @@ class OrganisationAdminSite(admin.AdminSite):
         return redirect_to_login(next_url or index, login_url=reverse("staff:login"))
 
 
+# A logged value is cut to this many characters, so an event stays well under the audit details limit.
+AUDIT_VALUE_MAX_CHARS = 120
+# The audit target type of a model, where the rest of the code already names it.
+AUDIT_TARGET_TYPES = {"staffmember": "staff"}
+
+
+def audit_snapshot(obj: models.Model) -> dict[str, object]:
+    """Return the record's concrete field values (foreign keys as ids) as small JSON values.
+
+    Binary fields are left out: on StaffMember they are the public key and the
+    wrapped private key, which have no place in the log. These models hold no tip content.
+    """
+    snapshot: dict[str, object] = {}
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.BinaryField) or field.primary_key:
+            continue
+        value = field.value_from_object(obj)
+        if value is not None and not isinstance(value, bool | int | str):
+            value = str(value)
+        if isinstance(value, str):
+            value = value[:AUDIT_VALUE_MAX_CHARS]
+        snapshot[field.name] = value
+    return snapshot
+
+
+def audit_changes(before: dict[str, object], after: dict[str, object]) -> list[dict[str, object]]:
+    """Return the fields whose values differ, each as {"field", "from", "to"} (None for absent)."""
+    return [
+        {"field": name, "from": before.get(name), "to": after.get(name)}
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    ]
+
+
+def _audit_admin(request: HttpRequest, action: str, obj: models.Model, **details: object) -> None:
+    model_name = obj._meta.model_name or ""
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=action,
+        target_type=AUDIT_TARGET_TYPES.get(model_name, model_name),
+        target_id=str(obj.pk),
+        unit_id=obj.pk if isinstance(obj, Unit) else getattr(obj, "unit_id", None),
+        details=details,
+    )
+
+
 class AdministratorModelAdmin(admin.ModelAdmin):
-    """Administrators may view and change organisation records; nobody else may."""
+    """Administrators may view and change organisation records; nobody else may.
+
+    Every save and delete is written to the audit chain in the transaction of the
+    change, with the before and after of the fields that changed (DESIGN.md section 5).
+    """
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            stored = type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first() if change else None
+            before = audit_snapshot(stored) if stored is not None else {}
+            # The form has run full_clean(); run the model's own rules again under the lock (the
+            # conflict path's guard in org.models), in case a concurrent change slipped in between.
+            obj.clean()
+            super().save_model(request, obj, form, change)
+            _audit_admin(
+                request,
+                AuditAction.ADMIN_CHANGED,
+                obj,
+                created=not change,
+                changes=audit_changes(before, audit_snapshot(obj)),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            before = audit_snapshot(obj)
+            pk = obj.pk
+            _count, removed = obj.delete()
+            obj.pk = pk
+            _audit_admin(request, AuditAction.ADMIN_DELETED, obj, changes=audit_changes(before, {}), removed=removed)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """The list page's "delete selected" action: each record is deleted and recorded on its own."""
+        with transaction.atomic():
+            for obj in list(queryset):
+                self.delete_model(request, obj)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_administrator(request)

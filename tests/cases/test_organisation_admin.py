@@ -7,6 +7,9 @@ import base64
 import pytest
 
 from accounts.models import StaffMember
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_verify
+from cases import admin as admin_module
 from org.models import Facility, Region, RoutingRule, Unit
 from tests.conftest import staff_client
 
@@ -104,3 +107,88 @@ def test_the_admin_refuses_to_point_a_region_at_the_national_unit(
     response = admin.post(f"/staff/admin/org/region/{region.pk}/change/", {"name": region.name, "unit": national.pk})
     assert response.status_code == 200
     assert Region.objects.get(pk=region.pk).unit.slug == "lima"
+
+
+UNIT_FORM = {"acknowledge_days": 7, "feedback_days": 90, "protection_working_days": 15}
+
+
+def _changes(event: AuditEvent) -> dict[str, tuple[object, object]]:
+    return {change["field"]: (change["from"], change["to"]) for change in event.details["changes"]}
+
+
+def test_every_admin_change_is_in_the_audit_chain_with_before_and_after(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    admin = staff_client("admin")
+    lima = Unit.objects.get(slug="lima")
+    response = admin.post(
+        f"/staff/admin/org/unit/{lima.pk}/change/",
+        {**UNIT_FORM, "name": lima.name, "slug": "lima", "kind": "regional", "acknowledge_days": 3},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGED).latest("seq")
+    assert (event.actor, event.target_type, event.target_id) == (cast["admin"].user, "unit", str(lima.pk))
+    assert _changes(event) == {"acknowledge_days": (7, 3)}
+
+    investigator = cast["lima_investigator"]
+    response = admin.post(f"/staff/admin/accounts/staffmember/{investigator.pk}/change/", {"role": "supervisor"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGED).latest("seq")
+    assert (event.target_type, event.target_id) == ("staff", str(investigator.pk))
+    assert _changes(event) == {"role": ("investigator", "supervisor")}
+    assert "public_key" not in str(event.details)
+
+    response = admin.post(
+        "/staff/admin/org/routingrule/add/",
+        {"facility": "", "category": "phones", "unit": lima.pk, "priority": 10, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGED).latest("seq")
+    assert event.details["created"] is True
+    assert _changes(event)["unit"] == (None, lima.pk)
+    assert audit_verify().ok
+
+
+def test_every_admin_delete_is_in_the_audit_chain(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    admin = staff_client("admin")
+    units = {slug: Unit.objects.get(slug=slug) for slug in ("lima", "norte")}
+    one, two, three = (
+        RoutingRule.objects.create(category=category, unit=units["lima"])
+        for category in ("phones", "drugs_weapons", "abuse")
+    )
+    response = admin.post(f"/staff/admin/org/routingrule/{one.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_DELETED).latest("seq")
+    assert (event.actor, event.target_type, event.target_id) == (cast["admin"].user, "routingrule", str(one.pk))
+    assert _changes(event)["category"] == ("phones", None)
+
+    # The bulk "delete selected" action of the list page.
+    response = admin.post(
+        "/staff/admin/org/routingrule/",
+        {"action": "delete_selected", "_selected_action": [two.pk, three.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not RoutingRule.objects.exists()
+    deleted = AuditEvent.objects.filter(action=AuditAction.ADMIN_DELETED, target_type="routingrule")
+    assert sorted(deleted.values_list("target_id", flat=True)) == sorted(str(rule.pk) for rule in (one, two, three))
+    assert audit_verify().ok
+
+
+def test_an_admin_change_and_its_audit_event_exist_together_or_not_at_all(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = staff_client("admin")
+    lima = Unit.objects.get(slug="lima")
+
+    def refuse(**kwargs: object) -> None:
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(admin_module, "audit_record", refuse)
+    with pytest.raises(RuntimeError):
+        admin.post(
+            f"/staff/admin/org/unit/{lima.pk}/change/",
+            {**UNIT_FORM, "name": lima.name, "slug": "lima", "kind": "regional", "acknowledge_days": 3},
+        )
+    assert Unit.objects.get(slug="lima").acknowledge_days == 7
