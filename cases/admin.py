@@ -57,6 +57,23 @@ class OrganisationAdminSite(admin.AdminSite):
             raise Http404  # logged in, but not an administrator: there is nothing here for them
         return redirect_to_login(next_url or index, login_url=reverse("staff:login"))
 
+    # A redirect, not the TemplateResponse of Django's own form (hence the override's different return type).
+    def password_change(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Send the header's "change password" link to the staff page that re-wraps the private key.
+
+        Django's own form would set the password without re-wrapping the key under
+        it, and the administrator could never unlock their key again. Nothing is
+        changed here, whatever is posted.
+        """
+        return redirect("staff:account_password")
+
+    def password_change_done(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return redirect("staff:account_password")
+
 
 # A logged value is cut to this many characters, so an event stays well under the audit details limit.
 AUDIT_VALUE_MAX_CHARS = 120

@@ -6,12 +6,13 @@ import base64
 
 import pytest
 
+from accounts.keys import staff_private_key
 from accounts.models import StaffMember
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_verify
 from cases import admin as admin_module
 from org.models import Facility, Region, RoutingRule, Unit
-from tests.conftest import staff_client
+from tests.conftest import PASSWORD, staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +193,24 @@ def test_an_admin_change_and_its_audit_event_exist_together_or_not_at_all(
             {**UNIT_FORM, "name": lima.name, "slug": "lima", "kind": "regional", "acknowledge_days": 3},
         )
     assert Unit.objects.get(slug="lima").acknowledge_days == 7
+
+
+NEW_PASSWORD = "a brand new admin passphrase 77"
+
+
+def test_the_admins_password_change_link_goes_to_the_page_that_rewraps_the_key(cast: dict[str, StaffMember]) -> None:
+    admin = staff_client("admin")
+    change = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for url in ("/staff/admin/password_change/", "/staff/admin/password_change/done/"):
+        response = admin.get(url)
+        assert (response.status_code, response["Location"]) == (302, "/staff/account/password/")
+        response = admin.post(url, change)
+        assert (response.status_code, response["Location"]) == (302, "/staff/account/password/")
+    member = StaffMember.objects.get(user__username="admin")
+    assert member.user.check_password(PASSWORD)  # the stock form changed nothing
+
+    response = admin.post(admin.get("/staff/admin/password_change/", follow=True).request["PATH_INFO"], change)
+    assert response.status_code == 302
+    staff_client("admin", NEW_PASSWORD)
+    member.refresh_from_db()
+    assert staff_private_key(member=member, password=NEW_PASSWORD)
