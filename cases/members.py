@@ -280,11 +280,23 @@ def staff_password_reset(*, member: StaffMember, new_password: str, actor: Staff
         raise CaseActionRefused(_("Only an administrator can reset a password."))
     if member.pk == actor.pk:
         raise CaseActionRefused(_("Change your own password on your account page."))
+    return staff_keys_replace(member=member, new_password=new_password, actor=actor.user)
+
+
+def staff_keys_replace(*, member: StaffMember, new_password: str, actor: User | None, via: str = "") -> list[Unit]:
+    """Give a member a new key pair wrapped under a new password; delete their grants; end their sessions.
+
+    The work of staff_password_reset, without its checks of who may do it: also
+    used by the `staff_recover` command (actor None, the system; `via` names the
+    command in the audit entry), run on the server for someone no administrator
+    can reset, such as the only administrator. Return the units they were in.
+    """
     user: User = member.user
     pair = envelope.new_keypair()
     member.public_key = pair.public
     staff_private_key_rewrap(member=member, private_key=pair.private, new_password=new_password)
     user.set_password(new_password)
+    reason = {"via": via} if via else {}
     with transaction.atomic():
         grants = Membership.objects.filter(member=member)
         units = list(Unit.objects.filter(pk__in=grants.values("unit_id")).order_by("name"))
@@ -294,19 +306,19 @@ def staff_password_reset(*, member: StaffMember, new_password: str, actor: Staff
         member.save(update_fields=["public_key", "key_salt", "private_key_ct"])
         staff_sessions_end_all(user=user)
         audit_record(
-            actor=actor.user,
+            actor=actor,
             action=AuditAction.PASSWORD_CHANGED,
             target_type="staff",
             target_id=str(member.pk),
-            details={"member": user.get_username(), "reset": True},
+            details={"member": user.get_username(), "reset": True, **reason},
         )
         if keypair_ids:
             audit_record(
-                actor=actor.user,
+                actor=actor,
                 action=AuditAction.KEY_REVOKED,
                 target_type="staff",
                 target_id=str(member.pk),
-                details={"member": user.get_username(), "keypairs": keypair_ids, "reason": "reset"},
+                details={"member": user.get_username(), "keypairs": keypair_ids, "reason": "reset", **reason},
             )
     # The person was probably locked out by failed attempts with the password they forgot.
     login_throttle_reset(username=user.get_username())
