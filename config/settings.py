@@ -271,6 +271,8 @@ STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60)
 STAFF_LOGIN_MAX_FAILURES = envint("STAFF_LOGIN_MAX_FAILURES", 5)
 STAFF_LOGIN_FAILURE_WINDOW_SECONDS = envint("STAFF_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 STAFF_LOGIN_LOCKOUT_SECONDS = envint("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# All login attempts together, whatever the user name (each costs a 64-100 MiB Argon2 run); 0 turns it off.
+TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE = envint("TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE", 60)
 
 # Sessions hold only ciphertext (see tipline/vault.py); the key is in a separate cookie.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
