@@ -297,13 +297,17 @@ SESSION_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}sessionid"
 CSRF_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}csrftoken"
 LANGUAGE_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}django_language"
 VAULT_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}tipline_vault"
+# Flash messages: Django's default storage with its cookie renamed to carry the prefix (config/message_storage.py).
+MESSAGE_STORAGE = "config.message_storage.HostCookieFallbackStorage"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+# One year unless set, in production; off for the plain-http demo (DEBUG), where it would pin
+# 127.0.0.1 to HTTPS in the browser.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 # Sent only when SECURE_HSTS_SECONDS is set. Preload marks the header as fit for the browsers'
 # preload lists; the site is on them only once its operator submits the domain.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
