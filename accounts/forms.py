@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.security import login_failure_record, login_lockout_message, login_throttle_locked
+from accounts.security import (
+    login_attempt_allowed,
+    login_busy_message,
+    login_failure_record,
+    login_lockout_message,
+    login_throttle_locked,
+    username_normalise,
+)
 from accounts.services import staff_login_failure_record, staff_totp_device, totp_is_demo_key
 from tipline.forms import inline_form_helper
 
@@ -31,7 +38,9 @@ class StaffLoginForm(AuthenticationForm):
     """User name, password and the 6-digit code from the staff member's authenticator, in one form.
 
     Refuses the published demo password and demo TOTP secret unless DEBUG is on,
-    and every attempt for a user name locked by too many failures.
+    every attempt for a user name locked by too many failures (under any spelling:
+    user names are compared normalised), and every attempt over the limit for all
+    user names together (TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE).
     """
 
     otp_token = forms.CharField(
@@ -44,7 +53,12 @@ class StaffLoginForm(AuthenticationForm):
     )
 
     error_messages = {
-        "invalid_login": _("That user name and password do not match. Both are case-sensitive."),
+        # One message for a wrong password and for a right password with a wrong code, so that a guess
+        # never learns whether the password was right (finding 2 of the pen test).
+        "invalid_login": _(
+            "The user name, password or code is not right. The password is case-sensitive. Enter the newest "
+            "code from your authenticator app, and check that your phone sets its clock automatically."
+        ),
         "inactive": _("This account is disabled."),
     }
 
@@ -54,9 +68,15 @@ class StaffLoginForm(AuthenticationForm):
         self.helper = inline_form_helper()
 
     def clean(self) -> dict[str, Any]:
-        username = str(self.data.get("username", ""))
+        # Every spelling of a name ("ＬＩＭＡ", "Lima") shares the lock, the account and the audit trail.
+        username = username_normalise(str(self.data.get("username", "")))
         if username and login_throttle_locked(username=username):
             raise forms.ValidationError(login_lockout_message(), code="throttled")
+        # Before any password hash: a flood over many names is refused without running Argon2.
+        if not login_attempt_allowed():
+            raise forms.ValidationError(login_busy_message(), code="busy")
+        if self.cleaned_data.get("username"):
+            self.cleaned_data["username"] = username  # the name the account was created under
         try:
             return self._clean_credentials()
         except forms.ValidationError as error:
@@ -64,6 +84,10 @@ class StaffLoginForm(AuthenticationForm):
                 locked = login_failure_record(username=username)
                 staff_login_failure_record(username=username, reason=_error_code(error), locked=locked)
             raise
+
+    def _wrong_credentials(self, code: str) -> forms.ValidationError:
+        """The error of a wrong password, under another code for the audit log."""
+        return forms.ValidationError(self.error_messages["invalid_login"], code=code)
 
     def _clean_credentials(self) -> dict[str, Any]:
         if not settings.DEBUG and self.data.get("password") == settings.TIPLINE_DEMO_PASSWORD:
@@ -74,16 +98,20 @@ class StaffLoginForm(AuthenticationForm):
             raise forms.ValidationError(
                 {"otp_token": _("Enter the 6-digit code from your authenticator app.")}, code="token_required"
             )
+        # For an unknown name, Django's ModelBackend hashes the password all the same, so it costs
+        # what a known name with a wrong password costs; the keys are unwrapped only after success.
         cleaned = super().clean()
         user = self.get_user()
         if user is None:  # user name or password missing: their fields carry the errors
             return cleaned
         if not hasattr(user, "staff"):
-            raise forms.ValidationError(_("This account has no staff role."), code="no_role")
+            raise self._wrong_credentials("no_role")
         self.otp_device = self._verified_device(user, token)
         return cleaned
 
     def _verified_device(self, user: User, token: str) -> TOTPDevice:
+        # The password was right. The two errors below tell the person what to ask an administrator
+        # for; only someone who knows the password of an account in that state can see them.
         device = staff_totp_device(user=user)
         if device is None:
             raise forms.ValidationError(
@@ -98,22 +126,13 @@ class StaffLoginForm(AuthenticationForm):
                 ),
                 code="demo_device",
             )
+        # A wrong code, a code used before, or too many wrong codes in a row: all read as a wrong password.
         allowed, _detail = device.verify_is_allowed()
         if not allowed:
-            raise forms.ValidationError(
-                _("Too many wrong codes in a row. Wait a minute, then try the newest code."), code="device_throttled"
-            )
+            raise self._wrong_credentials("device_throttled")
         verified = verify_token(user, device.persistent_id, token)
         if verified is None:
-            raise forms.ValidationError(
-                {
-                    "otp_token": _(
-                        "That code is not right, or was already used. Enter the newest code; "
-                        "check that your phone's clock is set automatically."
-                    )
-                },
-                code="invalid_token",
-            )
+            raise self._wrong_credentials("invalid_token")
         return verified
 
 

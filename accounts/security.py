@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, Concatenate, ParamSpec, overload
 
@@ -21,7 +22,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import StaffMember
 from accounts.services import staff_logout
@@ -95,9 +96,24 @@ def staff_required(
 
 # Login throttling ---------------------------------------------------------------------------
 
+# The prefix of the per-minute counters of all login attempts (a seam for tests).
+_GLOBAL_ATTEMPTS_PREFIX = "staff-login-attempts"
+
+
+def username_normalise(username: str) -> str:
+    """Return the one spelling of a user name that the login, the throttle and the audit log use.
+
+    NFKC folds look-alikes (full-width "ｌｉｍａ" is "lima"), then case folding makes
+    "LIMA" and "lima" one name; NFKC again, as Unicode's NFKC_Casefold does, because
+    folding can undo a normalisation. Surrounding white space is dropped.
+    Accounts are created under this spelling (create_staff), so it finds them.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+    return folded.strip()
+
 
 def _throttle_keys(username: str) -> tuple[str, str]:
-    digest = salted_hmac(_THROTTLE_SALT, username.strip().lower(), algorithm="sha256").hexdigest()
+    digest = salted_hmac(_THROTTLE_SALT, username_normalise(username), algorithm="sha256").hexdigest()
     return f"staff-login-failures:{digest}", f"staff-login-locked:{digest}"
 
 
@@ -148,6 +164,32 @@ def login_lock_clear(*, user: User, actor: StaffMember) -> None:
         details={"login_lock": "cleared"},
     )
     login_throttle_reset(username=user.get_username())
+
+
+def login_attempt_allowed() -> bool:
+    """Count a login attempt against the limit for all user names together; return whether it may go on.
+
+    Each attempt costs an Argon2 run of 64-100 MiB, so a flood over many user names
+    (which the per-name lock does not slow) could exhaust the server's memory. The
+    count is per calendar minute, in the cache, and keyed by nothing about the client:
+    no address, no user agent (DESIGN.md section 8). A refused attempt counts too,
+    which keeps the limit firm until the minute ends.
+    """
+    limit = settings.TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE
+    if limit <= 0:
+        return True
+    key = f"{_GLOBAL_ATTEMPTS_PREFIX}:{int(_now() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # the counter expired between add() and incr()
+        cache.set(key, 1, timeout=120)
+        attempts = 1
+    return attempts <= limit
+
+
+def login_busy_message() -> str:
+    return gettext("Too many login attempts right now. Wait a minute, then try again.")
 
 
 def login_lockout_message() -> str:

@@ -11,6 +11,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -46,6 +47,12 @@ class StaffLoginView(LoginView):
         if request.method == "GET" and is_verified_staff(request.user):
             return HttpResponseRedirect(self.get_success_url())
         return super().dispatch(request, *args, **kwargs)
+
+    def form_invalid(self, form: StaffLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "busy"):
+            response.status_code = 429  # the limit for all user names together: try again in a minute
+        return response
 
     def form_valid(self, form: StaffLoginForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()

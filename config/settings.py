@@ -255,6 +255,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Common Spanish and Peruvian passwords, which Django's (English-heavy) list misses.
+    {"NAME": "accounts.password_validation.SpanishCommonPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -271,6 +274,8 @@ STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60)
 STAFF_LOGIN_MAX_FAILURES = envint("STAFF_LOGIN_MAX_FAILURES", 5)
 STAFF_LOGIN_FAILURE_WINDOW_SECONDS = envint("STAFF_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 STAFF_LOGIN_LOCKOUT_SECONDS = envint("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# All login attempts together, whatever the user name (each costs a 64-100 MiB Argon2 run); 0 turns it off.
+TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE = envint("TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE", 60)
 
 # Sessions hold only ciphertext (see tipline/vault.py); the key is in a separate cookie.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -292,13 +297,17 @@ SESSION_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}sessionid"
 CSRF_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}csrftoken"
 LANGUAGE_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}django_language"
 VAULT_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}tipline_vault"
+# Flash messages: Django's default storage with its cookie renamed to carry the prefix (config/message_storage.py).
+MESSAGE_STORAGE = "config.message_storage.HostCookieFallbackStorage"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+# One year unless set, in production; off for the plain-http demo (DEBUG), where it would pin
+# 127.0.0.1 to HTTPS in the browser.
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
 # Sent only when SECURE_HSTS_SECONDS is set. Preload marks the header as fit for the browsers'
 # preload lists; the site is on them only once its operator submits the domain.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)

@@ -43,7 +43,6 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "denuncias.example.org",
         "CSRF_TRUSTED_ORIGINS": "https://denuncias.example.org",
         "SECURE_SSL_REDIRECT": "1",
-        "SECURE_HSTS_SECONDS": "31536000",
     }
     env.update(overrides)
     return env
@@ -89,7 +88,8 @@ def test_the_silenced_csrf_check_is_covered_by_our_subclass_of_the_csrf_middlewa
 COOKIE_SETTINGS = (
     "import json; from django.conf import settings as s; print(json.dumps({n: getattr(s, n) for n in "
     "['SESSION_COOKIE_NAME', 'CSRF_COOKIE_NAME', 'LANGUAGE_COOKIE_NAME', 'VAULT_COOKIE_NAME', "
-    "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'LANGUAGE_COOKIE_SECURE', 'SECURE_HSTS_PRELOAD']}))"
+    "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'LANGUAGE_COOKIE_SECURE', 'SECURE_HSTS_PRELOAD', "
+    "'SECURE_HSTS_SECONDS']}))"
 )
 
 
@@ -109,7 +109,16 @@ def test_production_cookies_are_host_only_and_secure(tmp_path: Path) -> None:
         "CSRF_COOKIE_SECURE": True,
         "LANGUAGE_COOKIE_SECURE": True,
         "SECURE_HSTS_PRELOAD": True,
+        "SECURE_HSTS_SECONDS": 31536000,
     }
+
+
+def test_hsts_is_on_for_a_year_unless_set_and_off_for_the_demo(tmp_path: Path) -> None:
+    """production_env() does not set SECURE_HSTS_SECONDS: the production default is one year."""
+    assert "SECURE_HSTS_SECONDS" not in production_env(tmp_path)
+    assert cookie_settings(production_env(tmp_path))["SECURE_HSTS_SECONDS"] == 31536000
+    assert cookie_settings(production_env(tmp_path, SECURE_HSTS_SECONDS="600"))["SECURE_HSTS_SECONDS"] == 600
+    assert cookie_settings(production_env(tmp_path, DEBUG="1"))["SECURE_HSTS_SECONDS"] == 0
 
 
 def test_the_plain_http_demo_keeps_plain_cookie_names(tmp_path: Path) -> None:
@@ -168,3 +177,14 @@ def test_the_language_switch_sets_a_host_only_cookie(cast: dict[str, StaffMember
     assert response.status_code == 302
     assert_host_only_strict(response.cookies[settings.LANGUAGE_COOKIE_NAME])
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+@pytest.mark.django_db
+def test_the_messages_cookie_is_host_only(cast: dict[str, StaffMember]) -> None:
+    """A flash message (here: "You were logged out on all devices.") travels in a __Host- cookie."""
+    from tests.conftest import staff_client
+
+    response = staff_client("manager").post("/staff/account/logout-everywhere/")
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    assert_host_only_strict(response.cookies["__Host-messages"])

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.keys import staff_member_create
 from accounts.models import Role
+from accounts.security import username_normalise
 
 
 class Command(BaseCommand):
@@ -25,11 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Stored as the login compares it (NFKC, case-folded), so every spelling typed finds this account.
+        username = username_normalise(options["username"])
+        if not username:
+            raise CommandError("the user name is empty")
         password = os.environ.get("TIPLINE_NEW_PASSWORD") or getpass.getpass("Password: ")
         user_model = get_user_model()
-        if user_model.objects.filter(username=options["username"]).exists():
-            raise CommandError(f"{options['username']!r} exists")
-        user = user_model(username=options["username"], email=options["email"])
+        if user_model.objects.filter(username=username).exists():
+            raise CommandError(f"{username!r} exists")
+        user = user_model(username=username, email=options["email"])
         try:
             validate_password(password, user)
         except ValidationError as exc:
