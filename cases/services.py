@@ -406,8 +406,14 @@ def case_protection_decide(*, case: Case, actor: StaffMember, granted: bool) -> 
 
 
 def recusal_add(*, case: Case, member: StaffMember, actor: StaffMember) -> Recusal:
-    """Recuse an investigator from a case: it disappears from their queue (supervisors only)."""
+    """Recuse an investigator from a case: it disappears from their queue (supervisors only, never themselves).
+
+    A supervisor who must step aside asks another supervisor: recusing oneself would
+    hide the case from the person who just decided about it, mid-action.
+    """
     permissions.require_supervise(actor, case)
+    if member.pk == actor.pk:
+        raise CaseActionRefused(_("You cannot recuse yourself; ask another supervisor of the unit."))
     with transaction.atomic():
         recusal, _created = Recusal.objects.get_or_create(case=case, member=member, defaults={"decided_by": actor})
         if case.assignee_id == member.pk:

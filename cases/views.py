@@ -215,7 +215,7 @@ def _action_transfer(request: HttpRequest, case: Case, member: StaffMember, vaul
 
 
 def _action_recuse(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
-    form = case_forms.RecuseForm(request.POST, workers=unit_workers(case=case))
+    form = case_forms.RecuseForm(request.POST, workers=unit_workers(case=case).exclude(pk=member.pk))
     if not form.is_valid():
         return _("Choose the investigator.")
     services.recusal_add(case=case, member=form.cleaned_data["member"], actor=member)

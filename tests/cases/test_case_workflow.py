@@ -151,6 +151,14 @@ def test_a_recused_investigator_no_longer_sees_the_case(case: Case, cast: dict[s
     assert staff_client("lima_supervisor").get(f"/staff/cases/{case.public_id}/").status_code == 200
 
 
+def test_a_supervisor_cannot_recuse_themselves_and_keeps_the_case(case: Case, cast: dict[str, StaffMember]) -> None:
+    supervisor = staff_client("lima_supervisor")
+    response = supervisor.post(f"/staff/cases/{case.public_id}/recuse/", {"member": cast["lima_supervisor"].pk})
+    assert response.status_code == 302
+    assert not case.recusals.exists()
+    assert supervisor.get(f"/staff/cases/{case.public_id}/").status_code == 200
+
+
 def test_notes_are_encrypted_and_readable_by_the_unit(case: Case) -> None:
     act(staff_client("lima_investigator"), case, "note", {"body": "NOTE-CANARY-9931 el técnico Ramos"})
     note = case.notes.get()
