@@ -297,7 +297,9 @@ def _refresh_spikes(facility_id: int, since: datetime.date | None) -> None:
     not show there, even as one more in a count.
     """
     regional_unit_id = Facility.objects.filter(pk=facility_id).values_list("region__unit_id", flat=True).first()
-    rows = TipWeekRollup.objects.filter(facility_id=facility_id, unit_id=regional_unit_id)
+    rows = TipWeekRollup.objects.filter(facility_id=facility_id)
+    # A facility deleted since its refresh was queued has no rows left, and no unit.
+    rows = rows.filter(unit_id=regional_unit_id) if regional_unit_id is not None else rows.none()
     bounds = rows.aggregate(first=Min("week"), last=Max("week"))
     first_week, last_week = bounds["first"], bounds["last"]
     alerts = SpikeAlert.objects.filter(facility_id=facility_id)
