@@ -31,7 +31,13 @@ Metadata kept
 Only JPEG and PNG are cleaned. PDF document properties (author, software),
 recordings' tags and atoms (an MP4/MOV from a phone may carry its location, device
 model and recording time), OGG comments and MP3 ID3 tags are stored as sent: the
-form says that location and camera data are removed from photos only.
+report form and the landing page say so (tipline/forms.py, FILE_PRIVACY_NOTICE).
+
+Names
+-----
+The sender's file name is never stored: a file is kept as ``evidencia-<n>.<ext>``,
+with the one extension of its sniffed type (``neutral_name``), and downloaded
+with that extension (``download_name``).
 """
 
 from __future__ import annotations
@@ -62,27 +68,65 @@ class Problem(enum.Enum):
 
 @dataclass(frozen=True)
 class FileType:
-    """An accepted kind of file: the type stored with it and whether it is an image to clean."""
+    """An accepted kind of file: the type stored with it, its one file extension, whether it is an image to clean."""
 
     content_type: str
+    extension: str
     image: bool = False
 
 
-JPEG: Final = FileType("image/jpeg", image=True)
-PNG: Final = FileType("image/png", image=True)
-PDF: Final = FileType("application/pdf")
-TEXT: Final = FileType("text/plain; charset=utf-8")
-MP4: Final = FileType("video/mp4")
-M4A: Final = FileType("audio/mp4")
-QUICKTIME: Final = FileType("video/quicktime")
-THREE_GPP: Final = FileType("video/3gpp")
-THREE_GPP2: Final = FileType("video/3gpp2")
-OGG: Final = FileType("audio/ogg")
-MP3: Final = FileType("audio/mpeg")
-AMR: Final = FileType("audio/amr")
-AMR_WB: Final = FileType("audio/amr-wb")
-WEBM: Final = FileType("video/webm")
-WAV: Final = FileType("audio/wav")
+JPEG: Final = FileType("image/jpeg", "jpg", image=True)
+PNG: Final = FileType("image/png", "png", image=True)
+PDF: Final = FileType("application/pdf", "pdf")
+TEXT: Final = FileType("text/plain; charset=utf-8", "txt")
+MP4: Final = FileType("video/mp4", "mp4")
+M4A: Final = FileType("audio/mp4", "m4a")
+QUICKTIME: Final = FileType("video/quicktime", "mov")
+THREE_GPP: Final = FileType("video/3gpp", "3gp")
+THREE_GPP2: Final = FileType("video/3gpp2", "3g2")
+OGG: Final = FileType("audio/ogg", "ogg")
+MP3: Final = FileType("audio/mpeg", "mp3")
+AMR: Final = FileType("audio/amr", "amr")
+AMR_WB: Final = FileType("audio/amr-wb", "awb")
+WEBM: Final = FileType("video/webm", "webm")
+WAV: Final = FileType("audio/wav", "wav")
+
+ACCEPTED: Final = (JPEG, PNG, PDF, TEXT, MP4, M4A, QUICKTIME, THREE_GPP, THREE_GPP2, OGG, MP3, AMR, AMR_WB, WEBM, WAV)
+_EXTENSIONS: Final = {filetype.content_type: filetype.extension for filetype in ACCEPTED}
+# The extension of a stored type this module does not know (none is stored today): opens as nothing.
+UNKNOWN_EXTENSION: Final = "bin"
+# What a stored file is called, whatever its sender named it: "evidencia-1.jpg", "evidencia-2.pdf"...
+# Spanish, since staff and the whistleblower both read it; stored, so never translated.
+NEUTRAL_NAME_STEM: Final = "evidencia"
+
+
+def extension_for(content_type: str) -> str:
+    """Return the one file extension of a sniffed (stored) content type; UNKNOWN_EXTENSION for any other."""
+    return _EXTENSIONS.get(content_type, UNKNOWN_EXTENSION)
+
+
+def neutral_name(*, content_type: str, number: int) -> str:
+    """Return the name a report's `number`-th file is stored under: it says nothing but its type and order.
+
+    A sender's own file name is never kept: a phone's (IMG_20261130_104213.jpg,
+    PXL_..., WhatsApp Image ... at 10.42.13) gives the second it was taken, and
+    some carry a person's name.
+    """
+    return f"{NEUTRAL_NAME_STEM}-{number}.{extension_for(content_type)}"
+
+
+def download_name(*, name: str, content_type: str) -> str:
+    """Return the name a stored file is downloaded under: its stored name with the sniffed type's extension.
+
+    New files already have it (neutral_name); a file stored before names were
+    replaced keeps its sender's name, but never the extension the sender chose
+    (a ".html" that is plain text must not open in a browser).
+    """
+    stem, dot, _extension = name.rpartition(".")
+    if not dot or not stem:
+        stem = name or NEUTRAL_NAME_STEM
+    return f"{stem}.{extension_for(content_type)}"
+
 
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 

@@ -36,6 +36,16 @@ def attachment_limit_mib() -> str:
     return f"{settings.TIPLINE_MAX_ATTACHMENT_BYTES / 2**20:.2f}".rstrip("0").rstrip(".")
 
 
+# What happens to a file's name and metadata (filetypes.neutral_name, tipline/metadata.py): only JPEG and PNG
+# are cleaned today, so the notice says the other files keep what is inside them.
+FILE_PRIVACY_NOTICE = _(
+    "Every file is stored under a new name such as “evidencia-1.jpg”, never the name it has on your device. "
+    "From photos (JPEG, PNG) we remove the location, camera, date taken and any other data hidden in them. "
+    "PDF documents, text files, audio and video are kept as sent, with any author, device, date or location "
+    "data inside them."
+)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -138,11 +148,11 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         count = settings.TIPLINE_MAX_ATTACHMENTS
-        self.fields["attachments"].help_text = ngettext(
-            "Up to %(count)d file of %(mib)s MiB. Location and camera data are removed from photos.",
-            "Up to %(count)d files, %(mib)s MiB each. Location and camera data are removed from photos.",
-            count,
-        ) % {"count": count, "mib": attachment_limit_mib()}
+        limits = ngettext("Up to %(count)d file of %(mib)s MiB.", "Up to %(count)d files, %(mib)s MiB each.", count) % {
+            "count": count,
+            "mib": attachment_limit_mib(),
+        }
+        self.fields["attachments"].help_text = f"{limits} {FILE_PRIVACY_NOTICE}"
         self.helper = inline_form_helper()
 
     def clean(self) -> dict[str, Any]:
@@ -178,7 +188,7 @@ class ReceiptForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your message"), max_length=REPLY_MAX, widget=forms.Textarea(attrs={"rows": 5}))
-    attachments = AttachmentsField(label=_("Add files (optional)"))
+    attachments = AttachmentsField(label=_("Add files (optional)"), help_text=FILE_PRIVACY_NOTICE)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

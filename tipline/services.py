@@ -18,6 +18,7 @@ from django.utils import timezone
 import envelope
 from org.models import Facility, Unit, UnitKeyPair
 from org.routing import ConflictPathUnavailable, route_tip
+from tipline import filetypes
 from tipline.models import Attachment, IntakeChannel, Message, Tip, WhenPeriod
 from tipline.signals import tip_submitted, whistleblower_replied
 from tipline.uploads import EncryptedUpload
@@ -59,10 +60,15 @@ class TipSubmission:
 
 
 def attachment_build(
-    *, tip: Tip, data_key: bytes, upload: EncryptedUpload, message: Message | None = None
+    *, tip: Tip, data_key: bytes, upload: EncryptedUpload, number: int, message: Message | None = None
 ) -> Attachment:
-    """Return the unsaved row of an upload: its file key, name and type sealed under the tip's data key."""
+    """Return the unsaved row of an upload, the tip's `number`-th file: its file key, name and type sealed.
+
+    The name is neutral ("evidencia-1.jpg", filetypes.neutral_name): the sender's own
+    file name (``upload.name``) never reaches the database, not even encrypted.
+    """
     public_id = uuid.uuid4()
+    content_type = upload.content_type or ""
     return Attachment(
         public_id=public_id,
         tip=tip,
@@ -74,8 +80,8 @@ def attachment_build(
             public_id,
             key=data_key,
             file_key=upload.file_key,
-            name=upload.name or "",
-            content_type=upload.content_type or "",
+            name=filetypes.neutral_name(content_type=content_type, number=number),
+            content_type=content_type,
         ),
     )
 
@@ -83,8 +89,10 @@ def attachment_build(
 def _store_attachments(
     *, tip: Tip, data_key: bytes, uploads: Sequence[EncryptedUpload], message: Message | None = None
 ) -> None:
-    for upload in uploads:
-        attachment_build(tip=tip, data_key=data_key, upload=upload, message=message).save()
+    # Numbered after the tip's earlier files, so a reply's files do not repeat the report's names.
+    earlier = tip.attachments.count() if uploads else 0
+    for number, upload in enumerate(uploads, start=earlier + 1):
+        attachment_build(tip=tip, data_key=data_key, upload=upload, number=number, message=message).save()
         upload.kept = True
 
 

@@ -7,6 +7,11 @@ chaos, fuzz, tests). The backend is configuration only, settings.STORAGES
 (AttachmentFileSystemStorage, under TIPLINE_ATTACHMENT_DIR), InMemoryStorage in
 tests, any Django storage (django-storages' S3, for one) in a deployment.
 
+Times: the local store dates every complete file the start of its UTC day (see
+AttachmentFileSystemStorage). An object store keeps its own LastModified, to the
+second, which this module cannot change: such a bucket must not be readable (or
+listable) by staff, only by the application's and the backups' credentials.
+
 Only ciphertext ever reaches a backend. An upload is spooled (in memory up to
 FILE_UPLOAD_MAX_MEMORY_SIZE, then in an unnamed temporary file) as it is
 encrypted, and saved under its name in one call once complete, so no backend
@@ -15,11 +20,12 @@ ever shows a half-written file under the name an attachment row points to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import PurePosixPath
 from types import TracebackType
@@ -44,6 +50,12 @@ class AttachmentFileSystemStorage(FileSystemStorage):
 
     Each file is written as "<name>.part" and renamed when complete: a crash while
     saving leaves only that partial file, which the orphan sweep deletes.
+
+    A complete file, and the folder it is in, are then dated the start of the
+    current UTC day (modification and access time, ``day_start``): their times
+    would otherwise tell when a whistleblower sent it (DESIGN.md section 8). The
+    inode change time cannot be set by a process; the folder is the owner's only.
+    A ".part" file keeps its real times while it exists, for the seconds of a save.
     """
 
     def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
@@ -59,7 +71,18 @@ class AttachmentFileSystemStorage(FileSystemStorage):
         except BaseException:
             self.delete(partial)
             raise
+        midnight = day_start().timestamp()
+        os.utime(self.path(name), (midnight, midnight))
+        # Best effort: a concurrent save or delete in the folder dates it now again, until its own utime; and
+        # a folder made by someone else (a mount point) may not be ours to date.
+        with contextlib.suppress(PermissionError):
+            os.utime(os.path.dirname(self.path(name)), (midnight, midnight))
         return name
+
+
+def day_start() -> datetime:
+    """Return the start of the current UTC day: the only time a stored attachment file shows."""
+    return timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def attachment_store() -> Storage:
@@ -210,7 +233,9 @@ def orphans_delete(*, older_than_seconds: float) -> int:
     A request that died mid-upload (a worker killed, a crash between storing the
     ciphertext and saving its row, or during the save itself) leaves such files;
     nothing else writes here. Files younger than the cut-off may belong to a
-    request still running.
+    request still running. The local store dates its files the start of their
+    UTC day, so a file can look up to a day older than it is: the cut-off must
+    be more than a day (tipline.tasks.ORPHAN_AFTER_SECONDS).
     """
     from tipline.models import Attachment  # the store is used while Django loads; models come later
 

@@ -10,11 +10,15 @@ from celery import shared_task
 
 from tipline import storage
 
-# A request cannot still be writing a file this old, so one without an Attachment row is an orphan.
-ORPHAN_AFTER_SECONDS = 24 * 60 * 60
+# A file that looks this old without an Attachment row is an orphan. The local store dates each file the
+# start of its UTC day (tipline/storage.py), so it may look up to 24 hours older than it is: one day, plus a
+# margin no request can outlast (a request saves a file and then its row, within seconds), leaves every file
+# really six hours old at least. The nightly sweep (03:15 in Lima, 08:15 UTC) thus takes the orphans of the
+# days before, and never a file from a request still running.
+ORPHAN_AFTER_SECONDS = (24 + 6) * 60 * 60
 
 
 @shared_task(name="tipline.sweep_orphan_attachments", time_limit=600, soft_time_limit=540)
 def sweep_orphan_attachments() -> int:
-    """Delete attachment files older than a day that no attachment names (left by aborted requests); return how many."""
+    """Delete attachment files that no attachment names (left by aborted requests), once old; return how many."""
     return storage.orphans_delete(older_than_seconds=ORPHAN_AFTER_SECONDS)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 import envelope
 from envelope.vault import vault_clear, vault_open, vault_store
-from tipline import abuse, proof_of_work, services
+from tipline import abuse, filetypes, proof_of_work, services
 from tipline.abuse import ReceiptOpening
 from tipline.forms import ReceiptForm, ReplyForm, ReportForm
 from tipline.models import Attachment, Tip
@@ -320,10 +320,14 @@ def attachment_download(view: AttachmentView, chunks: Iterator[bytes]) -> Stream
     """Stream a decrypted attachment as a download, never rendered inline.
 
     A hostile file must not run in this origin, so the type is always
-    application/octet-stream and the name only appears in Content-Disposition.
+    application/octet-stream, the browser is told not to guess another (nosniff,
+    sent here whatever SECURE_CONTENT_TYPE_NOSNIFF says), and the name only
+    appears in Content-Disposition, with the extension of the type sniffed at intake.
     """
     response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
-    response["Content-Disposition"] = content_disposition_header(True, view.name or "file") or "attachment"
+    name = filetypes.download_name(name=view.name, content_type=view.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -165,6 +165,8 @@ class PseudonymRollup(models.Model):
 class SpikeAlert(models.Model):
     """A week in which a facility received unusually many tips of one category, against its own baseline.
 
+    Counts only the tips routed to the unit of the facility's region, the unit that sees the alert.
+
     Rewritten with the roll-ups; the status (open or dismissed) is people's and
     survives every rewrite. `created_on` is a day, not a time: an alert is created
     right after the tip that tipped the count over, and its time would date that tip.

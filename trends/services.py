@@ -290,8 +290,16 @@ def _refresh_spikes(facility_id: int, since: datetime.date | None) -> None:
     read only the small weekly roll-up. A week is tested only once the facility has
     12 full weeks of history before it: on the day the line opens every count would
     look like a spike against an empty baseline.
+
+    Only the tips routed to the unit of the facility's region are counted: that
+    unit's supervisors and morning summary see the facility's alerts, and a tip
+    sent elsewhere (to the national unit because local staff are involved) must
+    not show there, even as one more in a count.
     """
+    regional_unit_id = Facility.objects.filter(pk=facility_id).values_list("region__unit_id", flat=True).first()
     rows = TipWeekRollup.objects.filter(facility_id=facility_id)
+    # A facility deleted since its refresh was queued has no rows left, and no unit.
+    rows = rows.filter(unit_id=regional_unit_id) if regional_unit_id is not None else rows.none()
     bounds = rows.aggregate(first=Min("week"), last=Max("week"))
     first_week, last_week = bounds["first"], bounds["last"]
     alerts = SpikeAlert.objects.filter(facility_id=facility_id)

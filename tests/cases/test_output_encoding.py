@@ -17,13 +17,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import Client
 
+import envelope
 from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import form_token, public_client, receipt_from, report_data
 from tipline import abuse
-from tipline.models import Tip
-from tipline.services import TipSubmission, tip_submit
+from tipline.models import Attachment, Tip
+from tipline.services import TipSubmission, tip_open_with_receipt, tip_submit
 from tipline.uploads import EncryptingUploadHandler
 
 pytestmark = pytest.mark.django_db
@@ -98,8 +99,9 @@ def test_the_staff_tip_page_shows_hostile_text_inert(hostile_tip: tuple[Tip, str
     assert 'id="description" dir="auto">&lt;script&gt;' in html
     assert "tel ⟨U+202E⟩777 888 999" in html
     assert "Respuesta: &lt;script&gt;" in html
-    # The file name arrived through Django's multipart parser, which keeps the markup as text.
-    assert "<bdi>&lt;img src=x onerror=alert(5)&gt;factura.pdf</bdi>" in html
+    # The sender's file name is not kept at all (tests/tipline/test_neutral_file_names.py).
+    assert "<bdi>evidencia-1.pdf</bdi>" in html
+    assert "factura.pdf" not in html
 
 
 def test_the_case_page_shows_hostile_text_inert(hostile_tip: tuple[Tip, str]) -> None:
@@ -121,9 +123,9 @@ def test_the_whistleblowers_thread_shows_hostile_text_escaped(hostile_tip: tuple
 def test_a_file_name_with_a_right_to_left_override_shows_the_override(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
-    """Django's parser drops such characters from uploaded names; a name from any other path is still shown safely."""
+    """A name stored before names were replaced (any name, from any path) is still shown safely."""
     upload = encrypted_upload("invoice\u202efdp.exe", b"%PDF-1.7\nnot really an exe")
-    tip, _receipt = tip_submit(
+    tip, receipt = tip_submit(
         submission=TipSubmission(
             facility=facilities["lurigancho"],
             category="phones",
@@ -136,6 +138,14 @@ def test_a_file_name_with_a_right_to_left_override_shows_the_override(
         ),
         uploads=[upload],  # type: ignore[list-item]
     )
+    opened = tip_open_with_receipt(receipt_text=receipt)
+    assert opened is not None
+    attachment = tip.attachments.get()
+    fields = envelope.open_fields(envelope.ATTACHMENT, attachment, tip.public_id, attachment.public_id, key=opened[1])
+    fields["name"] = "invoice\u202efdp.exe"
+    Attachment.objects.filter(pk=attachment.pk).update(
+        **envelope.seal_fields(envelope.ATTACHMENT, tip.public_id, attachment.public_id, key=opened[1], **fields)
+    )
     investigator = staff_client("lima_investigator")
     for path in (f"/staff/tips/{tip.public_id}/", f"/staff/cases/{tip.case_link.case.public_id}/"):
         html = investigator.get(path).content.decode()
@@ -143,7 +153,7 @@ def test_a_file_name_with_a_right_to_left_override_shows_the_override(
         assert "\u202e" not in html
 
 
-def test_a_web_upload_loses_bidi_controls_from_its_name(
+def test_a_web_uploads_name_with_bidi_controls_is_replaced(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
     response = Client().post(
@@ -155,7 +165,8 @@ def test_a_web_upload_loses_bidi_controls_from_its_name(
     )
     assert response.status_code == 200
     html = staff_client("lima_investigator").get(f"/staff/tips/{Tip.objects.get().public_id}/").content.decode()
-    assert "<bdi>invoicefdp.exe</bdi>" in html
+    assert "<bdi>evidencia-1.pdf</bdi>" in html
+    assert "invoice" not in html
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,8 @@ from tipline.models import Message, Tip
 pytestmark = pytest.mark.e2e
 
 ATTACHMENT_NAME = "pabellon3.txt"
+# What the report keeps and shows instead of the name the file was sent under.
+STORED_NAME = "evidencia-1.txt"
 ATTACHMENT_BYTES = b"e2e evidence notes " + uuid.uuid4().hex.encode()
 # A language the site does not offer, so LocaleMiddleware falls back to LANGUAGE_CODE (es).
 UNOFFERED_LOCALE = "qu-PE"
@@ -129,13 +131,13 @@ def test_report_followup_and_staff_journey(
     tip_section = staff.locator("main section", has=staff.locator(".description"))
     expect(tip_section).to_contain_text(contact)
 
-    attachment_link = staff.locator(f"main a[href^='/staff/tips/{tip.public_id}/files/']", has_text=ATTACHMENT_NAME)
+    attachment_link = staff.locator(f"main a[href^='/staff/tips/{tip.public_id}/files/']", has_text=STORED_NAME)
     expect(attachment_link).to_have_count(1)
     with staff.expect_download() as download_info:
         attachment_link.click()
     download = download_info.value
     assert download.failure() is None
-    assert download.suggested_filename == ATTACHMENT_NAME
+    assert download.suggested_filename == STORED_NAME
     assert Path(download.path()).read_bytes() == ATTACHMENT_BYTES
 
     # The question goes from the case page's message form, addressed to the tip's whistleblower.

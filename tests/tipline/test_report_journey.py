@@ -44,7 +44,7 @@ def test_report_shows_receipt_once_and_staff_reads_and_asks(
     download = investigator.get(f"/staff/tips/{tip.public_id}/files/{attachment.public_id}/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"evidence bytes"
-    assert "pabellon3.txt" in download["Content-Disposition"]
+    assert "evidencia-1.txt" in download["Content-Disposition"]
 
     response = investigator.post(f"/staff/tips/{tip.public_id}/", {"body": "¿Qué día de la semana ocurre?"})
     assert response.status_code == 302

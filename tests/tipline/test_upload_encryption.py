@@ -312,7 +312,7 @@ def test_photo_exif_and_gps_are_gone_after_upload_and_download_pixels_unchanged(
 
     download = staff_client("lima_investigator").get(f"/staff/tips/{tip.public_id}/files/{attachment.public_id}/")
     assert download.status_code == 200
-    assert "IMG_0001.jpg" in download["Content-Disposition"]
+    assert "evidencia-1.jpg" in download["Content-Disposition"]
     received = b"".join(download.streaming_content)
     assert received != original
     assert received.startswith(b"\xff\xd8\xff")
