@@ -431,8 +431,11 @@ TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS = envint("TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS"
 TIPLINE_NEW_TIPS_PER_MINUTE = envint("TIPLINE_NEW_TIPS_PER_MINUTE", 30)
 TIPLINE_NEW_TIPS_BURST = envint("TIPLINE_NEW_TIPS_BURST", 60)
 TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = envint("TIPLINE_NEW_TIP_MAX_WAIT_SECONDS", 10)
-# Opening a report with a tracking code: globally, and per report (keyed by the derived lookup id).
+# Opening a report with a tracking code: a global pace (attempts over it wait their turn, at
+# most the maximum wait, and are never refused for it), and a per-report limit (keyed by the
+# derived lookup id) that refuses. A code that is not 16 digits counts against neither.
 TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE", 120)
+TIPLINE_RECEIPT_MAX_WAIT_SECONDS = envint("TIPLINE_RECEIPT_MAX_WAIT_SECONDS", 5)
 TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR", 20)
 # Per report: whistleblower replies a day, and files in total (counted in the database).
 TIPLINE_REPLIES_PER_TIP_PER_DAY = envint("TIPLINE_REPLIES_PER_TIP_PER_DAY", 20)
