@@ -442,3 +442,6 @@ TIPLINE_REPLIES_PER_TIP_PER_DAY = envint("TIPLINE_REPLIES_PER_TIP_PER_DAY", 20)
 TIPLINE_ATTACHMENTS_PER_TIP = envint("TIPLINE_ATTACHMENTS_PER_TIP", 50)
 # Optional proof of work for browsers with JavaScript (leading zero bits of a SHA-256); 0 disables it.
 TIPLINE_POW_DIFFICULTY_BITS = envint("TIPLINE_POW_DIFFICULTY_BITS", 18)
+# The part (percent) of the new-tip budget set aside for reports that solved it; the rest is the
+# common lane. The two together never exceed TIPLINE_NEW_TIPS_BURST + TIPLINE_NEW_TIPS_PER_MINUTE/min.
+TIPLINE_POW_LANE_PERCENT = envint("TIPLINE_POW_LANE_PERCENT", 50)

@@ -6,7 +6,8 @@
   accepted once (its nonce is remembered in the cache for the token's lifetime).
 - A honeypot field on the report form that people cannot see.
 - A global token bucket for new tips that slows them down instead of dropping
-  them, and refuses (503) only after TIPLINE_NEW_TIP_MAX_WAIT_SECONDS.
+  them, and refuses (503) only after TIPLINE_NEW_TIP_MAX_WAIT_SECONDS. Reports that
+  carry a proof of work have a lane carved out of the same budget, not added to it.
 - Tracking codes (see tip_open_throttled): a code that is not 16 digits is answered
   at once, costs no Argon2 run and counts against nothing. A well-formed attempt is
   paced by a global bucket that makes it wait (up to TIPLINE_RECEIPT_MAX_WAIT_SECONDS)
@@ -56,7 +57,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 import envelope
-from tipline import services
+from tipline import proof_of_work, services
 from tipline.models import Attachment, Message, Tip
 
 logger = logging.getLogger(__name__)
@@ -345,21 +346,37 @@ class Admission(enum.StrEnum):
     REFUSED = "refused"
 
 
-def _new_tip_bucket() -> TokenBucket:
-    return TokenBucket("new-tips", settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60, settings.TIPLINE_NEW_TIPS_BURST)
+def _paid_lane_share() -> float:
+    """Return the part of the new-tip budget set aside for solved reports (none with the proof of work off)."""
+    if not proof_of_work.difficulty_bits():
+        return 0.0
+    return min(max(settings.TIPLINE_POW_LANE_PERCENT, 0), 100) / 100
 
 
 def _paid_lane_bucket() -> TokenBucket:
-    return TokenBucket("new-tips-paid", settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60, settings.TIPLINE_NEW_TIPS_BURST)
+    share = _paid_lane_share()
+    per_second = settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60 * share
+    return TokenBucket("new-tips-paid", per_second, int(settings.TIPLINE_NEW_TIPS_BURST * share))
+
+
+def _new_tip_bucket() -> TokenBucket:
+    """The common lane: what the lane of solved reports leaves of the one budget."""
+    lane = _paid_lane_bucket()
+    per_second = settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60 - lane.per_second
+    return TokenBucket("new-tips", per_second, settings.TIPLINE_NEW_TIPS_BURST - lane.burst)
 
 
 def admit_new_tip(*, paid_with_work: bool = False) -> Admission:
     """Let one new tip through the global bucket, waiting for a token if needed.
 
-    A report that carries a valid proof of work skips the wait: it takes a token
-    from a lane of its own, of the same size as the common one, so neither kind of
-    flood can starve the other, and a cheaply solved puzzle cannot lift the cap.
-    When that lane is empty too it queues like any other report.
+    There is one budget, the documented cap: by any time, at most
+    TIPLINE_NEW_TIPS_BURST + TIPLINE_NEW_TIPS_PER_MINUTE per minute new tips, with
+    or without work. With the proof of work on, TIPLINE_POW_LANE_PERCENT of it
+    (its burst and its rate) is a lane for reports that carry a valid solution and
+    the rest is the common lane, so neither kind of flood can starve the other and
+    solving puzzles cannot lift the cap. A solved report skips the wait when its
+    lane has a token; when that lane is empty it queues in the common lane like any
+    other report. Reports without work draw from the common lane only.
     Without a token within the maximum wait the tip is refused (the view answers
     503 with the text kept); slowed and refused tips are counted.
     """
