@@ -440,6 +440,8 @@ TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = envint("TIPLINE_RECEIPT_ATTEMPTS_
 # Per report: whistleblower replies a day, and files in total (counted in the database).
 TIPLINE_REPLIES_PER_TIP_PER_DAY = envint("TIPLINE_REPLIES_PER_TIP_PER_DAY", 20)
 TIPLINE_ATTACHMENTS_PER_TIP = envint("TIPLINE_ATTACHMENTS_PER_TIP", 50)
+# Tips one hotline operator may enter by phone in an hour (staff are identified: a per-account limit).
+TIPLINE_PHONE_TIPS_PER_HOUR = envint("TIPLINE_PHONE_TIPS_PER_HOUR", 30)
 # Optional proof of work for browsers with JavaScript (leading zero bits of a SHA-256); 0 disables it.
 TIPLINE_POW_DIFFICULTY_BITS = envint("TIPLINE_POW_DIFFICULTY_BITS", 18)
 # The part (percent) of the new-tip budget set aside for reports that solved it; the rest is the
