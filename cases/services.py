@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_noop, override
 import envelope
 from accounts.keys import vault_unit_key_name
 from accounts.permissions import can_enter_phone_tips
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from cases import permissions
 from cases.deadlines import add_days, add_working_days
@@ -427,6 +428,16 @@ def recusal_add(*, case: Case, member: StaffMember, actor: StaffMember) -> Recus
 # --- phone intake --------------------------------------------------------------------------------
 
 
+class PhoneTipLimitReached(Exception):
+    """Raised when an operator already entered TIPLINE_PHONE_TIPS_PER_HOUR tips in the last hour."""
+
+
+def phone_tips_entered_last_hour(operator: StaffMember) -> int:
+    """Return how many tips `operator` entered by phone in the last hour, counted in the audit log."""
+    since = timezone.now() - datetime.timedelta(hours=1)
+    return AuditEvent.objects.filter(actor=operator.user, action=AuditAction.PHONE_TIP_ENTERED, at__gte=since).count()
+
+
 def phone_tip_enter(
     *, submission: TipSubmission, operator: StaffMember, uploads: Sequence[EncryptedUpload] = ()
 ) -> tuple[Tip, str]:
@@ -435,10 +446,16 @@ def phone_tip_enter(
     The tip (with its case) and the audit entry are one transaction: neither exists
     without the other. The entry says that the operator entered a tip, never which
     one. The tip is stored as a phone tip whatever `submission` says. Raise
-    IntakeUnavailable (nothing stored) if the receiving unit has no key.
+    IntakeUnavailable (nothing stored) if the receiving unit has no key, and
+    PhoneTipLimitReached (nothing stored) once the operator has entered
+    TIPLINE_PHONE_TIPS_PER_HOUR tips in the last hour. Staff are identified, so this
+    limit is per account; it is counted from the audit entries, before sealing, so
+    sends from one account at the very same moment may pass it by one or two.
     """
     if not can_enter_phone_tips(operator):
         raise PermissionError("only hotline operators enter tips by phone")
+    if phone_tips_entered_last_hour(operator) >= settings.TIPLINE_PHONE_TIPS_PER_HOUR:
+        raise PhoneTipLimitReached
     with transaction.atomic():
         # tip_submit's own transaction becomes a savepoint, so its retry after a receipt collision still works.
         tip, receipt = tip_submit(

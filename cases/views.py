@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import envelope
@@ -329,6 +331,7 @@ def tip_attachment(
 def phone_intake(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """A hotline operator enters a caller's tip and reads the tracking code back to them."""
     form = case_forms.PhoneReportForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             _tip, receipt = services.phone_tip_enter(
@@ -336,6 +339,19 @@ def phone_intake(request: HttpRequest, member: StaffMember) -> HttpResponse:
             )
         except IntakeUnavailable:
             form.add_error(None, _("The tip could not be sealed: the receiving unit has no key. Nothing was saved."))
+        except services.PhoneTipLimitReached:
+            limit = settings.TIPLINE_PHONE_TIPS_PER_HOUR
+            message = ngettext(
+                "One account can enter at most %(limit)d tip by phone in one hour. This tip was not saved; "
+                "what you typed is kept below. Please send it again later.",
+                "One account can enter at most %(limit)d tips by phone in one hour. This tip was not saved; "
+                "what you typed is kept below. Please send it again later.",
+                limit,
+            ) % {"limit": limit}
+            form.add_error(None, message)
+            status = 429
         else:
             return render(request, "cases/phone_receipt.html", {"receipt": envelope.format_receipt(receipt)})
-    return render(request, "cases/phone_intake.html", {"form": form}, status=400 if form.errors else 200)
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "cases/phone_intake.html", {"form": form}, status=status)

@@ -431,11 +431,19 @@ TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS = envint("TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS"
 TIPLINE_NEW_TIPS_PER_MINUTE = envint("TIPLINE_NEW_TIPS_PER_MINUTE", 30)
 TIPLINE_NEW_TIPS_BURST = envint("TIPLINE_NEW_TIPS_BURST", 60)
 TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = envint("TIPLINE_NEW_TIP_MAX_WAIT_SECONDS", 10)
-# Opening a report with a tracking code: globally, and per report (keyed by the derived lookup id).
+# Opening a report with a tracking code: a global pace (attempts over it wait their turn, at
+# most the maximum wait, and are never refused for it), and a per-report limit (keyed by the
+# derived lookup id) that refuses. A code that is not 16 digits counts against neither.
 TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE", 120)
+TIPLINE_RECEIPT_MAX_WAIT_SECONDS = envint("TIPLINE_RECEIPT_MAX_WAIT_SECONDS", 5)
 TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR", 20)
 # Per report: whistleblower replies a day, and files in total (counted in the database).
 TIPLINE_REPLIES_PER_TIP_PER_DAY = envint("TIPLINE_REPLIES_PER_TIP_PER_DAY", 20)
 TIPLINE_ATTACHMENTS_PER_TIP = envint("TIPLINE_ATTACHMENTS_PER_TIP", 50)
+# Tips one hotline operator may enter by phone in an hour (staff are identified: a per-account limit).
+TIPLINE_PHONE_TIPS_PER_HOUR = envint("TIPLINE_PHONE_TIPS_PER_HOUR", 30)
 # Optional proof of work for browsers with JavaScript (leading zero bits of a SHA-256); 0 disables it.
 TIPLINE_POW_DIFFICULTY_BITS = envint("TIPLINE_POW_DIFFICULTY_BITS", 18)
+# The part (percent) of the new-tip budget set aside for reports that solved it; the rest is the
+# common lane. The two together never exceed TIPLINE_NEW_TIPS_BURST + TIPLINE_NEW_TIPS_PER_MINUTE/min.
+TIPLINE_POW_LANE_PERCENT = envint("TIPLINE_POW_LANE_PERCENT", 50)

@@ -62,6 +62,7 @@ def tipline_settings(settings: LazySettings, tmp_path: Path) -> Iterator[LazySet
     settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 1_000_000
     settings.TIPLINE_REPLIES_PER_TIP_PER_DAY = 1_000
     settings.TIPLINE_ATTACHMENTS_PER_TIP = 1_000
+    settings.TIPLINE_PHONE_TIPS_PER_HOUR = 1_000
     # The limit on all staff logins together is tested in tests/accounts/test_login_hardening.py.
     settings.TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE = 1_000_000
     yield settings

@@ -6,9 +6,25 @@
   accepted once (its nonce is remembered in the cache for the token's lifetime).
 - A honeypot field on the report form that people cannot see.
 - A global token bucket for new tips that slows them down instead of dropping
-  them, and refuses (503) only after TIPLINE_NEW_TIP_MAX_WAIT_SECONDS.
-- Receipt throttles, globally and per report (keyed by the Argon2-derived lookup
-  id), and per-report limits for replies and files, counted in the database.
+  them, and refuses (503) only after TIPLINE_NEW_TIP_MAX_WAIT_SECONDS. Reports that
+  carry a proof of work have a lane carved out of the same budget, not added to it.
+- Tracking codes (see tip_open_throttled): a code that is not 16 digits is answered
+  at once, costs no Argon2 run and counts against nothing. A well-formed attempt is
+  paced by a global bucket that makes it wait (up to TIPLINE_RECEIPT_MAX_WAIT_SECONDS)
+  but never refuses it, and is limited per code (keyed by the Argon2-derived lookup
+  id). Per-report limits for replies and files are counted in the database.
+
+Why the global receipt limit is a pace and not a gate: a gate refuses everyone once
+the bucket is spent, so anyone sending wrong codes faster than it refills locks every
+whistleblower out of /followup/, and nothing without identity can tell them apart
+before the Argon2 run. Guessing is bounded where it matters, per code
+(TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR, against 10^16 possible codes); what the global bucket protects is
+the server's Argon2 capacity, and that is already bounded hard by the semaphore in
+envelope.primitives (TIPLINE_ARGON2_MAX_CONCURRENT runs at once per web process, the
+rest queue there). So below the bucket's rate attempts pass at once; above it they
+wait their turn up to the maximum wait, which spreads the Argon2 runs of all web
+processes; beyond that they go on at the pace of the semaphore. The right code is then
+never refused because of others' attempts; it is at most slowed down.
 
 Nothing here reads or stores an IP address, a user agent or any other property of
 the client: the buckets are global or keyed by a report. If a per-client signal is
@@ -41,7 +57,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 import envelope
-from tipline import services
+from tipline import proof_of_work, services
 from tipline.models import Attachment, Message, Tip
 
 logger = logging.getLogger(__name__)
@@ -88,6 +104,7 @@ class Event(enum.StrEnum):
     NEW_TIP_PAID_WITH_WORK = "new_tip_paid_with_work"
     FORM_TOKEN_REFUSED = "form_token_refused"
     HONEYPOT_FILLED = "honeypot_filled"
+    RECEIPT_SLOWED = "receipt_slowed"
     RECEIPT_THROTTLED = "receipt_throttled"
     REPLY_LIMITED = "reply_limited"
     ATTACHMENT_LIMITED = "attachment_limited"
@@ -329,21 +346,37 @@ class Admission(enum.StrEnum):
     REFUSED = "refused"
 
 
-def _new_tip_bucket() -> TokenBucket:
-    return TokenBucket("new-tips", settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60, settings.TIPLINE_NEW_TIPS_BURST)
+def _paid_lane_share() -> float:
+    """Return the part of the new-tip budget set aside for solved reports (none with the proof of work off)."""
+    if not proof_of_work.difficulty_bits():
+        return 0.0
+    return min(max(settings.TIPLINE_POW_LANE_PERCENT, 0), 100) / 100
 
 
 def _paid_lane_bucket() -> TokenBucket:
-    return TokenBucket("new-tips-paid", settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60, settings.TIPLINE_NEW_TIPS_BURST)
+    share = _paid_lane_share()
+    per_second = settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60 * share
+    return TokenBucket("new-tips-paid", per_second, int(settings.TIPLINE_NEW_TIPS_BURST * share))
+
+
+def _new_tip_bucket() -> TokenBucket:
+    """The common lane: what the lane of solved reports leaves of the one budget."""
+    lane = _paid_lane_bucket()
+    per_second = settings.TIPLINE_NEW_TIPS_PER_MINUTE / 60 - lane.per_second
+    return TokenBucket("new-tips", per_second, settings.TIPLINE_NEW_TIPS_BURST - lane.burst)
 
 
 def admit_new_tip(*, paid_with_work: bool = False) -> Admission:
     """Let one new tip through the global bucket, waiting for a token if needed.
 
-    A report that carries a valid proof of work skips the wait: it takes a token
-    from a lane of its own, of the same size as the common one, so neither kind of
-    flood can starve the other, and a cheaply solved puzzle cannot lift the cap.
-    When that lane is empty too it queues like any other report.
+    There is one budget, the documented cap: by any time, at most
+    TIPLINE_NEW_TIPS_BURST + TIPLINE_NEW_TIPS_PER_MINUTE per minute new tips, with
+    or without work. With the proof of work on, TIPLINE_POW_LANE_PERCENT of it
+    (its burst and its rate) is a lane for reports that carry a valid solution and
+    the rest is the common lane, so neither kind of flood can starve the other and
+    solving puzzles cannot lift the cap. A solved report skips the wait when its
+    lane has a token; when that lane is empty it queues in the common lane like any
+    other report. Reports without work draw from the common lane only.
     Without a token within the maximum wait the tip is refused (the view answers
     503 with the text kept); slowed and refused tips are counted.
     """
@@ -388,23 +421,44 @@ class ReceiptOpening:
     throttled: bool = False
 
 
-def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:
-    """Open a report with a typed tracking code, within the global and per-report attempt limits.
+def _receipt_attempt_pace() -> None:
+    """Wait for the global receipt bucket's next token, for at most TIPLINE_RECEIPT_MAX_WAIT_SECONDS.
 
-    The global limit is checked first, before the Argon2 cost is paid; it says
-    nothing about any code. The per-report limit is checked after the derivation
-    and counts every well-formed attempt on that lookup id whether or not a report
-    has it, so "too many attempts" does not reveal that a code exists, and the
-    Argon2 cost is paid in every case that reaches it, as in
-    services.tip_open_with_receipt.
+    Never refuses: when the queue is longer than the maximum wait the attempt goes
+    on without a token, and the Argon2 semaphore bounds the work (see the module).
     """
-    if not _receipt_global_bucket().take():
-        count(Event.RECEIPT_THROTTLED)
-        return ReceiptOpening(throttled=True)
+    max_wait = float(settings.TIPLINE_RECEIPT_MAX_WAIT_SECONDS)
+    wait = _receipt_global_bucket().reserve(max_wait=max_wait)
+    if wait == 0:
+        return
+    count(Event.RECEIPT_SLOWED)
+    if wait is None:
+        logger.info("receipt attempts exceed the global pace; one goes on at the pace of Argon2")
+        return
+    logger.info("a receipt attempt waits %.1f s for the global pace", wait)
+    _sleep(wait)
+
+
+def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:
+    """Open a report with a typed tracking code, paced globally and within the per-report limit.
+
+    A code that does not normalise to 16 digits gets the generic answer at once:
+    no Argon2 run, nothing counted. That it is malformed is no secret (the format is
+    public and the person can see it), so answering it quickly tells nothing; what
+    must not be told apart, an unknown well-formed code from a known one, still is
+    not: both wait the same pace and pay the same derivation.
+
+    A well-formed attempt waits its turn in the global bucket (never refused for
+    others' attempts), then pays Argon2. The per-report limit is checked after the
+    derivation and before the lookup, and counts every well-formed attempt on that
+    lookup id whether or not a report has it, so "too many attempts" does not reveal
+    that a code exists, and a code whose attempts are spent opens nothing.
+    """
     receipt = envelope.normalise_receipt(receipt_text)
-    keys = envelope.receipt_keys(receipt or "0" * envelope.RECEIPT_DIGITS)
     if receipt is None:
         return ReceiptOpening()
+    _receipt_attempt_pace()
+    keys = envelope.receipt_keys(receipt)
     if not _receipt_lookup_bucket(keys.lookup_id).take():
         count(Event.RECEIPT_THROTTLED)
         return ReceiptOpening(throttled=True)

@@ -195,15 +195,17 @@ def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] 
 def tip_open_with_receipt(*, receipt_text: str) -> tuple[Tip, bytes] | None:
     """Return the tip and its data key for a typed receipt, or None for any failure.
 
-    Callers show one generic message for None: a malformed, unknown or wrong
-    receipt must be indistinguishable. The Argon2id cost is paid even for malformed
-    input, so timing does not tell them apart either.
+    Callers show one generic message for None. A well-formed code that no report
+    has pays the same Argon2id cost as one that opens a report, so timing does not
+    tell an unknown code from a valid one. A malformed code (not 16 digits) returns
+    None at once without the derivation: the format is public and the person sees
+    what they typed, so equal timing for it would hide nothing and would only make
+    junk input as costly as a real attempt.
     """
     receipt = envelope.normalise_receipt(receipt_text)
-    keys = envelope.receipt_keys(receipt or "0" * envelope.RECEIPT_DIGITS)
     if receipt is None:
         return None
-    return tip_open_with_keys(keys=keys)
+    return tip_open_with_keys(keys=envelope.receipt_keys(receipt))
 
 
 def tip_open_with_keys(*, keys: envelope.ReceiptKeys) -> tuple[Tip, bytes] | None:

@@ -1,4 +1,4 @@
-"""Opening reports with a tracking code is throttled globally and per report; replies and files are
+"""Opening reports with a tracking code is paced globally and limited per report; replies and files are
 limited per report. Over a limit the person gets a clear message and keeps what they typed."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import FakeClock, hidden_inputs, public_client, receipt_from, report_data, use_fake_clock
-from tipline import abuse, storage
+from tipline import abuse, services, storage
 from tipline.models import Attachment, Message, Tip
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +44,115 @@ def open_report(client: Client, code: str, **extra: str) -> tuple[int, str]:
     return response.status_code, response.content.decode()
 
 
-def test_the_global_limit_refuses_every_code_with_429_and_keeps_the_code_and_the_reply(
+MALFORMED = [
+    "123",
+    "1234 5678 9012 345",
+    "1234 5678 9012 34567",
+    "abcd efgh ijkl mnop",
+    "１２３４５６７８９０１２３４５６",
+]
+NOT_OPENED = "That tracking code did not open a report"
+
+
+@pytest.fixture
+def derivations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every Argon2 derivation of a receipt code."""
+    seen: list[str] = []
+    derive = envelope.receipt_keys
+    monkeypatch.setattr(envelope, "receipt_keys", lambda code: seen.append(code) or derive(code))
+    return seen
+
+
+def test_a_malformed_code_is_answered_at_once_and_costs_and_counts_nothing(
+    receipt: str, clock: FakeClock, settings: LazySettings, derivations: list[str]
+) -> None:
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = 2
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 2
+    clock.sleep_moves_time = False
+    for _ in range(40):
+        for code in MALFORMED:
+            status, html = open_report(public_client(), code, pending_reply=PENDING)
+            assert status == 400
+            assert NOT_OPENED in html
+            assert f'value="{PENDING}"' in html
+    assert derivations == []  # no Argon2 run for a code that cannot be one
+    assert clock.slept == []
+    assert abuse.counters_today()["receipt_throttled"] == 0
+
+    # 200 malformed attempts used up no limit: the right code opens at once.
+    assert open_report(public_client(), receipt)[0] == 302
+    assert clock.slept == []
+    assert len(derivations) == 1
+
+
+def test_the_service_pays_argon2_for_every_well_formed_code_and_none_for_a_malformed_one(
+    receipt: str, derivations: list[str]
+) -> None:
+    # Well-formed codes, known or not, cost the same derivation, so timing does not tell them apart;
+    # a malformed one is visibly malformed (the format is public), so it costs nothing.
+    assert services.tip_open_with_receipt(receipt_text="not a code") is None
+    assert derivations == []
+    assert services.tip_open_with_receipt(receipt_text="9999 8888 7777 6666") is None
+    assert services.tip_open_with_receipt(receipt_text=receipt) is not None
+    assert len(derivations) == 2
+
+
+def test_a_flood_of_wrong_codes_does_not_lock_out_the_person_with_the_right_one(
+    receipt: str, clock: FakeClock, settings: LazySettings, derivations: list[str]
+) -> None:
+    """600 wrong well-formed codes in a minute (10 a second), the right one at second 30."""
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = 120
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 20
+    clock.sleep_moves_time = False  # the attempts arrive together: one's wait does not delay the others
+    right = envelope.normalise_receipt(receipt)
+    hammered = "1111 2222 3333 4444"  # the attacker also tries one code over and over
+    wrong_statuses: set[int] = set()
+    opened_at = None
+    for i in range(600):
+        code = hammered if i % 10 == 0 else f"{5_000_000_000_000_000 + i * 7919:016d}"
+        assert envelope.normalise_receipt(code) != right
+        status, html = open_report(public_client(), code)
+        wrong_statuses.add(status)
+        assert status in (400, 429), status
+        assert "Your report" not in html and "primera nota" not in html
+        if i == 300:
+            client = public_client()
+            status, _html = open_report(client, receipt)
+            assert status == 302
+            assert "Your report" in client.get("/followup/").content.decode()
+            opened_at = i
+        clock.advance(0.1)
+    assert opened_at == 300
+    assert wrong_statuses == {400, 429}  # the hammered code hit its own limit, nothing else did
+    assert abuse.counters_today()["receipt_throttled"] == 60 - 20
+    # Others' attempts slowed the right one down by at most the configured wait.
+    assert max(clock.slept, default=0) <= settings.TIPLINE_RECEIPT_MAX_WAIT_SECONDS
+
+
+def test_the_global_limit_slows_attempts_down_instead_of_refusing_them(
     receipt: str, clock: FakeClock, settings: LazySettings
 ) -> None:
     settings.TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = 2
+    settings.TIPLINE_RECEIPT_MAX_WAIT_SECONDS = 30
+    clock.sleep_moves_time = False
     assert open_report(public_client(), "1111 2222 3333 4444")[0] == 400
     assert open_report(public_client(), "5555 6666 7777 8888")[0] == 400
+    assert clock.slept == []
+    # The bucket is empty: the next attempt waits for a token (one every 30 s), then goes on.
+    assert open_report(public_client(), receipt, pending_reply=PENDING)[0] == 302
+    assert clock.slept == [pytest.approx(30.0)]
+    # The queue is longer than the wait allowed: the attempt goes on at Argon2's pace, not refused.
+    assert open_report(public_client(), receipt)[0] == 302
+    assert clock.slept == [pytest.approx(30.0)]
+    assert abuse.counters_today()["receipt_slowed"] == 2
+    assert abuse.counters_today()["receipt_throttled"] == 0
 
+
+def test_the_per_report_limit_refuses_with_429_and_keeps_the_code_and_the_reply(
+    receipt: str, clock: FakeClock, settings: LazySettings
+) -> None:
+    settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 1
+    assert open_report(public_client(), receipt)[0] == 302
     client = public_client()
     status, html = open_report(client, receipt, pending_reply=PENDING)
     assert status == 429
@@ -60,7 +162,7 @@ def test_the_global_limit_refuses_every_code_with_429_and_keeps_the_code_and_the
     assert Message.objects.count() == 0
     assert abuse.counters_today()["receipt_throttled"] == 1
 
-    clock.advance(30)  # one attempt has come back
+    clock.advance(3600)  # the attempt has come back
     assert open_report(client, receipt, pending_reply=PENDING)[0] == 302
     assert PENDING in client.get("/followup/").content.decode()
 
@@ -70,12 +172,9 @@ def test_the_per_report_limit_caps_attempts_on_one_code_whether_or_not_a_report_
     facilities: dict[str, Facility],
     clock: FakeClock,
     settings: LazySettings,
-    monkeypatch: pytest.MonkeyPatch,
+    derivations: list[str],
 ) -> None:
     settings.TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 3
-    derivations: list[str] = []
-    derive = envelope.receipt_keys
-    monkeypatch.setattr(envelope, "receipt_keys", lambda code: derivations.append(code) or derive(code))
     unknown = "9999 8888 7777 6666"
 
     outcomes = {code: [open_report(public_client(), code)[0] for _ in range(4)] for code in (receipt, unknown)}

@@ -25,7 +25,8 @@ CONTACT = "Déjenme un mensaje aquí, vuelvo el lunes."
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch, settings: LazySettings, fresh_cache: None) -> FakeClock:
-    """One report a second, two at once, at most 3 seconds of waiting."""
+    """One report a second, two at once, at most 3 seconds of waiting (all of it: no proof-of-work lane)."""
+    settings.TIPLINE_POW_DIFFICULTY_BITS = 0
     settings.TIPLINE_NEW_TIPS_PER_MINUTE = 60
     settings.TIPLINE_NEW_TIPS_BURST = 2
     settings.TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = 3

@@ -33,10 +33,14 @@ SCRIPT = Path(__file__).resolve().parents[2] / "static" / "tipline" / "proof-of-
 
 @pytest.fixture
 def full_bucket(monkeypatch: pytest.MonkeyPatch, settings: LazySettings, fresh_cache: None) -> FakeClock:
-    """A bucket of one report, already taken; nobody may wait for the next one."""
+    """A budget of two reports a minute split in two lanes of one; the common one already taken.
+
+    Nobody may wait for the next token.
+    """
     settings.TIPLINE_POW_DIFFICULTY_BITS = BITS
-    settings.TIPLINE_NEW_TIPS_PER_MINUTE = 1
-    settings.TIPLINE_NEW_TIPS_BURST = 1
+    settings.TIPLINE_POW_LANE_PERCENT = 50
+    settings.TIPLINE_NEW_TIPS_PER_MINUTE = 2
+    settings.TIPLINE_NEW_TIPS_BURST = 2
     settings.TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = 0
     clock = use_fake_clock(monkeypatch)
     assert abuse.admit_new_tip() is abuse.Admission.AT_ONCE
@@ -111,8 +115,41 @@ def test_the_paid_lane_is_capped_too(
     cast: dict[str, StaffMember], facilities: dict[str, Facility], full_bucket: FakeClock
 ) -> None:
     assert public_client().post("/report/", solved_report(facilities["lurigancho"])).status_code == 200
-    # The lane of solved reports (as big as the common bucket) is empty now: the next one queues like any.
+    # The lane of solved reports (half of the one budget) is empty now: the next one queues like any.
     assert public_client().post("/report/", solved_report(facilities["lurigancho"])).status_code == 503
+
+
+@pytest.mark.parametrize(("paid_per_second", "plain_per_second"), [(2, 2), (5, 0), (0, 5), (1, 4)])
+def test_reports_with_and_without_work_together_stay_within_the_documented_cap(
+    monkeypatch: pytest.MonkeyPatch,
+    settings: LazySettings,
+    fresh_cache: None,
+    paid_per_second: int,
+    plain_per_second: int,
+) -> None:
+    """The documented cap: at most BURST + PER_MINUTE x minutes new reports by any time, work or not."""
+    settings.TIPLINE_POW_DIFFICULTY_BITS = BITS
+    settings.TIPLINE_NEW_TIPS_PER_MINUTE = 30
+    settings.TIPLINE_NEW_TIPS_BURST = 60
+    settings.TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = 10
+    clock = use_fake_clock(monkeypatch)
+    clock.sleep_moves_time = False  # the reports arrive together: one's wait does not delay the others
+    start = clock.now
+    admitted: list[float] = []  # seconds after the start at which each report was let through
+    for _second in range(92):
+        for paid in [True] * paid_per_second + [False] * plain_per_second:
+            admission = abuse.admit_new_tip(paid_with_work=paid)
+            if admission is abuse.Admission.AFTER_WAIT:
+                admitted.append(clock.now - start + clock.slept[-1])
+            elif admission is not abuse.Admission.REFUSED:
+                admitted.append(clock.now - start)
+        clock.advance(1)
+    for t in range(93):
+        cap = 60 + 30 * t / 60
+        assert sum(1 for at in admitted if at <= t) <= cap, f"more than {cap:.0f} reports by second {t}"
+    # The budget is used, not wasted: solved reports fall back to the common lane, so with them about
+    # the whole 106 goes through; reports without work alone get the common lane, half of it.
+    assert sum(1 for at in admitted if at <= 92) >= (100 if paid_per_second else 50)
 
 
 def test_switched_off_no_script_is_served_and_solutions_skip_nothing(
