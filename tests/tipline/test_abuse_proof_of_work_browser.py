@@ -49,10 +49,13 @@ def test_with_javascript_a_solved_report_goes_through_a_full_bucket(
     js_page: Page,
 ) -> None:
     settings.TIPLINE_POW_DIFFICULTY_BITS = 12
+    # One budget of 2, split (TIPLINE_POW_LANE_PERCENT 50) into a common lane of 1 and a solved lane of 1.
     settings.TIPLINE_NEW_TIPS_PER_MINUTE = 1
-    settings.TIPLINE_NEW_TIPS_BURST = 1
+    settings.TIPLINE_NEW_TIPS_BURST = 2
+    settings.TIPLINE_POW_LANE_PERCENT = 50
     settings.TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = 0
-    assert abuse.admit_new_tip() is abuse.Admission.AT_ONCE  # the bucket is empty now
+    assert abuse.admit_new_tip() is abuse.Admission.AT_ONCE  # the common lane is empty now
+    assert abuse.admit_new_tip() is abuse.Admission.REFUSED
 
     js_page.goto(f"{live_server.url}/report/")
     fill_report(js_page)
