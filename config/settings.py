@@ -285,6 +285,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_HTTPONLY = True
+# A session cookie, gone when the browser closes: Django's default (a year, with its expiry date) would
+# date the visitor's first visit to the report form on their device (DESIGN.md section 8).
+CSRF_COOKIE_AGE = None
 SECURE_COOKIES = envbool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES

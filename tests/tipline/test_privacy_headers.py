@@ -42,6 +42,14 @@ def test_pages_load_nothing_from_another_host_and_need_no_javascript(cast: dict[
     assert " style=" not in html, "inline styles are forbidden by the CSP"
 
 
+@pytest.mark.parametrize("path", ["/report/", "/followup/"])
+def test_the_csrf_cookie_of_a_public_form_is_a_session_cookie(cast: dict[str, StaffMember], path: str) -> None:
+    """No expiry date: the cookie neither outlives the browser session nor dates the first visit."""
+    cookie = Client().get(path).cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie.value
+    assert not cookie["expires"] and not cookie["max-age"]
+
+
 def test_static_files_reference_no_other_host() -> None:
     for path in Path(settings.BASE_DIR, "static").rglob("*.css"):
         css = path.read_text()
