@@ -130,11 +130,13 @@ def case_triage(case: Case) -> TriageScore:
 # --- opening ---------------------------------------------------------------------------------------
 
 
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight of `day`: a whistleblower's submission or reply is dated to the day, never the minute."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
 def _event(case: Case, kind: str, actor: StaffMember | None, **fields: object) -> CaseEvent:
-    at = timezone.now()
-    if kind in WHISTLEBLOWER_EVENT_KINDS:
-        # A whistleblower's submission or reply is dated to the day, never the minute.
-        at = at.astimezone(timezone.get_current_timezone()).replace(hour=0, minute=0, second=0, microsecond=0)
+    at = _day_start(_today()) if kind in WHISTLEBLOWER_EVENT_KINDS else timezone.now()
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, at=at, **fields)
 
 
@@ -205,8 +207,7 @@ def case_build_for_tip(*, tip: Tip) -> BuiltCase:
         protection_due=add_working_days(received, unit.protection_working_days) if tip.protection_requested else None,
     )
     case.next_due = case.compute_next_due()
-    # A whistleblower's submission is dated to the day it arrived, never the minute (DESIGN.md section 8).
-    opened_at = timezone.make_aware(datetime.datetime.combine(received, datetime.time()))
+    opened_at = _day_start(received)  # DESIGN.md section 8
     return BuiltCase(
         case=case,
         link=CaseTip(case=case, tip=tip, added_on=received),

@@ -57,8 +57,15 @@ def _more_fields(fields: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _attachment_view(attachment: Attachment, data_key: bytes, tip_public_id: uuid.UUID) -> AttachmentView:
-    fields = envelope.open_fields(envelope.ATTACHMENT, attachment, tip_public_id, attachment.public_id, key=data_key)
-    return AttachmentView(public_id=attachment.public_id, name=fields["name"], content_type=fields["content_type"])
+    def field(name: str) -> str:
+        return str(
+            envelope.open_field(
+                envelope.ATTACHMENT, name, attachment, tip_public_id, attachment.public_id, key=data_key
+            )
+        )
+
+    # A page lists names and types; the file key is opened only when the file itself is read.
+    return AttachmentView(public_id=attachment.public_id, name=field("name"), content_type=field("content_type"))
 
 
 def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
@@ -91,11 +98,11 @@ def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
 
 def attachment_plaintext(*, attachment: Attachment, data_key: bytes) -> tuple[AttachmentView, Iterator[bytes]]:
     """Return an attachment's name and type and an iterator over its decrypted bytes."""
-    tip_public_id = attachment.tip.public_id
-    file_key = envelope.open_field(
-        envelope.ATTACHMENT, "file_key", attachment, tip_public_id, attachment.public_id, key=data_key
+    fields = envelope.open_fields(
+        envelope.ATTACHMENT, attachment, attachment.tip.public_id, attachment.public_id, key=data_key
     )
     chunks = envelope.decrypt_file(
-        storage.read_chunks(attachment.storage_name), file_key=file_key, storage_name=attachment.storage_name
+        storage.read_chunks(attachment.storage_name), file_key=fields["file_key"], storage_name=attachment.storage_name
     )
-    return _attachment_view(attachment, data_key, tip_public_id), chunks
+    view = AttachmentView(public_id=attachment.public_id, name=fields["name"], content_type=fields["content_type"])
+    return view, chunks
