@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -142,6 +142,23 @@ class StaffPasswordChangeForm(PasswordChangeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = inline_form_helper()
+
+
+class StaffOwnPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+    """After an administrator's reset: the member's own new password twice, never the temporary one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = inline_form_helper()
+
+    def clean_new_password1(self) -> str:
+        password: str = self.cleaned_data["new_password1"]
+        if self.user.check_password(password):
+            raise forms.ValidationError(
+                _("Choose a password of your own: not the temporary one the administrator gave you."),
+                code="temporary_password",
+            )
+        return password
 
 
 class TotpEnrolForm(forms.Form):

@@ -57,7 +57,13 @@ def unit_private_key_from_escrow(*, keypair: UnitKeyPair, escrow_private_key: by
 def membership_grant(
     *, member: StaffMember, keypair: UnitKeyPair, unit_private_key: bytes, granted_by: StaffMember | None = None
 ) -> Membership:
-    """Seal a unit key to a member, giving them access to the tips sealed to that key."""
+    """Seal a unit key to a member, giving them access to the tips sealed to that key.
+
+    Refused (ValueError) for a member whose password was reset and who has not
+    chosen their own yet: they have no key pair to seal to.
+    """
+    if not member.has_key_pair:
+        raise ValueError(f"{member.user} has no key pair until they choose their own password")
     sealed = envelope.grant_unit_key(
         unit_keypair=keypair,
         unit_private_key=unit_private_key,
@@ -73,7 +79,13 @@ def membership_grant(
 
 
 def staff_unlock_keys(*, member: StaffMember, password: str) -> dict[str, bytes]:
-    """Return the vault contents for a login: the member's private key and their unit keys."""
+    """Return the vault contents for a login: the member's private key and their unit keys.
+
+    A member awaiting their own password (after an administrator's reset) has no
+    keys: nothing is unlocked until they choose it (accounts.services.staff_keys_choose).
+    """
+    if member.awaiting_own_password:
+        return {}
     private_key = staff_private_key(member=member, password=password)
     unlocked = {VAULT_STAFF_KEY: private_key}
     if can_read_tips(member):

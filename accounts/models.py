@@ -32,12 +32,21 @@ class StaffMember(models.Model):
     public_key = models.BinaryField()
     private_key_ct = models.BinaryField(help_text="Encrypted under Argon2id(password, key_salt).")
     key_salt = models.BinaryField()
+    # Set by an administrator's password reset: the member has no key pair (the three fields above are
+    # empty) until they choose their own password at their next login, so no key is ever wrapped under a
+    # password an administrator knows (accounts.services.staff_keys_choose).
+    awaiting_own_password = models.BooleanField(default=False)
 
     class Meta:
         db_table = "cases_staffmember"
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def has_key_pair(self) -> bool:
+        """Return whether the member holds a key pair that unit keys can be sealed to."""
+        return not self.awaiting_own_password and bool(self.public_key)
 
     @property
     def can_read_tips(self) -> bool:

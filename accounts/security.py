@@ -73,8 +73,9 @@ def staff_required(
 ) -> View[P] | Callable[[MemberView[P]], View[P]]:
     """Let only verified staff through (password, TOTP code, staff role) and hand the view its member.
 
-    Anyone else is sent to log in. With `roles`, a member of any other role gets a 404:
-    the page does not exist for them. The view is called as `view(request, member, ...)`.
+    Anyone else is sent to log in. A member whose password an administrator reset is
+    sent to choose their own first (no staff page opens before: they hold no key).
+    With `roles`, a member of any other role gets a 404: the page does not exist for them. The view is called as `view(request, member, ...)`.
     Use it bare (`@staff_required`) or with roles (`@staff_required(roles={Role.AUDITOR})`).
     """
     allowed = frozenset(roles) if roles is not None else None
@@ -85,6 +86,8 @@ def staff_required(
             member = verified_staff_member(request.user)
             if member is None:
                 return redirect_to_login(request.get_full_path())
+            if member.awaiting_own_password:
+                return redirect("staff:account_own_password")
             if allowed is not None and member.role not in allowed:
                 raise Http404
             return member_view(request, member, *args, **kwargs)

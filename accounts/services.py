@@ -84,6 +84,35 @@ def staff_private_key_rewrap(*, member: StaffMember, private_key: bytes, new_pas
     )
 
 
+def staff_keys_choose(*, member: StaffMember, new_password: str) -> None:
+    """Let a member whose password an administrator reset choose their own, and give them a new key pair.
+
+    The temporary password the administrator set never wraps a key: the key pair
+    is created here, under the password only the member knows, in one transaction
+    with the password and the audit entry. Raises ValueError if the member is not
+    awaiting their own password, or if the new one is the temporary one.
+    """
+    user = member.user
+    if not member.awaiting_own_password:
+        raise ValueError("only a member whose password was reset chooses a new one this way")
+    if user.check_password(new_password):
+        raise ValueError("the new password must not be the temporary one")
+    keys = envelope.new_staff_keys(user_id=user.pk, password=new_password)
+    member.public_key, member.private_key_ct, member.key_salt = keys.public_key, keys.private_key_ct, keys.key_salt
+    member.awaiting_own_password = False
+    user.set_password(new_password)
+    with transaction.atomic():
+        user.save(update_fields=["password"])
+        member.save(update_fields=["public_key", "private_key_ct", "key_salt", "awaiting_own_password"])
+        audit_record(
+            actor=user,
+            action=AuditAction.PASSWORD_CHANGED,
+            target_type="user",
+            target_id=user.pk,
+            details={"chosen_after_reset": True, "key_pair": "new"},
+        )
+
+
 def staff_login_record(*, user: User) -> None:
     """Record a successful staff login in the audit log."""
     audit_record(actor=user, action=AuditAction.LOGIN, target_type="user", target_id=user.pk)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -20,12 +20,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 import envelope
-from accounts.forms import StaffLoginForm, StaffPasswordChangeForm, TotpEnrolForm
+from accounts.forms import StaffLoginForm, StaffOwnPasswordForm, StaffPasswordChangeForm, TotpEnrolForm
 from accounts.keys import staff_unlock_keys
 from accounts.models import Role, StaffMember
 from accounts.permissions import is_administrator
-from accounts.security import is_verified_staff, login_lock_clear, login_throttle_reset, staff_required
+from accounts.security import (
+    is_verified_staff,
+    login_lock_clear,
+    login_throttle_reset,
+    staff_required,
+    verified_staff_member,
+)
 from accounts.services import (
+    staff_keys_choose,
     staff_login_record,
     staff_logout,
     staff_password_change,
@@ -65,6 +72,8 @@ class StaffLoginView(LoginView):
         otp_login(self.request, form.otp_device)
         login_throttle_reset(username=user.get_username())
         staff_login_record(user=user)
+        if user.staff.awaiting_own_password:
+            return redirect("staff:account_own_password")
         response = HttpResponseRedirect(self.get_success_url())
         vault_store(self.request, response, unlocked)
         return response
@@ -117,6 +126,38 @@ def account_password(request: HttpRequest, member: StaffMember) -> HttpResponse:
             return response
     return render(
         request, "accounts/account_password.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def account_own_password(request: HttpRequest) -> HttpResponse:
+    """After an administrator's reset: choose your own password, which creates your new key pair.
+
+    Not behind staff_required, which sends such a member here; only a verified
+    member who is awaiting their own password gets the form.
+    """
+    member = verified_staff_member(request.user)
+    if member is None:
+        return redirect_to_login(request.get_full_path())
+    if not member.awaiting_own_password:
+        return redirect("staff:account")
+    form = StaffOwnPasswordForm(member.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new_password = form.cleaned_data["new_password1"]
+        staff_keys_choose(member=member, new_password=new_password)
+        update_session_auth_hash(request, member.user)
+        response = redirect("staff:account")
+        vault_store(request, response, staff_unlock_keys(member=member, password=new_password))
+        messages.success(
+            request,
+            _(
+                "Your password was set and you have a new key. A supervisor of your unit adds you again "
+                "before you can read its tips."
+            ),
+        )
+        return response
+    return render(
+        request, "accounts/account_own_password.html", {"form": form}, status=400 if request.method == "POST" else 200
     )
 
 

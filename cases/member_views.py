@@ -176,13 +176,18 @@ def staff_password_reset(request: HttpRequest, actor: StaffMember, member_id: in
                 messages.success(
                     request,
                     _(
-                        "The password of %(username)s was reset and they have a new key. They no longer read the "
-                        "tips of %(units)s until a supervisor of each unit adds them again."
+                        "The password of %(username)s was reset. They choose their own at their next login and get "
+                        "a new key then; they no longer read the tips of %(units)s until a supervisor of each unit "
+                        "adds them again."
                     )
                     % {"username": username, "units": ", ".join(unit.name for unit in units)},
                 )
             else:
-                messages.success(request, _("The password of %(username)s was reset.") % {"username": username})
+                messages.success(
+                    request,
+                    _("The password of %(username)s was reset. They choose their own at their next login.")
+                    % {"username": username},
+                )
             return redirect("staff:staff_password_reset", member_id=target.pk)
     held_units = Unit.objects.filter(memberships__member=target).distinct().order_by("name")
     return render(

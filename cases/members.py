@@ -126,7 +126,7 @@ def unit_keys(*, unit: Unit) -> list[UnitKeyRow]:
 def unit_member_candidates(*, unit: Unit) -> QuerySet[StaffMember]:
     """Return the active staff with a reading role who are not in the unit yet."""
     return (
-        StaffMember.objects.filter(role__in=TIP_READING_ROLES, user__is_active=True)
+        StaffMember.objects.filter(role__in=TIP_READING_ROLES, user__is_active=True, awaiting_own_password=False)
         .exclude(pk__in=Membership.objects.filter(unit=unit).values("member_id"))
         .select_related("user")
         .order_by("user__username")
@@ -161,6 +161,11 @@ def unit_member_add(
         raise CaseActionRefused(_("Only investigators and supervisors can be members of a unit."))
     if not member.user.is_active:
         raise CaseActionRefused(_("This account is disabled."))
+    if not member.has_key_pair:
+        raise CaseActionRefused(
+            _("%(username)s has not chosen a password since it was reset; add them after their next login.")
+            % {"username": member.user.get_username()}
+        )
     with transaction.atomic():
         unit = _lock_unit(unit)
         active = unit.active_keypair()
@@ -268,33 +273,46 @@ def unit_key_rotate(*, unit: Unit, actor: StaffMember, vault: dict[str, bytes]) 
 
 
 def staff_password_reset(*, member: StaffMember, new_password: str, actor: StaffMember) -> list[Unit]:
-    """Set a forgotten password (administrators only) and give the person a new key pair.
+    """Set a temporary password for someone who forgot theirs (administrators only); withdraw their key pair.
 
     The old private key was wrapped under the forgotten password and is lost, so
-    the unit keys sealed to it are useless: their grants are deleted, and a
-    supervisor of each unit adds the person again. Their sessions end. Return the
-    units they were in. (A password change by the person themselves keeps the key:
-    accounts.services.staff_password_change.)
+    the unit keys sealed to it are useless: their grants are deleted. No new key
+    pair is made under the temporary password, which the administrator knows: the
+    person chooses their own password at their next login and only then gets a new
+    key pair (accounts.services.staff_keys_choose), and a supervisor of each unit
+    adds them again. Their sessions end. Return the units they were in. (A password
+    change by the person themselves keeps the key: accounts.services.staff_password_change.)
     """
     if not is_administrator(actor):
         raise CaseActionRefused(_("Only an administrator can reset a password."))
     if member.pk == actor.pk:
         raise CaseActionRefused(_("Change your own password on your account page."))
-    return staff_keys_replace(member=member, new_password=new_password, actor=actor.user)
+    return _staff_keys_renew(member=member, new_password=new_password, actor=actor.user, own_password=False)
 
 
 def staff_keys_replace(*, member: StaffMember, new_password: str, actor: User | None, via: str = "") -> list[Unit]:
-    """Give a member a new key pair wrapped under a new password; delete their grants; end their sessions.
+    """Give a member a new key pair wrapped under a new password they typed; delete their grants; end their sessions.
 
-    The work of staff_password_reset, without its checks of who may do it: also
-    used by the `staff_recover` command (actor None, the system; `via` names the
+    Used by the `staff_recover` command (actor None, the system; `via` names the
     command in the audit entry), run on the server for someone no administrator
-    can reset, such as the only administrator. Return the units they were in.
+    can reset, such as the only administrator, who types the new password
+    themselves. Return the units they were in.
     """
+    return _staff_keys_renew(member=member, new_password=new_password, actor=actor, own_password=True, via=via)
+
+
+def _staff_keys_renew(
+    *, member: StaffMember, new_password: str, actor: User | None, own_password: bool, via: str = ""
+) -> list[Unit]:
+    """The work of a reset: a new password, a new key pair (or none until the member chooses a password)."""
     user: User = member.user
-    pair = envelope.new_keypair()
-    member.public_key = pair.public
-    staff_private_key_rewrap(member=member, private_key=pair.private, new_password=new_password)
+    if own_password:
+        pair = envelope.new_keypair()
+        member.public_key = pair.public
+        staff_private_key_rewrap(member=member, private_key=pair.private, new_password=new_password)
+    else:
+        member.public_key, member.private_key_ct, member.key_salt = b"", b"", b""
+    member.awaiting_own_password = not own_password
     user.set_password(new_password)
     reason = {"via": via} if via else {}
     with transaction.atomic():
@@ -303,14 +321,19 @@ def staff_keys_replace(*, member: StaffMember, new_password: str, actor: User | 
         keypair_ids = sorted(grants.values_list("keypair_id", flat=True))
         grants.delete()
         user.save(update_fields=["password"])
-        member.save(update_fields=["public_key", "key_salt", "private_key_ct"])
+        member.save(update_fields=["public_key", "key_salt", "private_key_ct", "awaiting_own_password"])
         staff_sessions_end_all(user=user)
         audit_record(
             actor=actor,
             action=AuditAction.PASSWORD_CHANGED,
             target_type="staff",
             target_id=str(member.pk),
-            details={"member": user.get_username(), "reset": True, **reason},
+            details={
+                "member": user.get_username(),
+                "reset": True,
+                "key_pair": "new" if own_password else "withdrawn",
+                **reason,
+            },
         )
         if keypair_ids:
             audit_record(

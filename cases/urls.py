@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", auth_views.account, name="account"),
     path("account/logout-everywhere/", auth_views.account_logout_everywhere, name="account_logout_everywhere"),
     path("account/password/", auth_views.account_password, name="account_password"),
+    path("account/own-password/", auth_views.account_own_password, name="account_own_password"),
     path("account/totp/", auth_views.account_totp, name="account_totp"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case"),
     path("cases/<uuid:public_id>/<slug:action>/", views.case_action, name="case_action"),

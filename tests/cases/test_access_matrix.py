@@ -295,6 +295,8 @@ ROWS: list[Row] = [
     Row("staff:account", "GET", every_staff(OK)),
     Row("staff:account_logout_everywhere", "POST", every_staff(TO_LOGIN)),
     Row("staff:account_password", "GET", every_staff(OK)),
+    # Only a member whose password an administrator reset chooses their own here; everyone else goes to their account.
+    Row("staff:account_own_password", "GET", every_staff(Expect(302, "/staff/account/"))),
     Row("staff:account_totp", "GET", expect(NOT_FOUND, **{ADMINISTRATOR: OK})),
     Row("staff:case", "GET", lima_readers(OK), kwargs=case_kwargs),
     *(case_action_row(action) for action in CASE_ACTIONS),

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+import envelope
 from accounts import security
 from accounts.keys import membership_grant, staff_member_create, staff_unlock_keys, unit_private_key_from_escrow
 from accounts.models import Membership, Role, StaffMember
+from accounts.services import staff_keys_choose
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_verify
 from cases import members
@@ -26,6 +28,8 @@ from tipline.models import Tip
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a brand new passphrase 77"
+# What the person chooses after an administrator's reset (NEW_PASSWORD is then the temporary one).
+OWN_PASSWORD = "only i know this one 31"
 
 
 @pytest.fixture(autouse=True)
@@ -297,21 +301,63 @@ def test_a_password_reset_takes_the_grants_away_until_a_supervisor_adds_the_pers
 
     assert units_lost == [units["lima"]]
     investigator.refresh_from_db()
-    assert bytes(investigator.public_key) != old_public_key
     assert not Membership.objects.filter(member=investigator).exists()
     old_login = {"username": "lima_investigator", "password": PASSWORD, "otp_token": totp_code("lima_investigator")}
     assert Client().post("/staff/login/", old_login).status_code == 200  # the forgotten password no longer works
-    client = staff_client("lima_investigator", NEW_PASSWORD)
+    client = Client()
+    response = client.post(
+        "/staff/login/",
+        {"username": "lima_investigator", "password": NEW_PASSWORD, "otp_token": totp_code("lima_investigator")},
+    )
+    assert response.status_code == 302 and response["Location"] == "/staff/account/own-password/"
+    assert client.get(tip_url(tip)).status_code == 302  # no staff page before they choose their own password
+    response = client.post(
+        "/staff/account/own-password/", {"new_password1": OWN_PASSWORD, "new_password2": OWN_PASSWORD}
+    )
+    assert response.status_code == 302
+    investigator.refresh_from_db()
+    assert bytes(investigator.public_key) and bytes(investigator.public_key) != old_public_key
     assert client.get(tip_url(tip)).status_code == 404
     assert client.get(case_url(tip)).status_code == 404
 
     supervisor = cast["lima_supervisor"]
     members.unit_member_add(unit=units["lima"], member=investigator, actor=supervisor, vault=vault_of(supervisor))
-    assert reads(staff_client("lima_investigator", NEW_PASSWORD), tip, "read again after the reset")
-    audit = AuditEvent.objects.get(action=AuditAction.PASSWORD_CHANGED)
-    assert audit.details == {"member": "lima_investigator", "reset": True}
-    assert audit.actor_username == "admin"
+    assert reads(staff_client("lima_investigator", OWN_PASSWORD), tip, "read again after the reset")
+    reset, chosen = AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGED).order_by("pk")
+    assert reset.details == {"member": "lima_investigator", "reset": True, "key_pair": "withdrawn"}
+    assert reset.actor_username == "admin"
+    assert chosen.details == {"chosen_after_reset": True, "key_pair": "new"}
+    assert chosen.actor_username == "lima_investigator"
     assert audit_verify().ok
+
+
+def test_no_key_is_ever_wrapped_under_the_password_an_administrator_set(
+    cast: dict[str, StaffMember], units: dict[str, Unit], facilities: dict[str, Facility]
+) -> None:
+    """The insider: an administrator resets a password, then tries every way to a key it opens."""
+    tip = lima_tip(facilities, "not for the administrator")
+    investigator = cast["lima_investigator"]
+    members.staff_password_reset(member=investigator, new_password=NEW_PASSWORD, actor=cast["admin"])
+    investigator.refresh_from_db()
+    # Nothing is stored that the temporary password could open, and no supervisor can seal a unit key to it.
+    assert investigator.awaiting_own_password
+    assert bytes(investigator.public_key) == b"" and bytes(investigator.private_key_ct) == b""
+    assert staff_unlock_keys(member=investigator, password=NEW_PASSWORD) == {}
+    supervisor = cast["lima_supervisor"]
+    with pytest.raises(CaseActionRefused, match="has not chosen a password"):
+        members.unit_member_add(unit=units["lima"], member=investigator, actor=supervisor, vault=vault_of(supervisor))
+    assert investigator not in members.unit_member_candidates(unit=units["lima"])
+    # The member's own password, once chosen, opens the new key; the temporary one does not, and cannot be reused.
+    with pytest.raises(ValueError, match="temporary"):
+        staff_keys_choose(member=investigator, new_password=NEW_PASSWORD)
+    staff_keys_choose(member=investigator, new_password=OWN_PASSWORD)
+    investigator.refresh_from_db()
+    assert not investigator.awaiting_own_password
+    assert staff_unlock_keys(member=investigator, password=OWN_PASSWORD)
+    with pytest.raises(envelope.CryptoError):
+        staff_unlock_keys(member=investigator, password=NEW_PASSWORD)
+    members.unit_member_add(unit=units["lima"], member=investigator, actor=supervisor, vault=vault_of(supervisor))
+    assert reads(staff_client("lima_investigator", OWN_PASSWORD), tip, "not for the administrator")
 
 
 @pytest.mark.parametrize("actor", ["lima_supervisor", "lima_investigator", "manager"])

@@ -50,7 +50,7 @@ def test_the_command_recovers_a_member_locked_out_of_their_key(
     assert old_session.get("/staff/account/").status_code == 302  # their sessions ended
     event = AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGED, target_id=str(member.pk)).latest("seq")
     assert event.actor is None
-    assert event.details == {"member": username, "reset": True, "via": "staff_recover"}
+    assert event.details == {"member": username, "reset": True, "key_pair": "new", "via": "staff_recover"}
     assert audit_verify().ok
     if username == "lima_investigator":
         assert "lima" in out.getvalue()  # the units to add them to again

@@ -20,6 +20,7 @@ from tests.factories import submit_tip
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a brand new passphrase 77"
+OWN = "only i know this one 31"
 
 
 @pytest.fixture(autouse=True)
@@ -219,10 +220,20 @@ def test_an_administrator_resets_a_forgotten_password(
     assert old_session.get("/staff/").status_code == 302
     old_login = {"username": "lima_investigator", "password": PASSWORD, "otp_token": totp_code("lima_investigator")}
     assert Client().post("/staff/login/", old_login).status_code == 200
-    assert staff_client("lima_investigator", NEW_PASSWORD).get(f"/staff/tips/{tip.public_id}/").status_code == 404
+    # The temporary password leads only to the page where the person chooses their own.
+    client = english(Client())
+    login = {"username": "lima_investigator", "password": NEW_PASSWORD, "otp_token": totp_code("lima_investigator")}
+    assert client.post("/staff/login/", login)["Location"] == "/staff/account/own-password/"
+    assert client.get(f"/staff/tips/{tip.public_id}/")["Location"] == "/staff/account/own-password/"
+    assert "Choose your password" in client.get("/staff/account/own-password/").content.decode()
+    same = client.post("/staff/account/own-password/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert same.status_code == 400 and "not the temporary one" in same.content.decode()
+    chosen = client.post("/staff/account/own-password/", {"new_password1": OWN, "new_password2": OWN}, follow=True)
+    assert "Your password was set and you have a new key" in chosen.content.decode()
+    assert client.get(f"/staff/tips/{tip.public_id}/").status_code == 404
 
     staff_client("lima_supervisor").post(LIMA + "add/", {"member": investigator.pk})
-    page = staff_client("lima_investigator", NEW_PASSWORD).get(f"/staff/tips/{tip.public_id}/").content.decode()
+    page = staff_client("lima_investigator", OWN).get(f"/staff/tips/{tip.public_id}/").content.decode()
     assert "after the reset, only once re-added" in page
 
 
