@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess  # nosec B404 - starts the clamd binary with a fixed argument list
+import subprocess  # nosec B404
 import time
 from pathlib import Path
 
@@ -69,7 +69,7 @@ def start(run_dir: Path, *, wait_seconds: float = 30.0) -> subprocess.Popen[byte
     config = write_config(run_dir)
     socket_path = run_dir / "clamd.sock"
     socket_path.unlink(missing_ok=True)
-    process = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed arguments, no shell
+    process = subprocess.Popen(  # noqa: S603  # nosec B603
         [clamd_binary(), f"--config-file={config}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + wait_seconds
@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path, help="folder for its socket, log and temporary files")
     run_dir = parser.parse_args().run_dir.resolve()
     config = write_config(run_dir)
-    os.execv(clamd_binary(), [clamd_binary(), f"--config-file={config}"])  # noqa: S606  # nosec B606 - fixed arguments
+    os.execv(clamd_binary(), [clamd_binary(), f"--config-file={config}"])  # noqa: S606  # nosec B606
 
 
 if __name__ == "__main__":
