@@ -7,8 +7,9 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CHROMIUM := /usr/bin/chromium
+CLAMD := /usr/sbin/clamd
 
-.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clean worker bench restore-drill chaos fuzz
+.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clamav clamd clean worker bench restore-drill chaos fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +46,18 @@ worker: $(RUNTIME_STAMP)
 chromium:
 	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+## Debian's ClamAV daemon for the malware scan of attachments (the tests start their own clamd with it).
+clamav:
+	@test -x $(CLAMD) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon >/dev/null)
+
+## The project's clamd in the foreground, with the project's signatures only (config/clamav/), its socket at
+## var/clamd/clamd.sock (the default TIPLINE_CLAMD_SOCKET). Production runs Debian's clamd with freshclam (README).
+clamd: clamav $(RUNTIME_STAMP)
+	$(PY) -m tipline.clamd_local var/clamd
+
 ## The whole suite, browser tests included, after lint and type checks and a check that every app's models
 ## have their migrations (DEBUG on only so that it needs no secrets; the suite runs with DEBUG off).
-test: $(DEV_STAMP) chromium
+test: $(DEV_STAMP) chromium clamav
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/bandit -c pyproject.toml -r . -q
@@ -56,7 +66,7 @@ test: $(DEV_STAMP) chromium
 	$(PY) -m pytest
 
 ## Everything but the browser tests.
-test-fast: $(DEV_STAMP)
+test-fast: $(DEV_STAMP) clamav
 	$(PY) -m pytest -m "not e2e"
 
 ## Style, then security: bandit (config in pyproject.toml) and the local semgrep rules in .semgrep/, offline.

@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     TOTP_ENROLLED = "totp_enrolled", _("Enrolled an authenticator")
     TIP_VIEWED = "tip_viewed", _("Viewed a tip")
     ATTACHMENT_DECRYPTED = "attachment_decrypted", _("Opened an attachment")
+    ATTACHMENT_INFECTED = "attachment_infected", _("Found an attachment infected")
     MESSAGE_SENT = "message_sent", _("Sent a message to a whistleblower")
     NOTE_ADDED = "note_added", _("Added a note")
     STATUS_CHANGED = "status_changed", _("Changed a status")

@@ -40,7 +40,9 @@ from cases.models import (
 from cases.permissions import CaseActionRefused
 from cases.statuses import CLOSED_STATUSES, CaseStatus
 from org.models import Facility, Unit, UnitKeyPair
-from tipline.models import Attachment, Category, IntakeChannel, StaffInvolved, Tip
+from tipline import scanning
+from tipline.models import Attachment, Category, IntakeChannel, ScanStatus, StaffInvolved, Tip
+from tipline.selectors import attachment_plaintext
 from tipline.services import TipSubmission, message_post_by_staff, tip_submit
 from tipline.uploads import EncryptedUpload
 
@@ -483,15 +485,91 @@ def tips_viewed_record(*, tips: Iterable[Tip], actor: StaffMember) -> None:
             )
 
 
-def attachment_decrypted_record(*, attachment: Attachment, actor: StaffMember) -> None:
-    """Record that the actor opened (downloaded, decrypted) an attachment of a tip."""
+def attachment_decrypted_record(*, attachment: Attachment, actor: StaffMember, safe_copy: bool = False) -> None:
+    """Record that the actor opened (downloaded, decrypted) an attachment of a tip, or its safe copy."""
     audit_record(
         actor=actor.user,
         action=AuditAction.ATTACHMENT_DECRYPTED,
         target_type="attachment",
         target_id=str(attachment.public_id),
         unit_id=attachment.tip.unit_id,
+        details={"copy": "safe"} if safe_copy else None,
     )
+
+
+def attachment_scan(*, attachment: Attachment, data_key: bytes, actor: StaffMember | None) -> str:
+    """Scan a file the scanner could not take at intake, decrypted in memory; return its scan status.
+
+    Called when a staff member who can open the tip views it or downloads the file
+    (``actor``), and by the scan_attachments command through the escrow key (no
+    actor). A scanner still unavailable leaves the file not scanned. A file found
+    infected is marked so (its download is blocked from then on) and audited with
+    the signature's name, in one transaction.
+    """
+    if attachment.scan_status != ScanStatus.NOT_SCANNED:
+        return attachment.scan_status
+    _view, chunks = attachment_plaintext(attachment=attachment, data_key=data_key)
+    result = scanning.scan_chunks(chunks)
+    if result.verdict is scanning.Verdict.UNAVAILABLE:
+        return attachment.scan_status
+    status = ScanStatus.INFECTED if result.verdict is scanning.Verdict.INFECTED else ScanStatus.CLEAN
+    with transaction.atomic():
+        # Only a row still not scanned changes: two scans of the same file at once mark (and audit) it once.
+        changed = Attachment.objects.filter(pk=attachment.pk, scan_status=ScanStatus.NOT_SCANNED).update(
+            scan_status=status
+        )
+        if changed and status == ScanStatus.INFECTED:
+            audit_record(
+                actor=actor.user if actor is not None else None,
+                action=AuditAction.ATTACHMENT_INFECTED,
+                target_type="attachment",
+                target_id=str(attachment.public_id),
+                unit_id=attachment.tip.unit_id,
+                details={"signature": result.signature[:100]},
+            )
+    attachment.refresh_from_db(fields=["scan_status"])
+    return attachment.scan_status
+
+
+@dataclass(frozen=True)
+class ScanTally:
+    clean: int
+    infected: int
+    not_scanned: int
+
+
+def attachments_scan_offline(*, escrow_private_key: bytes) -> ScanTally:
+    """Scan every file still not scanned, each tip's key opened with the offline escrow private key.
+
+    For files the scanner could not take at intake and no staff member has opened
+    since. Files the scanner still cannot take stay not scanned; a wrong escrow key
+    raises envelope.CryptoError before any file is scanned.
+    """
+    counts = {ScanStatus.CLEAN: 0, ScanStatus.INFECTED: 0, ScanStatus.NOT_SCANNED: 0}
+    pending = Attachment.objects.filter(scan_status=ScanStatus.NOT_SCANNED).select_related("tip").order_by("tip_id")
+    data_keys: dict[int, bytes] = {}
+    for attachment in pending.iterator(chunk_size=200):
+        if attachment.tip_id not in data_keys:
+            data_keys.clear()  # ordered by tip: one tip's key in memory at a time
+            data_keys[attachment.tip_id] = envelope.open_tip_with_escrow(
+                attachment.tip, escrow_private_key=escrow_private_key
+            )
+        status = attachment_scan(attachment=attachment, data_key=data_keys[attachment.tip_id], actor=None)
+        counts[ScanStatus(status)] += 1
+    return ScanTally(
+        clean=counts[ScanStatus.CLEAN],
+        infected=counts[ScanStatus.INFECTED],
+        not_scanned=counts[ScanStatus.NOT_SCANNED],
+    )
+
+
+def attachments_scan_pending(*, tip: Tip, data_key: bytes, actor: StaffMember | None) -> None:
+    """Scan every file of a tip that is still not scanned (attachment_scan), while its key is in memory."""
+    if not scanning.scanner_configured():
+        return
+    for attachment in tip.attachments.filter(scan_status=ScanStatus.NOT_SCANNED).select_related("tip"):
+        if attachment_scan(attachment=attachment, data_key=data_key, actor=actor) == ScanStatus.NOT_SCANNED:
+            return  # the scanner is down: the page is not kept waiting for it once per file
 
 
 # --- linking and transfer ------------------------------------------------------------------------

@@ -19,6 +19,11 @@ urlpatterns = [
     path("phone/", views.phone_intake, name="phone_intake"),
     path("tips/<uuid:public_id>/", views.tip_detail, name="tip"),
     path("tips/<uuid:public_id>/files/<uuid:attachment_id>/", views.tip_attachment, name="tip_attachment"),
+    path(
+        "tips/<uuid:public_id>/files/<uuid:attachment_id>/safe-copy/",
+        views.tip_attachment_safe_copy,
+        name="tip_attachment_safe_copy",
+    ),
     path("units/<slug:slug>/members/", member_views.unit_members, name="unit_members"),
     path("units/<slug:slug>/members/add/", member_views.unit_member_add, name="unit_member_add"),
     path(

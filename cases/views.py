@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import envelope
@@ -38,8 +38,9 @@ from cases.selectors import (
     unit_workers,
 )
 from envelope.vault import vault_open
+from tipline import safecopy
 from tipline.models import Attachment, IntakeChannel, Tip
-from tipline.selectors import attachment_plaintext, tip_content
+from tipline.selectors import AttachmentView, attachment_plaintext, tip_content
 from tipline.services import IntakeUnavailable
 from tipline.views import attachment_download
 
@@ -301,6 +302,7 @@ def tip_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) 
             messages.success(request, _("Your message was sent. The whistleblower will see it when they come back."))
         return redirect("staff:tip", public_id=tip.public_id)
     services.tips_viewed_record(tips=[tip], actor=member)
+    services.attachments_scan_pending(tip=tip, data_key=data_key, actor=member)
     return render(
         request,
         "cases/tip_detail.html",
@@ -319,8 +321,46 @@ def tip_attachment(
         return opened
     tip, data_key = opened
     attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
+    services.attachment_scan(attachment=attachment, data_key=data_key, actor=member)
+    if attachment.blocked:
+        messages.error(request, INFECTED_DOWNLOAD_BLOCKED)
+        return redirect("staff:tip", public_id=tip.public_id)
     services.attachment_decrypted_record(attachment=attachment, actor=member)
     return attachment_download(*attachment_plaintext(attachment=attachment, data_key=data_key))
+
+
+@staff_required
+@require_GET
+def tip_attachment_safe_copy(
+    request: HttpRequest, member: StaffMember, public_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponseBase:
+    """Download a flattened copy of an image or PDF (tipline/safecopy.py), built in memory."""
+    opened = _open_tip(request, member, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    tip, data_key = opened
+    attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
+    services.attachment_scan(attachment=attachment, data_key=data_key, actor=member)
+    if attachment.blocked:
+        messages.error(request, INFECTED_DOWNLOAD_BLOCKED)
+        return redirect("staff:tip", public_id=tip.public_id)
+    view, chunks = attachment_plaintext(attachment=attachment, data_key=data_key)
+    try:
+        copy = safecopy.safe_copy(chunks=chunks, content_type=view.content_type)
+    except safecopy.SafeCopyUnavailable:
+        messages.error(request, _("A safe copy of this file could not be made. Open the original with care."))
+        return redirect("staff:tip", public_id=tip.public_id)
+    services.attachment_decrypted_record(attachment=attachment, actor=member, safe_copy=True)
+    return attachment_download(
+        AttachmentView(public_id=attachment.public_id, name=copy.name, content_type=copy.content_type),
+        iter([copy.content]),
+    )
+
+
+INFECTED_DOWNLOAD_BLOCKED = gettext_lazy(
+    "This file was found to contain malware when it was scanned, so it cannot be downloaded. "
+    "The finding is recorded in the audit log; ask your supervisor before doing anything else with it."
+)
 
 
 # --- phone intake ----------------------------------------------------------------------------------------

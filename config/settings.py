@@ -370,6 +370,14 @@ TIPLINE_MAX_REQUEST_BYTES = envint(
 DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("DATA_UPLOAD_MAX_NUMBER_FILES", 4 * TIPLINE_MAX_ATTACHMENTS)
 
+# ClamAV's clamd scans every attachment as it streams in (tipline/scanning.py): a unix socket, or a host and
+# port. The default is the socket of the project's own clamd (`make clamd`, tipline/clamd_local.py). A file
+# that cannot be scanned (clamd down, slower than the timeout, or neither set) is kept, marked "not scanned".
+TIPLINE_CLAMD_SOCKET = envstr("TIPLINE_CLAMD_SOCKET", str(VAR_DIR / "clamd" / "clamd.sock"))
+TIPLINE_CLAMD_HOST = envstr("TIPLINE_CLAMD_HOST", "")
+TIPLINE_CLAMD_PORT = envint("TIPLINE_CLAMD_PORT", 3310)
+TIPLINE_CLAMD_TIMEOUT_SECONDS = envint("TIPLINE_CLAMD_TIMEOUT_SECONDS", 30)
+
 # The attachment store (ciphertext only) is the STORAGES alias "attachments"; tipline/storage.py is its
 # interface. By default local files under TIPLINE_ATTACHMENT_DIR, owner-only; another Django storage
 # is a dotted path in TIPLINE_ATTACHMENT_STORAGE, with its options as a JSON object in

@@ -163,3 +163,7 @@ def staff_client(username: str, password: str = PASSWORD) -> Client:
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return client
+
+
+# The suite's own clamd (tests/clamav.py): `clamd`, `clamd_down`, and the session's `clamd_run_dir`.
+from tests.clamav import clamd, clamd_down, clamd_run_dir  # noqa: E402, F401

@@ -15,3 +15,7 @@ for _name in ("SECRET_KEY", "TIPLINE_RECEIPT_PEPPER"):
         os.environ[_name] = secrets.token_urlsafe(50)
 
 from config.settings import *  # noqa: E402, F403
+
+# No scanner unless a test asks for the suite's own clamd (the `clamd` fixture, tests/clamav.py): a developer's
+# `make clamd` must not change what the other tests see. Unscanned files are kept, marked "not scanned".
+TIPLINE_CLAMD_SOCKET = ""

@@ -116,6 +116,12 @@ class Message(models.Model):
         return f"Message {self.public_id}"
 
 
+class ScanStatus(models.TextChoices):
+    CLEAN = "clean", _("Scanned, nothing found")
+    NOT_SCANNED = "not_scanned", _("Not scanned yet")
+    INFECTED = "infected", _("Infected: download blocked")
+
+
 class Attachment(models.Model):
     """An encrypted file. The store holds only ciphertext; name and type are encrypted too."""
 
@@ -126,9 +132,16 @@ class Attachment(models.Model):
     file_key_ct = models.BinaryField(help_text="The file's stream key, encrypted under the tip's data key.")
     name_ct = models.BinaryField()
     content_type_ct = models.BinaryField()
+    # The malware scan (tipline/scanning.py): at intake, or later for a file the scanner could not take then.
+    scan_status = models.CharField(max_length=12, choices=ScanStatus.choices, default=ScanStatus.NOT_SCANNED)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"Attachment {self.public_id}"
+
+    @property
+    def blocked(self) -> bool:
+        """Return whether the file was found infected, so that nobody may download it."""
+        return self.scan_status == ScanStatus.INFECTED

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import envelope
-from tipline import storage
+from tipline import safecopy, storage
 from tipline.forms import ReportForm
-from tipline.models import Attachment, Tip
+from tipline.models import Attachment, ScanStatus, Tip
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,19 @@ class AttachmentView:
     public_id: uuid.UUID
     name: str
     content_type: str
+    scan_status: str = ScanStatus.NOT_SCANNED
+
+    @property
+    def infected(self) -> bool:
+        return self.scan_status == ScanStatus.INFECTED
+
+    @property
+    def not_scanned(self) -> bool:
+        return self.scan_status == ScanStatus.NOT_SCANNED
+
+    @property
+    def has_safe_copy(self) -> bool:
+        return not self.infected and safecopy.has_safe_copy(self.content_type)
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,12 @@ def _attachment_view(attachment: Attachment, data_key: bytes, tip_public_id: uui
         )
 
     # A page lists names and types; the file key is opened only when the file itself is read.
-    return AttachmentView(public_id=attachment.public_id, name=field("name"), content_type=field("content_type"))
+    return AttachmentView(
+        public_id=attachment.public_id,
+        name=field("name"),
+        content_type=field("content_type"),
+        scan_status=attachment.scan_status,
+    )
 
 
 def tip_content(*, tip: Tip, data_key: bytes) -> TipContent:
@@ -104,5 +122,10 @@ def attachment_plaintext(*, attachment: Attachment, data_key: bytes) -> tuple[At
     chunks = envelope.decrypt_file(
         storage.read_chunks(attachment.storage_name), file_key=fields["file_key"], storage_name=attachment.storage_name
     )
-    view = AttachmentView(public_id=attachment.public_id, name=fields["name"], content_type=fields["content_type"])
+    view = AttachmentView(
+        public_id=attachment.public_id,
+        name=fields["name"],
+        content_type=fields["content_type"],
+        scan_status=attachment.scan_status,
+    )
     return view, chunks

@@ -18,8 +18,8 @@ from django.utils import timezone
 import envelope
 from org.models import Facility, Unit, UnitKeyPair
 from org.routing import ConflictPathUnavailable, route_tip
-from tipline import filetypes
-from tipline.models import Attachment, IntakeChannel, Message, Tip, WhenPeriod
+from tipline import filetypes, scanning
+from tipline.models import Attachment, IntakeChannel, Message, ScanStatus, Tip, WhenPeriod
 from tipline.signals import tip_submitted, whistleblower_replied
 from tipline.uploads import EncryptedUpload
 
@@ -74,6 +74,7 @@ def attachment_build(
         tip=tip,
         message=message,
         storage_name=upload.storage_name,
+        scan_status=ScanStatus.CLEAN if upload.scan.verdict is scanning.Verdict.CLEAN else ScanStatus.NOT_SCANNED,
         **envelope.seal_fields(
             envelope.ATTACHMENT,
             tip.public_id,

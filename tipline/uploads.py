@@ -27,7 +27,7 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 
 import envelope
-from tipline import filetypes, storage
+from tipline import filetypes, scanning, storage
 from tipline.filetypes import ContentCheck, FileType, Problem
 from tipline.metadata import MetadataStripper, stripper_for
 
@@ -53,6 +53,12 @@ REFUSALS = {
 }
 
 
+INFECTED_REFUSAL = _(
+    "“%(name)s” contains something that could harm the computer of whoever opens it, so it was not kept. "
+    "The rest of your report is still here: send it without that file, or send a clean copy."
+)
+
+
 class EncryptedUpload(UploadedFile):
     """What the form receives instead of file bytes: where the ciphertext is and its key.
 
@@ -70,18 +76,23 @@ class EncryptedUpload(UploadedFile):
         size: int,
         too_large: bool,
         problem: Problem | None = None,
+        scan: scanning.ScanResult = scanning.UNAVAILABLE,
     ) -> None:
         super().__init__(file=None, name=name, content_type=content_type, size=size)
         self.storage_name = storage_name
         self.file_key = file_key
         self.too_large = too_large
         self.problem = problem
+        # The malware scan of the stored plaintext: an infected file is refused, an unscanned one kept.
+        self.scan = scan
         # Set once an attachment row names this file; unclaimed files are deleted after the response.
         self.kept = False
 
     @property
     def refusal(self) -> ValidationError | None:
         """Return the form error that names this file and says why its content is refused, if it is."""
+        if self.infected:
+            return ValidationError(INFECTED_REFUSAL, code="infected", params={"name": self.name})
         if self.problem is None:
             return None
         return ValidationError(
@@ -89,6 +100,10 @@ class EncryptedUpload(UploadedFile):
             code=self.problem.value,
             params={"name": self.name, "max": filetypes.MAX_IMAGE_PIXELS // 1_000_000},
         )
+
+    @property
+    def infected(self) -> bool:
+        return self.scan.verdict is scanning.Verdict.INFECTED
 
     def discard(self) -> None:
         """Delete the stored ciphertext (for uploads that are not kept)."""
@@ -233,6 +248,9 @@ class EncryptingUploadHandler(FileUploadHandler):
 
     def discard_all(self) -> None:
         """Drop the file still streaming in, if any, and delete every file this request stored."""
+        scan = getattr(self, "scan", None)
+        if scan is not None:
+            scan.abort()
         handle = getattr(self, "handle", None)
         if handle is not None:
             handle.close()
@@ -245,6 +263,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.stored_names.append(self.storage_name)
         self.file_key, self.encryptor = envelope.new_file_encryptor(self.storage_name)
         self.handle = storage.open_for_writing(self.storage_name)
+        self.scan = scanning.StreamScan()
         self.received = 0
         self.too_large = False
         self.head = b""
@@ -258,6 +277,7 @@ class EncryptingUploadHandler(FileUploadHandler):
 
     def _write(self, plaintext: bytes) -> None:
         if plaintext:
+            self.scan.feed(plaintext)  # exactly the bytes that are stored
             self.handle.write(self.encryptor.update(plaintext))
 
     def _clean(self, data: bytes) -> bytes:
@@ -308,6 +328,12 @@ class EncryptingUploadHandler(FileUploadHandler):
         if not self.too_large and self.problem is None:
             self._finish_content()
         refused = self.too_large or self.problem is not None
+        scan = scanning.UNAVAILABLE
+        if refused:
+            self.scan.abort()
+        else:
+            scan = self.scan.finish()
+            refused = scan.verdict is scanning.Verdict.INFECTED
         if refused:
             self.handle.close()  # nothing of a refused file reaches the store
         else:
@@ -321,12 +347,15 @@ class EncryptingUploadHandler(FileUploadHandler):
             size=file_size,
             too_large=self.too_large,
             problem=None if self.too_large else self.problem,
+            scan=scan,
         )
         if refused:
             upload.discard()
         return upload
 
     def upload_interrupted(self) -> None:
+        if getattr(self, "scan", None) is not None:
+            self.scan.abort()
         if getattr(self, "handle", None) is not None:
             self.handle.close()
             storage.delete(self.storage_name)

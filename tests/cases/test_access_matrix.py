@@ -308,6 +308,13 @@ ROWS: list[Row] = [
         lima_readers(OK),
         kwargs=lambda world: {"public_id": world.tip.public_id, "attachment_id": world.attachment.public_id},
     ),
+    # The world's file is text, which has no safe copy: its readers are sent back to the tip with a message.
+    Row(
+        "staff:tip_attachment_safe_copy",
+        "GET",
+        lima_readers(REDIRECT),
+        kwargs=lambda world: {"public_id": world.tip.public_id, "attachment_id": world.attachment.public_id},
+    ),
     # A unit's members page and its forms: the unit's supervisors only (empty POSTs: an error message, or,
     # for remove and rotate, which need no form, the removal and the rotation themselves).
     Row("staff:unit_members", "GET", expect(NOT_FOUND, **{LIMA_SUPERVISOR: OK}), kwargs=unit_kwargs),
