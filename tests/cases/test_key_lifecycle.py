@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 import envelope
 from accounts import security
@@ -344,7 +345,7 @@ def test_no_key_is_ever_wrapped_under_the_password_an_administrator_set(
     assert bytes(investigator.public_key) == b"" and bytes(investigator.private_key_ct) == b""
     assert staff_unlock_keys(member=investigator, password=NEW_PASSWORD) == {}
     supervisor = cast["lima_supervisor"]
-    with pytest.raises(CaseActionRefused, match="has not chosen a password"):
+    with translation.override("en"), pytest.raises(CaseActionRefused, match="has not chosen a password"):
         members.unit_member_add(unit=units["lima"], member=investigator, actor=supervisor, vault=vault_of(supervisor))
     assert investigator not in members.unit_member_candidates(unit=units["lima"])
     # The member's own password, once chosen, opens the new key; the temporary one does not, and cannot be reused.
