@@ -1,4 +1,4 @@
-"""The optional proof of work: a valid solution skips the bucket's wait, a wrong one counts as none,
+"""The optional proof of work: a valid solution has its own lane of the budget, a wrong one counts as none,
 and a browser without JavaScript is served all the same."""
 
 from __future__ import annotations
