@@ -33,6 +33,8 @@ def test_a_reload_of_the_receipt_page_shows_the_same_code_and_stores_one_report(
     page.select_option("select[name=facility]", label="E.P. Lurigancho (test)")
     page.check("input[name=category][value=phones]")
     page.select_option("select[name=smuggling_channel]", value="visitors")
+    page.select_option("select[name=when_period]", value="date")
+    page.fill("input[name=occurred_on]", "2026-11-01")
     page.fill("textarea[name=description]", "Los domingos entran celulares en las ollas de comida.")
     page.check("input[name=staff_involved][value=no]")
     submit(page, "/report/")
