@@ -15,7 +15,10 @@ the browser the key as a cookie (COOKIE). Then
   response) carries the same key: the page is opened again, nothing is stored;
 - a GET of /report/ in the same browser carries the cookie: the same page again;
 - once the ciphertext is gone, both get a page that says the report arrived and how
-  to follow it up at /followup/ (a marker without content says so for about a day).
+  to follow it up at /followup/ (a marker without content says so for about a day);
+- while the first sending is still being stored (a double click, a resend on a slow
+  link), the second gets a page that says so and asks for a reload in a few seconds,
+  not the form (a marker without content, for at most PENDING_SECONDS).
 
 Why the key in the browser and the ciphertext on the server, not the reverse: the
 code then exists on the server only as ciphertext that the server cannot open (a
@@ -52,6 +55,9 @@ logger = logging.getLogger(__name__)
 FIELD = "receipt_again"
 _KEY_PREFIX = "receipt-again"
 _DAY = 86400
+# Longer than storing a report takes (its Argon2 run, its files); a report whose storing failed is
+# answered with the form again after this.
+PENDING_SECONDS = 120
 
 # An indirection so tests can run the clock without real time passing.
 _now: Callable[[], float] = time.time
@@ -59,10 +65,14 @@ _now: Callable[[], float] = time.time
 
 @dataclass(frozen=True)
 class ReceiptAgain:
-    """A report this browser already sent: its code while the window lasts, else only that it arrived."""
+    """A report this browser already sent: its code while the window lasts, else only that it arrived.
+
+    `pending`: the same form is being stored right now, by another request.
+    """
 
     receipt: str | None = None
     attachment_count: int = 0
+    pending: bool = False
 
 
 def key_issue() -> str:
@@ -85,6 +95,26 @@ def _slot_end(now: float, *, at_least: float, slot: float) -> float:
     return math.ceil((now + at_least) / slot) * slot
 
 
+def _names(key: bytes) -> tuple[str, str, str]:
+    name = envelope.receipt_again_name(key)
+    return f"{_KEY_PREFIX}:page:{name}", f"{_KEY_PREFIX}:arrived:{name}", f"{_KEY_PREFIX}:pending:{name}"
+
+
+def receipt_pending(key_text: str, *, pending: bool = True) -> None:
+    """Mark the report of this form as being stored now (or no longer), so a second sending waits for it."""
+    key = _key(key_text)
+    if key is None:
+        return
+    pending_name = _names(key)[2]
+    try:
+        if pending:
+            caches["default"].set(pending_name, 1, timeout=PENDING_SECONDS)
+        else:
+            caches["default"].delete(pending_name)
+    except Exception:  # noqa: BLE001 - a cache failure: the report goes on, only the mark is missing
+        logger.warning("cache unavailable: the receipt page cannot be shown again")
+
+
 def receipt_keep(*, key_text: str, receipt: str, attachment_count: int) -> bool:
     """Keep the receipt page of a report just stored, sealed under the form's key, for the window.
 
@@ -93,7 +123,7 @@ def receipt_keep(*, key_text: str, receipt: str, attachment_count: int) -> bool:
     key = _key(key_text)
     if key is None:
         return False
-    name = envelope.receipt_again_name(key)
+    page_name, arrived_name, pending_name = _names(key)
     now = _now()
     window = max(settings.TIPLINE_RECEIPT_AGAIN_SECONDS, 1)
     until = _slot_end(now, at_least=window, slot=window)
@@ -103,8 +133,9 @@ def receipt_keep(*, key_text: str, receipt: str, attachment_count: int) -> bool:
 
     def keep() -> None:
         cache = caches["default"]
-        cache.set(f"{_KEY_PREFIX}:page:{name}", sealed, timeout=math.ceil(until - now))
-        cache.set(f"{_KEY_PREFIX}:arrived:{name}", 1, timeout=math.ceil(arrived_until - now))
+        cache.set(page_name, sealed, timeout=math.ceil(until - now))
+        cache.set(arrived_name, 1, timeout=math.ceil(arrived_until - now))
+        cache.delete(pending_name)
 
     try:
         keep()
@@ -119,13 +150,13 @@ def receipt_find(key_text: str | None) -> ReceiptAgain | None:
     key = _key(key_text)
     if key is None:
         return None
-    name = envelope.receipt_again_name(key)
+    page_name, arrived_name, pending_name = _names(key)
     try:
-        found = caches["default"].get_many([f"{_KEY_PREFIX}:page:{name}", f"{_KEY_PREFIX}:arrived:{name}"])
+        found = caches["default"].get_many([page_name, arrived_name, pending_name])
     except Exception:  # noqa: BLE001 - a cache failure: show the form, as if nothing had been sent
         logger.warning("cache unavailable: the receipt page cannot be shown again")
         return None
-    sealed = found.get(f"{_KEY_PREFIX}:page:{name}")
+    sealed = found.get(page_name)
     if sealed is not None:
         try:
             page = json.loads(envelope.open_receipt_again(sealed, key=key))
@@ -133,8 +164,10 @@ def receipt_find(key_text: str | None) -> ReceiptAgain | None:
             page = None
         if page is not None and _now() < float(page["u"]):
             return ReceiptAgain(receipt=envelope.format_receipt(str(page["r"])), attachment_count=int(page["n"]))
-    if found.get(f"{_KEY_PREFIX}:arrived:{name}") is not None:
+    if found.get(arrived_name) is not None:
         return ReceiptAgain()
+    if found.get(pending_name) is not None:
+        return ReceiptAgain(pending=True)
     return None
 
 

@@ -156,6 +156,8 @@ def _report_refusal(request: HttpRequest, form: ReportForm, check: abuse.TokenCh
 
 def _receipt_page(request: HttpRequest, *, again: receipt_again.ReceiptAgain) -> HttpResponse:
     """Show the code of a report this browser already sent (nothing is stored twice), or say it arrived."""
+    if again.pending:
+        return render(request, "tipline/report_pending.html", status=202)
     if again.receipt is None:
         return render(request, "tipline/report_arrived.html")
     context = {"receipt": again.receipt, "attachment_count": again.attachment_count, "again": True}
@@ -184,9 +186,11 @@ def report(request: HttpRequest) -> HttpResponse:
     next_token = abuse.form_token_reissue(check, form=abuse.FORM_REPORT)
     refusal = _report_refusal(request, form, check)
     if refusal is None:
+        receipt_again.receipt_pending(key_text)
         try:
             tip, receipt = services.tip_submit(submission=form.submission(), uploads=form.uploads())
         except services.IntakeUnavailable:
+            receipt_again.receipt_pending(key_text, pending=False)
             form.add_error(
                 None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
             )

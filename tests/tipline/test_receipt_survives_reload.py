@@ -14,7 +14,7 @@ from accounts.models import StaffMember
 from org.models import Facility
 from tests.factories import hidden_inputs, public_client, receipt_from, report_data
 from tests.tipline.test_canary_at_rest import all_database_values
-from tipline import abuse, receipt_again
+from tipline import abuse, receipt_again, services
 from tipline.models import Attachment, Tip
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +180,33 @@ def test_when_the_cache_is_down_the_report_still_goes_through(
     assert response.status_code == 200
     receipt_from(response.content.decode())
     assert settings.RECEIPT_AGAIN_COOKIE_NAME not in response.cookies
+
+
+def test_a_second_sending_while_the_first_is_being_stored_gets_no_form_and_then_the_receipt(
+    cast: dict[str, StaffMember],
+    facilities: dict[str, Facility],
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A double click, or a resend on a slow link: the second sending arrives while the first is stored."""
+    client = public_client()
+    page = client.get("/report/").content.decode()
+    sent = {**hidden_inputs(page), **report_data(facilities["lurigancho"], description=DESCRIPTION)}
+    meanwhile: list[tuple[int, str]] = []
+    submit = services.tip_submit
+
+    def submit_while_the_browser_sends_again(**kwargs: object) -> object:
+        second = public_client().post("/report/", sent)
+        meanwhile.append((second.status_code, second.content.decode()))
+        return submit(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "tip_submit", submit_while_the_browser_sends_again)
+    code = receipt_from(client.post("/report/", sent).content.decode())
+
+    [(status, html)] = meanwhile
+    assert status == 202
+    assert "Your report is being received" in html
+    assert 'name="description"' not in html and DESCRIPTION not in html
+    # The reload it asks for shows the code of the one report.
+    assert receipt_from(public_client().post("/report/", sent).content.decode()) == code
+    assert Tip.objects.count() == 1
