@@ -300,6 +300,8 @@ SESSION_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}sessionid"
 CSRF_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}csrftoken"
 LANGUAGE_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}django_language"
 VAULT_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}tipline_vault"
+# The key that opens the receipt page shown again after a reload (tipline/receipt_again.py).
+RECEIPT_AGAIN_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}tipline_receipt"
 # Flash messages: Django's default storage with its cookie renamed to carry the prefix (config/message_storage.py).
 MESSAGE_STORAGE = "config.message_storage.HostCookieFallbackStorage"
 
@@ -437,17 +439,19 @@ ADMINS: list[tuple[str, str]] = []
 TIPLINE_FORM_MIN_FILL_SECONDS = envint("TIPLINE_FORM_MIN_FILL_SECONDS", 5)
 # Form tokens older than this are refused as expired (text kept, a fresh token issued).
 TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS = envint("TIPLINE_FORM_TOKEN_MAX_AGE_SECONDS", 24 * 60 * 60)
-# The global token bucket for new tips: the rate it refills at, how many it holds, and how
-# long a report waits for a token before it is refused with a 503 (text kept).
+# The global token bucket for new tips: the rate it refills at and how many it holds. Nothing
+# waits for it: a report that finds it empty is answered at once with a 503, the text kept,
+# "send again in N seconds" and Retry-After (N = the time until the next token).
 TIPLINE_NEW_TIPS_PER_MINUTE = envint("TIPLINE_NEW_TIPS_PER_MINUTE", 30)
 TIPLINE_NEW_TIPS_BURST = envint("TIPLINE_NEW_TIPS_BURST", 60)
-TIPLINE_NEW_TIP_MAX_WAIT_SECONDS = envint("TIPLINE_NEW_TIP_MAX_WAIT_SECONDS", 10)
-# Opening a report with a tracking code: a global pace (attempts over it wait their turn, at
-# most the maximum wait, and are never refused for it), and a per-report limit (keyed by the
-# derived lookup id) that refuses. A code that is not 16 digits counts against neither.
+# Opening a report with a tracking code: a global pace that is only a meter (attempts over it
+# are counted for operators, never made to wait nor refused for it), and a per-report limit
+# (keyed by the derived lookup id) that refuses. A code that is not 16 digits counts against neither.
 TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE", 120)
-TIPLINE_RECEIPT_MAX_WAIT_SECONDS = envint("TIPLINE_RECEIPT_MAX_WAIT_SECONDS", 5)
 TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = envint("TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR", 20)
+# How long the receipt page is shown again on a reload of /report/ in the same browser (the code
+# kept only encrypted, under a key the browser holds); after it, a page says the report arrived.
+TIPLINE_RECEIPT_AGAIN_SECONDS = envint("TIPLINE_RECEIPT_AGAIN_SECONDS", 15 * 60)
 # Per report: whistleblower replies a day, and files in total (counted in the database).
 TIPLINE_REPLIES_PER_TIP_PER_DAY = envint("TIPLINE_REPLIES_PER_TIP_PER_DAY", 20)
 TIPLINE_ATTACHMENTS_PER_TIP = envint("TIPLINE_ATTACHMENTS_PER_TIP", 50)

@@ -21,6 +21,9 @@ from envelope.schema import (
     CASE,
     ESCROW,
     RECEIPT,
+    RECEIPT_AGAIN_AAD,
+    RECEIPT_AGAIN_KEY_LABEL,
+    RECEIPT_AGAIN_NAME_LABEL,
     TIP,
     EncryptedField,
     Record,
@@ -203,6 +206,26 @@ def new_receipt() -> str:
 def no_receipt() -> ReceiptKeys:
     """Return receipt keys for a tip that has no receipt (a synthetic tip): random, and kept by nobody."""
     return ReceiptKeys(lookup_id=primitives.new_key(), wrap_key=primitives.new_key())
+
+
+def new_receipt_again_key() -> bytes:
+    """Return a random key for showing a receipt page again; only the whistleblower's browser keeps it."""
+    return primitives.new_key()
+
+
+def receipt_again_name(key: bytes) -> str:
+    """Return the name the server keeps a sealed receipt page under: derived from the key, opening nothing."""
+    return primitives.keyed_digest(key, RECEIPT_AGAIN_NAME_LABEL).hex()
+
+
+def seal_receipt_again(payload: bytes, *, key: bytes) -> bytes:
+    """Encrypt what a receipt page shows under the browser's key, for the server to keep a short while."""
+    return primitives.encrypt(payload, key=primitives.keyed_digest(key, RECEIPT_AGAIN_KEY_LABEL), aad=RECEIPT_AGAIN_AAD)
+
+
+def open_receipt_again(sealed: bytes, *, key: bytes) -> bytes:
+    """Decrypt a receipt page sealed by `seal_receipt_again` (raises CryptoError with another key)."""
+    return primitives.decrypt(sealed, key=primitives.keyed_digest(key, RECEIPT_AGAIN_KEY_LABEL), aad=RECEIPT_AGAIN_AAD)
 
 
 def wrap_tip_key_for_receipt(tip_id: uuid.UUID, *, data_key: bytes, receipt: ReceiptKeys) -> bytes:

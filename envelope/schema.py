@@ -173,3 +173,8 @@ def file_stream_aad(storage_name: str) -> bytes:
 
 
 VAULT_AAD = b"tipline session vault v1"
+# The receipt page shown again after a reload (tipline/receipt_again.py): the browser's key is split
+# into a lookup name and an encryption key, so the name under which the server keeps it opens nothing.
+RECEIPT_AGAIN_AAD = b"tipline receipt shown again v1"
+RECEIPT_AGAIN_NAME_LABEL = b"tipline receipt shown again v1|name"
+RECEIPT_AGAIN_KEY_LABEL = b"tipline receipt shown again v1|key"

@@ -5,26 +5,28 @@
   after that is refused as too quick, an old one as expired, and each token is
   accepted once (its nonce is remembered in the cache for the token's lifetime).
 - A honeypot field on the report form that people cannot see.
-- A global token bucket for new tips that slows them down instead of dropping
-  them, and refuses (503) only after TIPLINE_NEW_TIP_MAX_WAIT_SECONDS. Reports that
-  carry a proof of work have a lane carved out of the same budget, not added to it.
+- A global token bucket for new tips. Nothing waits for it inside a web worker:
+  a report that finds it empty is answered at once with its page, everything typed
+  kept, "send again in N seconds" and a Retry-After of N (the time until the bucket
+  has a token again). Reports that carry a proof of work have a lane carved out of
+  the same budget, not added to it.
 - Tracking codes (see tip_open_throttled): a code that is not 16 digits is answered
   at once, costs no Argon2 run and counts against nothing. A well-formed attempt is
-  paced by a global bucket that makes it wait (up to TIPLINE_RECEIPT_MAX_WAIT_SECONDS)
-  but never refuses it, and is limited per code (keyed by the Argon2-derived lookup
-  id). Per-report limits for replies and files are counted in the database.
+  limited per code (keyed by the Argon2-derived lookup id), and never waits or is
+  refused because of others' attempts. Per-report limits for replies and files are
+  counted in the database.
 
-Why the global receipt limit is a pace and not a gate: a gate refuses everyone once
-the bucket is spent, so anyone sending wrong codes faster than it refills locks every
-whistleblower out of /followup/, and nothing without identity can tell them apart
-before the Argon2 run. Guessing is bounded where it matters, per code
-(TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR, against 10^16 possible codes); what the global bucket protects is
-the server's Argon2 capacity, and that is already bounded hard by the semaphore in
-envelope.primitives (TIPLINE_ARGON2_MAX_CONCURRENT runs at once per web process, the
-rest queue there). So below the bucket's rate attempts pass at once; above it they
-wait their turn up to the maximum wait, which spreads the Argon2 runs of all web
-processes; beyond that they go on at the pace of the semaphore. The right code is then
-never refused because of others' attempts; it is at most slowed down.
+Why there is no global gate (and no global wait) on tracking codes: a gate refuses
+everyone once the bucket is spent, so anyone sending wrong codes faster than it
+refills locks every whistleblower out of /followup/, and nothing without identity can
+tell them apart before the Argon2 run. A wait does not help either: it holds a web
+worker for every waiting attempt (twelve of them made every page slow), and under a
+sustained flood the queue is full anyway. Guessing is bounded where it matters, per
+code (TIPLINE_RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR, against 10^16 possible codes); the
+server's Argon2 capacity is bounded hard by the semaphore in envelope.primitives
+(TIPLINE_ARGON2_MAX_CONCURRENT runs at once per web process). The global receipt
+bucket is kept as a meter: attempts above TIPLINE_RECEIPT_ATTEMPTS_PER_MINUTE are
+counted for operators (receipt_over_pace), and go on like the others.
 
 Nothing here reads or stores an IP address, a user agent or any other property of
 the client: the buckets are global or keyed by a report. If a per-client signal is
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 import secrets
 import threading
 import time
@@ -75,9 +78,8 @@ _TOKEN_MAX_LENGTH = 400
 _LOOKUP_SALT = "tipline.abuse.receipt-lookup.v1"
 _KEY_PREFIX = "abuse"
 
-# Indirections so tests can run the clock and the waiting without real time passing.
+# An indirection so tests can run the clock without real time passing. Nothing here sleeps.
 _now: Callable[[], float] = time.time
-_sleep: Callable[[float], None] = time.sleep
 
 _T = TypeVar("_T")
 
@@ -99,12 +101,11 @@ def _fail_open(check: str, default: _T, action: Callable[[], _T]) -> _T:
 
 
 class Event(enum.StrEnum):
-    NEW_TIP_SLOWED = "new_tip_slowed"
     NEW_TIP_REFUSED = "new_tip_refused"
     NEW_TIP_PAID_WITH_WORK = "new_tip_paid_with_work"
     FORM_TOKEN_REFUSED = "form_token_refused"
     HONEYPOT_FILLED = "honeypot_filled"
-    RECEIPT_SLOWED = "receipt_slowed"
+    RECEIPT_OVER_PACE = "receipt_over_pace"
     RECEIPT_THROTTLED = "receipt_throttled"
     REPLY_LIMITED = "reply_limited"
     ATTACHMENT_LIMITED = "attachment_limited"
@@ -248,17 +249,16 @@ def honeypot_filled(data: QueryDict) -> bool:
 
 # --- token buckets ----------------------------------------------------------------------------
 
-# Take one token if it is there, or reserve the next one if it comes within the
-# allowed wait (the balance goes below zero: later callers queue behind). Returns
-# the wait in seconds, or -1 when the caller would have to wait too long (nothing
-# is taken then). The time comes from the web process, so every host must keep its
-# clock in sync; a clock behind the stored stamp refills nothing.
-_RESERVE_LUA = """
+# Take one token if it is there and return 0; otherwise take nothing and return the
+# seconds until one will be there. Nobody queues: a caller that finds the bucket
+# empty is answered at once and comes back later. The time comes from the web
+# process, so every host must keep its clock in sync; a clock behind the stored stamp
+# refills nothing.
+_TAKE_LUA = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
-local max_wait = tonumber(ARGV[4])
-local ttl = tonumber(ARGV[5])
+local ttl = tonumber(ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
 local tokens = tonumber(state[1]) or burst
 local stamp = tonumber(state[2]) or now
@@ -266,12 +266,10 @@ if now > stamp then
   tokens = math.min(burst, tokens + (now - stamp) * rate)
   stamp = now
 end
-local wait = 0
-if tokens < 1 then wait = (1 - tokens) / rate end
-if wait > max_wait then return '-1' end
+if tokens < 1 then return tostring((1 - tokens) / rate) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'stamp', tostring(stamp))
 redis.call('EXPIRE', KEYS[1], ttl)
-return tostring(wait)
+return '0'
 """
 
 # The embedded default (local memory cache) runs in one process: a lock is enough.
@@ -289,51 +287,45 @@ class TokenBucket:
     def _key(self) -> str:
         return f"{_KEY_PREFIX}:bucket:{self.name}"
 
-    def _ttl(self, max_wait: float) -> int:
-        return int(self.burst / self.per_second + max_wait) + 60
+    def _ttl(self) -> int:
+        return int(self.burst / self.per_second) + 60
 
-    def reserve(self, *, max_wait: float = 0.0) -> float | None:
-        """Take a token; return how long to wait for it (0: now), or None if that would exceed `max_wait`.
+    def take_or_wait_time(self) -> float:
+        """Take a token and return 0, or take nothing and return the seconds until one is there.
 
-        If the cache is down the bucket lets everything through.
+        Never sleeps. A bucket with no rate or no room is always empty; if the cache
+        is down the bucket lets everything through.
         """
         if self.per_second <= 0 or self.burst <= 0:
-            return None
+            return float("inf")
         cache = _cache()
-        args = (self.per_second, self.burst, _now(), max_wait, self._ttl(max_wait))
-        let_through: float | None = 0.0
+        args = (self.per_second, self.burst, _now(), self._ttl())
         if isinstance(cache, RedisCache):
-            return _fail_open(f"{self.name} bucket", let_through, lambda: _redis_reserve(cache, self._key(), *args))
-        return _fail_open(f"{self.name} bucket", let_through, lambda: _local_reserve(cache, self._key(), *args))
+            return _fail_open(f"{self.name} bucket", 0.0, lambda: _redis_take(cache, self._key(), *args))
+        return _fail_open(f"{self.name} bucket", 0.0, lambda: _local_take(cache, self._key(), *args))
 
     def take(self) -> bool:
         """Take a token if one is there now; return False if the bucket is empty."""
-        return self.reserve(max_wait=0.0) is not None
+        return self.take_or_wait_time() <= 0
 
 
-def _redis_reserve(
-    cache: RedisCache, key: str, rate: float, burst: int, now: float, max_wait: float, ttl: int
-) -> float | None:
+def _redis_take(cache: RedisCache, key: str, rate: float, burst: int, now: float, ttl: int) -> float:
     full_key = cache.make_key(key)
     # Django's RedisCache has no public way to run a script; its client pool is the supported route.
     client = cache._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]
-    result = client.eval(_RESERVE_LUA, 1, full_key, repr(rate), burst, repr(now), repr(max_wait), ttl)
-    wait = float(result.decode() if isinstance(result, bytes) else result)
-    return None if wait < 0 else wait
+    result = client.eval(_TAKE_LUA, 1, full_key, repr(rate), burst, repr(now), ttl)
+    return float(result.decode() if isinstance(result, bytes) else result)
 
 
-def _local_reserve(
-    cache: BaseCache, key: str, rate: float, burst: int, now: float, max_wait: float, ttl: int
-) -> float | None:
+def _local_take(cache: BaseCache, key: str, rate: float, burst: int, now: float, ttl: int) -> float:
     with _local_lock:
         tokens, stamp = cache.get(key) or (float(burst), now)
         if now > stamp:
             tokens, stamp = min(float(burst), tokens + (now - stamp) * rate), now
-        wait = (1 - tokens) / rate if tokens < 1 else 0.0
-        if wait > max_wait:
-            return None
+        if tokens < 1:
+            return (1 - tokens) / rate
         cache.set(key, (tokens - 1, stamp), timeout=ttl)
-        return wait
+        return 0.0
 
 
 # --- new tips ---------------------------------------------------------------------------------
@@ -342,8 +334,22 @@ def _local_reserve(
 class Admission(enum.StrEnum):
     AT_ONCE = "at_once"
     PAID_WITH_WORK = "paid_with_work"
-    AFTER_WAIT = "after_wait"
     REFUSED = "refused"
+
+
+_NO_REFILL_RETRY_AFTER_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class NewTipAdmission:
+    """Whether a new tip may be stored now and, if not, in how many whole seconds to send it again."""
+
+    admission: Admission
+    retry_after: int = 0
+
+    @property
+    def refused(self) -> bool:
+        return self.admission is Admission.REFUSED
 
 
 def _paid_lane_share() -> float:
@@ -366,35 +372,33 @@ def _new_tip_bucket() -> TokenBucket:
     return TokenBucket("new-tips", per_second, settings.TIPLINE_NEW_TIPS_BURST - lane.burst)
 
 
-def admit_new_tip(*, paid_with_work: bool = False) -> Admission:
-    """Let one new tip through the global bucket, waiting for a token if needed.
+def admit_new_tip(*, paid_with_work: bool = False) -> NewTipAdmission:
+    """Let one new tip through the global bucket now, or say when to send it again; never wait.
 
     There is one budget, the documented cap: by any time, at most
     TIPLINE_NEW_TIPS_BURST + TIPLINE_NEW_TIPS_PER_MINUTE per minute new tips, with
     or without work. With the proof of work on, TIPLINE_POW_LANE_PERCENT of it
     (its burst and its rate) is a lane for reports that carry a valid solution and
     the rest is the common lane, so neither kind of flood can starve the other and
-    solving puzzles cannot lift the cap. A solved report skips the wait when its
-    lane has a token; when that lane is empty it queues in the common lane like any
-    other report. Reports without work draw from the common lane only.
-    Without a token within the maximum wait the tip is refused (the view answers
-    503 with the text kept); slowed and refused tips are counted.
+    solving puzzles cannot lift the cap. A solved report goes through when its lane
+    has a token; when that lane is empty it tries the common lane like any other
+    report. Reports without work draw from the common lane only.
+    A tip that finds no token is refused at once (the view answers 503 with the text
+    kept and Retry-After): holding a web worker while it waits would let a few
+    waiting connections slow every page down. `retry_after` is the time until the
+    common lane has a token again, at least one second. Refused tips are counted.
     """
     if paid_with_work and _paid_lane_bucket().take():
         count(Event.NEW_TIP_PAID_WITH_WORK)
-        return Admission.PAID_WITH_WORK
-    max_wait = float(settings.TIPLINE_NEW_TIP_MAX_WAIT_SECONDS)
-    wait = _new_tip_bucket().reserve(max_wait=max_wait)
-    if wait is None:
-        count(Event.NEW_TIP_REFUSED)
-        logger.warning("a new tip was refused: no room in the new-tip bucket within %.0f s", max_wait)
-        return Admission.REFUSED
+        return NewTipAdmission(Admission.PAID_WITH_WORK)
+    wait = _new_tip_bucket().take_or_wait_time()
     if wait <= 0:
-        return Admission.AT_ONCE
-    count(Event.NEW_TIP_SLOWED)
-    logger.info("a new tip waits %.1f s for the new-tip bucket", wait)
-    _sleep(wait)
-    return Admission.AFTER_WAIT
+        return NewTipAdmission(Admission.AT_ONCE)
+    count(Event.NEW_TIP_REFUSED)
+    # A lane with no rate never refills (a setting of 0): ask for a minute, as before this answered at once.
+    retry_after = max(1, math.ceil(wait)) if math.isfinite(wait) else _NO_REFILL_RETRY_AFTER_SECONDS
+    logger.warning("a new tip was refused: the new-tip bucket is empty for %d s", retry_after)
+    return NewTipAdmission(Admission.REFUSED, retry_after=retry_after)
 
 
 # --- follow-up --------------------------------------------------------------------------------
@@ -421,35 +425,25 @@ class ReceiptOpening:
     throttled: bool = False
 
 
-def _receipt_attempt_pace() -> None:
-    """Wait for the global receipt bucket's next token, for at most TIPLINE_RECEIPT_MAX_WAIT_SECONDS.
-
-    Never refuses: when the queue is longer than the maximum wait the attempt goes
-    on without a token, and the Argon2 semaphore bounds the work (see the module).
-    """
-    max_wait = float(settings.TIPLINE_RECEIPT_MAX_WAIT_SECONDS)
-    wait = _receipt_global_bucket().reserve(max_wait=max_wait)
-    if wait == 0:
+def _receipt_attempt_metered() -> None:
+    """Count a well-formed attempt above the global pace for operators; never wait, never refuse (see the module)."""
+    if _receipt_global_bucket().take():
         return
-    count(Event.RECEIPT_SLOWED)
-    if wait is None:
-        logger.info("receipt attempts exceed the global pace; one goes on at the pace of Argon2")
-        return
-    logger.info("a receipt attempt waits %.1f s for the global pace", wait)
-    _sleep(wait)
+    count(Event.RECEIPT_OVER_PACE)
+    logger.info("receipt attempts exceed the global pace; one goes on at the pace of Argon2")
 
 
 def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:
-    """Open a report with a typed tracking code, paced globally and within the per-report limit.
+    """Open a report with a typed tracking code, within the per-report limit.
 
     A code that does not normalise to 16 digits gets the generic answer at once:
     no Argon2 run, nothing counted. That it is malformed is no secret (the format is
     public and the person can see it), so answering it quickly tells nothing; what
     must not be told apart, an unknown well-formed code from a known one, still is
-    not: both wait the same pace and pay the same derivation.
+    not: both pay the same derivation.
 
-    A well-formed attempt waits its turn in the global bucket (never refused for
-    others' attempts), then pays Argon2. The per-report limit is checked after the
+    A well-formed attempt is counted against the global pace (a meter: it neither
+    waits nor is refused for others' attempts), then pays Argon2. The per-report limit is checked after the
     derivation and before the lookup, and counts every well-formed attempt on that
     lookup id whether or not a report has it, so "too many attempts" does not reveal
     that a code exists, and a code whose attempts are spent opens nothing.
@@ -457,7 +451,7 @@ def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:
     receipt = envelope.normalise_receipt(receipt_text)
     if receipt is None:
         return ReceiptOpening()
-    _receipt_attempt_pace()
+    _receipt_attempt_metered()
     keys = envelope.receipt_keys(receipt)
     if not _receipt_lookup_bucket(keys.lookup_id).take():
         count(Event.RECEIPT_THROTTLED)

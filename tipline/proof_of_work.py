@@ -4,8 +4,8 @@ The challenge is the report form's signed, single-use token, so a solution is
 worth exactly one report and cannot be computed ahead of the form. The browser
 (static/tipline/proof-of-work.js) looks for a decimal counter such that
 SHA-256("tipline-pow-v1:<token>:<counter>") starts with `TIPLINE_POW_DIFFICULTY_BITS`
-zero bits, while the person writes. A report that carries a valid solution skips
-the wait of the new-tip bucket (see tipline.abuse.admit_new_tip); one without a
+zero bits, while the person writes. A report that carries a valid solution draws
+from its own lane of the new-tip bucket (see tipline.abuse.admit_new_tip); one without a
 solution, or with a wrong one, is treated exactly like a report from a browser
 without JavaScript, which always works.
 

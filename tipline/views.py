@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 import envelope
 from envelope.vault import vault_clear, vault_open, vault_store
-from tipline import abuse, filetypes, proof_of_work, services
+from tipline import abuse, filetypes, proof_of_work, receipt_again, services
 from tipline.abuse import ReceiptOpening
 from tipline.forms import ReceiptForm, ReplyForm, ReportForm
 from tipline.models import Attachment, Tip
@@ -58,10 +58,6 @@ HONEYPOT_NOTICE = gettext_lazy(
     "The field “Leave this field empty” must stay empty; your browser may have filled it in. "
     "We emptied it and kept everything else: please check your report and send it again."
 )
-BUSY_NOTICE = gettext_lazy(
-    "Too many reports are arriving right now. Your report was not saved yet, but what you typed has been kept: "
-    "please send it again in a minute."
-)
 RECEIPT_THROTTLED_NOTICE = gettext_lazy(
     "There have been too many attempts to open reports. Please wait a few minutes and try again. "
     "What you typed has been kept."
@@ -70,7 +66,6 @@ REPLY_LIMIT_NOTICE = gettext_lazy(
     "You have sent the most messages allowed in one day on this report. Your message was not sent; "
     "it is kept below. Please send it again tomorrow."
 )
-BUSY_RETRY_AFTER_SECONDS = 60
 RECEIPT_RETRY_AFTER_SECONDS = 300
 
 
@@ -92,6 +87,17 @@ def token_refusal(check: abuse.TokenCheck) -> Refusal | None:
         return None
     abuse.count(abuse.Event.FORM_TOKEN_REFUSED)
     return Refusal(str(TOKEN_NOTICES.get(check.problem, TOKEN_NOTICE_OTHER)), 400)
+
+
+def busy_notice(seconds: int) -> str:
+    """Say that too many reports are arriving, that nothing typed is lost, and when to send again."""
+    return ngettext(
+        "Too many reports are arriving right now. Your report was not saved yet, but what you typed has been kept: "
+        "please send it again in %(seconds)d second.",
+        "Too many reports are arriving right now. Your report was not saved yet, but what you typed has been kept: "
+        "please send it again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def attachment_limit_notice() -> str:
@@ -120,6 +126,7 @@ def _report_page(
     context = {
         "form": form,
         "form_token": token,
+        "receipt_again_key": receipt_again.key_issue(),
         "pow_bits": proof_of_work.difficulty_bits(),
         "notice": refusal.notice if refusal else "",
         "files_dropped": files_dropped,
@@ -141,33 +148,63 @@ def _report_refusal(request: HttpRequest, form: ReportForm, check: abuse.TokenCh
     paid = proof_of_work.solution_valid(
         token=request.POST.get(abuse.TOKEN_FIELD, ""), solution=request.POST.get(abuse.POW_FIELD)
     )
-    if abuse.admit_new_tip(paid_with_work=paid) is abuse.Admission.REFUSED:
-        return Refusal(str(BUSY_NOTICE), 503, retry_after=BUSY_RETRY_AFTER_SECONDS)
+    admission = abuse.admit_new_tip(paid_with_work=paid)
+    if admission.refused:
+        return Refusal(busy_notice(admission.retry_after), 503, retry_after=admission.retry_after)
     return None
+
+
+def _receipt_page(request: HttpRequest, *, again: receipt_again.ReceiptAgain) -> HttpResponse:
+    """Show the code of a report this browser already sent (nothing is stored twice), or say it arrived."""
+    if again.pending:
+        return render(request, "tipline/report_pending.html", status=202)
+    if again.receipt is None:
+        return render(request, "tipline/report_arrived.html")
+    context = {"receipt": again.receipt, "attachment_count": again.attachment_count, "again": True}
+    return render(request, "tipline/receipt.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return _report_page(request, ReportForm(), token=abuse.form_token_issue(abuse.FORM_REPORT))
+        # A reload in the browser that sent a report shows its page again; "?new" asks for an empty form.
+        cookie = None if "new" in request.GET else receipt_again.cookie_key(request)
+        again = receipt_again.receipt_find(cookie)
+        if again is not None:
+            return _receipt_page(request, again=again)
+        response = _report_page(request, ReportForm(), token=abuse.form_token_issue(abuse.FORM_REPORT))
+        if cookie is not None:
+            receipt_again.cookie_clear(response)  # it opens nothing any more
+        return response
+    # The same form sent again (a reload, or a resend after a lost answer) was stored already: show it again.
+    key_text = request.POST.get(receipt_again.FIELD, "")
+    again = receipt_again.receipt_find(key_text)
+    if again is not None:
+        return _receipt_page(request, again=again)
     form = ReportForm(request.POST, request.FILES)
     check = abuse.form_token_check(request.POST.get(abuse.TOKEN_FIELD), form=abuse.FORM_REPORT)
     next_token = abuse.form_token_reissue(check, form=abuse.FORM_REPORT)
     refusal = _report_refusal(request, form, check)
     if refusal is None:
+        receipt_again.receipt_pending(key_text)
         try:
             tip, receipt = services.tip_submit(submission=form.submission(), uploads=form.uploads())
         except services.IntakeUnavailable:
+            receipt_again.receipt_pending(key_text, pending=False)
             form.add_error(
                 None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
             )
             refusal = Refusal("", 503)
         else:
-            return render(
+            attachment_count = tip.attachments.count()
+            response = render(
                 request,
                 "tipline/receipt.html",
-                {"receipt": envelope.format_receipt(receipt), "attachment_count": tip.attachments.count()},
+                {"receipt": envelope.format_receipt(receipt), "attachment_count": attachment_count},
             )
+            if receipt_again.receipt_keep(key_text=key_text, receipt=receipt, attachment_count=attachment_count):
+                receipt_again.cookie_set(response, key_text)
+            return response
     return _report_page(request, form, token=next_token, refusal=refusal, files_dropped=bool(request.FILES))
 
 

@@ -3,8 +3,8 @@
  *
  * While the person writes, find a counter such that
  * SHA-256("tipline-pow-v1:" + form token + ":" + counter) starts with data-pow-bits zero
- * bits, and put it in the hidden pow_solution input. A report with a solution skips
- * the wait of the new-tip bucket. Nothing depends on this script: without it (no
+ * bits, and put it in the hidden pow_solution input. A report with a solution draws
+ * from its own lane of the new-tip bucket. Nothing depends on this script: without it (no
  * JavaScript, an old browser, an error) the form is sent as it is. After "Send" is
  * pressed it waits at most MAX_WAIT_MS for the solution, then sends without one.
  * It also stops a second press from sending the report twice.
