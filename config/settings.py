@@ -300,8 +300,6 @@ SESSION_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}sessionid"
 CSRF_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}csrftoken"
 LANGUAGE_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}django_language"
 VAULT_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}tipline_vault"
-# The key that opens the receipt page shown again after a reload (tipline/receipt_again.py).
-RECEIPT_AGAIN_COOKIE_NAME = f"{COOKIE_NAME_PREFIX}tipline_receipt"
 # Flash messages: Django's default storage with its cookie renamed to carry the prefix (config/message_storage.py).
 MESSAGE_STORAGE = "config.message_storage.HostCookieFallbackStorage"
 

@@ -8,27 +8,26 @@ How: every report form carries a random key of its own (the hidden field FIELD),
 made when the page is shown and kept by nobody on the server. When that form's
 report is stored, the server seals the page (the code and the number of files)
 under the key and keeps only the ciphertext, in the cache under a name derived from
-the key, for about TIPLINE_RECEIPT_AGAIN_SECONDS; the success response also gives
-the browser the key as a cookie (COOKIE). Then
+the key, for about TIPLINE_RECEIPT_AGAIN_SECONDS. Then
 
 - the same form sent again (a reload of the POST, or the resend after a lost
   response) carries the same key: the page is opened again, nothing is stored;
-- a GET of /report/ in the same browser carries the cookie: the same page again;
-- once the ciphertext is gone, both get a page that says the report arrived and how
+- once the ciphertext is gone, it gets a page that says the report arrived and how
   to follow it up at /followup/ (a marker without content says so for about a day);
 - while the first sending is still being stored (a double click, a resend on a slow
   link), the second gets a page that says so and asks for a reload in a few seconds,
   not the form (a marker without content, for at most PENDING_SECONDS).
 
-Why the key in the browser and the ciphertext on the server, not the reverse: the
-code then exists on the server only as ciphertext that the server cannot open (a
+Why the key in the browser's form and the ciphertext on the server, not the reverse:
+the code then exists on the server only as ciphertext that the server cannot open (a
 Redis dump or a look at the cache shows nothing), and it disappears from there by
-itself after the window, so the browser's key opens nothing afterwards; a seized
-device holds a key, never the code, not even encrypted.
+itself after the window, so the form's key opens nothing afterwards. No cookie is
+set: the public side uses none beyond the CSRF cookie and the follow-up session
+(DESIGN.md section 8), so a new visit to /report/ gets a new, empty form.
 
-Nothing dates the person: the cookie is a session cookie (no expiry date stored on
-the device), the cache entries expire at the end of a slot (the window, or the day)
-rather than a fixed time after the report, and nothing about the client is read.
+Nothing dates the person: the cache entries expire at the end of a slot (the window,
+or the day) rather than a fixed time after the report, and nothing about the client
+is read.
 If the cache is down, the report still goes through; only the page cannot be shown
 again.
 """
@@ -46,7 +45,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse
 
 import envelope
 
@@ -169,24 +167,3 @@ def receipt_find(key_text: str | None) -> ReceiptAgain | None:
     if found.get(pending_name) is not None:
         return ReceiptAgain(pending=True)
     return None
-
-
-def cookie_key(request: HttpRequest) -> str | None:
-    """Return the key this browser was given with its last receipt page, if any."""
-    return request.COOKIES.get(settings.RECEIPT_AGAIN_COOKIE_NAME)
-
-
-def cookie_set(response: HttpResponse, key_text: str) -> None:
-    """Give the browser the key of its receipt page: a session cookie, so no expiry date dates the report."""
-    response.set_cookie(
-        settings.RECEIPT_AGAIN_COOKIE_NAME,
-        key_text,
-        httponly=True,
-        secure=settings.SESSION_COOKIE_SECURE,
-        samesite="Strict",
-    )
-
-
-def cookie_clear(response: HttpResponse) -> None:
-    """Tell the browser to drop a key that opens nothing any more."""
-    response.delete_cookie(settings.RECEIPT_AGAIN_COOKIE_NAME, samesite="Strict")

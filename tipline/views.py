@@ -167,15 +167,7 @@ def _receipt_page(request: HttpRequest, *, again: receipt_again.ReceiptAgain) ->
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        # A reload in the browser that sent a report shows its page again; "?new" asks for an empty form.
-        cookie = None if "new" in request.GET else receipt_again.cookie_key(request)
-        again = receipt_again.receipt_find(cookie)
-        if again is not None:
-            return _receipt_page(request, again=again)
-        response = _report_page(request, ReportForm(), token=abuse.form_token_issue(abuse.FORM_REPORT))
-        if cookie is not None:
-            receipt_again.cookie_clear(response)  # it opens nothing any more
-        return response
+        return _report_page(request, ReportForm(), token=abuse.form_token_issue(abuse.FORM_REPORT))
     # The same form sent again (a reload, or a resend after a lost answer) was stored already: show it again.
     key_text = request.POST.get(receipt_again.FIELD, "")
     again = receipt_again.receipt_find(key_text)
@@ -197,14 +189,12 @@ def report(request: HttpRequest) -> HttpResponse:
             refusal = Refusal("", 503)
         else:
             attachment_count = tip.attachments.count()
-            response = render(
+            receipt_again.receipt_keep(key_text=key_text, receipt=receipt, attachment_count=attachment_count)
+            return render(
                 request,
                 "tipline/receipt.html",
                 {"receipt": envelope.format_receipt(receipt), "attachment_count": attachment_count},
             )
-            if receipt_again.receipt_keep(key_text=key_text, receipt=receipt, attachment_count=attachment_count):
-                receipt_again.cookie_set(response, key_text)
-            return response
     return _report_page(request, form, token=next_token, refusal=refusal, files_dropped=bool(request.FILES))
 
 
