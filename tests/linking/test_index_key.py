@@ -15,8 +15,7 @@ from accounts.models import StaffMember
 from audit.models import AuditEvent
 from cases.members import unit_key_rotate
 from envelope import primitives as crypto
-from linking import services
-from linking import pseudonyms
+from linking import pseudonyms, services
 from linking.models import EntityMention, IndexKey, IndexKeySeal, IndexScope
 from linking.selectors import suggested_links
 from linking.services import index_key_open
