@@ -51,7 +51,7 @@ class IndexKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_scope_display()} index key v{self.version}"
+        return f"{self.scope.capitalize()} index key v{self.version}"
 
 
 class IndexKeySeal(models.Model):

@@ -57,10 +57,10 @@ def hidden_mentions(*, in_national_unit: bool) -> Q:
     mention made with a national index key (subqueries, no query of their own).
     Pseudonyms of the two keys never match, so this only bites on mentions made before
     the national key existed, or before a transfer into the national unit, until
-    index_key_rotate moves them to their key. For a national member it matches nothing.
+    index_key_rotate moves them to their key. For a national member it is empty (excludes nothing).
     """
     if in_national_unit:
-        return Q(pk__in=[])
+        return Q()
     return Q(tip__unit_id__in=Unit.objects.filter(kind=Unit.Kind.NATIONAL).values("pk")) | Q(
         index_key_id__in=IndexKey.objects.filter(scope=IndexScope.NATIONAL).values("pk")
     )

@@ -46,7 +46,7 @@ def test_create_index_key_seals_the_regional_key_to_every_unit_and_the_national_
     regional = IndexKey.objects.get(scope=IndexScope.REGIONAL)
     national = IndexKey.objects.get(scope=IndexScope.NATIONAL)
     assert (regional.version, regional.is_active, national.version, national.is_active) == (1, True, 1, True)
-    assert "Regional units index key v1" in out.getvalue() and "National unit index key v1" in out.getvalue()
+    assert "Regional index key v1 created" in out.getvalue() and "National index key v1 created" in out.getvalue()
     assert set(regional.seals.values_list("unit_keypair_id", flat=True)) == set(
         UnitKeyPair.objects.values_list("pk", flat=True)
     ), "every unit, the national one included, holds the regional key"
