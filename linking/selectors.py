@@ -191,7 +191,9 @@ def _cases_sharing_pseudonyms(
         .values_list("pseudonym", flat=True)
         .distinct()[:MAX_CASE_PSEUDONYMS]
     )
-    pseudonyms += also[:MAX_CASE_PSEUDONYMS]
+    # bytes(): a database driver may return a memoryview; a pseudonym already looked up is not counted twice.
+    pseudonyms = [bytes(pseudonym) for pseudonym in pseudonyms]
+    pseudonyms += [pseudonym for pseudonym in also[:MAX_CASE_PSEUDONYMS] if pseudonym not in set(pseudonyms)]
     tips_by_pseudonym: dict[bytes, list[int]] = {}
     crowded = 0
     for pseudonym in pseudonyms:

@@ -17,11 +17,11 @@ from django.core.management import call_command
 from accounts.models import StaffMember
 from audit.services import audit_verify
 from cases.permissions import CaseActionRefused
-from cases.services import tip_data_key_open
+from cases.services import case_transfer, tip_data_key_open
 from linking.models import EntityMention, IndexKey, IndexScope
 from linking.selectors import pseudonym_view, suggested_links, tip_entities
 from linking.services import index_key_create, index_key_open, mention_store
-from org.models import Facility
+from org.models import Facility, Unit
 from tests.conftest import staff_client
 from tests.factories import submit_tip
 from tests.linking.conftest import record, record_by_post, vault_of
@@ -191,3 +191,34 @@ def test_a_new_national_key_reaches_the_national_unit_only(cast: dict[str, Staff
     }
     for regional in ("lima_investigator", "lima_supervisor", "norte_investigator"):
         assert index_key_open(vault=vault_of(cast[regional]), scope=IndexScope.NATIONAL) is None
+
+
+def test_a_case_transferred_into_the_national_unit_leaves_no_trace_in_the_regional_units(
+    cast: dict[str, StaffMember],
+    units: dict[str, Unit],
+    facilities: dict[str, Facility],
+    settings: LazySettings,
+    tmp_path: Path,
+) -> None:
+    """Its entities were keyed with the regional key: hidden from the regional units at once, re-keyed offline."""
+    lima_tip, _ = submit_tip(facility=facilities["lurigancho"])
+    record(cast["lima_investigator"], lima_tip, "person", GUARD)
+    norte_tip, _ = submit_tip(facility=facilities["trujillo"])
+    record(cast["norte_investigator"], norte_tip, "person", "Pérez Juan")
+    supervisor = cast["lima_supervisor"]
+    case_transfer(case=lima_tip.case_link.case, to_unit=units["national"], actor=supervisor, vault=vault_of(supervisor))
+
+    norte = cast["norte_investigator"]
+    assert suggested_links(case=norte_tip.case_link.case, member=norte, vault=vault_of(norte)).elsewhere == []
+    assert "National IA" not in _case_page("norte_investigator", norte_tip)
+
+    escrow = tmp_path / "escrow.key"
+    escrow.write_bytes(settings.TEST_ESCROW_PRIVATE_KEY)
+    call_command("rotate_index_key", escrow_private_key=escrow, scope="national", stdout=StringIO())
+
+    moved = EntityMention.objects.get(tip=lima_tip)
+    assert moved.index_key.scope == IndexScope.NATIONAL
+    national = cast["national_investigator"]
+    links = suggested_links(case=lima_tip.case_link.case, member=national, vault=vault_of(national))
+    assert [link.unit_name for link in links.elsewhere] == ["Norte IA"]
+    assert suggested_links(case=norte_tip.case_link.case, member=norte, vault=vault_of(norte)).elsewhere == []
