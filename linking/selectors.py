@@ -193,7 +193,8 @@ def _cases_sharing_pseudonyms(
     )
     # bytes(): a database driver may return a memoryview; a pseudonym already looked up is not counted twice.
     pseudonyms = [bytes(pseudonym) for pseudonym in pseudonyms]
-    pseudonyms += [pseudonym for pseudonym in also[:MAX_CASE_PSEUDONYMS] if pseudonym not in set(pseudonyms)]
+    own = set(pseudonyms)
+    pseudonyms += [pseudonym for pseudonym in also[:MAX_CASE_PSEUDONYMS] if pseudonym not in own]
     tips_by_pseudonym: dict[bytes, list[int]] = {}
     crowded = 0
     for pseudonym in pseudonyms:
