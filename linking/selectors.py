@@ -193,8 +193,8 @@ def _cases_sharing_pseudonyms(
     )
     # bytes(): a database driver may return a memoryview; a pseudonym already looked up is not counted twice.
     pseudonyms = [bytes(pseudonym) for pseudonym in pseudonyms]
-    own = set(pseudonyms)
-    pseudonyms += [pseudonym for pseudonym in also[:MAX_CASE_PSEUDONYMS] if pseudonym not in own]
+    looked_up = set(pseudonyms)
+    pseudonyms += [pseudonym for pseudonym in also[:MAX_CASE_PSEUDONYMS] if pseudonym not in looked_up]
     tips_by_pseudonym: dict[bytes, list[int]] = {}
     crowded = 0
     for pseudonym in pseudonyms:
