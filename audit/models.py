@@ -68,6 +68,7 @@ class AuditAction(models.TextChoices):
     INDEX_KEY_ROTATED = "index_key_rotated", _("Rotated the index key")
     ADMIN_CHANGED = "admin_changed", _("Changed an organisation record")
     ADMIN_DELETED = "admin_deleted", _("Deleted an organisation record")
+    PSEUDONYM_PROBED = "pseudonym_probed", _("Looked up a pseudonym in other units")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

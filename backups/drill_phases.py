@@ -52,7 +52,7 @@ from cases.services import (
 )
 from cases.statuses import CaseStatus
 from linking.models import EntityKind
-from linking.services import index_key_create, mention_record
+from linking.services import index_keys_create_missing, mention_record
 from org.models import Facility, Region, Unit
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.selectors import attachment_plaintext, tip_content
@@ -300,7 +300,7 @@ def populate(*, tips: int, seed: int) -> Expectations:
         members = _staff(passwords)
         for unit in units.values():
             _give_unit_key(unit, members)
-        index_key_create()
+        index_keys_create_missing()
     expectations: list[TipExpectation] = []
     for index in range(tips):
         if index == tips // 2:

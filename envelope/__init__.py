@@ -68,6 +68,9 @@ from envelope.schema import (
     ANYWHERE,
     ATTACHMENT,
     CASE,
+    INDEX_NATIONAL,
+    INDEX_REGIONAL,
+    INDEX_SCOPES,
     MENTION,
     MESSAGE,
     NOTE,
@@ -80,6 +83,9 @@ from envelope.schema import (
 
 __all__ = [
     "ANYWHERE",
+    "INDEX_NATIONAL",
+    "INDEX_REGIONAL",
+    "INDEX_SCOPES",
     "facility_scope",
     "ATTACHMENT",
     "CASE",

@@ -20,6 +20,7 @@ from envelope.primitives import Argon2Cost, CryptoError, KeyPair, ReceiptKeys
 from envelope.schema import (
     CASE,
     ESCROW,
+    INDEX_REGIONAL,
     RECEIPT,
     RECEIPT_AGAIN_AAD,
     RECEIPT_AGAIN_KEY_LABEL,
@@ -338,30 +339,36 @@ def new_index_key() -> bytes:
     return primitives.new_key()
 
 
-def seal_index_key_to_escrow(version: int, *, index_key: bytes) -> bytes:
-    """Seal an index key to the escrow key."""
-    return primitives.seal(index_key, public_key=escrow_public_key(), info=index_key_info(version, ESCROW))
+def seal_index_key_to_escrow(version: int, *, index_key: bytes, scope: str = INDEX_REGIONAL) -> bytes:
+    """Seal one version of an index key (regional or national) to the escrow key."""
+    return primitives.seal(index_key, public_key=escrow_public_key(), info=index_key_info(version, ESCROW, scope))
 
 
-def seal_index_key_for_unit(version: int, *, index_key: bytes, unit_keypair: UnitKeyRow) -> bytes:
-    """Seal an index key to a unit key, so that unit's members can compute pseudonyms."""
+def seal_index_key_for_unit(
+    version: int, *, index_key: bytes, unit_keypair: UnitKeyRow, scope: str = INDEX_REGIONAL
+) -> bytes:
+    """Seal an index key (regional or national) to a unit key, so that unit's members can compute pseudonyms."""
     return primitives.seal(
         index_key,
         public_key=bytes(unit_keypair.public_key),
-        info=index_key_info(version, unit_recipient(unit_keypair.pk)),
+        info=index_key_info(version, unit_recipient(unit_keypair.pk), scope),
     )
 
 
-def open_index_key_for_unit(sealed: bytes, *, version: int, unit_keypair_id: int, unit_private_key: bytes) -> bytes:
-    """Open an index key sealed to a unit key."""
+def open_index_key_for_unit(
+    sealed: bytes, *, version: int, unit_keypair_id: int, unit_private_key: bytes, scope: str = INDEX_REGIONAL
+) -> bytes:
+    """Open an index key sealed to a unit key (raises CryptoError if it was sealed as another scope)."""
     return primitives.unseal(
-        sealed, private_key=unit_private_key, info=index_key_info(version, unit_recipient(unit_keypair_id))
+        sealed, private_key=unit_private_key, info=index_key_info(version, unit_recipient(unit_keypair_id), scope)
     )
 
 
-def open_index_key_with_escrow(sealed: bytes, *, version: int, escrow_private_key: bytes) -> bytes:
+def open_index_key_with_escrow(
+    sealed: bytes, *, version: int, escrow_private_key: bytes, scope: str = INDEX_REGIONAL
+) -> bytes:
     """Open an index key with the offline escrow private key."""
-    return primitives.unseal(sealed, private_key=escrow_private_key, info=index_key_info(version, ESCROW))
+    return primitives.unseal(sealed, private_key=escrow_private_key, info=index_key_info(version, ESCROW, scope))
 
 
 def entity_pseudonym(index_key: bytes, *, kind: str, scope: str, normalised: str) -> bytes:

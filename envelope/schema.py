@@ -150,8 +150,25 @@ def unit_key_escrow_info(unit_keypair_id: int) -> bytes:
     return f"{FORMAT}|unit key escrow|unit-keypair:{unit_keypair_id}".encode()
 
 
-def index_key_info(version: int, recipient: str) -> bytes:
-    return f"{FORMAT}|index key:{version}|{recipient}".encode()
+# The index keys (DESIGN.md section 4): the regional units share one, the national (conflict-of-interest)
+# unit has its own, so a regional unit never learns what the national unit holds about anyone.
+INDEX_REGIONAL = "regional"
+INDEX_NATIONAL = "national"
+INDEX_SCOPES = (INDEX_REGIONAL, INDEX_NATIONAL)
+
+
+def index_key_info(version: int, recipient: str, scope: str = INDEX_REGIONAL) -> bytes:
+    """Return the sealing info of one version of an index key to one recipient.
+
+    The regional key keeps the format it had when it was the only index key; the
+    national key names itself, so a seal of one can never be opened as the other
+    (a row whose scope column was changed fails to open).
+    """
+    if scope == INDEX_REGIONAL:
+        return f"{FORMAT}|index key:{version}|{recipient}".encode()
+    if scope == INDEX_NATIONAL:
+        return f"{FORMAT}|national index key:{version}|{recipient}".encode()
+    raise ValueError(f"unknown index key scope {scope!r}")
 
 
 ANYWHERE = "anywhere"

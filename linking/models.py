@@ -4,8 +4,12 @@ An investigator records that a tip names a person, a phone number, a vehicle, a
 company or a place. The value itself is encrypted under the tip's data key, like
 everything else in the tip; beside it the server keeps a keyed pseudonym,
 HMAC(index key, kind and normalised value), that is equal wherever the same entity is
-recorded, in any unit (DESIGN.md section 4). The index key is shared by the units and
-held like their own keys: sealed to each unit's key pair and to the escrow key.
+recorded within one scope (DESIGN.md section 4). There are two index keys, each held
+like the units' own keys (sealed to unit key pairs and to the escrow key): the regional
+one, sealed to every unit (so links across regional offices show, and the national
+unit sees links to regional tips), and the national one, sealed only to the national
+(conflict-of-interest) unit. A tip's mentions are made with the key of its unit's
+scope, so a regional office can never match a name against the national unit's tips.
 """
 
 from __future__ import annotations
@@ -16,27 +20,38 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+import envelope
+
 PSEUDONYM_BYTES = 32
 
 
-class IndexKey(models.Model):
-    """One version of the index key. Only the active one makes new pseudonyms; rotation replaces it."""
+class IndexScope(models.TextChoices):
+    """Whose index key made a pseudonym: the regional units' shared one, or the national unit's own."""
 
-    version = models.PositiveIntegerField(unique=True)
+    REGIONAL = envelope.INDEX_REGIONAL, _("Regional units")
+    NATIONAL = envelope.INDEX_NATIONAL, _("National unit")
+
+
+class IndexKey(models.Model):
+    """One version of an index key of one scope. Only the active one of a scope makes new pseudonyms."""
+
+    scope = models.CharField(max_length=10, choices=IndexScope.choices, default=IndexScope.REGIONAL)
+    version = models.PositiveIntegerField()
     is_active = models.BooleanField(default=True)
     sealed_to_escrow = models.BinaryField(help_text="The index key sealed to the escrow public key.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-version"]
+        ordering = ["scope", "-version"]
         constraints = [
+            models.UniqueConstraint(fields=["scope", "version"], name="one_index_key_per_scope_version"),
             models.UniqueConstraint(
-                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_index_key"
-            )
+                fields=["scope"], condition=models.Q(is_active=True), name="one_active_index_key_per_scope"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Index key v{self.version}"
+        return f"{self.scope.capitalize()} index key v{self.version}"
 
 
 class IndexKeySeal(models.Model):

@@ -5,6 +5,13 @@ needed for that. Values are decrypted only for tips the member may read, with th
 data key from their session. Of tips in other units a member learns only that a link
 exists: the unit, the facility, the day it was received and how much it shares; of
 cases they are recused from, nothing at all.
+
+Of the national (conflict-of-interest) unit's tips, a member of another unit learns
+nothing, not even that a link exists: its tips' pseudonyms are made with the national
+index key, which no regional member holds, and the reads below also leave out, for
+them, any national tip whose mention was made before that (hidden_mentions). The
+national unit sees links to regional tips: its session holds the regional key too,
+and suggested_links looks its case's values up under it.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from accounts.models import Membership, StaffMember
 from cases.models import Case, CaseTip, Recusal
 from cases.selectors import cases_visible_to, tip_data_key
 from linking.extract import Suggestion, suggest_entities
-from linking.models import EntityMention
+from linking.models import EntityMention, IndexKey, IndexScope
 from linking.normalise import normalise
+from linking.pseudonyms import entity_pseudonym, index_key_peek
+from org.models import Unit
 from tipline.models import Tip
 
 SIMILAR_WINDOW_DAYS = 30
@@ -33,6 +42,28 @@ MATCHES_PER_PSEUDONYM = 25
 CROWDED_WINDOW = 1000
 MAX_PSEUDONYM_ROWS = 200
 FACILITY_SAMPLE = 5000
+
+
+def member_units(*, member: StaffMember) -> tuple[set[int], bool]:
+    """Return the ids of the member's units and whether one of them is the national unit (one query)."""
+    rows = list(Membership.objects.filter(member=member).values_list("unit_id", "unit__kind"))
+    return {unit_id for unit_id, _kind in rows}, any(kind == Unit.Kind.NATIONAL for _unit, kind in rows)
+
+
+def hidden_mentions(*, in_national_unit: bool) -> Q:
+    """Return the condition of the mentions that lookups must never show or count for a member.
+
+    For a member of no national unit: every mention on a national unit's tip, and every
+    mention made with a national index key (subqueries, no query of their own).
+    Pseudonyms of the two keys never match, so this only bites on mentions made before
+    the national key existed, or before a transfer into the national unit, until
+    index_key_rotate moves them to their key. For a national member it is empty (excludes nothing).
+    """
+    if in_national_unit:
+        return Q()
+    return Q(tip__unit_id__in=Unit.objects.filter(kind=Unit.Kind.NATIONAL).values("pk")) | Q(
+        index_key_id__in=IndexKey.objects.filter(scope=IndexScope.NATIONAL).values("pk")
+    )
 
 
 def mention_value(*, mention: EntityMention, tip: Tip, data_key: bytes) -> str:
@@ -74,10 +105,11 @@ def tip_entities(*, tip: Tip, text: str, member: StaffMember, vault: dict[str, b
     """
     data_key = tip_data_key(tip=tip, vault=vault)
     recused = list(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
+    hidden = hidden_mentions(in_national_unit=member_units(member=member)[1])
     mentions = list(EntityMention.objects.filter(tip=tip).order_by("kind", "id"))
     views = []
     for m in mentions:
-        others = EntityMention.objects.filter(pseudonym=bytes(m.pseudonym)).exclude(tip=tip)
+        others = EntityMention.objects.filter(pseudonym=bytes(m.pseudonym)).exclude(tip=tip).exclude(hidden)
         if recused:
             others = others.exclude(tip__case_link__case_id__in=recused)
         # COUNT over a LIMIT: at most OTHER_TIPS_CAP + 1 index entries are read.
@@ -137,7 +169,9 @@ def _can_merge(case: Case, other: Case) -> bool:
     return other.unit_id == case.unit_id and not case.is_closed and not other.is_closed
 
 
-def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int]) -> tuple[dict[int, int], int]:
+def _cases_sharing_pseudonyms(
+    *, case: Case, own_units: set[int], hidden: Q, also: list[bytes]
+) -> tuple[dict[int, int], int]:
     """Return {other case id: number of this case's pseudonyms it shares} and how many pseudonyms were crowded.
 
     One query for this case's pseudonyms, then one per pseudonym (at most
@@ -147,7 +181,8 @@ def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int]) -> tuple[dict[
     tips of the member's own units among its CROWDED_WINDOW newest, so that links the
     member can act on are not crowded out by other units'. The work is bounded however
     often an entity is named: a guard named in 50,000 tips costs about what one named
-    in 50 does.
+    in 50 does. `also` adds pseudonyms of the case's values under another key (the
+    regional pseudonyms of a national case); `hidden` (hidden_mentions) is never matched.
     """
     case_tip_ids = list(CaseTip.objects.filter(case=case).values_list("tip_id", flat=True))
     pseudonyms = list(
@@ -156,12 +191,17 @@ def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int]) -> tuple[dict[
         .values_list("pseudonym", flat=True)
         .distinct()[:MAX_CASE_PSEUDONYMS]
     )
+    # bytes(): a database driver may return a memoryview; a pseudonym already looked up is not counted twice.
+    pseudonyms = [bytes(pseudonym) for pseudonym in pseudonyms]
+    looked_up = set(pseudonyms)
+    pseudonyms += [pseudonym for pseudonym in also[:MAX_CASE_PSEUDONYMS] if pseudonym not in looked_up]
     tips_by_pseudonym: dict[bytes, list[int]] = {}
     crowded = 0
     for pseudonym in pseudonyms:
         tip_ids = list(
             EntityMention.objects.filter(pseudonym=pseudonym)
             .exclude(tip_id__in=case_tip_ids)
+            .exclude(hidden)
             .order_by("-tip_id")
             .values_list("tip_id", flat=True)[: MATCHES_PER_PSEUDONYM + 1]
         )
@@ -170,6 +210,7 @@ def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int]) -> tuple[dict[
             newest = (
                 EntityMention.objects.filter(pseudonym=pseudonym)
                 .exclude(tip_id__in=case_tip_ids)
+                .exclude(hidden)
                 .order_by("-tip_id")
                 .values("tip_id")[:CROWDED_WINDOW]
             )
@@ -190,14 +231,49 @@ def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int]) -> tuple[dict[
     return dict(shared), crowded
 
 
-def suggested_links(*, case: Case, member: StaffMember) -> SuggestedLinks:
+def _regional_pseudonyms(*, case: Case, vault: dict[str, bytes]) -> list[bytes]:
+    """Return the regional pseudonyms of a national case's recorded values, if the session holds the regional key.
+
+    For the national unit only (its cases' own pseudonyms are made with the national
+    key): each value of the case's tips, at most MAX_CASE_PSEUDONYMS, is decrypted with
+    its tip's data key and keyed under the regional index key, then forgotten. The
+    lookups were audited when the values were recorded (linking.services.mention_record).
+    """
+    if not Unit.objects.filter(pk=case.unit_id, kind=Unit.Kind.NATIONAL).exists():
+        return []
+    regional_key = index_key_peek(vault=vault, scope=IndexScope.REGIONAL)
+    if regional_key is None:
+        return []
+    found: set[bytes] = set()
+    mentions = (
+        EntityMention.objects.filter(tip__case_link__case=case)
+        .select_related("tip")
+        .order_by("id")[:MAX_CASE_PSEUDONYMS]
+    )
+    for mention in mentions:
+        data_key = tip_data_key(tip=mention.tip, vault=vault)
+        if data_key is None:
+            continue
+        value = mention_value(mention=mention, tip=mention.tip, data_key=data_key)
+        pseudonym = entity_pseudonym(
+            key=regional_key, kind=mention.kind, value=value, facility_id=mention.tip.facility_id
+        )
+        if pseudonym is not None:
+            found.add(pseudonym)
+    return sorted(found)
+
+
+def suggested_links(*, case: Case, member: StaffMember, vault: dict[str, bytes] | None = None) -> SuggestedLinks:
     """Return the cases that seem related to `case`, for a member who reads it.
 
     Strongest first: cases whose tips share a keyed pseudonym with this case's tips
     (those the member can read, with a merge button where cases_link allows it; those
     of other units only as unit, facility, day and count; those the member is recused
-    from not at all). Then the member's cases at the same facility, of the same
-    category and smuggling channel, received within 30 days either side.
+    from not at all; those of the national unit, for anyone outside it, not at all).
+    With the member's session `vault`, a national case is also looked up under the
+    regional index key, so the national unit sees links to regional tips. Then the
+    member's cases at the same facility, of the same category and smuggling channel,
+    received within 30 days either side.
 
     Every query is an index range scan with a bound: the member's units and
     recusals, the pseudonym matches (see _cases_sharing_pseudonyms), the matched
@@ -206,9 +282,11 @@ def suggested_links(*, case: Case, member: StaffMember) -> SuggestedLinks:
     """
     if not member.can_read_tips:
         return SuggestedLinks()
-    own_units = set(Membership.objects.filter(member=member).values_list("unit_id", flat=True))
+    own_units, in_national_unit = member_units(member=member)
     recused = set(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
-    shared, crowded = _cases_sharing_pseudonyms(case=case, own_units=own_units)
+    hidden = hidden_mentions(in_national_unit=in_national_unit)
+    also = _regional_pseudonyms(case=case, vault=vault) if vault and in_national_unit else []
+    shared, crowded = _cases_sharing_pseudonyms(case=case, own_units=own_units, hidden=hidden, also=also)
     for other_id in recused | {case.pk}:
         shared.pop(other_id, None)
     strongest = sorted(shared, key=lambda other_id: (-shared[other_id], -other_id))[: 2 * MAX_SUGGESTED_LINKS]
@@ -296,16 +374,19 @@ def pseudonym_view(*, pseudonym: bytes, member: StaffMember, vault: dict[str, by
 
     Tips of cases the member reads come with their case and the value as recorded
     (when the session holds the tip's key); tips of other units with their unit,
-    facility and day only; tips of cases the member is recused from are left out.
+    facility and day only; tips of cases the member is recused from, and for anyone
+    outside the national unit that unit's tips, are left out.
     The rows are the newest 200 and the facilities are counted over the newest 5,000,
     both read backwards along the index (pseudonym, tip), so the page stays quick
     however often the entity is named.
     """
     if not member.can_read_tips:
         raise PermissionError("only members with a reading role see pseudonyms")
-    own_units = set(Membership.objects.filter(member=member).values_list("unit_id", flat=True))
+    own_units, in_national_unit = member_units(member=member)
     recused = list(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
-    mentions = EntityMention.objects.filter(pseudonym=pseudonym)
+    mentions = EntityMention.objects.filter(pseudonym=pseudonym).exclude(
+        hidden_mentions(in_national_unit=in_national_unit)
+    )
     if recused:
         mentions = mentions.exclude(tip__case_link__case_id__in=recused)
     total = mentions.count()

@@ -1,9 +1,12 @@
-"""Writes of linking: the index key's life (create, seal, open, rotate) and recording entities on tips.
+"""Writes of linking: the index keys' life (create, seal, open, rotate) and recording entities on tips.
 
-The index key is 32 random bytes, shared by all units and held like their keys: sealed
-(HPKE) to every active unit key pair and to the escrow key. A request opens it from a
-unit key in the session vault, uses it, and forgets it; it is never stored in the clear,
-never put in the vault, and never given to Celery (no task here or elsewhere uses it).
+An index key is 32 random bytes held like the units' keys: sealed (HPKE) to unit key
+pairs and to the escrow key. There is one per scope (linking.models.IndexScope): the
+regional key, sealed to every unit, and the national key, sealed only to the national
+(conflict-of-interest) unit; a tip's mentions are made with its unit's scope's key.
+A request opens a key from a unit key in the session vault, uses it, and forgets it;
+it is never stored in the clear, never put in the vault, and never given to Celery
+(no task here or elsewhere uses it).
 """
 
 from __future__ import annotations
@@ -12,19 +15,25 @@ import datetime
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 import envelope
-from accounts.keys import vault_unit_key_name
 from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import permissions
 from cases.permissions import CaseActionRefused
 from cases.services import tip_data_key_open
-from linking.models import EntityKind, EntityMention, IndexKey, IndexKeySeal, PersonRole
-from linking.normalise import normalise
-from org.models import UnitKeyPair
+from linking.models import EntityKind, EntityMention, IndexKey, IndexKeySeal, IndexScope, PersonRole
+from linking.pseudonyms import (
+    entity_pseudonym,
+    held_index_key_seals,
+    index_key_peek,
+    index_key_unseal,
+    index_scope_of_unit,
+)
+from org.models import Unit, UnitKeyPair
 from tipline.models import Tip
 
 ROTATION_BATCH_TIPS = 500
@@ -34,66 +43,76 @@ class IndexKeyExists(Exception):
     """Raised when creating a first index key where one exists already (rotate it instead)."""
 
 
-# --- the pseudonym's input ----------------------------------------------------------------------------------
+# --- the index keys ---------------------------------------------------------------------------------------
 
 
-def entity_pseudonym(*, key: bytes, kind: str, value: str, facility_id: int) -> bytes | None:
-    """Return the keyed pseudonym of an entity named in a tip of this facility, or None if nothing is left to link.
+def _keypairs_of_scope(scope: str) -> QuerySet[UnitKeyPair]:
+    """The active unit key pairs an index key of this scope is sealed to.
 
-    The kind keeps a person and a company of the same name apart; for places, the
-    facility keeps "pabellón 4" of one prison apart from "pabellón 4" of another.
+    The regional key goes to every unit, the national unit included (it sees links to
+    regional tips); the national key only to the national unit.
     """
-    normalised = normalise(kind, value)
-    if not normalised:
-        return None
-    scope = envelope.facility_scope(facility_id) if kind == EntityKind.PLACE else envelope.ANYWHERE
-    return envelope.entity_pseudonym(key, kind=kind, scope=scope, normalised=normalised)
+    keypairs = UnitKeyPair.objects.filter(is_active=True)
+    if scope == IndexScope.NATIONAL:
+        keypairs = keypairs.filter(unit__kind=Unit.Kind.NATIONAL)
+    return keypairs
 
 
-# --- the index key ---------------------------------------------------------------------------------------
-
-
-def _index_key_new() -> tuple[IndexKey, bytes]:
-    """Create the next version, sealed to the escrow key and every active unit key pair; retire the others."""
+def _index_key_new(scope: str) -> tuple[IndexKey, bytes]:
+    """Create the next version of a scope's key, sealed to escrow and its unit key pairs; retire the older ones."""
     key = envelope.new_index_key()
     with transaction.atomic():
-        latest = IndexKey.objects.select_for_update().order_by("-version").first()
+        latest = IndexKey.objects.select_for_update().filter(scope=scope).order_by("-version").first()
         version = latest.version + 1 if latest else 1
-        IndexKey.objects.filter(is_active=True).update(is_active=False)
+        IndexKey.objects.filter(scope=scope, is_active=True).update(is_active=False)
         index_key = IndexKey.objects.create(
+            scope=scope,
             version=version,
-            sealed_to_escrow=envelope.seal_index_key_to_escrow(version, index_key=key),
+            sealed_to_escrow=envelope.seal_index_key_to_escrow(version, index_key=key, scope=scope),
         )
         index_key_seal_missing(index_key=index_key, key=key)
     return index_key, key
 
 
-def index_key_create() -> tuple[IndexKey, bytes]:
-    """Create the first index key, sealed to every active unit key pair and to the escrow key.
+def index_key_create(*, scope: str = IndexScope.REGIONAL) -> tuple[IndexKey, bytes]:
+    """Create the first index key of a scope, sealed to its unit key pairs and to the escrow key.
 
-    Raise IndexKeyExists if there is one already: a new version would orphan the
+    Raise IndexKeyExists if that scope has one already: a new version would orphan the
     pseudonyms made with the old one, so replacing it is index_key_rotate's job.
     Return the row and the key, which the caller forgets.
     """
-    if IndexKey.objects.exists():
-        raise IndexKeyExists("an index key exists; rotate it instead")
-    return _index_key_new()
+    if IndexKey.objects.filter(scope=scope).exists():
+        raise IndexKeyExists(f"a {scope} index key exists; rotate it instead")
+    return _index_key_new(scope)
+
+
+def index_keys_create_missing() -> list[IndexKey]:
+    """Create the index key of every scope that has none yet (a new install: both; an upgrade: the national one).
+
+    Only public keys are needed. A national key created here makes the pseudonyms of
+    national tips recorded from now on; mentions recorded before under the regional key
+    keep it until index_key_rotate(scope="national") recomputes them through escrow.
+    """
+    missing = [scope for scope in IndexScope.values if not IndexKey.objects.filter(scope=scope).exists()]
+    return [index_key_create(scope=scope)[0] for scope in missing]
 
 
 def index_key_seal_missing(*, index_key: IndexKey, key: bytes) -> int:
-    """Seal the index key to every active unit key pair that has no copy yet; return how many were sealed.
+    """Seal an index key to every active unit key pair of its scope that has no copy yet; return how many.
 
     Only the key pairs' public halves are needed, so any session that can open the
     index key can do it (a unit's new key after a rotation, a new unit).
     """
-    missing = UnitKeyPair.objects.filter(is_active=True).exclude(
+    missing = _keypairs_of_scope(index_key.scope).exclude(
         pk__in=IndexKeySeal.objects.filter(index_key=index_key).values("unit_keypair_id")
     )
     seals = [
         IndexKeySeal(
             index_key=index_key,
             unit_keypair=keypair,
-            sealed_key=envelope.seal_index_key_for_unit(index_key.version, index_key=key, unit_keypair=keypair),
+            sealed_key=envelope.seal_index_key_for_unit(
+                index_key.version, index_key=key, unit_keypair=keypair, scope=index_key.scope
+            ),
         )
         for keypair in missing
     ]
@@ -102,29 +121,16 @@ def index_key_seal_missing(*, index_key: IndexKey, key: bytes) -> int:
     return len(seals)
 
 
-def index_key_open(*, vault: dict[str, bytes]) -> tuple[IndexKey, bytes] | None:
-    """Return the active index key opened with a unit key held in this session's vault, or None.
+def index_key_open(*, vault: dict[str, bytes], scope: str = IndexScope.REGIONAL) -> tuple[IndexKey, bytes] | None:
+    """Return the active index key of a scope opened with a unit key held in this session's vault, or None.
 
-    Anyone holding any unit private key the index key is sealed to can open it. On the
-    way it is sealed to the active unit key pairs that lack a copy (index_key_seal_missing).
+    Anyone holding a unit private key the index key is sealed to can open it. On the
+    way it is sealed to the active unit key pairs of its scope that lack a copy
+    (index_key_seal_missing). The key is never stored: the caller uses it and forgets it.
     """
-    held = [
-        keypair_id
-        for keypair_id in IndexKeySeal.objects.filter(index_key__is_active=True).values_list(
-            "unit_keypair_id", flat=True
-        )
-        if vault_unit_key_name(keypair_id) in vault
-    ]
-    for seal in IndexKeySeal.objects.filter(index_key__is_active=True, unit_keypair_id__in=held).select_related(
-        "index_key", "unit_keypair"
-    ):
+    for seal in held_index_key_seals(scope=scope, vault=vault):
         try:
-            key = envelope.open_index_key_for_unit(
-                bytes(seal.sealed_key),
-                version=seal.index_key.version,
-                unit_keypair_id=seal.unit_keypair_id,
-                unit_private_key=vault[vault_unit_key_name(seal.unit_keypair_id)],
-            )
+            key = index_key_unseal(seal, vault=vault)
         except envelope.CryptoError:
             continue
         index_key_seal_missing(index_key=seal.index_key, key=key)
@@ -135,30 +141,43 @@ def index_key_open(*, vault: dict[str, bytes]) -> tuple[IndexKey, bytes] | None:
 def index_key_from_escrow(*, index_key: IndexKey, escrow_private_key: bytes) -> bytes:
     """Open an index key with the offline escrow private key (raises CryptoError for a wrong key)."""
     return envelope.open_index_key_with_escrow(
-        bytes(index_key.sealed_to_escrow), version=index_key.version, escrow_private_key=escrow_private_key
+        bytes(index_key.sealed_to_escrow),
+        version=index_key.version,
+        escrow_private_key=escrow_private_key,
+        scope=index_key.scope,
     )
 
 
-def index_key_rotate(*, escrow_private_key: bytes) -> tuple[IndexKey, int]:
-    """Replace the index key with a new version and recompute every mention's pseudonym under it.
+def _tips_of_scope(scope: str) -> QuerySet[Tip]:
+    national = Tip.objects.filter(unit__kind=Unit.Kind.NATIONAL)
+    return national if scope == IndexScope.NATIONAL else Tip.objects.exclude(pk__in=national.values("pk"))
 
-    Each value is decrypted with its tip's data key, opened with the escrow private
-    key (the one key that opens every tip). The current normalisation applies, so
-    mentions of one tip that now normalise alike become one. The old versions are
-    kept as retired rows, but their seals are deleted. All or nothing: on any error the
-    old key stays active. Return the new key and how many mentions it now covers.
+
+def index_key_rotate(*, escrow_private_key: bytes, scope: str = IndexScope.REGIONAL) -> tuple[IndexKey, int]:
+    """Replace a scope's index key with a new version and recompute its tips' pseudonyms under it.
+
+    The scope's tips are those of its units today (the national unit's for the national
+    key, every other unit's for the regional key), so this also moves a tip's mentions
+    to the right key after the tip changed scope (an upgrade that introduced the
+    national key, a transfer into or out of the national unit). Each value is decrypted
+    with its tip's data key, opened with the escrow private key (the one key that opens
+    every tip). The current normalisation applies, so mentions of one tip that now
+    normalise alike become one. The old versions are kept as retired rows, but their
+    seals are deleted. All or nothing: on any error the old key stays active. Return the
+    new key and how many mentions it now covers.
     """
-    active = IndexKey.objects.filter(is_active=True).first()
+    active = IndexKey.objects.filter(scope=scope, is_active=True).first()
     if active is not None:
         # Fail before changing anything if this is not the escrow key the index key was sealed to.
         index_key_from_escrow(index_key=active, escrow_private_key=escrow_private_key)
     recomputed = merged = 0
+    scope_tips = _tips_of_scope(scope)
     with transaction.atomic():
-        index_key, key = _index_key_new()
+        index_key, key = _index_key_new(scope)
         last_tip_id = 0
         while True:
             tip_ids = list(
-                EntityMention.objects.filter(tip_id__gt=last_tip_id)
+                EntityMention.objects.filter(tip_id__gt=last_tip_id, tip__in=scope_tips)
                 .order_by("tip_id")
                 .values_list("tip_id", flat=True)
                 .distinct()[:ROTATION_BATCH_TIPS]
@@ -192,28 +211,29 @@ def index_key_rotate(*, escrow_private_key: bytes) -> tuple[IndexKey, int]:
             EntityMention.objects.bulk_update(changed, ["pseudonym", "index_key"], batch_size=1000)
             recomputed += len(changed)
             merged += len(duplicates)
-        IndexKeySeal.objects.exclude(index_key=index_key).delete()
+        IndexKeySeal.objects.filter(index_key__scope=scope).exclude(index_key=index_key).delete()
         audit_record(
             actor=None,
             action=AuditAction.INDEX_KEY_ROTATED,
             target_type="index_key",
-            target_id=str(index_key.version),
-            details={"mentions": recomputed, "merged": merged},
+            target_id=f"{scope}:{index_key.version}",
+            details={"scope": scope, "mentions": recomputed, "merged": merged},
         )
     return index_key, recomputed
 
 
 def index_key_seal_with_escrow(*, escrow_private_key: bytes) -> int:
-    """Seal the active index key to every active unit key pair that lacks it, opened with the escrow key.
+    """Seal every active index key to the active unit key pairs of its scope that lack it, opened with escrow.
 
-    For a unit whose members cannot wait for someone of another unit to log in.
-    Return how many key pairs were sealed.
+    For a unit whose members cannot wait for someone holding the key to log in (the
+    national key, created before the national unit had a key pair, say). Return how
+    many seals were made.
     """
-    index_key = IndexKey.objects.filter(is_active=True).first()
-    if index_key is None:
-        return 0
-    key = index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key)
-    return index_key_seal_missing(index_key=index_key, key=key)
+    sealed = 0
+    for index_key in IndexKey.objects.filter(is_active=True):
+        key = index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key)
+        sealed += index_key_seal_missing(index_key=index_key, key=key)
+    return sealed
 
 
 # --- recording entities ----------------------------------------------------------------------------------
@@ -298,14 +318,23 @@ def mention_store(
 def mention_record(
     *, tip: Tip, kind: str, value: str, actor: StaffMember, vault: dict[str, bytes], role: str = ""
 ) -> tuple[EntityMention, bool]:
-    """Record that a tip the actor works names an entity, with the keys of their session; audit it.
+    """Record that a tip the actor works names an entity, with the keys of their session; audit it and the probe.
+
+    The pseudonym is made with the index key of the tip's unit's scope: a regional
+    office's pseudonyms can never match the national unit's. Recording a name is what
+    looks it up in other units (the case page then shows where else it appears), so
+    every call writes a "pseudonym probed" audit entry naming the pseudonym, even when
+    the entity was recorded already: an auditor sees one name probed again and again.
+    On a national tip, the regional pseudonym that the national unit's pages look up in
+    the regional units is audited too.
 
     Raise CaseActionRefused if the actor may not work the tip's case, if their session
-    cannot open the index key or the tip, or if the value holds nothing to record.
-    Return the mention and whether it is new.
+    cannot open the index key of the tip's scope or the tip, or if the value holds
+    nothing to record. Return the mention and whether it is new.
     """
     permissions.require_work(actor, tip.case_link.case)
-    opened = index_key_open(vault=vault)
+    scope = index_scope_of_unit(tip.unit_id)
+    opened = index_key_open(vault=vault, scope=scope)
     if opened is None:
         raise CaseActionRefused(
             _(
@@ -315,6 +344,16 @@ def mention_record(
         )
     index_key, key = opened
     data_key = tip_data_key_open(tip=tip, vault=vault)
+    probed: list[tuple[str, bytes]] = []
+    if scope == IndexScope.NATIONAL:
+        regional_key = index_key_peek(vault=vault, scope=IndexScope.REGIONAL)
+        regional = (
+            entity_pseudonym(key=regional_key, kind=kind, value=" ".join(value.split()), facility_id=tip.facility_id)
+            if regional_key is not None and kind in EntityKind.values
+            else None
+        )
+        if regional is not None:
+            probed.append((IndexScope.REGIONAL, regional))
     with transaction.atomic():
         try:
             mention, created = mention_store(
@@ -338,7 +377,21 @@ def mention_record(
                 unit_id=tip.unit_id,
                 details={"kind": kind, "mention": str(mention.public_id)},
             )
+        for probe_scope, pseudonym in [(scope, bytes(mention.pseudonym)), *probed]:
+            pseudonym_probed_record(pseudonym=pseudonym, scope=probe_scope, tip=tip, kind=kind, actor=actor)
     return mention, created
+
+
+def pseudonym_probed_record(*, pseudonym: bytes, scope: str, tip: Tip, kind: str, actor: StaffMember) -> None:
+    """Record that the actor looked a pseudonym up in other units (by recording it on a tip of theirs)."""
+    audit_record(
+        actor=actor.user,
+        action=AuditAction.PSEUDONYM_PROBED,
+        target_type="pseudonym",
+        target_id=pseudonym.hex(),
+        unit_id=tip.unit_id,
+        details={"kind": kind, "scope": scope, "tip": str(tip.public_id)},
+    )
 
 
 def mention_delete(*, mention: EntityMention, actor: StaffMember) -> None:

@@ -67,4 +67,5 @@ def linking_suggested_links(context: template.Context, case: Case) -> dict[str, 
     member = _member(context)
     if member is None:
         return {"links": None}
-    return {"case": case, "links": suggested_links(case=case, member=member), "csrf_token": context.get("csrf_token")}
+    links = suggested_links(case=case, member=member, vault=vault_open(context["request"]))
+    return {"case": case, "links": links, "csrf_token": context.get("csrf_token")}

@@ -175,3 +175,10 @@ def test_the_command_says_how_many_and_how_fast(cast: dict[str, StaffMember]) ->
     call_command("generate_tips", "--count", "30", "--seed", "3", "--workers", "1", "--batch", "10", stdout=out)
     assert "Generated 30 tips" in out.getvalue()
     assert Tip.objects.count() == 30 and Case.objects.count() == 30
+
+
+def test_the_generator_keys_each_tips_entities_with_its_units_index_key(cast: dict[str, StaffMember]) -> None:
+    """As mention_record does: national tips with the national unit's own key, every other tip with the regional one."""
+    _generate()
+    scopes = set(EntityMention.objects.values_list("tip__unit__kind", "index_key__scope").distinct())
+    assert scopes == {("regional", "regional"), ("national", "national")}

@@ -128,15 +128,19 @@ def test_the_smallest_demo_has_an_index_key_and_an_entity_can_be_recorded(
     settings: LazySettings, tmp_path: Path
 ) -> None:
     """`load_demo --synthetic 0` (the chaos run, a quick demo) still lets an investigator record an entity."""
-    from linking.models import EntityMention, IndexKey, IndexKeySeal
+    from linking.models import EntityMention, IndexKey, IndexKeySeal, IndexScope
 
     settings.VAR_DIR = tmp_path
     settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE = tmp_path / "escrow" / "escrow.pub"
     settings.DEBUG = True
     call_command("load_demo", synthetic=0, stdout=StringIO())
 
-    index_key = IndexKey.objects.get(is_active=True)
+    index_key = IndexKey.objects.get(is_active=True, scope=IndexScope.REGIONAL)
     assert IndexKeySeal.objects.filter(index_key=index_key).count() == 3  # one per demo unit
+    national = IndexKey.objects.get(is_active=True, scope=IndexScope.NATIONAL)
+    assert list(IndexKeySeal.objects.filter(index_key=national).values_list("unit_keypair__unit__kind", flat=True)) == [
+        "national"
+    ]
     client = Client()
     login = {"username": "investigator", "password": settings.TIPLINE_DEMO_PASSWORD}
     assert client.post("/staff/login/", {**login, "otp_token": totp_code("investigator")}).status_code == 302

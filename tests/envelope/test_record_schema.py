@@ -64,6 +64,13 @@ def test_the_sealing_info_of_every_key_is_the_stored_format() -> None:
     assert unit_key_grant_info(7, 3) == b"tipline v1|unit key grant|unit-keypair:7|member:3"
     assert unit_key_escrow_info(7) == b"tipline v1|unit key escrow|unit-keypair:7"
     assert index_key_info(2, unit_recipient(7)) == b"tipline v1|index key:2|unit-keypair:7"
+    assert index_key_info(2, unit_recipient(7), envelope.INDEX_REGIONAL) == b"tipline v1|index key:2|unit-keypair:7"
+    assert index_key_info(2, ESCROW, envelope.INDEX_REGIONAL) == b"tipline v1|index key:2|escrow"
+    assert (
+        index_key_info(1, unit_recipient(9), envelope.INDEX_NATIONAL)
+        == b"tipline v1|national index key:1|unit-keypair:9"
+    )
+    assert index_key_info(1, ESCROW, envelope.INDEX_NATIONAL) == b"tipline v1|national index key:1|escrow"
     assert file_stream_aad("ab" * 16) == b"tipline attachment stream|" + b"ab" * 16
     assert pseudonym_input(kind="place", scope=envelope.facility_scope(4), normalised="pabellon 4") == (
         b"tipline v1|entity|place|facility:4|pabellon 4"
@@ -157,3 +164,37 @@ def test_no_module_outside_the_envelope_touches_a_primitive() -> None:
             if name.startswith(("cryptography", "envelope.primitives", "envelope.schema")):
                 offenders.append(f"{relative}: {name}")
     assert not offenders, offenders
+
+
+def test_an_index_key_sealed_as_one_scope_never_opens_as_the_other() -> None:
+    """A database insider who relabels the national key's row as regional (or back) gets a key that fails to open."""
+    unit = primitives.generate_keypair()
+    index_key = primitives.new_key()
+    keypair = SimpleNamespace(pk=9, public_key=unit.public)
+    national = envelope.seal_index_key_for_unit(1, index_key=index_key, unit_keypair=keypair, scope="national")
+    regional = envelope.seal_index_key_for_unit(1, index_key=index_key, unit_keypair=keypair, scope="regional")
+
+    opened = envelope.open_index_key_for_unit(
+        national, version=1, unit_keypair_id=9, unit_private_key=unit.private, scope="national"
+    )
+    assert opened == index_key
+    with pytest.raises(envelope.CryptoError):
+        envelope.open_index_key_for_unit(
+            national, version=1, unit_keypair_id=9, unit_private_key=unit.private, scope="regional"
+        )
+    with pytest.raises(envelope.CryptoError):
+        envelope.open_index_key_for_unit(
+            regional, version=1, unit_keypair_id=9, unit_private_key=unit.private, scope="national"
+        )
+    with pytest.raises(ValueError):
+        index_key_info(1, ESCROW, "everyone")
+
+
+def test_an_index_key_sealed_the_old_way_opens_as_the_regional_key() -> None:
+    """The single index key of before the national one existed is the regional key, byte for byte."""
+    unit = primitives.generate_keypair()
+    index_key = primitives.new_key()
+    sealed = primitives.seal(index_key, public_key=unit.public, info=b"tipline v1|index key:3|unit-keypair:9")
+    assert envelope.open_index_key_for_unit(sealed, version=3, unit_keypair_id=9, unit_private_key=unit.private) == (
+        index_key
+    )

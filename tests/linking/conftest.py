@@ -8,15 +8,15 @@ from django.test import Client
 from accounts.keys import staff_unlock_keys
 from accounts.models import StaffMember
 from linking.models import EntityMention
-from linking.services import index_key_create, mention_record
+from linking.services import index_keys_create_missing, mention_record
 from tests.conftest import PASSWORD
 from tipline.models import Tip
 
 
 @pytest.fixture
 def cast(cast: dict[str, StaffMember]) -> dict[str, StaffMember]:
-    """The suite's cast, and an index key sealed to their units' keys, as `manage.py create_index_key` makes it."""
-    index_key_create()
+    """The suite's cast, and the index keys sealed to their units' keys, as `manage.py create_index_key` makes them."""
+    index_keys_create_missing()
     return cast
 
 

@@ -1,4 +1,4 @@
-"""The index key: created and sealed to every unit key, sealed lazily to new ones, opened only by unit keys, rotated."""
+"""The index keys: created and sealed to their units' keys, sealed lazily to new ones, opened only by unit keys, rotated."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from accounts.models import StaffMember
 from audit.models import AuditEvent
 from cases.members import unit_key_rotate
 from envelope import primitives as crypto
-from linking import services
-from linking.models import EntityMention, IndexKey, IndexKeySeal
+from linking import pseudonyms, services
+from linking.models import EntityMention, IndexKey, IndexKeySeal, IndexScope
 from linking.selectors import suggested_links
 from linking.services import index_key_open
 from org.models import Facility, Unit, UnitKeyPair
@@ -34,7 +34,7 @@ def escrow_file(settings: LazySettings, tmp_path: Path) -> Path:
     return path
 
 
-def test_create_index_key_seals_to_every_unit_key_and_escrow(
+def test_create_index_key_seals_the_regional_key_to_every_unit_and_the_national_one_to_the_national_unit(
     units: dict[str, Unit], facilities: dict[str, Facility], settings: LazySettings
 ) -> None:
     for unit in units.values():
@@ -43,14 +43,21 @@ def test_create_index_key_seals_to_every_unit_key_and_escrow(
 
     call_command("create_index_key", stdout=out)
 
-    index_key = IndexKey.objects.get()
-    assert (index_key.version, index_key.is_active) == (1, True)
-    assert "v1" in out.getvalue()
-    assert set(index_key.seals.values_list("unit_keypair_id", flat=True)) == set(
+    regional = IndexKey.objects.get(scope=IndexScope.REGIONAL)
+    national = IndexKey.objects.get(scope=IndexScope.NATIONAL)
+    assert (regional.version, regional.is_active, national.version, national.is_active) == (1, True, 1, True)
+    assert "Regional index key v1 created" in out.getvalue() and "National index key v1 created" in out.getvalue()
+    assert set(regional.seals.values_list("unit_keypair_id", flat=True)) == set(
         UnitKeyPair.objects.values_list("pk", flat=True)
-    )
-    key = services.index_key_from_escrow(index_key=index_key, escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
-    assert len(key) == 32
+    ), "every unit, the national one included, holds the regional key"
+    assert set(national.seals.values_list("unit_keypair_id", flat=True)) == set(
+        UnitKeyPair.objects.filter(unit=units["national"]).values_list("pk", flat=True)
+    ), "only the national unit holds the national key"
+    keys = {
+        services.index_key_from_escrow(index_key=index_key, escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
+        for index_key in (regional, national)
+    }
+    assert len(keys) == 2 and all(len(key) == 32 for key in keys)
     with pytest.raises(CommandError):
         call_command("create_index_key", stdout=StringIO())
 
@@ -59,9 +66,16 @@ def test_only_sessions_holding_a_unit_key_open_the_index_key(cast: dict[str, Sta
     lima = index_key_open(vault=vault_of(cast["lima_investigator"]))
     norte = index_key_open(vault=vault_of(cast["norte_investigator"]))
     assert lima is not None and norte is not None
-    assert lima[1] == norte[1], "the units share one index key"
+    assert lima[1] == norte[1], "the regional units share one index key"
+    national = cast["national_investigator"]
+    assert index_key_open(vault=vault_of(national)) == lima, "the national unit holds the regional key too"
+    national_key = index_key_open(vault=vault_of(national), scope=IndexScope.NATIONAL)
+    assert national_key is not None and national_key[1] != lima[1]
+    for regional in ("lima_investigator", "lima_supervisor", "norte_investigator"):
+        assert index_key_open(vault=vault_of(cast[regional]), scope=IndexScope.NATIONAL) is None
     for role_without_keys in ("manager", "admin"):
-        assert index_key_open(vault=vault_of(cast[role_without_keys])) is None
+        for scope in IndexScope.values:
+            assert index_key_open(vault=vault_of(cast[role_without_keys]), scope=scope) is None
     assert index_key_open(vault={}) is None
 
 
@@ -113,13 +127,13 @@ def test_rotation_changes_every_stored_pseudonym_and_keeps_the_links(
     record(cast["lima_supervisor"], other_lima_tip, "person", "sargento JUAN PEREZ")
     record(cast["norte_investigator"], norte_tip, "person", "Pérez Juan")
     before = {m.pk: bytes(m.pseudonym) for m in EntityMention.objects.all()}
-    old_key = IndexKey.objects.get()
+    old_key = IndexKey.objects.get(scope=IndexScope.REGIONAL)
 
     out = StringIO()
     call_command("rotate_index_key", escrow_private_key=escrow_file, stdout=out)
 
     assert "4 pseudonym(s) recomputed" in out.getvalue()
-    new_key = IndexKey.objects.get(is_active=True)
+    new_key = IndexKey.objects.get(scope=IndexScope.REGIONAL, is_active=True)
     assert new_key.version == 2
     old_key.refresh_from_db()
     assert not old_key.is_active and not old_key.seals.exists()
@@ -137,7 +151,8 @@ def test_rotation_changes_every_stored_pseudonym_and_keeps_the_links(
     later_tip, _ = submit_tip(facility=facilities["lurigancho"])
     assert bytes(record(cast["lima_investigator"], later_tip, "person", "Juan Perez").pseudonym) in sergeant
     event = AuditEvent.objects.get(target_type="index_key")
-    assert (event.action, event.details) == ("index_key_rotated", {"mentions": 4, "merged": 0})
+    assert (event.action, event.target_id) == ("index_key_rotated", "regional:2")
+    assert event.details == {"scope": "regional", "mentions": 4, "merged": 0}
     # The values are still readable on the case page.
     page = staff_client("lima_investigator").get(f"/staff/cases/{lima_tip.case_link.case.public_id}/")
     assert "Sgto. Juan Pérez" in page.content.decode()
@@ -154,7 +169,10 @@ def test_rotation_with_a_wrong_escrow_key_changes_nothing(
     with pytest.raises(CommandError):
         call_command("rotate_index_key", escrow_private_key=wrong, stdout=StringIO())
 
-    assert list(IndexKey.objects.values_list("version", "is_active")) == [(1, True)]
+    assert list(IndexKey.objects.values_list("scope", "version", "is_active")) == [
+        ("national", 1, True),
+        ("regional", 1, True),
+    ]
     mention.refresh_from_db()
     assert mention.index_key.version == 1
 
@@ -166,7 +184,7 @@ def test_rotation_merges_mentions_of_a_tip_that_now_normalise_alike(
     record(cast["lima_investigator"], tip, "person", "Juan Ramos")
     record(cast["lima_investigator"], tip, "person", "Juan Ramos Quispe")
     # As if the rules changed so that both spellings now meet.
-    monkeypatch.setattr(services, "normalise", lambda kind, value: "juan ramos")
+    monkeypatch.setattr(pseudonyms, "normalise", lambda kind, value: "juan ramos")
 
     services.index_key_rotate(escrow_private_key=escrow_file.read_bytes())
 

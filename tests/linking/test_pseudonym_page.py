@@ -45,8 +45,8 @@ def test_an_investigator_sees_their_cases_with_the_value_and_other_units_as_meta
     assert "Norte IA" in elsewhere and "E.P. Trujillo (test)" in elsewhere
     assert NORTE_SPELLING not in page and "garita" not in page and "cobra cupos" not in page
     assert "E.P. Lurigancho (test)" in page[page.index('id="pseudonym-facilities"') :]
-    event = AuditEvent.objects.get(target_type="pseudonym")
-    assert (event.action, event.target_id, event.details) == ("pseudonym_viewed", named.pseudonym_hex, {"tips": 1})
+    event = AuditEvent.objects.get(target_type="pseudonym", action="pseudonym_viewed")
+    assert (event.target_id, event.details) == (named.pseudonym_hex, {"tips": 1})
 
 
 def test_the_other_unit_sees_only_where_and_when(named: EntityMention) -> None:

@@ -224,10 +224,10 @@ class Command(BaseCommand):
         return receipts
 
     def _create_index_key(self) -> None:
-        """Create the index key, sealed to the demo units' keys, unless there is one: recording an entity needs it."""
-        from linking.models import IndexKey
+        """Create the index keys, sealed to the demo units' keys, unless they exist: recording an entity needs them."""
+        from linking.models import IndexKey, IndexScope
 
-        if not IndexKey.objects.exists():
+        if IndexKey.objects.values("scope").distinct().count() < len(IndexScope.values):
             call_command("create_index_key", stdout=self.stdout)
 
     def _enrol_demo_authenticators(self) -> None:
@@ -308,13 +308,15 @@ def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: di
 def _name_the_flaco(escrow_private_key: bytes) -> None:
     """Record "el Flaco" on the demo reports that name him, so the second one shows the link."""
     from linking.models import EntityKind, IndexKey, PersonRole
+    from linking.pseudonyms import index_scope_of_unit
     from linking.services import index_key_from_escrow, mention_store
 
-    index_key = IndexKey.objects.filter(is_active=True).first()
-    if index_key is None:
-        return
-    key = index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key)
+    index_keys = {index_key.scope: index_key for index_key in IndexKey.objects.filter(is_active=True)}
     for tip in Tip.objects.order_by("id")[: len(SAMPLE_TIPS)]:  # the hand-written samples come first
+        index_key = index_keys.get(index_scope_of_unit(tip.unit_id))
+        if index_key is None:
+            continue
+        key = index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key)
         data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
         description = envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)
         if "Flaco" in description:

@@ -1,4 +1,4 @@
-"""Seal the active index key to unit key pairs that lack it, opened with the offline escrow key."""
+"""Seal the active index keys to the unit key pairs of their scope that lack them, opened with the escrow key."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from linking.services import index_key_seal_with_escrow
 
 class Command(BaseCommand):
     help = (
-        "Seal the active index key to every active unit key pair without a copy (a new unit, a rotated unit "
-        "key). Sessions do this by themselves whenever someone who holds the index key logs in; this command "
-        "does it at once with the escrow private key."
+        "Seal each active index key to every active unit key pair of its scope without a copy (a new unit, a "
+        "rotated unit key; the national key only ever to the national unit). Sessions do this by themselves "
+        "whenever someone who holds the index key records an entity; this command does it at once with the "
+        "escrow private key."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,4 +30,4 @@ class Command(BaseCommand):
             sealed = index_key_seal_with_escrow(escrow_private_key=options["escrow_private_key"].read_bytes())
         except envelope.CryptoError as exc:
             raise CommandError("could not open the index key with that escrow key file") from exc
-        self.stdout.write(f"Sealed the index key to {sealed} unit key(s).")
+        self.stdout.write(f"Sealed the index keys to {sealed} unit key(s).")
