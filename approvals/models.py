@@ -14,6 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The fields whose change must be approved, by model label: every other field is edited directly.
 ROUTING_FIELDS: dict[str, tuple[str, ...]] = {
@@ -35,19 +36,22 @@ class PendingChange(models.Model):
     """One requested create, update or delete of a routing record or a role, and its decision."""
 
     class Kind(models.TextChoices):
-        ROUTING = "routing", _("Routing")
-        ROLE = "role", _("Role")
+        ROUTING = "routing", pgettext_lazy("change kind", "Routing")
+        ROLE = "role", pgettext_lazy("change kind", "Role")
 
     class Operation(models.TextChoices):
-        CREATE = "create", _("Create")
-        UPDATE = "update", _("Change")
-        DELETE = "delete", _("Delete")
+        CREATE = "create", pgettext_lazy("change operation", "Create")
+        UPDATE = "update", pgettext_lazy("change operation", "Change")
+        DELETE = "delete", pgettext_lazy("change operation", "Delete")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Awaiting approval")
-        APPLIED = "applied", _("Approved and applied")
-        REFUSED = "refused", _("Refused")
-        OBSOLETE = "obsolete", _("Not applied: the record changed or the change breaks a rule")
+        PENDING = "pending", pgettext_lazy("change status", "Awaiting approval")
+        APPLIED = "applied", pgettext_lazy("change status", "Approved and applied")
+        REFUSED = "refused", pgettext_lazy("change status", "Refused")
+        OBSOLETE = (
+            "obsolete",
+            pgettext_lazy("change status", "Not applied: the record changed or the change breaks a rule"),
+        )
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     operation = models.CharField(_("operation"), max_length=10, choices=Operation.choices)

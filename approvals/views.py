@@ -57,6 +57,7 @@ def change_list(request: HttpRequest, member: StaffMember) -> HttpResponse:
 @staff_required
 @require_POST
 def change_approve(request: HttpRequest, member: StaffMember, change_id: int) -> HttpResponse:
+    _require_page(member)
     change = get_object_or_404(PendingChange, pk=change_id)
     try:
         change = services.change_approve(change=change, approver=member)
@@ -76,6 +77,7 @@ def change_approve(request: HttpRequest, member: StaffMember, change_id: int) ->
 @staff_required
 @require_POST
 def change_refuse(request: HttpRequest, member: StaffMember, change_id: int) -> HttpResponse:
+    _require_page(member)
     change = get_object_or_404(PendingChange, pk=change_id)
     try:
         services.change_refuse(change=change, member=member)

@@ -121,7 +121,8 @@ def pending_change_message(change: PendingChange) -> str:
         if approvers
         else _("Nobody can approve it yet: there is no such supervisor.")
     )
-    return f"{text} {who} {_('It is listed on the page of changes awaiting approval.')}"
+    where = _("It is listed on the page of changes awaiting approval.")
+    return f"{text} {who} {where}"
 
 
 class AdministratorModelAdmin(admin.ModelAdmin):
