@@ -65,7 +65,7 @@ def test_a_supervisor_cannot_approve_a_change_of_their_own_role(
     supervisor = cast["lima_supervisor"]
     change = _ask_role(supervisor, Role.INVESTIGATOR)
     response = staff_client("lima_supervisor").post(f"/staff/changes/{change.pk}/approve/", follow=True)
-    assert "You cannot decide this change" in response.content.decode()
+    assert "Usted no puede decidir este cambio" in response.content.decode()
     assert _role("lima_supervisor") == Role.SUPERVISOR
 
     # A second supervisor of Lima can.
@@ -96,7 +96,7 @@ def test_a_decided_change_cannot_be_decided_again(
     supervisor = staff_client("lima_supervisor")
     supervisor.post(f"/staff/changes/{change.pk}/refuse/")
     response = supervisor.post(f"/staff/changes/{change.pk}/approve/", follow=True)
-    assert "already been decided" in response.content.decode()
+    assert "Este cambio ya fue decidido" in response.content.decode()
     assert _role("lima_investigator") == Role.INVESTIGATOR
 
 

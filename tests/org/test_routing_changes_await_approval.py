@@ -112,7 +112,7 @@ def test_a_crafted_request_that_breaks_the_conflict_path_guard_is_refused_when_a
     for change in asked:
         assert change is not None
         response = supervisor.post(f"/staff/changes/{change.pk}/approve/", follow=True)
-        assert "was not applied" in response.content.decode()
+        assert "El cambio no se aplicó" in response.content.decode()  # Spanish by default
         change.refresh_from_db()
         assert change.status == PendingChange.Status.OBSOLETE
         refused = AuditEvent.objects.get(action=AuditAction.CHANGE_REFUSED, target_id=str(change.pk))
@@ -179,7 +179,7 @@ def test_the_requester_and_a_regional_supervisor_cannot_approve_routing(
         page = client.get("/staff/changes/").content.decode()
         assert f"/staff/changes/{change.pk}/approve/" not in page
         response = client.post(f"/staff/changes/{change.pk}/approve/", follow=True)
-        assert "You cannot decide this change" in response.content.decode()
+        assert "Usted no puede decidir este cambio" in response.content.decode()
         response = client.post(f"/staff/changes/{change.pk}/refuse/")
     assert _only_pending() == change
     assert _next_report_goes_to(facility) == "lima"
@@ -259,7 +259,7 @@ def test_a_stale_change_is_not_applied(
     supervisor = staff_client("national_supervisor")
     _approve(supervisor, first)
     response = supervisor.post(f"/staff/changes/{second.pk}/approve/", follow=True)
-    assert "was not applied" in response.content.decode()
+    assert "El cambio no se aplicó" in response.content.decode()  # Spanish by default
     second.refresh_from_db()
     assert second.status == PendingChange.Status.OBSOLETE
     assert Region.objects.get(pk=region.pk).unit.slug == "norte"
