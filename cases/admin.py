@@ -223,6 +223,13 @@ class AdministratorModelAdmin(admin.ModelAdmin):
     def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
         return self._pending_response(request) or super().response_delete(request, obj_display, obj_id)
 
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        # Django's own admin log names only the fields that were saved, not those kept for approval.
+        if _pending(request) and not add:
+            governed = set(governed_fields(self.model))
+            form.changed_data[:] = [name for name in form.changed_data if name not in governed]
+        return super().construct_change_message(request, form, formsets, add)
+
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         if obj.pk is None:  # kept for approval, not created: the audit chain holds the request
             return None

@@ -9,6 +9,7 @@ the before and the after, and mailed to the national unit.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -265,3 +266,77 @@ def test_a_stale_change_is_not_applied(
     assert Region.objects.get(pk=region.pk).unit.slug == "norte"
     refused = AuditEvent.objects.get(action=AuditAction.CHANGE_REFUSED, target_id=str(second.pk))
     assert refused.details["reason"] == "stale"
+
+
+def test_a_new_unit_is_created_as_a_regional_office_and_making_it_national_waits(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], national_supervisor: StaffMember
+) -> None:
+    admin = staff_client("admin")
+    response = admin.post(
+        "/staff/admin/org/unit/add/", {**UNIT_FORM, "name": "Sur IA", "slug": "sur", "kind": "regional"}
+    )
+    assert response.status_code == 302
+    sur = Unit.objects.get(slug="sur")
+    assert sur.kind == Unit.Kind.REGIONAL
+    assert not PendingChange.objects.exists()  # a regional office diverts nothing: created at once
+
+    # With no national unit left (demoted through an approved change), a new "national" unit waits too.
+    national = Unit.objects.get(slug="national")
+    admin.post(
+        f"/staff/admin/org/unit/{national.pk}/change/",
+        {**UNIT_FORM, "name": national.name, "slug": "national", "kind": "regional"},
+    )
+    _approve(staff_client("national_supervisor"), _only_pending())
+    response = admin.post(
+        "/staff/admin/org/unit/add/", {**UNIT_FORM, "name": "Centro IA", "slug": "centro", "kind": "national"}
+    )
+    assert response.status_code == 302
+    assert Unit.objects.get(slug="centro").kind == Unit.Kind.REGIONAL
+    change = _only_pending()
+    assert (change.before, change.after) == ({"kind": "regional"}, {"kind": "national"})
+
+
+def test_the_national_unit_sees_what_waits_and_what_was_decided(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], national_supervisor: StaffMember
+) -> None:
+    admin = staff_client("admin")
+    region = facilities["lurigancho"].region
+    norte = Unit.objects.get(slug="norte")
+    admin.post(f"/staff/admin/org/region/{region.pk}/change/", {"name": region.name, "unit": norte.pk})
+    page = staff_client("national_investigator").get("/staff/changes/").content.decode()
+    assert "Lima IA → Norte IA" in page and "admin" in page and "national_supervisor" in page
+    assert "/approve/" not in page  # an investigator sees, and does not decide
+
+    _approve(staff_client("national_supervisor"), _only_pending())
+    page = staff_client("national_investigator").get("/staff/changes/").content.decode()
+    assert "Aprobado y aplicado" in page and "No hay cambios pendientes de aprobación." in page
+
+
+def test_approving_without_the_csrf_token_is_refused(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], national_supervisor: StaffMember
+) -> None:
+    admin = staff_client("admin")
+    region = facilities["lurigancho"].region
+    admin.post(
+        f"/staff/admin/org/region/{region.pk}/change/", {"name": region.name, "unit": Unit.objects.get(slug="norte").pk}
+    )
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = staff_client("national_supervisor").cookies
+    response = strict.post(f"/staff/changes/{_only_pending().pk}/approve/")
+    assert response.status_code == 403
+    assert _only_pending().is_pending
+    assert _next_report_goes_to(facilities["lurigancho"]) == "lima"
+
+
+def test_the_admins_own_log_does_not_claim_a_change_that_waits(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    from django.contrib.admin.models import LogEntry
+
+    admin = staff_client("admin")
+    region = facilities["lurigancho"].region
+    norte = Unit.objects.get(slug="norte")
+    admin.post(f"/staff/admin/org/region/{region.pk}/change/", {"name": "Lima Metropolitana", "unit": norte.pk})
+    assert Region.objects.get(pk=region.pk).name == "Lima Metropolitana"
+    entry = LogEntry.objects.latest("pk")
+    assert json.loads(entry.change_message) == [{"changed": {"fields": ["Name"]}}]
