@@ -7,9 +7,10 @@ record's own rules (full_clean: the conflict-of-interest guard of org.models and
 database constraints), under a lock on the record, and refuses a change whose
 record has moved on since it was asked for.
 
-Setup commands and the demo loader (create_staff, the org and demo loaders) write
-routing and roles directly: the operator builds the organisation before any
-supervisor exists who could approve. Nothing reachable from the web does.
+Setup commands and the demo loader (create_staff, create_unit_keys, add_staff_to_unit,
+load_demo) write routing and roles directly: the operator builds the organisation,
+on the server, before any supervisor exists who could approve. Nothing reachable
+from the web does.
 """
 
 from __future__ import annotations

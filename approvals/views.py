@@ -7,6 +7,8 @@ national unit (who is told of each change); anyone else gets a 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,7 +30,8 @@ def _require_page(member: StaffMember) -> None:
         raise Http404
 
 
-def _rows(changes: object, member: StaffMember) -> list[dict[str, object]]:
+def _rows(changes: Iterable[PendingChange], member: StaffMember) -> list[dict[str, object]]:
+    # A few queries per row: the page holds the pending changes and the last RECENT_DECIDED decisions.
     return [
         {
             "change": change,
@@ -39,7 +42,7 @@ def _rows(changes: object, member: StaffMember) -> list[dict[str, object]]:
             if change.is_pending
             else [],
         }
-        for change in changes  # type: ignore[attr-defined]
+        for change in changes
     ]
 
 
