@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -103,6 +104,16 @@ def _pending(request: HttpRequest) -> list[PendingChange]:
     return pending
 
 
+def _actor(request: HttpRequest) -> User:
+    """Return the administrator behind an admin request (the site lets only verified administrators in)."""
+    return request.user  # type: ignore[return-value]
+
+
+def _keep(request: HttpRequest, change: PendingChange | None) -> None:
+    if change is not None:
+        _pending(request).append(change)
+
+
 def pending_change_message(change: PendingChange) -> str:
     """Return what the admin tells the administrator: the change waits, and who must approve it."""
     approvers = ", ".join(member.user.get_username() for member in change_approvers(change=change))
@@ -137,33 +148,29 @@ class AdministratorModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         governed = governed_fields(type(obj))
+        actor = _actor(request)
         with transaction.atomic():
             stored = type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first() if change else None
+            asked = None
             if governed and stored is not None:
                 asked = change_request(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=actor,
                     instance=obj,
                     operation=PendingChange.Operation.UPDATE,
                     stored=stored,
                 )
-                if asked is not None:
-                    _pending(request).append(asked)
                 for name in governed:  # the live record keeps its routing until the change is approved
                     attname = obj._meta.get_field(name).attname
                     setattr(obj, attname, getattr(stored, attname))
             elif governed and not self.save_new_directly(obj):
-                _pending(request).append(
-                    change_request(
-                        actor=request.user,  # type: ignore[arg-type]
-                        instance=obj,
-                        operation=PendingChange.Operation.CREATE,
-                    )  # type: ignore[arg-type]
-                )
+                operation = PendingChange.Operation.CREATE
+                _keep(request, change_request(actor=actor, instance=obj, operation=operation))
                 return
+            _keep(request, asked)
             before = audit_snapshot(stored) if stored is not None else {}
             after = audit_snapshot(obj)
-            if stored is not None and before == after:
-                return  # only governed fields changed: nothing is saved now
+            if asked is not None and before == after:
+                return  # only routing or role fields changed, and they wait: nothing is saved now
             # The form has run full_clean(); run the model's own rules again under the lock (the
             # conflict path's guard in org.models), in case a concurrent change slipped in between.
             obj.clean()
@@ -180,14 +187,9 @@ class AdministratorModelAdmin(admin.ModelAdmin):
         if governed_fields(type(obj)) and not self.delete_directly(obj):
             with transaction.atomic():
                 stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-                _pending(request).append(
-                    change_request(
-                        actor=request.user,  # type: ignore[arg-type]
-                        instance=stored,
-                        operation=PendingChange.Operation.DELETE,
-                        stored=stored,
-                    )  # type: ignore[arg-type]
-                )
+                operation = PendingChange.Operation.DELETE
+                actor = _actor(request)
+                _keep(request, change_request(actor=actor, instance=stored, operation=operation, stored=stored))
             return
         with transaction.atomic():
             before = audit_snapshot(obj)
@@ -283,14 +285,8 @@ class UnitAdmin(AdministratorModelAdmin):
             super().save_model(request, obj, form, change)
             asked.pk = obj.pk
             stored = Unit.objects.select_for_update().get(pk=obj.pk)
-            requested = change_request(
-                actor=request.user,  # type: ignore[arg-type]
-                instance=asked,
-                operation=PendingChange.Operation.UPDATE,
-                stored=stored,
-            )
-            if requested is not None:
-                _pending(request).append(requested)
+            operation = PendingChange.Operation.UPDATE
+            _keep(request, change_request(actor=_actor(request), instance=asked, operation=operation, stored=stored))
 
 
 class RoutingRuleForm(forms.ModelForm):
