@@ -340,3 +340,28 @@ def test_the_admins_own_log_does_not_claim_a_change_that_waits(
     assert Region.objects.get(pk=region.pk).name == "Lima Metropolitana"
     entry = LogEntry.objects.latest("pk")
     assert json.loads(entry.change_message) == [{"changed": {"fields": ["Name"]}}]
+
+
+def test_an_approval_and_its_audit_entry_exist_together_or_not_at_all(
+    cast: dict[str, StaffMember],
+    facilities: dict[str, Facility],
+    national_supervisor: StaffMember,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from approvals import services
+
+    admin = staff_client("admin")
+    region = facilities["lurigancho"].region
+    admin.post(
+        f"/staff/admin/org/region/{region.pk}/change/", {"name": region.name, "unit": Unit.objects.get(slug="norte").pk}
+    )
+    change = _only_pending()
+
+    def refuse(**kwargs: object) -> None:
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(services, "audit_record", refuse)
+    with pytest.raises(RuntimeError):
+        staff_client("national_supervisor").post(f"/staff/changes/{change.pk}/approve/")
+    assert _only_pending() == change
+    assert _next_report_goes_to(facilities["lurigancho"]) == "lima"
