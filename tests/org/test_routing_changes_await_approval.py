@@ -58,7 +58,7 @@ def _with_emails(cast: dict[str, StaffMember], national_supervisor: StaffMember)
     return addresses
 
 
-def test_making_the_lima_office_national_changes_nothing_and_is_refused_again_when_approved(
+def test_the_lima_office_is_never_made_national_and_demoting_the_national_unit_waits_for_approval(
     cast: dict[str, StaffMember], facilities: dict[str, Facility], national_supervisor: StaffMember
 ) -> None:
     admin = staff_client("admin")
