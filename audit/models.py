@@ -69,6 +69,9 @@ class AuditAction(models.TextChoices):
     ADMIN_CHANGED = "admin_changed", _("Changed an organisation record")
     ADMIN_DELETED = "admin_deleted", _("Deleted an organisation record")
     PSEUDONYM_PROBED = "pseudonym_probed", _("Looked up a pseudonym in other units")
+    CHANGE_REQUESTED = "change_requested", _("Asked for a routing or role change")
+    CHANGE_APPROVED = "change_approved", _("Approved a routing or role change")
+    CHANGE_REFUSED = "change_refused", _("Refused a routing or role change")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

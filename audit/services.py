@@ -11,11 +11,12 @@ The audit log imports no app: every app writes to it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
@@ -51,6 +52,8 @@ FORBIDDEN_DETAIL_KEYS = frozenset(
     }
 )
 VERIFY_CHUNK_SIZE = 2000
+# A logged value is cut to this many characters, so an event stays well under the details limit.
+AUDIT_VALUE_MAX_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,38 @@ def _clean_details(details: dict[str, Any] | None) -> dict[str, Any]:
     # Store exactly what the database will give back (tuples become lists), so the hash still matches.
     cleaned: dict[str, Any] = json.loads(text)
     return cleaned
+
+
+def audit_snapshot(obj: models.Model, *, fields: Iterable[str] | None = None) -> dict[str, object]:
+    """Return the record's concrete field values (foreign keys as ids) as small JSON values.
+
+    Only the named `fields` when given. Binary fields are left out: on StaffMember
+    they are the public key and the wrapped private key, which have no place in the
+    log. Call it on organisation and staff records only, never on a tip's.
+    """
+    wanted = set(fields) if fields is not None else None
+    snapshot: dict[str, object] = {}
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.BinaryField) or field.primary_key:
+            continue
+        if wanted is not None and field.name not in wanted:
+            continue
+        value = field.value_from_object(obj)
+        if value is not None and not isinstance(value, bool | int | str):
+            value = str(value)
+        if isinstance(value, str):
+            value = value[:AUDIT_VALUE_MAX_CHARS]
+        snapshot[field.name] = value
+    return snapshot
+
+
+def audit_changes(before: dict[str, object], after: dict[str, object]) -> list[dict[str, object]]:
+    """Return the fields whose values differ, each as {"field", "from", "to"} (None for absent)."""
+    return [
+        {"field": name, "from": before.get(name), "to": after.get(name)}
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    ]
 
 
 def audit_record(

@@ -8,10 +8,12 @@ and the supervisors' unit pages, never by administrators (who hold no key).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -25,8 +27,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts import permissions
 from accounts.models import StaffMember
 from accounts.security import is_verified_staff, verified_staff_member
+from approvals.models import PendingChange, governed_fields
+from approvals.services import change_approvers, change_request
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_changes, audit_record, audit_snapshot
 from org.models import Facility, Region, RoutingRule, Unit
 from tipline.models import Category
 
@@ -75,38 +79,8 @@ class OrganisationAdminSite(admin.AdminSite):
         return redirect("staff:account_password")
 
 
-# A logged value is cut to this many characters, so an event stays well under the audit details limit.
-AUDIT_VALUE_MAX_CHARS = 120
 # The audit target type of a model, where the rest of the code already names it.
 AUDIT_TARGET_TYPES = {"staffmember": "staff"}
-
-
-def audit_snapshot(obj: models.Model) -> dict[str, object]:
-    """Return the record's concrete field values (foreign keys as ids) as small JSON values.
-
-    Binary fields are left out: on StaffMember they are the public key and the
-    wrapped private key, which have no place in the log. These models hold no tip content.
-    """
-    snapshot: dict[str, object] = {}
-    for field in obj._meta.concrete_fields:
-        if isinstance(field, models.BinaryField) or field.primary_key:
-            continue
-        value = field.value_from_object(obj)
-        if value is not None and not isinstance(value, bool | int | str):
-            value = str(value)
-        if isinstance(value, str):
-            value = value[:AUDIT_VALUE_MAX_CHARS]
-        snapshot[field.name] = value
-    return snapshot
-
-
-def audit_changes(before: dict[str, object], after: dict[str, object]) -> list[dict[str, object]]:
-    """Return the fields whose values differ, each as {"field", "from", "to"} (None for absent)."""
-    return [
-        {"field": name, "from": before.get(name), "to": after.get(name)}
-        for name in sorted(before.keys() | after.keys())
-        if before.get(name) != after.get(name)
-    ]
 
 
 def _audit_admin(request: HttpRequest, action: str, obj: models.Model, **details: object) -> None:
@@ -121,30 +95,102 @@ def _audit_admin(request: HttpRequest, action: str, obj: models.Model, **details
     )
 
 
+# Where the admin keeps, for one request, the changes it saved for approval instead of applying them.
+_PENDING_ATTR = "_tipline_pending_changes"
+
+
+def _pending(request: HttpRequest) -> list[PendingChange]:
+    pending: list[PendingChange] = request.__dict__.setdefault(_PENDING_ATTR, [])
+    return pending
+
+
+def _actor(request: HttpRequest) -> User:
+    """Return the administrator behind an admin request (the site lets only verified administrators in)."""
+    return request.user  # type: ignore[return-value]
+
+
+def _keep(request: HttpRequest, change: PendingChange | None) -> None:
+    if change is not None:
+        _pending(request).append(change)
+
+
+def pending_change_message(change: PendingChange) -> str:
+    """Return what the admin tells the administrator: the change waits, and who must approve it."""
+    approvers = ", ".join(member.user.get_username() for member in change_approvers(change=change))
+    if change.kind == PendingChange.Kind.ROUTING:
+        text = _(
+            "Not applied yet: changes to routing take effect only when a supervisor of the national unit "
+            "approves them (never the person who asked)."
+        )
+    else:
+        text = _(
+            "Not applied yet: a change of role takes effect only when a supervisor of the person's unit "
+            "approves it (never the person who asked)."
+        )
+    who = (
+        _("Who can approve: %(usernames)s.") % {"usernames": approvers}
+        if approvers
+        else _("Nobody can approve it yet: there is no such supervisor.")
+    )
+    where = _("It is listed on the page of changes awaiting approval.")
+    return f"{text} {who} {where}"
+
+
 class AdministratorModelAdmin(admin.ModelAdmin):
     """Administrators may view and change organisation records; nobody else may.
 
     Every save and delete is written to the audit chain in the transaction of the
     change, with the before and after of the fields that changed (DESIGN.md section 5).
+    A change to routing or to a role (approvals.models.governed_fields) is not applied:
+    it is kept for a second person's approval (approvals.services.change_request), and
+    the other fields of the same form are saved as usual.
     """
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        governed = governed_fields(type(obj))
+        actor = _actor(request)
         with transaction.atomic():
             stored = type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first() if change else None
+            asked = None
+            if governed and stored is not None:
+                asked = change_request(
+                    actor=actor,
+                    instance=obj,
+                    operation=PendingChange.Operation.UPDATE,
+                    stored=stored,
+                )
+                for name in governed:  # the live record keeps its routing until the change is approved
+                    attname = obj._meta.get_field(name).attname
+                    setattr(obj, attname, getattr(stored, attname))
+            elif governed and not self.save_new_directly(obj):
+                operation = PendingChange.Operation.CREATE
+                _keep(request, change_request(actor=actor, instance=obj, operation=operation))
+                return
+            _keep(request, asked)
             before = audit_snapshot(stored) if stored is not None else {}
+            after = audit_snapshot(obj)
+            if asked is not None and before == after:
+                return  # only routing or role fields changed, and they wait: nothing is saved now
             # The form has run full_clean(); run the model's own rules again under the lock (the
             # conflict path's guard in org.models), in case a concurrent change slipped in between.
             obj.clean()
             super().save_model(request, obj, form, change)
             _audit_admin(
-                request,
-                AuditAction.ADMIN_CHANGED,
-                obj,
-                created=not change,
-                changes=audit_changes(before, audit_snapshot(obj)),
+                request, AuditAction.ADMIN_CHANGED, obj, created=not change, changes=audit_changes(before, after)
             )
 
+    def save_new_directly(self, obj: Any) -> bool:
+        """Return whether a new record with governed fields is created at once (it diverts no report yet)."""
+        return True
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        if governed_fields(type(obj)) and not self.delete_directly(obj):
+            with transaction.atomic():
+                stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+                operation = PendingChange.Operation.DELETE
+                actor = _actor(request)
+                _keep(request, change_request(actor=actor, instance=stored, operation=operation, stored=stored))
+            return
         with transaction.atomic():
             before = audit_snapshot(obj)
             pk = obj.pk
@@ -152,11 +198,44 @@ class AdministratorModelAdmin(admin.ModelAdmin):
             obj.pk = pk
             _audit_admin(request, AuditAction.ADMIN_DELETED, obj, changes=audit_changes(before, {}), removed=removed)
 
+    def delete_directly(self, obj: Any) -> bool:
+        """Return whether deleting the record takes effect at once (it routes nothing by itself)."""
+        return True
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """The list page's "delete selected" action: each record is deleted and recorded on its own."""
         with transaction.atomic():
             for obj in list(queryset):
                 self.delete_model(request, obj)
+
+    def _pending_response(self, request: HttpRequest) -> HttpResponse | None:
+        pending = _pending(request)
+        if not pending:
+            return None
+        for change in pending:
+            self.message_user(request, pending_change_message(change), messages.WARNING)
+        return redirect(reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
+        return self._pending_response(request) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        return self._pending_response(request) or super().response_change(request, obj)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
+        return self._pending_response(request) or super().response_delete(request, obj_display, obj_id)
+
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        # Django's own admin log names only the fields that were saved, not those kept for approval.
+        if _pending(request) and not add:
+            governed = set(governed_fields(self.model))
+            form.changed_data[:] = [name for name in form.changed_data if name not in governed]
+        return super().construct_change_message(request, form, formsets, add)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if obj.pk is None:  # kept for approval, not created: the audit chain holds the request
+            return None
+        return super().log_addition(request, obj, message)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_administrator(request)
@@ -195,6 +274,20 @@ class UnitAdmin(AdministratorModelAdmin):
     fields = ["name", "slug", "kind", "acknowledge_days", "feedback_days", "protection_working_days"]
     list_display = ["name", "kind", "acknowledge_days", "feedback_days", "protection_working_days"]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Create a new unit as a regional office; making it the national unit waits for approval."""
+        if change or obj.kind == Unit.Kind.REGIONAL:
+            super().save_model(request, obj, form, change)
+            return
+        asked = copy.copy(obj)
+        with transaction.atomic():
+            obj.kind = Unit.Kind.REGIONAL
+            super().save_model(request, obj, form, change)
+            asked.pk = obj.pk
+            stored = Unit.objects.select_for_update().get(pk=obj.pk)
+            operation = PendingChange.Operation.UPDATE
+            _keep(request, change_request(actor=_actor(request), instance=asked, operation=operation, stored=stored))
+
 
 class RoutingRuleForm(forms.ModelForm):
     category = forms.ChoiceField(choices=[("", _("Any category")), *Category.choices], required=False)
@@ -209,6 +302,22 @@ class RoutingRuleAdmin(AdministratorModelAdmin):
     form = RoutingRuleForm
     list_display = ["__str__", "facility", "category", "unit", "priority", "is_active"]
     list_filter = ["unit", "is_active"]
+
+    def save_new_directly(self, obj: Any) -> bool:
+        return False
+
+    def delete_directly(self, obj: Any) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Each deletion waits for its own approval: delete rules one at a time, from their page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        # Nothing is deleted here (the deletion waits for approval); the audit chain holds the request.
+        return None
 
 
 @admin.register(StaffMember, site=organisation_admin)

@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "tipline",
     "accounts",
     "cases",
+    "approvals",
     "trends",
     "linking",
     "demo",

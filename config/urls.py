@@ -20,6 +20,7 @@ audit_urls = (
 urlpatterns = [
     path("", include("tipline.urls")),
     path("staff/admin/", organisation_admin.urls),
+    path("staff/changes/", include("approvals.urls", namespace="approvals")),
     path("staff/audit/", include(audit_urls, namespace="audit")),
     path("staff/linking/", include("linking.urls", namespace="linking")),
     path("staff/trends/", include("trends.urls", namespace="trends")),

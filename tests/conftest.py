@@ -2,7 +2,8 @@
 
 Actors: `lima_investigator` and `lima_supervisor` (members of the Lima unit),
 `norte_investigator` (an outsider from another unit), `national_investigator`,
-`manager` and `admin` (no unit key). Every actor's password is PASSWORD, and every
+`manager` and `admin` (no unit key); the `national_supervisor` fixture adds a supervisor
+of the national unit, who approves routing changes. Every actor's password is PASSWORD, and every
 actor has an authenticator (TOTP device); `totp_code(username)` gives its current code.
 """
 
@@ -141,6 +142,17 @@ def cast(units: dict[str, Unit], facilities: dict[str, Facility]) -> dict[str, S
         for name in names:
             membership_grant(member=members[name], keypair=keypair, unit_private_key=private_key)
     return members
+
+
+@pytest.fixture
+def national_supervisor(cast: dict[str, StaffMember], units: dict[str, Unit]) -> StaffMember:
+    """A supervisor of the national unit: the one who approves routing changes (approvals/services.py)."""
+    member = _staff("national_supervisor", Role.SUPERVISOR)
+    keypair, private_key = unit_keypair_create(unit=units["national"])
+    for name in ("national_supervisor", "national_investigator"):
+        holder = member if name == "national_supervisor" else cast[name]
+        membership_grant(member=holder, keypair=keypair, unit_private_key=private_key)
+    return member
 
 
 def totp_code(username: str) -> str:

@@ -17,12 +17,13 @@ LINKS = {
     "phone": reverse("staff:phone_intake"),
     "audit": reverse("audit:events"),
     "admin": reverse("organisation_admin:index"),
+    "changes": reverse("approvals:changes"),
 }
 EXPECTED = {
     "lima_investigator": {"queue"},
-    "lima_supervisor": {"queue", "members", "trends"},
+    "lima_supervisor": {"queue", "members", "trends", "changes"},
     "manager": {"trends"},
-    "admin": {"admin"},
+    "admin": {"admin", "changes"},
 }
 
 

@@ -38,10 +38,10 @@ def _actions_of_get(client: Client, path: str) -> list[str]:
 
 PAGES = {
     "lima_investigator": ["/staff/", "/staff/account/", "/staff/account/password/"],
-    "lima_supervisor": ["/staff/", "/staff/units/lima/members/", "/staff/trends/"],
+    "lima_supervisor": ["/staff/", "/staff/units/lima/members/", "/staff/trends/", "/staff/changes/"],
     "manager": ["/staff/", "/staff/trends/"],
-    "admin": ["/staff/", "/staff/account/totp/", "/staff/admin/", "/staff/admin/org/facility/"],
-    "auditora": ["/staff/", "/staff/audit/", "/staff/audit/?action=login"],
+    "admin": ["/staff/", "/staff/account/totp/", "/staff/admin/", "/staff/admin/org/facility/", "/staff/changes/"],
+    "auditora": ["/staff/", "/staff/audit/", "/staff/audit/?action=login", "/staff/changes/"],
     "operadora": ["/staff/", "/staff/phone/"],
 }
 

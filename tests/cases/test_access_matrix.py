@@ -31,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import security
 from accounts.keys import staff_member_create, staff_unlock_keys
 from accounts.models import Role, StaffMember
+from approvals.services import change_request
 from cases import services
 from cases.members import unit_member_add
 from cases.models import Case
@@ -80,6 +81,8 @@ ACTORS = (
 STAFF = tuple(actor for actor in ACTORS if actor != ANONYMOUS)
 # Those who read the Lima case and its tip: the unit's members, the recused one excepted.
 LIMA_READERS = frozenset({LIMA_INVESTIGATOR, LIMA_SUPERVISOR})
+# Those who see the routing and role changes awaiting approval (approvals/views.py).
+CHANGE_WATCHERS = (LIMA_SUPERVISOR, ADMINISTRATOR, AUDITOR, NATIONAL_INVESTIGATOR)
 
 TIP_SECRET = "recibe celulares de visitas"  # a phrase of the tip's description (report_data)
 ATTACHMENT_SECRET = b"evidencia-matriz-7f3a9c"
@@ -226,6 +229,17 @@ def recorded_mention(world: World) -> EntityMention:
     return mention
 
 
+def pending_change_kwargs(world: World) -> dict[str, Any]:
+    """A role change asked for by the administrator: the Lima investigator made supervisor."""
+    investigator = world.members[LIMA_INVESTIGATOR]
+    asked = StaffMember(pk=investigator.pk, user=investigator.user, role=Role.SUPERVISOR)
+    change = change_request(
+        actor=world.members[ADMINISTRATOR].user, instance=asked, operation="update", stored=investigator
+    )
+    assert change is not None
+    return {"change_id": change.pk}
+
+
 def mention_kwargs(world: World) -> dict[str, Any]:
     return {"public_id": world.tip.public_id, "mention_id": recorded_mention(world).public_id}
 
@@ -346,6 +360,19 @@ ROWS: list[Row] = [
         "POST",
         expect(NOT_FOUND, **{MANAGER: Expect(302, "/staff/trends/"), LIMA_SUPERVISOR: Expect(302, "/staff/trends/")}),
         kwargs=spike_alert_kwargs,
+    ),
+    # Routing and role changes awaiting approval: supervisors, administrators, auditors and the national
+    # unit's members see them; deciding (empty POSTs) is for the person's unit's supervisors, and the
+    # others who see the page get a redirect back to it with an error message, the change untouched.
+    Row("approvals:changes", "GET", expect(NOT_FOUND, **{actor: OK for actor in CHANGE_WATCHERS})),
+    *(
+        Row(
+            f"approvals:{decision}",
+            "POST",
+            expect(NOT_FOUND, **{actor: Expect(302, "/staff/changes/") for actor in CHANGE_WATCHERS}),
+            kwargs=pending_change_kwargs,
+        )
+        for decision in ("approve", "refuse")
     ),
     # The audit log: auditors only; for anyone else it does not exist.
     Row("audit:events", "GET", expect(NOT_FOUND, **{AUDITOR: OK})),

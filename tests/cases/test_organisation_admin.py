@@ -8,6 +8,7 @@ import pytest
 
 from accounts.keys import staff_private_key
 from accounts.models import StaffMember
+from approvals.models import PendingChange
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_verify
 from cases import admin as admin_module
@@ -17,7 +18,9 @@ from tests.conftest import PASSWORD, staff_client
 pytestmark = pytest.mark.django_db
 
 
-def test_an_administrator_adds_a_routing_rule(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
+def test_an_administrator_adds_a_routing_rule(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], national_supervisor: StaffMember
+) -> None:
     admin = staff_client("admin")
     assert admin.get("/staff/admin/").status_code == 200
     national = Unit.objects.get(slug="national")
@@ -26,6 +29,9 @@ def test_an_administrator_adds_a_routing_rule(cast: dict[str, StaffMember], faci
         {"facility": "", "category": "drugs_weapons", "unit": national.pk, "priority": 10, "is_active": "on"},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
+    # The rule exists once a supervisor of the national unit approves it (tests/org/test_routing_changes_await_approval.py).
+    assert not RoutingRule.objects.exists()
+    _approve_all()
     assert RoutingRule.objects.get().category == "drugs_weapons"
 
 
@@ -113,6 +119,13 @@ def test_the_admin_refuses_to_point_a_region_at_the_national_unit(
 UNIT_FORM = {"acknowledge_days": 7, "feedback_days": 90, "protection_working_days": 15}
 
 
+def _approve_all() -> None:
+    """Approve every change awaiting approval, as the national unit's supervisor (a fixture of the test)."""
+    supervisor = staff_client("national_supervisor")
+    for change in PendingChange.objects.filter(status=PendingChange.Status.PENDING).order_by("pk"):
+        supervisor.post(f"/staff/changes/{change.pk}/approve/")
+
+
 def _changes(event: AuditEvent) -> dict[str, tuple[object, object]]:
     return {change["field"]: (change["from"], change["to"]) for change in event.details["changes"]}
 
@@ -131,11 +144,16 @@ def test_every_admin_change_is_in_the_audit_chain_with_before_and_after(
     assert (event.actor, event.target_type, event.target_id) == (cast["admin"].user, "unit", str(lima.pk))
     assert _changes(event) == {"acknowledge_days": (7, 3)}
 
+    # A role and a routing rule are asked for, not applied: the request is in the chain with before and after.
     investigator = cast["lima_investigator"]
     response = admin.post(f"/staff/admin/accounts/staffmember/{investigator.pk}/change/", {"role": "supervisor"})
     assert response.status_code == 302
-    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGED).latest("seq")
-    assert (event.target_type, event.target_id) == ("staff", str(investigator.pk))
+    event = AuditEvent.objects.filter(action=AuditAction.CHANGE_REQUESTED).latest("seq")
+    assert (event.actor, event.details["model"], event.details["object"]) == (
+        cast["admin"].user,
+        "accounts.staffmember",
+        investigator.pk,
+    )
     assert _changes(event) == {"role": ("investigator", "supervisor")}
     assert "public_key" not in str(event.details)
 
@@ -144,36 +162,48 @@ def test_every_admin_change_is_in_the_audit_chain_with_before_and_after(
         {"facility": "", "category": "phones", "unit": lima.pk, "priority": 10, "is_active": "on"},
     )
     assert response.status_code == 302
-    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGED).latest("seq")
-    assert event.details["created"] is True
+    event = AuditEvent.objects.filter(action=AuditAction.CHANGE_REQUESTED).latest("seq")
+    assert event.details["operation"] == "create"
     assert _changes(event)["unit"] == (None, lima.pk)
     assert audit_verify().ok
 
 
 def test_every_admin_delete_is_in_the_audit_chain(
-    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], national_supervisor: StaffMember
 ) -> None:
     admin = staff_client("admin")
     units = {slug: Unit.objects.get(slug=slug) for slug in ("lima", "norte")}
-    one, two, three = (
-        RoutingRule.objects.create(category=category, unit=units["lima"])
-        for category in ("phones", "drugs_weapons", "abuse")
-    )
+    one, two = (RoutingRule.objects.create(category=category, unit=units["lima"]) for category in ("phones", "abuse"))
+    # Deleting a rule is asked for; once approved, the chain holds the request and the approval.
     response = admin.post(f"/staff/admin/org/routingrule/{one.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_DELETED).latest("seq")
-    assert (event.actor, event.target_type, event.target_id) == (cast["admin"].user, "routingrule", str(one.pk))
-    assert _changes(event)["category"] == ("phones", None)
-
-    # The bulk "delete selected" action of the list page.
-    response = admin.post(
-        "/staff/admin/org/routingrule/",
-        {"action": "delete_selected", "_selected_action": [two.pk, three.pk], "post": "yes"},
+    assert RoutingRule.objects.filter(pk=one.pk).exists()
+    requested = AuditEvent.objects.filter(action=AuditAction.CHANGE_REQUESTED).latest("seq")
+    assert (requested.actor, requested.details["model"], requested.details["object"]) == (
+        cast["admin"].user,
+        "org.routingrule",
+        one.pk,
     )
+    assert _changes(requested)["category"] == ("phones", None)
+    _approve_all()
+    assert not RoutingRule.objects.filter(pk=one.pk).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.CHANGE_APPROVED, details__object=one.pk).exists()
+
+    # The list page offers no bulk deletion of rules (each waits for its own approval).
+    page = admin.get("/staff/admin/org/routingrule/").content.decode()
+    assert "delete_selected" not in page
+    response = admin.post(
+        "/staff/admin/org/routingrule/", {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"}
+    )
+    assert RoutingRule.objects.filter(pk=two.pk).exists()
+
+    # A facility, which routes nothing by itself, is deleted at once, and recorded.
+    empty = Facility.objects.create(name="E.P. Vacío (test)", region=facilities["lurigancho"].region)
+    response = admin.post(f"/staff/admin/org/facility/{empty.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert not RoutingRule.objects.exists()
-    deleted = AuditEvent.objects.filter(action=AuditAction.ADMIN_DELETED, target_type="routingrule")
-    assert sorted(deleted.values_list("target_id", flat=True)) == sorted(str(rule.pk) for rule in (one, two, three))
+    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_DELETED).latest("seq")
+    assert (event.actor, event.target_type, event.target_id) == (cast["admin"].user, "facility", str(empty.pk))
+    assert _changes(event)["name"] == ("E.P. Vacío (test)", None)
     assert audit_verify().ok
 
 

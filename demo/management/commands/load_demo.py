@@ -49,6 +49,8 @@ STAFF = [
     ("supervisor", Role.SUPERVISOR, ["lima"]),
     ("investigator_norte", Role.INVESTIGATOR, ["norte"]),
     ("investigator_national", Role.INVESTIGATOR, ["national"]),
+    # Approves routing changes asked for in the administration (approvals/): a second person, never the admin.
+    ("supervisor_national", Role.SUPERVISOR, ["national"]),
     ("manager", Role.MANAGER, []),
     ("admin", Role.ADMINISTRATOR, []),
     ("operator", Role.OPERATOR, []),
