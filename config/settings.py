@@ -419,6 +419,11 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The worker's line for each task it receives and finishes (with its run time) would date the
+        # tip that queued it; failures (WARNING and up) are still logged. config/celery.py applies this
+        # configuration to the worker, and no line carries a time of its own (the format has none).
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 ADMINS: list[tuple[str, str]] = []
