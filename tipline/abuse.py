@@ -386,13 +386,11 @@ def admit_new_tip(*, paid_with_work: bool = False) -> Admission:
     max_wait = float(settings.TIPLINE_NEW_TIP_MAX_WAIT_SECONDS)
     wait = _new_tip_bucket().reserve(max_wait=max_wait)
     if wait is None:
-        count(Event.NEW_TIP_REFUSED)
-        logger.warning("a new tip was refused: no room in the new-tip bucket within %.0f s", max_wait)
+        count(Event.NEW_TIP_REFUSED)  # counted for the day, never logged: a log line would date the visit
         return Admission.REFUSED
     if wait <= 0:
         return Admission.AT_ONCE
-    count(Event.NEW_TIP_SLOWED)
-    logger.info("a new tip waits %.1f s for the new-tip bucket", wait)
+    count(Event.NEW_TIP_SLOWED)  # counted for the day, never logged: a log line would date the submission
     _sleep(wait)
     return Admission.AFTER_WAIT
 
@@ -431,11 +429,9 @@ def _receipt_attempt_pace() -> None:
     wait = _receipt_global_bucket().reserve(max_wait=max_wait)
     if wait == 0:
         return
-    count(Event.RECEIPT_SLOWED)
+    count(Event.RECEIPT_SLOWED)  # counted for the day, never logged: a log line would date the visit
     if wait is None:
-        logger.info("receipt attempts exceed the global pace; one goes on at the pace of Argon2")
         return
-    logger.info("a receipt attempt waits %.1f s for the global pace", wait)
     _sleep(wait)
 
 
