@@ -246,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tipline.sweep_orphan_attachments",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Session rows expire on the hour (config/session_store.py); an expired one says no more than its hour.
+    "every-hour-delete-expired-sessions": {
+        "task": "tipline.delete_expired_sessions",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # Trends: counts below this are shown as "<5", the others rounded down to a multiple of it (docs/patterns.md).
@@ -278,7 +283,8 @@ STAFF_LOGIN_LOCKOUT_SECONDS = envint("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE = envint("TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE", 60)
 
 # Sessions hold only ciphertext (see tipline/vault.py); the key is in a separate cookie.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Expiry dates rounded up to the hour, so a row does not date a whistleblower's visit (config/session_store.py).
+SESSION_ENGINE = "config.session_store"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
