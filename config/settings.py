@@ -416,10 +416,17 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "tipline@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_request_meta": {"()": "tipline.logging.DropRequestFilter"}},
+    "filters": {
+        "no_public_responses": {"()": "tipline.logging.DropPublicResponseFilter"},
+        "no_request_meta": {"()": "tipline.logging.DropRequestFilter"},
+    },
     "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_request_meta"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_public_responses", "no_request_meta"],
+        },
     },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
