@@ -70,7 +70,9 @@ class AuditAction(models.TextChoices):
 
 
 # Actions whose exact time would date someone who is not staff: an operator's entry of a tip dates the
-# caller's call (DESIGN.md section 8). Their events are dated to the start of their day (Lima).
+# caller's call (DESIGN.md section 8). Their events are dated to the start of their day (Lima). The
+# chain still places such an event between its neighbours, whose times bound it: on a quiet day that
+# may narrow it to less than the day (batching these entries would close that; not done yet).
 DAY_DATED_ACTIONS = frozenset({AuditAction.PHONE_TIP_ENTERED})
 
 
