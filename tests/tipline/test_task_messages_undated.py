@@ -19,7 +19,7 @@ from kombu.messaging import Producer
 
 from config.celery import app as celery_app
 from org.models import Facility
-from tests.factories import submit_tip
+from tests.factories import hidden_inputs, public_client, receipt_from, report_data, submit_tip
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,25 @@ def test_the_refresh_a_new_tip_queues_carries_the_cell_and_no_time(
     # No field of the message, headers or properties, holds today's date with a time.
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     assert f"{today}T" not in json.dumps(message, default=str)
+
+
+def test_nothing_a_whistleblower_does_queues_a_message_with_a_time(
+    cast: object,
+    facilities: dict[str, Facility],
+    published: list[dict[str, Any]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = public_client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/report/", report_data(facilities["lurigancho"]))
+        receipt = receipt_from(response.content.decode())
+        page = client.get("/followup/").content.decode()
+        client.post("/followup/", {**hidden_inputs(page), "receipt": receipt})
+        thread = client.get("/followup/").content.decode()
+        reply = {**hidden_inputs(thread), "action": "reply", "body": "Sigo aquí, hay más."}
+        assert client.post("/followup/", reply).status_code == 302
+
+    assert published, "nothing was queued: this test would prove nothing"
+    for message in published:
+        assert message["headers"]["eta"] is None, message["headers"]["task"]
+        assert message["headers"]["expires"] is None, message["headers"]["task"]
