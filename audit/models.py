@@ -74,6 +74,13 @@ class AuditAction(models.TextChoices):
     CHANGE_REFUSED = "change_refused", _("Refused a routing or role change")
 
 
+# Actions whose exact time would date someone who is not staff: an operator's entry of a tip dates the
+# caller's call (DESIGN.md section 8). Their events are dated to the start of their day (Lima). The
+# chain still places such an event between its neighbours, whose times bound it: on a quiet day that
+# may narrow it to less than the day (batching these entries would close that; not done yet).
+DAY_DATED_ACTIONS = frozenset({AuditAction.PHONE_TIP_ENTERED})
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     """Reads as usual; bulk changes and deletions are refused."""
 
@@ -124,6 +131,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+    @property
+    def is_dated_to_day(self) -> bool:
+        """Return True if `at` holds only this event's day (DAY_DATED_ACTIONS), not its time."""
+        return self.action in DAY_DATED_ACTIONS
 
     def canonical_bytes(self) -> bytes:
         """Return the versioned serialisation that the hash covers."""

@@ -10,6 +10,7 @@ The audit log imports no app: every app writes to it.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from audit.models import (
+    DAY_DATED_ACTIONS,
     GENESIS_HASH,
     TARGET_ID_MAX_LENGTH,
     TARGET_TYPE_MAX_LENGTH,
@@ -137,6 +139,13 @@ def audit_changes(before: dict[str, object], after: dict[str, object]) -> list[d
     ]
 
 
+def _event_time(action: str) -> datetime.datetime:
+    """Return the time to store for an event: now, or the start of today (Lima) for DAY_DATED_ACTIONS."""
+    if action in DAY_DATED_ACTIONS:
+        return timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    return timezone.now()
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -151,7 +160,9 @@ def audit_record(
     `actor` is None for the system (Celery, management commands). `details` is
     non-content metadata only; raise ValueError for an unknown action, or for
     details that are not small JSON or have a key that names content or identity
-    (description, body, contact, receipt, ip, user_agent, ...).
+    (description, body, contact, receipt, ip, user_agent, ...). An action of
+    DAY_DATED_ACTIONS is dated to the start of its day: the chain still orders it
+    among the others, and its hash covers that day like any other time.
     """
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
@@ -165,8 +176,8 @@ def audit_record(
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
             seq=head.last_seq + 1,
-            # Taken under the lock, so time never runs backwards along the chain.
-            at=timezone.now(),
+            # Taken under the lock, so time never runs backwards along the chain (but for day-dated events).
+            at=_event_time(action),
             actor=actor,
             actor_username=actor.get_username() if actor is not None else "",
             action=str(action),

@@ -27,12 +27,23 @@ class MemberChoiceField(forms.ModelChoiceField):
         return str(obj.user.get_username())
 
 
-class TipChoiceField(forms.ModelChoiceField):
+class _PublicIdChoiceField(forms.ModelChoiceField):
+    """A picker of tips or cases whose option values are their public UUIDs.
+
+    A row's sequential id, shown in the page, would tell staff in what order reports
+    arrived and, beside the day, roughly when (DESIGN.md section 8).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, to_field_name="public_id", **kwargs)
+
+
+class TipChoiceField(_PublicIdChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.received_on:%d/%m/%Y} · {obj.facility}"
 
 
-class CaseChoiceField(forms.ModelChoiceField):
+class CaseChoiceField(_PublicIdChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.received_on:%d/%m/%Y} · {obj.facility} · {obj.get_category_display()}"
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop, override
 import envelope
 from accounts.keys import vault_unit_key_name
 from accounts.permissions import can_enter_phone_tips
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction
 from audit.services import audit_record
 from cases import permissions
 from cases.deadlines import add_days, add_working_days
@@ -40,7 +40,7 @@ from cases.models import (
 from cases.permissions import CaseActionRefused
 from cases.statuses import CLOSED_STATUSES, CaseStatus
 from org.models import Facility, Unit, UnitKeyPair
-from tipline import scanning
+from tipline import abuse, scanning
 from tipline.models import Attachment, Category, IntakeChannel, ScanStatus, StaffInvolved, Tip
 from tipline.selectors import attachment_plaintext
 from tipline.services import TipSubmission, message_post_by_staff, tip_submit
@@ -432,13 +432,17 @@ def recusal_add(*, case: Case, member: StaffMember, actor: StaffMember) -> Recus
 
 
 class PhoneTipLimitReached(Exception):
-    """Raised when an operator already entered TIPLINE_PHONE_TIPS_PER_HOUR tips in the last hour."""
+    """Raised when an operator's account has used up its TIPLINE_PHONE_TIPS_PER_HOUR phone tips."""
 
 
-def phone_tips_entered_last_hour(operator: StaffMember) -> int:
-    """Return how many tips `operator` entered by phone in the last hour, counted in the audit log."""
-    since = timezone.now() - datetime.timedelta(hours=1)
-    return AuditEvent.objects.filter(actor=operator.user, action=AuditAction.PHONE_TIP_ENTERED, at__gte=since).count()
+def _phone_tip_bucket(operator: StaffMember) -> abuse.TokenBucket:
+    """Return the operator's bucket: TIPLINE_PHONE_TIPS_PER_HOUR tips at once, refilled at that rate an hour.
+
+    Not counted from the audit log: a phone tip's audit entry holds only its day, so
+    that the chain does not date the call (audit.models.DAY_DATED_ACTIONS).
+    """
+    per_hour = settings.TIPLINE_PHONE_TIPS_PER_HOUR
+    return abuse.TokenBucket(f"phone-tips:{operator.pk}", per_hour / 3600, per_hour)
 
 
 def phone_tip_enter(
@@ -450,14 +454,14 @@ def phone_tip_enter(
     without the other. The entry says that the operator entered a tip, never which
     one. The tip is stored as a phone tip whatever `submission` says. Raise
     IntakeUnavailable (nothing stored) if the receiving unit has no key, and
-    PhoneTipLimitReached (nothing stored) once the operator has entered
-    TIPLINE_PHONE_TIPS_PER_HOUR tips in the last hour. Staff are identified, so this
-    limit is per account; it is counted from the audit entries, before sealing, so
-    sends from one account at the very same moment may pass it by one or two.
+    PhoneTipLimitReached (nothing stored) once the operator's account has used up
+    its bucket (TIPLINE_PHONE_TIPS_PER_HOUR at once, then as many an hour). Staff are
+    identified, so this limit is per account. The audit entry is dated to the day
+    only (audit.models.DAY_DATED_ACTIONS): it must not date the caller's call.
     """
     if not can_enter_phone_tips(operator):
         raise PermissionError("only hotline operators enter tips by phone")
-    if phone_tips_entered_last_hour(operator) >= settings.TIPLINE_PHONE_TIPS_PER_HOUR:
+    if not _phone_tip_bucket(operator).take():
         raise PhoneTipLimitReached
     with transaction.atomic():
         # tip_submit's own transaction becomes a savepoint, so its retry after a receipt collision still works.

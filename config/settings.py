@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tipline.sweep_orphan_attachments",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Session rows expire on the hour (config/session_store.py); an expired one says no more than its hour.
+    "every-hour-delete-expired-sessions": {
+        "task": "tipline.delete_expired_sessions",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # Trends: counts below this are shown as "<5", the others rounded down to a multiple of it (docs/patterns.md).
@@ -279,7 +284,8 @@ STAFF_LOGIN_LOCKOUT_SECONDS = envint("STAFF_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE = envint("TIPLINE_LOGIN_ATTEMPTS_PER_MINUTE", 60)
 
 # Sessions hold only ciphertext (see tipline/vault.py); the key is in a separate cookie.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Expiry dates rounded up to the hour, so a row does not date a whistleblower's visit (config/session_store.py).
+SESSION_ENGINE = "config.session_store"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -419,15 +425,27 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "tipline@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_request_meta": {"()": "tipline.logging.DropRequestFilter"}},
+    "filters": {
+        "no_public_responses": {"()": "tipline.logging.DropPublicResponseFilter"},
+        "no_request_meta": {"()": "tipline.logging.DropRequestFilter"},
+    },
     "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_request_meta"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_public_responses", "no_request_meta"],
+        },
     },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The worker's line for each task it receives and finishes (with its run time) would date the
+        # tip that queued it; failures (WARNING and up) are still logged. config/celery.py applies this
+        # configuration to the worker, and no line carries a time of its own (the format has none).
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 ADMINS: list[tuple[str, str]] = []

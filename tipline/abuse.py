@@ -394,10 +394,9 @@ def admit_new_tip(*, paid_with_work: bool = False) -> NewTipAdmission:
     wait = _new_tip_bucket().take_or_wait_time()
     if wait <= 0:
         return NewTipAdmission(Admission.AT_ONCE)
-    count(Event.NEW_TIP_REFUSED)
+    count(Event.NEW_TIP_REFUSED)  # counted for the day, never logged: a log line would date the visit
     # A lane with no rate never refills (a setting of 0): ask for a minute, as before this answered at once.
     retry_after = max(1, math.ceil(wait)) if math.isfinite(wait) else _NO_REFILL_RETRY_AFTER_SECONDS
-    logger.warning("a new tip was refused: the new-tip bucket is empty for %d s", retry_after)
     return NewTipAdmission(Admission.REFUSED, retry_after=retry_after)
 
 
@@ -429,8 +428,7 @@ def _receipt_attempt_metered() -> None:
     """Count a well-formed attempt above the global pace for operators; never wait, never refuse (see the module)."""
     if _receipt_global_bucket().take():
         return
-    count(Event.RECEIPT_OVER_PACE)
-    logger.info("receipt attempts exceed the global pace; one goes on at the pace of Argon2")
+    count(Event.RECEIPT_OVER_PACE)  # counted for the day, never logged: a log line would date the visit
 
 
 def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:

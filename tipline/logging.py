@@ -16,3 +16,22 @@ class DropRequestFilter(logging.Filter):
         if hasattr(record, "request"):
             record.request = None
         return True
+
+
+class DropPublicResponseFilter(logging.Filter):
+    """Drop Django's line about a refused public request ("Bad Request: /followup/", "Forbidden (CSRF ...)").
+
+    django.request and django.security log every 4xx and 5xx answer with its path, and the log stamps
+    it: a mistyped tracking code or a report refused in a flood would be dated to the
+    second (DESIGN.md section 8). Those answers are expected and counted for the day
+    (tipline/abuse.py). Staff paths, and unhandled errors (with their traceback)
+    anywhere, are still logged. Runs before DropRequestFilter, which removes the request.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "django.request" and not record.name.startswith("django.security."):
+            return True
+        if record.exc_info and getattr(record, "status_code", 500) >= 500:
+            return True  # an unhandled error: the operator must see it
+        request = getattr(record, "request", None)
+        return request is None or str(getattr(request, "path", "")).startswith("/staff/")

@@ -6,7 +6,10 @@ Thin entry points with stable names; the beat schedule is in config/settings.py
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from celery import shared_task
+from django.conf import settings
 
 from tipline import storage
 
@@ -22,3 +25,9 @@ ORPHAN_AFTER_SECONDS = (24 + 6) * 60 * 60
 def sweep_orphan_attachments() -> int:
     """Delete attachment files that no attachment names (left by aborted requests), once old; return how many."""
     return storage.orphans_delete(older_than_seconds=ORPHAN_AFTER_SECONDS)
+
+
+@shared_task(name="tipline.delete_expired_sessions", time_limit=300, soft_time_limit=240)
+def delete_expired_sessions() -> None:
+    """Delete expired sessions (Django's `clearsessions`): a follow-up session's row goes within the hour."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

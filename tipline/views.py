@@ -254,6 +254,7 @@ def followup(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "close":
         response = redirect("tipline:followup")
         vault_clear(request, response)
+        request.session.flush()  # the session row goes now, not when it expires: it says when they came
         return response
     reply_form = ReplyForm(request.POST, request.FILES)
     check = abuse.form_token_check(

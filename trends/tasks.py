@@ -6,6 +6,23 @@ messages already queued); the nightly beat entry is in config/settings.py.
 
 Every task is idempotent: a cell is rewritten whole from its source rows, so a task
 run twice, retried, or run after a later one leaves the same rows.
+
+No exact time of a submission (DESIGN.md section 8). A new tip queues the refresh
+of its cell, and the message says only [facility id, Monday]: no `eta`, no
+`expires`, no countdown, which Celery would write as a timestamp to the
+microsecond beside the facility and week. A refresh lost on the way (a worker that
+drops it, a broker that is down) is redone by the nightly rebuild, so nothing
+needs an expiry.
+
+Why not a periodic sweep instead of a task per tip: a sweep would make the queue's
+own timing meaningless, but the dashboard and the spike alerts would then lag by a
+sweep period, and the message it replaces dates nothing once it is gone. The
+broker holds a refresh only until a worker takes it (seconds; the list entry is
+removed when the task is acknowledged, and the worker logs nothing at INFO about
+it, see the worker logging in config/settings.py), and a refresh of one cell is
+indistinguishable from the refresh that a staff change to any case in that cell
+queues. The recount of repeated pseudonyms keeps its short countdown: only a staff
+member's recording of a name queues it, and that action is in the audit log anyway.
 """
 
 from __future__ import annotations
@@ -20,8 +37,6 @@ from django.db import OperationalError, transaction
 
 from trends import services
 
-# A refresh still waiting after a day is redone by the nightly rebuild anyway: a worker may drop it.
-REFRESH_EXPIRES_SECONDS = 24 * 60 * 60
 # A lock wait or a dropped connection is worth another try; the rewrite is idempotent.
 DATABASE_RETRY: dict[str, Any] = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "max_retries": 5}
 
@@ -85,9 +100,9 @@ def queue_cell_refresh(*, tip_cells: Iterable[services.Cell] = (), case_cells: I
 
     def queue() -> None:
         if tips:
-            refresh_tip_cells.apply_async((tips,), expires=REFRESH_EXPIRES_SECONDS)
+            refresh_tip_cells.apply_async((tips,))
         if cases:
-            refresh_case_cells.apply_async((cases,), expires=REFRESH_EXPIRES_SECONDS)
+            refresh_case_cells.apply_async((cases,))
 
     if tips or cases:
         transaction.on_commit(queue, robust=True)

@@ -174,7 +174,7 @@ def test_linking_merges_related_tips_into_one_case(
     target, other = first.case_link.case, second.case_link.case
     investigator = staff_client("lima_investigator")
     act(investigator, other, "note", {"body": "Nota del segundo caso"})
-    act(investigator, target, "link", {"other": other.pk})
+    act(investigator, target, "link", {"other": str(other.public_id)})
     assert not Case.objects.filter(pk=other.pk).exists()
     assert set(Tip.objects.filter(case_link__case=target)) == {first, second}
     page = investigator.get(f"/staff/cases/{target.public_id}/").content.decode()
@@ -224,7 +224,7 @@ def test_a_message_marked_as_feedback_meets_the_feedback_deadline(case: Case) ->
         staff_client("lima_investigator"),
         case,
         "message",
-        {"tip": tip.pk, "body": "Estamos investigando.", "is_feedback": "on"},
+        {"tip": str(tip.public_id), "body": "Estamos investigando.", "is_feedback": "on"},
     )
     case.refresh_from_db()
     assert case.feedback_given_on is not None

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
 from django.conf import LazySettings
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 
 from accounts.keys import staff_member_create
 from accounts.models import Role, StaffMember
 from audit.models import AuditAction, AuditEvent
 from org.models import Facility
 from tests.conftest import PASSWORD, staff_client
+from tests.factories import use_fake_clock
 from tipline.models import IntakeChannel, Tip
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +73,10 @@ def test_an_operator_enters_at_most_the_hourly_limit_and_the_refused_tip_comes_b
     facilities: dict[str, Facility],
     settings: LazySettings,
     monkeypatch: pytest.MonkeyPatch,
+    fresh_cache: None,
 ) -> None:
     settings.TIPLINE_PHONE_TIPS_PER_HOUR = 2
+    clock = use_fake_clock(monkeypatch)
     client = staff_client("operadora")
     for n in range(2):
         assert client.post("/staff/phone/", phone_tip(facilities, f"Llamada {n}.")).status_code == 200
@@ -98,8 +99,7 @@ def test_an_operator_enters_at_most_the_hourly_limit_and_the_refused_tip_comes_b
     assert staff_client("operador2").post("/staff/phone/", phone_tip(facilities, "Otra.")).status_code == 200
 
     # An hour later the same operator can send the kept tip.
-    later = timezone.now() + datetime.timedelta(minutes=61)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    clock.advance(61 * 60)
     response = staff_client("operadora").post("/staff/phone/", phone_tip(facilities, description))
     assert response.status_code == 200
     assert 'id="receipt"' in response.content.decode()

@@ -120,7 +120,7 @@ def test_supervisor_assigns_investigator_works_and_closes_whistleblower_sees_out
     expect(status_badge).to_have_text(as_shown(investigator, CaseStatus.INVESTIGATING.label))
 
     message_form = investigator.locator(f"form[action='{case_path}message/']")
-    message_form.locator("select[name=tip]").select_option(value=str(tip.pk))
+    message_form.locator("select[name=tip]").select_option(value=str(tip.public_id))
     message_form.locator("textarea[name=body]").fill(question)
     case_action(investigator, case_path, "message")
     staff_messages = investigator.locator(".thread-message.from-staff")

@@ -143,7 +143,7 @@ def test_report_followup_and_staff_journey(
     # The question goes from the case page's message form, addressed to the tip's whistleblower.
     message_form = staff.locator(f"form[action='{case_path}message/']")
     expect(message_form.locator("select[name=tip] option")).to_have_count(1)
-    message_form.locator("select[name=tip]").select_option(value=str(tip.pk))
+    message_form.locator("select[name=tip]").select_option(value=str(tip.public_id))
     message_form.locator("textarea[name=body]").fill(question)
     expect(message_form.locator("input[name=is_feedback]")).not_to_be_checked()
     case_action(staff, case_path, "message")
