@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import codecs
 import enum
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class Problem(enum.Enum):
     NOT_ACCEPTED = "not_accepted"
     TOO_MANY_PIXELS = "too_many_pixels"
     DAMAGED_IMAGE = "damaged_image"
+    ACTIVE_DOCUMENT = "active_document"
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,10 @@ AMR_WB: Final = FileType("audio/amr-wb", "awb")
 WEBM: Final = FileType("video/webm", "webm")
 WAV: Final = FileType("audio/wav", "wav")
 
-ACCEPTED: Final = (JPEG, PNG, PDF, TEXT, MP4, M4A, QUICKTIME, THREE_GPP, THREE_GPP2, OGG, MP3, AMR, AMR_WB, WEBM, WAV)
-_EXTENSIONS: Final = {filetype.content_type: filetype.extension for filetype in ACCEPTED}
+ACCEPTED: Final = (JPEG, PNG, PDF, TEXT, MP4, M4A, QUICKTIME, THREE_GPP, THREE_GPP2, OGG, MP3, AMR, AMR_WB, WAV)
+# WebM is recognised but refused (its Matroska tags, attachments and titles are not removed); files
+# stored before it was refused keep their extension.
+_EXTENSIONS: Final = {filetype.content_type: filetype.extension for filetype in (*ACCEPTED, WEBM)}
 # The extension of a stored type this module does not know (none is stored today): opens as nothing.
 UNKNOWN_EXTENSION: Final = "bin"
 # What a stored file is called, whatever its sender named it: "evidencia-1.jpg", "evidencia-2.pdf"...
@@ -211,7 +215,13 @@ class ContentCheck(Protocol):
 
 
 def check_for(filetype: FileType) -> ContentCheck | None:
-    """Return a fresh content check for files of ``filetype``, or None when the signature suffices."""
+    """Return a fresh content check for files of ``filetype``, or None when the whole-file cleaner decides.
+
+    Every accepted type other than JPEG, PNG and text is checked by its cleaner
+    (tipline/metadata.py, ``clean_whole``), which must parse all of it.
+    """
+    if filetype not in ACCEPTED:
+        return RefusedCheck(Problem.NOT_ACCEPTED)
     if filetype is JPEG:
         return JpegHeaderCheck()
     if filetype is PNG:
@@ -229,28 +239,73 @@ def _pixel_problem(width: int, height: int) -> Problem | None:
     return None
 
 
-class TextCheck:
-    """Accept the file as plain text only if all of it is UTF-8 without NUL bytes, and it is not markup.
+class RefusedCheck:
+    """A content check that has already decided: the file is refused for ``problem``."""
 
-    Text that starts with "<" is HTML, SVG or XML: active content once a member
-    of staff opens the downloaded file in a browser, so it is refused.
+    def __init__(self, problem: Problem) -> None:
+        self.problem: Problem | None = problem
+
+    def feed(self, data: bytes) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+# Active content written as text: a tag of HTML, SVG, XML or an HTA anywhere (not "<3", not
+# "<juan@example.com>": only these names right after "<" or "</" count), or a line that only a
+# script has (shell, batch, PowerShell, VBScript). Staff download text as .txt, but a file renamed
+# or opened by the wrong program would run; ordinary notes and chat exports never contain these.
+_ACTIVE_TEXT: Final = re.compile(
+    rb"<\s*/?\s*(?:!doctype|!\[cdata\[|\?xml|html|head|body|script|svg|iframe|frame|object|embed|applet|meta|link"
+    rb"|style|form|img|image|base|math|template|hta:|xsl:|x:xmpmeta|a\s+href)\b"
+    rb"|\A\s*#!"
+    rb"|^\s*@?\s*echo\s+off\b|%comspec%|\bcmd(?:\.exe)?\s+/[ck]\b"
+    rb"|\binvoke-(?:expression|webrequest)\b|\biex\s*[(\"\'$]|-encodedcommand\b|\bset-executionpolicy\b"
+    rb"|\bnew-object\s+(?:system\.)?net\.webclient\b|\bdownloadstring\s*\("
+    rb"|\bcreateobject\s*\(|\bwscript\.|\bon\s+error\s+resume\s+next\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Bytes of one piece kept to look for a pattern cut across two pieces (longer than any pattern).
+_ACTIVE_TEXT_OVERLAP: Final = 64
+
+
+class TextCheck:
+    """Accept the file as plain text only if all of it is UTF-8 without NUL bytes, and it is not active content.
+
+    Text that starts with "<", or holds an HTML, SVG or XML tag anywhere, is
+    active content once a member of staff opens the downloaded file in a
+    browser; shell, batch, PowerShell and VBScript are programs. Both are
+    refused. UTF-16 text (from Windows Notepad, or a page saved by a browser)
+    has NUL bytes and is refused as a kind of file we do not accept.
     """
 
     def __init__(self) -> None:
         self.problem: Problem | None = None
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
         self._seen_text = False
+        self._overlap = b""
+        self._at_start = True
 
     def feed(self, data: bytes) -> None:
         if self.problem is not None:
             return
-        if b"\x00" in data or self._starts_markup(data):
+        if b"\x00" in data or self._starts_markup(data) or self._active(data):
             self.problem = Problem.NOT_ACCEPTED
             return
         try:
             self._decoder.decode(data)
         except UnicodeDecodeError:
             self.problem = Problem.NOT_ACCEPTED
+
+    def _active(self, data: bytes) -> bool:
+        window = self._overlap + data
+        # "\A" means the start of the file only in the first piece; later ones get a letter before them.
+        found = _ACTIVE_TEXT.search(window if self._at_start else b"x" + window)
+        if window:
+            self._at_start = False
+        self._overlap = window[-_ACTIVE_TEXT_OVERLAP:]
+        return found is not None
 
     def _starts_markup(self, data: bytes) -> bool:
         if self._seen_text:
