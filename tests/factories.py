@@ -123,6 +123,7 @@ def pdf_bytes(size: int = 2000, *, text: str = "Acta del 3 de marzo") -> bytes:
     Uploaded PDFs must parse (tipline/metadata.py rewrites them with pikepdf), so tests
     that need "a PDF of n bytes" get a real one; the padding is an uncompressed stream.
     """
+
     def build(padding: int) -> bytes:
         document = pikepdf.new()
         document.add_blank_page()

@@ -660,11 +660,10 @@ _AMR_FRAME_BYTES: Final = {
 
 
 def _clean_amr(data: bytes) -> bytes:
-    for magic, sizes in _AMR_FRAME_BYTES.items():
-        if data.startswith(magic):
-            break
-    else:
+    magic = next((magic for magic in _AMR_FRAME_BYTES if data.startswith(magic)), None)
+    if magic is None:
         raise _not_accepted()
+    sizes = _AMR_FRAME_BYTES[magic]
     pos = len(magic)
     while pos < len(data):
         header = data[pos]
@@ -703,7 +702,7 @@ def _pdf_active(obj: pikepdf.Object, depth: int = 0) -> bool:
             return True
         if obj.get("/S") is not None and str(obj.get("/S")) in _PDF_ACTIVE_ACTIONS:
             return True
-        children = [obj.get(key) for key in obj.keys()]
+        children = [obj.get(key) for key in obj]
     elif isinstance(obj, pikepdf.Array):
         children = list(obj)
     else:

@@ -351,4 +351,3 @@ class EncryptingUploadHandler(FileUploadHandler):
         if getattr(self, "handle", None) is not None:
             self.handle.close()
             storage.delete(self.storage_name)
-

@@ -34,8 +34,16 @@ SAID = {
     ],
 }
 LANDING = {
-    "en": ["Your files are stored under new names", "the data hidden in them is removed", "PDF documents, audio and video"],
-    "es": ["Sus archivos se guardan con nombres nuevos", "se les borran los datos ocultos", "los documentos PDF, los audios"],
+    "en": [
+        "Your files are stored under new names",
+        "the data hidden in them is removed",
+        "PDF documents, audio and video",
+    ],
+    "es": [
+        "Sus archivos se guardan con nombres nuevos",
+        "se les borran los datos ocultos",
+        "los documentos PDF, los audios",
+    ],
 }
 # What the pages said while only photos were cleaned: no page may say it any more.
 NO_LONGER_TRUE = ["are kept as sent", "se guardan tal como se envían"]
