@@ -585,9 +585,13 @@ def _mpeg_frame_length(header: bytes) -> int:
 
 def _clean_mp3(data: bytes) -> bytes:
     buffer = io.BytesIO(data)
-    mutagen.id3.delete(buffer, delete_v1=True, delete_v2=True)
-    mutagen.apev2.delete(buffer)
-    cleaned = buffer.getvalue()
+    cleaned = data
+    for _tag_at_the_end in range(3):  # ID3v1 and APEv2 may come in either order at the end
+        mutagen.id3.delete(buffer, delete_v1=True, delete_v2=True)
+        mutagen.apev2.delete(buffer)
+        if buffer.getvalue() == cleaned:
+            break
+        cleaned = buffer.getvalue()
     # mutagen removes one ID3v2 tag at the start; a second one (or anything else) fails the frame walk.
     pos, end, frames = 0, len(cleaned), 0
     while pos + 4 <= end:
@@ -599,7 +603,8 @@ def _clean_mp3(data: bytes) -> bytes:
 
 
 # OGG: mutagen knows the codecs phones and browsers write; their comment header (artist, title, date,
-# location...) is emptied. Every byte must belong to an OGG page.
+# location..., and the vendor string naming the encoder or app) is emptied. Every byte must belong to an
+# OGG page.
 _OGG_KINDS: Final = (
     mutagen.oggopus.OggOpus,
     mutagen.oggvorbis.OggVorbis,
@@ -617,8 +622,12 @@ def _clean_ogg(data: bytes) -> bytes:
     audio = mutagen.File(buffer, options=list(_OGG_KINDS))
     if audio is None:
         raise _not_accepted()
+    if audio.tags is None:
+        raise _not_accepted()
+    audio.tags.clear()
+    audio.tags.vendor = ""  # the encoder's name and version, often the recording app's
     buffer.seek(0)
-    audio.delete(buffer)
+    audio.save(buffer)
     return buffer.getvalue()
 
 
@@ -702,7 +711,7 @@ def _pdf_active(obj: pikepdf.Object, depth: int = 0) -> bool:
             return True
         if obj.get("/S") is not None and str(obj.get("/S")) in _PDF_ACTIVE_ACTIONS:
             return True
-        children = [obj.get(key) for key in obj]
+        children = [value for _key, value in obj.items()]
     elif isinstance(obj, pikepdf.Array):
         children = list(obj)
     else:
