@@ -549,14 +549,15 @@ def _clean_iso_media(data: bytes) -> bytes:
     return bytes(out)
 
 
-# MP3: mutagen removes the ID3v1/ID3v2 and APEv2 tags; what remains must be MPEG audio frames, back to
-# back, from the first byte to the last (the last frame may be cut short, as when a recording stops).
+# MP3: mutagen removes the ID3v1/ID3v2 and APEv2 tags; what remains must be MPEG audio frames (Layer II
+# or III), back to back, from the first byte to the last (the last frame may be cut short, as when a
+# recording stops), and at least two whole ones (a recording has about 38 a second): one frame whose
+# length runs past the end would otherwise let any short file through.
+_MPEG_MIN_FRAMES: Final = 2
 _MPEG_BITRATES: Final = {
     # (MPEG-1?, layer): kbit/s by index 1..14
-    (True, 1): (32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
     (True, 2): (32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
     (True, 3): (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    (False, 1): (32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
     (False, 2): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
     (False, 3): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 }
@@ -570,14 +571,14 @@ def _mpeg_frame_length(header: bytes) -> int:
         raise _not_accepted()
     version, layer_bits = (b1 >> 3) & 3, (b1 >> 1) & 3
     bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
-    if version == 1 or layer_bits == 0 or bitrate_index in (0, 15) or rate_index == 3:
-        raise _not_accepted()  # reserved values, free-format bitrate (unframeable) or ADTS
+    if version == 1 or layer_bits in (0, 3) or bitrate_index in (0, 15) or rate_index == 3:
+        # Reserved values, free-format bitrate (unframeable), ADTS, or Layer I: no phone or recorder writes
+        # it, and its header is what a UTF-16 text's byte order mark (FF FE) looks like.
+        raise _not_accepted()
     layer = 4 - layer_bits
     mpeg1 = version == 3
     bitrate = _MPEG_BITRATES[(mpeg1, layer)][bitrate_index - 1] * 1000
     sample_rate = _MPEG_SAMPLE_RATES[version][rate_index]
-    if layer == 1:
-        return (12 * bitrate // sample_rate + padding) * 4
     if layer == 3 and not mpeg1:
         return 72 * bitrate // sample_rate + padding
     return 144 * bitrate // sample_rate + padding
@@ -593,11 +594,11 @@ def _clean_mp3(data: bytes) -> bytes:
             break
         cleaned = buffer.getvalue()
     # mutagen removes one ID3v2 tag at the start; a second one (or anything else) fails the frame walk.
-    pos, end, frames = 0, len(cleaned), 0
+    pos, end, whole_frames = 0, len(cleaned), 0
     while pos + 4 <= end:
         pos += _mpeg_frame_length(cleaned[pos : pos + 4])
-        frames += 1
-    if frames == 0:
+        whole_frames += pos <= end
+    if whole_frames < _MPEG_MIN_FRAMES:
         raise _not_accepted()
     return cleaned
 
