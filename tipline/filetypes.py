@@ -1,9 +1,12 @@
-"""Which files a whistleblower may send, decided from their first bytes, never from the name.
+"""Which files a whistleblower may send, decided from their content, never from the name.
 
 The client's file name and Content-Type are whatever the sender's software (or an
-attacker) says; the allow-list here looks at the content only, while it streams in
-(the upload handler never holds a whole file). The stored content type is the
-sniffed one.
+attacker) says; the allow-list here looks at the content only. The first bytes
+announce a type (``sniff``); the file is then accepted only if all of it parses as
+that type: JPEG and PNG headers and text are checked here while they stream in,
+recordings and PDF by their cleaner in tipline/metadata.py, which must walk the
+whole file (boxes, frames, pages or chunks that cover it exactly). The stored
+content type is the sniffed one.
 
 What is accepted, and why
 -------------------------
@@ -14,24 +17,33 @@ Photos:
     decompression-bomb limit, or whose header is malformed, is refused, because
     staff open these files and a malformed image is one we cannot clean.
 Documents:
-    PDF (letters, receipts, screenshots saved as PDF) and plain UTF-8 text without
-    NUL bytes (notes, chat exports).
+    PDF (letters, receipts, screenshots saved as PDF) without active content, and
+    plain UTF-8 text without NUL bytes (notes, chat exports) that is not markup or a
+    script.
 Recordings:
     Phone audio and video: the ISO media family (MP4, M4A, MOV, 3GP/3G2, by their
-    ``ftyp`` brand), OGG, MP3, AMR (what many Android voice recorders write), WebM
-    and WAV. A recording of a threat or a bribe is often the strongest evidence.
+    ``ftyp`` brand), OGG, MP3 (Layer II/III frames), AMR (what many Android voice
+    recorders write) and WAV. A recording of a threat or a bribe is often the
+    strongest evidence.
 
 Everything else is refused: executables, archives (which hide their contents),
-office documents (macros), HTML and SVG (active content), and HEIC/AVIF photos,
+office documents (macros), HTML, SVG and XML (active content, also when the text
+only contains a tag of them), HTA, shell, batch, PowerShell and VBScript scripts,
+UTF-16 text (its byte order mark looks like an MPEG frame; refused as "not
+accepted"), PDF with JavaScript, actions, launches or embedded files, WebM (its
+Matroska tags, titles and attachments are not removed), and HEIC/AVIF photos,
 whose location metadata we cannot remove (iPhones send JPEG from a web form unless
 told otherwise).
 
 Metadata kept
 -------------
-Only JPEG and PNG are cleaned. PDF document properties (author, software),
-recordings' tags and atoms (an MP4/MOV from a phone may carry its location, device
-model and recording time), OGG comments and MP3 ID3 tags are stored as sent: the
-report form and the landing page say so (tipline/forms.py, FILE_PRIVACY_NOTICE).
+None that a phone, camera or editor writes into the file: every accepted type is
+cleaned before it is encrypted (tipline/metadata.py says what is removed from
+which). What remains is the content itself (pixels, sound, the text and pictures of
+a PDF page), the technical data needed to show it (dimensions, codec parameters,
+plain colour information, the PDF's structure), and for recordings the encoder's
+technical headers (an MP3's LAME/Xing frame, box and track layout). The report form
+and the landing page say so (tipline/forms.py, FILE_PRIVACY_NOTICE).
 
 Names
 -----

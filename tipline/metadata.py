@@ -1,7 +1,11 @@
-"""Strip identifying metadata from JPEG and PNG uploads while they stream.
+"""Remove identifying metadata from every accepted type of upload before it is encrypted.
 
-The upload handler encrypts files as they arrive, so the plaintext must never
-be held whole in memory or written to disk.  The strippers here are therefore
+JPEG and PNG are cleaned while they stream (the strippers below); recordings and
+PDF, which a parser must see whole, are held in memory only and cleaned whole
+(``clean_whole``, after the strippers). No plaintext is ever written to disk.
+
+The upload handler encrypts files as they arrive, so the plaintext of a photo
+is never held whole in memory or written to disk.  The strippers here are therefore
 incremental state machines: each call to ``feed`` takes an arbitrary chunk
 (down to a single byte) and returns the cleaned bytes that can be emitted
 straight away.  Memory use is bounded by one segment/chunk header plus a
@@ -13,16 +17,45 @@ data is never decoded or re-encoded.
 What is removed
 ---------------
 JPEG:
-    APP1 (EXIF, XMP), APP3..APP13 (APP13 is IPTC/Photoshop), APP15, COM, and
-    APP2/APP14 unless they are an ICC profile (``ICC_PROFILE\\0``) or an Adobe
-    colour-transform segment (``Adobe``), wherever they occur (also between
-    the scans of a progressive JPEG).  APP0 (JFIF) and all coding segments are
-    kept; entropy-coded data is scanned for its next marker and passed through.
-    Everything after EOI is dropped: the secondary images of a multi-picture
-    (MPO) file and vendor trailers can carry their own EXIF and GPS.
+    Every APPn segment and COM, wherever they occur (also between the scans of a
+    progressive JPEG): EXIF and XMP (APP1), ICC profiles (APP2), IPTC/Photoshop
+    (APP13) and the rest, except APP0 when it is a plain JFIF header without a
+    thumbnail (a JFIF thumbnail or a JFXX extension is a second picture) and
+    APP14 when it is Adobe's colour transform (``Adobe``, no text; CMYK images
+    need it).  ICC profiles are dropped, not edited: a profile carries its own
+    creation date and may name the device's maker and model and its author in
+    its description and copyright tags; without it a viewer assumes sRGB, which
+    shifts the colours of a wide-gamut phone photo slightly and changes nothing
+    of what it shows.  All coding segments are kept; entropy-coded data is
+    scanned for its next marker and passed through.  Everything after EOI is
+    dropped: the secondary images of a multi-picture (MPO) file and vendor
+    trailers can carry their own EXIF and GPS.
 PNG:
-    tEXt, zTXt, iTXt, eXIf and tIME chunks, wherever they occur.  All other
-    chunks are kept byte for byte (including their CRC).
+    Every chunk that is not critical or plain colour/transparency data (the
+    whitelist ``_PNG_KEEP``): tEXt, zTXt, iTXt, eXIf, tIME, iCCP (a profile name
+    and profile), caBX (C2PA provenance), private and unknown chunks.  Kept
+    chunks are copied byte for byte (including their CRC).
+MP4, MOV, 3GP, M4A (ISO media):
+    udta (©xyz location, ©mak/©mod device, ©day date, names), meta (iTunes tags,
+    Apple's com.apple.quicktime.location.ISO6709, make, model, software), uuid
+    (XMP, vendors' GPS) and Xtra boxes become ``free`` boxes of the same size with
+    a zeroed payload, so chunk offsets into the media stay valid; free/skip/wide
+    padding is zeroed too; the creation and modification times of mvhd, tkhd and
+    mdhd are set to zero.
+MP3:
+    ID3v2 and ID3v1 tags and APEv2 tags (mutagen).
+OGG (Opus, Vorbis, FLAC, Speex, Theora):
+    The comment header's comments and vendor string (mutagen).
+WAV:
+    Every chunk but fmt, data and fact: LIST/INFO, bext, iXML, id3 and the rest.
+AMR:
+    Nothing to remove: the format has no place for metadata.
+PDF:
+    The document information dictionary, XMP metadata of the catalog and of
+    every object, page-piece data, the original /ID, earlier revisions and
+    anything after the end (pikepdf writes the document anew).  A PDF with
+    JavaScript, opening or event actions, launches, embedded files, data
+    submission or rich media is refused, not edited.
 
 Malformed input
 ---------------
@@ -34,10 +67,11 @@ flag the upload as "metadata possibly not removed".  The stripper itself never
 drops what it cannot parse; the upload handler (tipline/uploads.py) refuses a
 file whose stripper gave up and tells the sender which one, because its
 metadata may still be in it: nothing broken is stored, and nothing is lost
-silently.
+silently.  ``clean_whole`` raises ``Refused`` instead: a recording or PDF that
+does not parse whole is not what it claims to be, and is refused.
 
-Every emitted byte is an input byte emitted once, so output is never longer
-than input.
+Every byte a stripper emits is an input byte emitted once, so its output is
+never longer than its input.
 """
 
 from __future__ import annotations

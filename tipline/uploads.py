@@ -2,10 +2,13 @@
 
 Django's default handlers keep small uploads in memory and spool large ones to a
 temporary file in the clear. This one replaces both: every chunk is checked
-against the allow-list (tipline/filetypes.py), stripped of image metadata and
-encrypted under a fresh per-file key before it is written anywhere (the
-attachment store, tipline/storage.py, spools and keeps ciphertext only), so no
-plaintext file exists at any size. The per-file key travels with the upload
+against the allow-list (tipline/filetypes.py), stripped of its metadata
+(tipline/metadata.py) and encrypted under a fresh per-file key before it is
+written anywhere (the attachment store, tipline/storage.py, spools and keeps
+ciphertext only), so no plaintext file exists at any size. Photos and text stream
+through; a recording or PDF, which must be parsed whole to be cleaned and
+identified, is held in memory (never more than TIPLINE_MAX_ATTACHMENT_BYTES) until
+its last chunk, then cleaned, or refused, and encrypted. The per-file key travels with the upload
 object until the tip is saved, where it is encrypted under the tip's data key.
 
 A request is all or nothing: the handler reads the whole multipart body itself
