@@ -295,6 +295,24 @@ def test_jpeg_multi_segment_icc_profile_is_dropped(chunk_size: int) -> None:
     assert after.tobytes() == before.tobytes()
 
 
+@pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
+def test_jpeg_thumbnail_in_app0_and_jfxx_extensions_are_dropped(chunk_size: int) -> None:
+    plain = jpeg_plain()
+    assert plain[2:4] == b"\xff\xe0" and plain[6:11] == b"JFIF\x00"
+    plain_app0_end = 4 + int.from_bytes(plain[4:6], "big")
+    # A JFIF header with a 2x1 RGB thumbnail (a second picture), then a JFXX extension with another one.
+    jfif_with_thumbnail = plain[6 : plain_app0_end - 2] + b"\x02\x01" + b"CANARY"
+    jfxx = b"JFXX\x00\x13" + b"\x02\x01" + b"CANARY"
+    sent = b"\xff\xd8" + jpeg_segment(0xE0, jfif_with_thumbnail) + jpeg_segment(0xE0, jfxx) + plain[plain_app0_end:]
+
+    stripped = strip(sent, chunk_size)
+
+    assert b"CANARY" not in stripped and b"JFXX" not in stripped and b"JFIF" not in stripped
+    assert decoded(stripped).tobytes() == decoded(plain).tobytes()
+    # A plain JFIF header (no thumbnail) is kept as it is.
+    assert strip(plain, chunk_size) == plain
+
+
 @pytest.mark.parametrize("chunk_size", [1, 7, 65536])
 def test_jpeg_trailers_after_the_image_are_dropped(chunk_size: int) -> None:
     # A vendor trailer, or the second image of a multi-picture (MPO) file with its own EXIF.
