@@ -419,6 +419,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # qpdf's warnings about an uploaded PDF (tipline/metadata.py) may quote pieces of the plaintext.
+        "pikepdf": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }
 ADMINS: list[tuple[str, str]] = []

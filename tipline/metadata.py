@@ -639,7 +639,7 @@ def _clean_mp3(data: bytes) -> bytes:
 
 # OGG: mutagen knows the codecs phones and browsers write; their comment header (artist, title, date,
 # location..., and the vendor string naming the encoder or app) is emptied. Every byte must belong to an
-# OGG page.
+# OGG page, and all pages to one stream (a voice note or an audio recording).
 _OGG_KINDS: Final = (
     mutagen.oggopus.OggOpus,
     mutagen.oggvorbis.OggVorbis,
@@ -651,8 +651,11 @@ _OGG_KINDS: Final = (
 
 def _clean_ogg(data: bytes) -> bytes:
     pages = io.BytesIO(data)
+    streams = set()
     while pages.tell() < len(data):
-        mutagen.ogg.OggPage(pages)  # raises on anything that is not a page
+        streams.add(mutagen.ogg.OggPage(pages).serial)  # raises on anything that is not a page
+    if len(streams) != 1:
+        raise _not_accepted()  # several streams (video and audio, or chained): mutagen cleans only one
     buffer = io.BytesIO(data)
     audio = mutagen.File(buffer, options=list(_OGG_KINDS))
     if audio is None:

@@ -117,7 +117,7 @@ def _ogg_page(serial: int, sequence: int, packets: list[bytes], position: int, *
     return bytes(page.write())
 
 
-def opus() -> bytes:
+def opus(serial: int = 7) -> bytes:
     """An Ogg Opus file whose comment header names an artist and a place (the audio packets are invented)."""
     head = b"OpusHead" + struct.pack("<BBHIhB", 1, 1, 312, 48000, 0, 0)
     comments = [f"ARTIST={ARTIST}".encode(), b"LOCATION=" + GPS, b"DATE=2026-11-30"]
@@ -125,7 +125,11 @@ def opus() -> bytes:
     tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", len(comments))
     tags += b"".join(struct.pack("<I", len(c)) + c for c in comments)
     audio = [b"\xfc" + os.urandom(60) for _ in range(10)]
-    return _ogg_page(7, 0, [head], 0, first=True) + _ogg_page(7, 1, [tags], 0) + _ogg_page(7, 2, audio, 9600)
+    return (
+        _ogg_page(serial, 0, [head], 0, first=True)
+        + _ogg_page(serial, 1, [tags], 0)
+        + _ogg_page(serial, 2, audio, 9600)
+    )
 
 
 def _riff_chunk(kind: bytes, payload: bytes) -> bytes:

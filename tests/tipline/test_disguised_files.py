@@ -107,3 +107,12 @@ def test_a_script_line_deep_in_a_long_note_is_found_whatever_the_chunking(chunk:
     refused = run_handler(note + b"<iframe src=x>\n" + note, chunk)
     assert refused.problem is not None
     assert not storage.exists(refused.storage_name)
+
+
+def test_an_ogg_with_a_second_stream_is_refused(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
+    """mutagen empties the comments of one stream: a second one (chained, or a video's) would keep its own."""
+    upload = SimpleUploadedFile("audio.ogg", samples.opus() + samples.opus(serial=8), content_type="audio/ogg")
+    response = public_client("en").post("/report/", {**report_data(facilities["lurigancho"]), "attachments": [upload]})
+    assert response.status_code == 400
+    assert f"“audio.ogg” {REFUSED}" in response.content.decode()
+    assert storage.file_names() == []
