@@ -270,12 +270,12 @@ class RefusedCheck:
 # or opened by the wrong program would run; ordinary notes and chat exports never contain these.
 _ACTIVE_TEXT: Final = re.compile(
     rb"<\s*/?\s*(?:!doctype|!\[cdata\[|\?xml|html|head|body|script|svg|iframe|frame|object|embed|applet|meta|link"
-    rb"|style|form|img|image|base|math|template|hta:|xsl:|x:xmpmeta|a\s+href)\b"
+    rb"|style|form|img|image|base\s+href|math|template|hta:|xsl:|x:xmpmeta|a\s+href)\b"
     rb"|\A\s*#!"
     rb"|^\s*@?\s*echo\s+off\b|%comspec%|\bcmd(?:\.exe)?\s+/[ck]\b"
     rb"|\binvoke-(?:expression|webrequest)\b|\biex\s*[(\"\'$]|-encodedcommand\b|\bset-executionpolicy\b"
     rb"|\bnew-object\s+(?:system\.)?net\.webclient\b|\bdownloadstring\s*\("
-    rb"|\bcreateobject\s*\(|\bwscript\.|\bon\s+error\s+resume\s+next\b",
+    rb"|\bcreateobject\s*\(|\bwscript\.|\bon\s+error\s+resume\s+next\b|\bnew\s+activexobject\b",
     re.IGNORECASE | re.MULTILINE,
 )
 # Bytes of one piece kept to look for a pattern cut across two pieces (longer than any pattern).

@@ -52,7 +52,8 @@ AMR:
     Nothing to remove: the format has no place for metadata.
 PDF:
     The document information dictionary, XMP metadata of the catalog and of
-    every object, page-piece data, the original /ID, earlier revisions and
+    every object, page-piece data, the author and times of comments and notes,
+    the original /ID, earlier revisions and
     anything after the end (pikepdf writes the document anew).  A PDF with
     JavaScript, opening or event actions, launches, embedded files, data
     submission or rich media is refused, not edited.
@@ -726,7 +727,7 @@ def _clean_amr(data: bytes) -> bytes:
 # PDF: pikepdf (qpdf) reads the whole document and writes it anew, which also drops earlier revisions,
 # anything appended after the end and the original file identifier. The document information dictionary
 # (author, creator, producer, dates), XMP metadata (of the catalog and of any page, image or font) and
-# page-piece data are removed. A document with active content (JavaScript, actions run on opening or on
+# page-piece data are removed, and so are the author and times of comments and notes. A document with active content (JavaScript, actions run on opening or on
 # events, launching programs, embedded files, forms that submit or import data, rich media) is refused:
 # it is not stored, and the sender is asked for a printed or scanned copy.
 _PDF_ACTIVE_KEYS: Final = frozenset(
@@ -736,6 +737,8 @@ _PDF_ACTIVE_ACTIONS: Final = frozenset(
     {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/GoToR", "/RichMediaExecute", "/Rendition"}
 )
 _PDF_METADATA_KEYS: Final = ("/Metadata", "/PieceInfo")
+# A comment's author (/T, the name of the user account that wrote it), its times and its reviewing state.
+_PDF_ANNOTATION_KEYS: Final = ("/T", "/M", "/CreationDate", "/NM")
 
 
 def _pdf_active(obj: pikepdf.Object, depth: int = 0) -> bool:
@@ -761,6 +764,20 @@ def _pdf_active(obj: pikepdf.Object, depth: int = 0) -> bool:
     )
 
 
+def _pdf_clean_annotation(annotation: pikepdf.Object) -> None:
+    """Remove the author and the times of a comment, highlight or note; a form field's name (/T) stays."""
+    if not isinstance(annotation, pikepdf.Dictionary) or annotation.get("/Subtype") == pikepdf.Name.Widget:
+        return
+    for key in _PDF_ANNOTATION_KEYS:
+        if key in annotation:
+            del annotation[key]
+    popup = annotation.get("/Popup")
+    if isinstance(popup, pikepdf.Dictionary):
+        for key in _PDF_ANNOTATION_KEYS:
+            if key in popup:
+                del popup[key]
+
+
 def _clean_pdf(data: bytes) -> bytes:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for obj in pdf.objects:
@@ -777,6 +794,9 @@ def _clean_pdf(data: bytes) -> bytes:
                 for key in _PDF_METADATA_KEYS:
                     if key in target:
                         del target[key]
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", pikepdf.Array()):
+                _pdf_clean_annotation(annotation)
         for key in _PDF_METADATA_KEYS:
             if key in pdf.Root:
                 del pdf.Root[key]

