@@ -8,8 +8,9 @@ written anywhere (the attachment store, tipline/storage.py, spools and keeps
 ciphertext only), so no plaintext file exists at any size. Photos and text stream
 through; a recording or PDF, which must be parsed whole to be cleaned and
 identified, is held in memory (never more than TIPLINE_MAX_ATTACHMENT_BYTES) until
-its last chunk, then cleaned, or refused, and encrypted. The per-file key travels with the upload
-object until the tip is saved, where it is encrypted under the tip's data key.
+its last chunk, then cleaned (or refused) and encrypted. The per-file key travels
+with the upload object until the tip is saved, where it is encrypted under the
+tip's data key.
 
 A request is all or nothing: the handler reads the whole multipart body itself
 (``handle_raw_input``), refuses a body larger than TIPLINE_MAX_REQUEST_BYTES
