@@ -18,6 +18,7 @@ Imported only once Django is set up (backups.drill does that for its phases).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 import secrets
@@ -26,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
+import pikepdf
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
@@ -54,6 +56,7 @@ from cases.statuses import CaseStatus
 from linking.models import EntityKind
 from linking.services import index_keys_create_missing, mention_record
 from org.models import Facility, Region, Unit
+from tipline import filetypes, metadata
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.selectors import attachment_plaintext, tip_content
 from tipline.services import (
@@ -156,8 +159,14 @@ def encrypted_upload(data: bytes, *, name: str, content_type: str = "application
 def _evidence(rng: random.Random, size: int, marker: str, *, as_pdf: bool) -> bytes:
     """Return a file of about `size` bytes of a type the intake accepts: a PDF, or plain text."""
     if as_pdf:
-        head = f"%PDF-1.4\n% {marker} evidencia\n".encode()
-        return head + rng.randbytes(max(0, size - len(head)))
+        # A real one-page PDF, as the intake stores it: every PDF is rewritten without its metadata, and
+        # rewriting a rewritten one changes nothing, so the stored file's digest is this file's.
+        document = pikepdf.new()
+        document.add_blank_page()
+        document.pages[0].Contents = document.make_stream(f"% {marker} evidencia\n".encode() + rng.randbytes(size))
+        sent = io.BytesIO()
+        document.save(sent)
+        return metadata.clean_whole(filetypes.PDF, sent.getvalue())
     words = ["celular", "visita", "domingo", "pabellón", "cupo", "táper", "puerta", "turno", "noche"]
     text = f"{marker} evidencia\n"
     while len(text.encode()) < size:

@@ -446,6 +446,8 @@ LOGGING = {
         # configuration to the worker, and no line carries a time of its own (the format has none).
         "celery.worker.strategy": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # qpdf's warnings about an uploaded PDF (tipline/metadata.py) may quote pieces of the plaintext.
+        "pikepdf": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }
 ADMINS: list[tuple[str, str]] = []

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html as html_lib
+import io
+import os
 import re
 import time
 from typing import Any
 
+import pikepdf
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -114,3 +117,27 @@ def public_client(language: str = "en") -> Client:
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
+
+
+def pdf_bytes(size: int = 2000, *, text: str = "Acta del 3 de marzo") -> bytes:
+    """Return a real one-page PDF of exactly ``size`` bytes (at least about 700): a page, and random padding.
+
+    Uploaded PDFs must parse (tipline/metadata.py rewrites them with pikepdf), so tests
+    that need "a PDF of n bytes" get a real one; the padding is an uncompressed stream.
+    """
+
+    def build(padding: int) -> bytes:
+        document = pikepdf.new()
+        document.add_blank_page()
+        document.pages[0].Contents = document.make_stream(f"% {text}\n".encode() + os.urandom(padding))
+        out = io.BytesIO()
+        document.save(out, compress_streams=False, static_id=True)
+        return out.getvalue()
+
+    padding = 0
+    for _attempt in range(4):
+        data = build(padding)
+        if len(data) == size:
+            return data
+        padding = max(0, padding + size - len(data))
+    raise ValueError(f"no PDF of exactly {size} bytes")

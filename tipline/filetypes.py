@@ -1,9 +1,12 @@
-"""Which files a whistleblower may send, decided from their first bytes, never from the name.
+"""Which files a whistleblower may send, decided from their content, never from the name.
 
 The client's file name and Content-Type are whatever the sender's software (or an
-attacker) says; the allow-list here looks at the content only, while it streams in
-(the upload handler never holds a whole file). The stored content type is the
-sniffed one.
+attacker) says; the allow-list here looks at the content only. The first bytes
+announce a type (``sniff``); the file is then accepted only if all of it parses as
+that type: JPEG and PNG headers and text are checked here while they stream in,
+recordings and PDF by their cleaner in tipline/metadata.py, which must walk the
+whole file (boxes, frames, pages or chunks that cover it exactly). The stored
+content type is the sniffed one.
 
 What is accepted, and why
 -------------------------
@@ -14,24 +17,33 @@ Photos:
     decompression-bomb limit, or whose header is malformed, is refused, because
     staff open these files and a malformed image is one we cannot clean.
 Documents:
-    PDF (letters, receipts, screenshots saved as PDF) and plain UTF-8 text without
-    NUL bytes (notes, chat exports).
+    PDF (letters, receipts, screenshots saved as PDF) without active content, and
+    plain UTF-8 text without NUL bytes (notes, chat exports) that is not markup or a
+    script.
 Recordings:
     Phone audio and video: the ISO media family (MP4, M4A, MOV, 3GP/3G2, by their
-    ``ftyp`` brand), OGG, MP3, AMR (what many Android voice recorders write), WebM
-    and WAV. A recording of a threat or a bribe is often the strongest evidence.
+    ``ftyp`` brand), OGG, MP3 (Layer II/III frames), AMR (what many Android voice
+    recorders write) and WAV. A recording of a threat or a bribe is often the
+    strongest evidence.
 
 Everything else is refused: executables, archives (which hide their contents),
-office documents (macros), HTML and SVG (active content), and HEIC/AVIF photos,
+office documents (macros), HTML, SVG and XML (active content, also when the text
+only contains a tag of them), HTA, shell, batch, PowerShell and VBScript scripts,
+UTF-16 text (its byte order mark looks like an MPEG frame; refused as "not
+accepted"), PDF with JavaScript, actions, launches or embedded files, WebM (its
+Matroska tags, titles and attachments are not removed), and HEIC/AVIF photos,
 whose location metadata we cannot remove (iPhones send JPEG from a web form unless
 told otherwise).
 
 Metadata kept
 -------------
-Only JPEG and PNG are cleaned. PDF document properties (author, software),
-recordings' tags and atoms (an MP4/MOV from a phone may carry its location, device
-model and recording time), OGG comments and MP3 ID3 tags are stored as sent: the
-report form and the landing page say so (tipline/forms.py, FILE_PRIVACY_NOTICE).
+None that a phone, camera or editor writes into the file: every accepted type is
+cleaned before it is encrypted (tipline/metadata.py says what is removed from
+which). What remains is the content itself (pixels, sound, the text and pictures of
+a PDF page), the technical data needed to show it (dimensions, codec parameters,
+plain colour information, the PDF's structure), and for recordings the encoder's
+technical headers (an MP3's LAME/Xing frame, box and track layout). The report form
+and the landing page say so (tipline/forms.py, FILE_PRIVACY_NOTICE).
 
 Names
 -----
@@ -44,6 +56,7 @@ from __future__ import annotations
 
 import codecs
 import enum
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -64,6 +77,7 @@ class Problem(enum.Enum):
     NOT_ACCEPTED = "not_accepted"
     TOO_MANY_PIXELS = "too_many_pixels"
     DAMAGED_IMAGE = "damaged_image"
+    ACTIVE_DOCUMENT = "active_document"
 
 
 @dataclass(frozen=True)
@@ -91,8 +105,10 @@ AMR_WB: Final = FileType("audio/amr-wb", "awb")
 WEBM: Final = FileType("video/webm", "webm")
 WAV: Final = FileType("audio/wav", "wav")
 
-ACCEPTED: Final = (JPEG, PNG, PDF, TEXT, MP4, M4A, QUICKTIME, THREE_GPP, THREE_GPP2, OGG, MP3, AMR, AMR_WB, WEBM, WAV)
-_EXTENSIONS: Final = {filetype.content_type: filetype.extension for filetype in ACCEPTED}
+ACCEPTED: Final = (JPEG, PNG, PDF, TEXT, MP4, M4A, QUICKTIME, THREE_GPP, THREE_GPP2, OGG, MP3, AMR, AMR_WB, WAV)
+# WebM is recognised but refused (its Matroska tags, attachments and titles are not removed); files
+# stored before it was refused keep their extension.
+_EXTENSIONS: Final = {filetype.content_type: filetype.extension for filetype in (*ACCEPTED, WEBM)}
 # The extension of a stored type this module does not know (none is stored today): opens as nothing.
 UNKNOWN_EXTENSION: Final = "bin"
 # What a stored file is called, whatever its sender named it: "evidencia-1.jpg", "evidencia-2.pdf"...
@@ -211,7 +227,13 @@ class ContentCheck(Protocol):
 
 
 def check_for(filetype: FileType) -> ContentCheck | None:
-    """Return a fresh content check for files of ``filetype``, or None when the signature suffices."""
+    """Return a fresh content check for files of ``filetype``, or None when the whole-file cleaner decides.
+
+    Every accepted type other than JPEG, PNG and text is checked by its cleaner
+    (tipline/metadata.py, ``clean_whole``), which must parse all of it.
+    """
+    if filetype not in ACCEPTED:
+        return RefusedCheck(Problem.NOT_ACCEPTED)
     if filetype is JPEG:
         return JpegHeaderCheck()
     if filetype is PNG:
@@ -229,28 +251,73 @@ def _pixel_problem(width: int, height: int) -> Problem | None:
     return None
 
 
-class TextCheck:
-    """Accept the file as plain text only if all of it is UTF-8 without NUL bytes, and it is not markup.
+class RefusedCheck:
+    """A content check that has already decided: the file is refused for ``problem``."""
 
-    Text that starts with "<" is HTML, SVG or XML: active content once a member
-    of staff opens the downloaded file in a browser, so it is refused.
+    def __init__(self, problem: Problem) -> None:
+        self.problem: Problem | None = problem
+
+    def feed(self, data: bytes) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+# Active content written as text: a tag of HTML, SVG, XML or an HTA anywhere (not "<3", not
+# "<juan@example.com>": only these names right after "<" or "</" count), or a line that only a
+# script has (shell, batch, PowerShell, VBScript). Staff download text as .txt, but a file renamed
+# or opened by the wrong program would run; ordinary notes and chat exports never contain these.
+_ACTIVE_TEXT: Final = re.compile(
+    rb"<\s*/?\s*(?:!doctype|!\[cdata\[|\?xml|html|head|body|script|svg|iframe|frame|object|embed|applet|meta|link"
+    rb"|style|form|img|image|base\s+href|math|template|hta:|xsl:|x:xmpmeta|a\s+href)\b"
+    rb"|\A\s*#!"
+    rb"|^\s*@?\s*echo\s+off\b|%comspec%|\bcmd(?:\.exe)?\s+/[ck]\b"
+    rb"|\binvoke-(?:expression|webrequest)\b|\biex\s*[(\"\'$]|-encodedcommand\b|\bset-executionpolicy\b"
+    rb"|\bnew-object\s+(?:system\.)?net\.webclient\b|\bdownloadstring\s*\("
+    rb"|\bcreateobject\s*\(|\bwscript\.|\bon\s+error\s+resume\s+next\b|\bnew\s+activexobject\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Bytes of one piece kept to look for a pattern cut across two pieces (longer than any pattern).
+_ACTIVE_TEXT_OVERLAP: Final = 64
+
+
+class TextCheck:
+    """Accept the file as plain text only if all of it is UTF-8 without NUL bytes, and it is not active content.
+
+    Text that starts with "<", or holds an HTML, SVG or XML tag anywhere, is
+    active content once a member of staff opens the downloaded file in a
+    browser; shell, batch, PowerShell and VBScript are programs. Both are
+    refused. UTF-16 text (from Windows Notepad, or a page saved by a browser)
+    has NUL bytes and is refused as a kind of file we do not accept.
     """
 
     def __init__(self) -> None:
         self.problem: Problem | None = None
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
         self._seen_text = False
+        self._overlap = b""
+        self._at_start = True
 
     def feed(self, data: bytes) -> None:
         if self.problem is not None:
             return
-        if b"\x00" in data or self._starts_markup(data):
+        if b"\x00" in data or self._starts_markup(data) or self._active(data):
             self.problem = Problem.NOT_ACCEPTED
             return
         try:
             self._decoder.decode(data)
         except UnicodeDecodeError:
             self.problem = Problem.NOT_ACCEPTED
+
+    def _active(self, data: bytes) -> bool:
+        window = self._overlap + data
+        # "\A" means the start of the file only in the first piece; later ones get a letter before them.
+        found = _ACTIVE_TEXT.search(window if self._at_start else b"x" + window)
+        if window:
+            self._at_start = False
+        self._overlap = window[-_ACTIVE_TEXT_OVERLAP:]
+        return found is not None
 
     def _starts_markup(self, data: bytes) -> bool:
         if self._seen_text:

@@ -36,13 +36,17 @@ def attachment_limit_mib() -> str:
     return f"{settings.TIPLINE_MAX_ATTACHMENT_BYTES / 2**20:.2f}".rstrip("0").rstrip(".")
 
 
-# What happens to a file's name and metadata (filetypes.neutral_name, tipline/metadata.py): only JPEG and PNG
-# are cleaned today, so the notice says the other files keep what is inside them.
+# What happens to a file's name and metadata (filetypes.neutral_name, tipline/metadata.py): every accepted
+# type is cleaned before it is encrypted; what cannot be cleaned (WebM, active PDF, markup or scripts) is refused.
 FILE_PRIVACY_NOTICE = _(
-    "Every file is stored under a new name such as “evidencia-1.jpg”, never the name it has on your device. "
-    "From photos (JPEG, PNG) we remove the location, camera, date taken and any other data hidden in them. "
-    "PDF documents, text files, audio and video are kept as sent, with any author, device, date or location "
-    "data inside them."
+    "Every file is stored under a new name such as “evidencia-1.jpg”, never the name it has on "
+    "your device. Before a file is stored we remove the data hidden in it: from photos (JPEG, "
+    "PNG) the location, camera, date taken, colour profile and thumbnails; from PDF documents the "
+    "author, software, dates and document identifiers; from audio and video (MP4, MOV, 3GP, M4A, "
+    "MP3, OGG, WAV) the location, device, recording date and tags. What you can see or hear in a "
+    "file is kept: if it shows who you are, send a photo of only the part that matters. PDF "
+    "documents with scripts or files inside them, WebM videos, and web pages or scripts saved as "
+    "text are not accepted."
 )
 
 

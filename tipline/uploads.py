@@ -2,11 +2,15 @@
 
 Django's default handlers keep small uploads in memory and spool large ones to a
 temporary file in the clear. This one replaces both: every chunk is checked
-against the allow-list (tipline/filetypes.py), stripped of image metadata and
-encrypted under a fresh per-file key before it is written anywhere (the
-attachment store, tipline/storage.py, spools and keeps ciphertext only), so no
-plaintext file exists at any size. The per-file key travels with the upload
-object until the tip is saved, where it is encrypted under the tip's data key.
+against the allow-list (tipline/filetypes.py), stripped of its metadata
+(tipline/metadata.py) and encrypted under a fresh per-file key before it is
+written anywhere (the attachment store, tipline/storage.py, spools and keeps
+ciphertext only), so no plaintext file exists at any size. Photos and text stream
+through; a recording or PDF, which must be parsed whole to be cleaned and
+identified, is held in memory (never more than TIPLINE_MAX_ATTACHMENT_BYTES) until
+its last chunk, then cleaned (or refused) and encrypted. The per-file key travels
+with the upload object until the tip is saved, where it is encrypted under the
+tip's data key.
 
 A request is all or nothing: the handler reads the whole multipart body itself
 (``handle_raw_input``), refuses a body larger than TIPLINE_MAX_REQUEST_BYTES
@@ -17,6 +21,7 @@ request stored and lets the error through, which Django answers with the 400 pag
 
 from __future__ import annotations
 
+import io
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -28,8 +33,8 @@ from django.utils.translation import gettext_lazy as _
 
 import envelope
 from tipline import filetypes, scanning, storage
-from tipline.filetypes import ContentCheck, FileType, Problem
-from tipline.metadata import MetadataStripper, stripper_for
+from tipline.filetypes import ContentCheck, FileType, Problem, RefusedCheck
+from tipline.metadata import MetadataStripper, Refused, clean_whole, needs_whole_file, stripper_for
 
 if TYPE_CHECKING:
     from django.http import QueryDict
@@ -41,7 +46,7 @@ PART_HEADER_BYTES = 1024
 REFUSALS = {
     Problem.NOT_ACCEPTED: _(
         "“%(name)s” is not a kind of file we accept. You can send photos (JPEG, PNG), PDF documents, "
-        "plain text, and audio or video recordings (MP4, MOV, 3GP, M4A, MP3, OGG, AMR, WebM, WAV)."
+        "plain text, and audio or video recordings (MP4, MOV, 3GP, M4A, MP3, OGG, AMR, WAV)."
     ),
     Problem.TOO_MANY_PIXELS: _(
         "“%(name)s” is an image of more than %(max)s million pixels. Please send a smaller version of it."
@@ -49,6 +54,10 @@ REFUSALS = {
     Problem.DAMAGED_IMAGE: _(
         "“%(name)s” looks like a photo but could not be read, so its location data could not be removed. "
         "It was not kept: please send it again, or as a PDF."
+    ),
+    Problem.ACTIVE_DOCUMENT: _(
+        "“%(name)s” is a PDF with scripts, automatic actions or files inside it, which we do not accept. "
+        "It was not kept: please print it to a new PDF, or send a photo of its pages."
     ),
 }
 
@@ -218,6 +227,10 @@ class CheckedBody:
 class EncryptingUploadHandler(FileUploadHandler):
     """Check, strip metadata from and encrypt each uploaded file as its chunks arrive."""
 
+    # The plaintext of a file cleaned whole (recordings, PDF), in memory only; never more than
+    # TIPLINE_MAX_ATTACHMENT_BYTES, since nothing is kept past that limit.
+    whole: io.BytesIO | None = None
+
     def __init__(self, request: Any = None) -> None:
         super().__init__(request)
         self.stored_names: list[str] = []
@@ -293,6 +306,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.filetype = filetypes.sniff(self.head)
         self.check = filetypes.check_for(self.filetype)
         self.stripper = stripper_for(self.head) if self.filetype.image else None
+        self.whole = io.BytesIO() if self.problem is None and needs_whole_file(self.filetype) else None
         head, self.head = self.head, b""
         return self._pass(head)
 
@@ -301,6 +315,9 @@ class EncryptingUploadHandler(FileUploadHandler):
             self.check.feed(data)
         if self.problem is not None:
             return b""  # refused: nothing more is stored
+        if self.whole is not None:
+            self.whole.write(data)
+            return b""  # cleaned and written once whole (_finish_content)
         return self.stripper.feed(data) if self.stripper else data
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
@@ -322,7 +339,15 @@ class EncryptingUploadHandler(FileUploadHandler):
             self._write(self.stripper.close())
             if self.stripper.gave_up:
                 # The image stopped making sense: its metadata may still be in it.
-                self.check = _Refused(Problem.DAMAGED_IMAGE)
+                self.check = RefusedCheck(Problem.DAMAGED_IMAGE)
+        if self.problem is None and self.whole is not None and self.filetype is not None:
+            whole, self.whole = self.whole, None
+            try:
+                self._write(clean_whole(self.filetype, whole.getvalue()))
+            except Refused as refused:
+                self.check = RefusedCheck(refused.problem)
+            finally:
+                whole.close()
 
     def file_complete(self, file_size: int) -> EncryptedUpload:
         if not self.too_large and self.problem is None:
@@ -359,16 +384,3 @@ class EncryptingUploadHandler(FileUploadHandler):
         if getattr(self, "handle", None) is not None:
             self.handle.close()
             storage.delete(self.storage_name)
-
-
-class _Refused:
-    """A content check that has already decided: the file is refused for ``problem``."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem: Problem | None = problem
-
-    def feed(self, data: bytes) -> None:
-        return None
-
-    def close(self) -> None:
-        return None

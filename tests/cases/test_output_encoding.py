@@ -9,8 +9,6 @@ reads as a PDF) shown as visible markers instead?
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,7 +19,7 @@ import envelope
 from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
-from tests.factories import form_token, public_client, receipt_from, report_data
+from tests.factories import form_token, pdf_bytes, public_client, receipt_from, report_data
 from tipline import abuse
 from tipline.models import Attachment, Tip
 from tipline.services import TipSubmission, tip_open_with_receipt, tip_submit
@@ -73,9 +71,7 @@ def hostile_tip(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -
         "/report/",
         {
             **report_data(facilities["lurigancho"], description=HOSTILE, contact=f"{SCRIPT} tel \u202e777 888 999"),
-            "attachments": [
-                SimpleUploadedFile("<img src=x onerror=alert(5)>factura.pdf", b"%PDF-1.7\n" + os.urandom(9))
-            ],
+            "attachments": [SimpleUploadedFile("<img src=x onerror=alert(5)>factura.pdf", pdf_bytes(900))],
         },
     )
     assert response.status_code == 200, response.content.decode()[:2000]
@@ -124,7 +120,7 @@ def test_a_file_name_with_a_right_to_left_override_shows_the_override(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
     """A name stored before names were replaced (any name, from any path) is still shown safely."""
-    upload = encrypted_upload("invoice\u202efdp.exe", b"%PDF-1.7\nnot really an exe")
+    upload = encrypted_upload("invoice\u202efdp.exe", pdf_bytes(900))
     tip, receipt = tip_submit(
         submission=TipSubmission(
             facility=facilities["lurigancho"],
@@ -160,7 +156,7 @@ def test_a_web_uploads_name_with_bidi_controls_is_replaced(
         "/report/",
         {
             **report_data(facilities["lurigancho"]),
-            "attachments": [SimpleUploadedFile("invoice\u202efdp.exe", b"%PDF-1.7\n" + os.urandom(100))],
+            "attachments": [SimpleUploadedFile("invoice\u202efdp.exe", pdf_bytes(1000))],
         },
     )
     assert response.status_code == 200

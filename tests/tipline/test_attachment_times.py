@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import StaffMember
 from org.models import Facility
-from tests.factories import report_data
+from tests.factories import pdf_bytes, report_data
 from tipline import storage
 from tipline.models import Tip
 from tipline.tasks import ORPHAN_AFTER_SECONDS, sweep_orphan_attachments
@@ -55,7 +55,8 @@ def test_a_stored_file_and_its_folder_are_dated_midnight_utc_of_the_day(
 ) -> None:
     before = utc_midnight(timezone.now())
     response = Client().post(
-        "/report/", {**report_data(facilities["lurigancho"]), "attachments": [SimpleUploadedFile("a.pdf", b"%PDF-1")]}
+        "/report/",
+        {**report_data(facilities["lurigancho"]), "attachments": [SimpleUploadedFile("a.pdf", pdf_bytes(900))]},
     )
     after = utc_midnight(timezone.now())
     assert response.status_code == 200

@@ -2,7 +2,7 @@
 
 A reviewer's questions: before attaching anything, can a whistleblower read that
 file names are replaced, what is removed from photos, and that other files (PDF,
-text, audio, video) keep whatever they carry inside, in both languages?
+text, audio, video) are cleaned too, and what is refused, in both languages?
 """
 
 from __future__ import annotations
@@ -20,19 +20,33 @@ pytestmark = pytest.mark.django_db
 SAID = {
     "en": [
         "stored under a new name such as “evidencia-1.jpg”",
-        "From photos (JPEG, PNG) we remove the location, camera, date taken",
-        "PDF documents, text files, audio and video are kept as sent",
+        "from photos (JPEG, PNG) the location, camera, date taken, colour profile and thumbnails",
+        "from PDF documents the author, software, dates and document identifiers",
+        "from audio and video (MP4, MOV, 3GP, M4A, MP3, OGG, WAV) the location, device, recording date and tags",
+        "WebM videos, and web pages or scripts saved as text are not accepted",
     ],
     "es": [
         "se guarda con un nombre nuevo, como «evidencia-1.jpg»",
-        "A las fotos (JPEG, PNG) se les borra la ubicación, los datos de la cámara, la fecha",
-        "Los documentos PDF, los textos, los audios y los videos se guardan tal como se envían",
+        "de las fotos (JPEG, PNG), la ubicación, los datos de la cámara, la fecha en que se tomaron",
+        "de los documentos PDF, el autor, el programa, las fechas",
+        "de los audios y videos (MP4, MOV, 3GP, M4A, MP3, OGG, WAV), la ubicación, el equipo",
+        "No se aceptan documentos PDF con scripts",
     ],
 }
 LANDING = {
-    "en": ["Your files are stored under new names", "Documents, audio and video are kept as sent"],
-    "es": ["Sus archivos se guardan con nombres nuevos", "Los documentos, audios y videos se guardan tal como"],
+    "en": [
+        "Your files are stored under new names",
+        "the data hidden in them is removed",
+        "PDF documents, audio and video",
+    ],
+    "es": [
+        "Sus archivos se guardan con nombres nuevos",
+        "se les borran los datos ocultos",
+        "los documentos PDF, los audios",
+    ],
 }
+# What the pages said while only photos were cleaned: no page may say it any more.
+NO_LONGER_TRUE = ["are kept as sent", "se guardan tal como se envían"]
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -48,6 +62,8 @@ def test_the_landing_page_says_it(language: str) -> None:
     for sentence in LANDING[language]:
         assert sentence in page
     assert "Location and camera data are removed from photos before they are stored." not in page
+    for sentence in NO_LONGER_TRUE:
+        assert sentence not in page
 
 
 def test_the_reply_form_says_it_too(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:

@@ -21,7 +21,7 @@ import envelope
 from accounts.models import StaffMember
 from org.models import Facility
 from tests.conftest import staff_client
-from tests.factories import receipt_from, report_data
+from tests.factories import pdf_bytes, receipt_from, report_data
 from tipline.models import Attachment, Tip
 from tipline.selectors import tip_content
 from tipline.services import tip_open_with_receipt
@@ -41,7 +41,7 @@ def jpeg() -> bytes:
 def report_with_files(client: Client, facility: Facility) -> tuple[Tip, str]:
     files = [
         SimpleUploadedFile(PHONE_NAMES[0], jpeg(), content_type="image/jpeg"),
-        SimpleUploadedFile(PHONE_NAMES[1], b"%PDF-1.7\nel acta\n", content_type="application/pdf"),
+        SimpleUploadedFile(PHONE_NAMES[1], pdf_bytes(900), content_type="application/pdf"),
     ]
     response = client.post("/report/", {**report_data(facility), "attachments": files})
     assert response.status_code == 200, response.content.decode()[:2000]

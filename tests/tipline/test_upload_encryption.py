@@ -51,9 +51,21 @@ def client_in(language: str) -> Client:
 
 
 def document(size: int) -> bytes:
-    """Random bytes behind a non-image prefix: unique, and never mistaken for a JPEG or PNG."""
-    prefix = b"%PDF-1.7\n"
-    return (prefix + os.urandom(size))[:size]
+    """A file stored exactly as sent, unique: an AMR recording of random speech frames (AMR has no metadata).
+
+    12.2 kbit/s frames (a 0x3C header, 31 bytes), then one-byte "no data" frames (0x7C) to reach
+    ``size``; below the 6 bytes of AMR's magic line, a scrap of plain text.
+    """
+    magic = b"#!AMR\n"
+    if size < len(magic):
+        return b"nota."[:size]
+    full, rest = divmod(size - len(magic), 32)
+    return magic + b"".join(b"\x3c" + os.urandom(31) for _ in range(full)) + b"\x7c" * rest
+
+
+def streamed_text(size: int) -> bytes:
+    """Plain text, unique: it streams into the store as it arrives (a recording is held until it is whole)."""
+    return os.urandom(size // 2 + 1).hex().encode()[:size]
 
 
 def needles(plaintext: bytes, every: int = 8 * 1024, width: int = 24) -> list[bytes]:
@@ -405,7 +417,7 @@ def test_handler_marks_oversized_file_and_keeps_nothing(settings: LazySettings) 
 def test_handler_interrupted_upload_leaves_nothing() -> None:
     handler = EncryptingUploadHandler()
     handler.new_file("attachments", "half.bin", "application/octet-stream", 100_000)
-    plaintext = document(70_000)
+    plaintext = streamed_text(70_000)
     handler.receive_data_chunk(plaintext, 0)
     # Nothing is in the store before the file is complete; what waits for it is ciphertext.
     assert attachment_files() == []
