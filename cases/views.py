@@ -311,11 +311,10 @@ def tip_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) 
     )
 
 
-@staff_required
-@require_GET
-def tip_attachment(
+def _downloadable_attachment(
     request: HttpRequest, member: StaffMember, public_id: uuid.UUID, attachment_id: uuid.UUID
-) -> HttpResponseBase:
+) -> tuple[Attachment, bytes] | HttpResponse:
+    """Open a tip's attachment for download: scanned first if it was not, refused (back to the tip) if infected."""
     opened = _open_tip(request, member, public_id)
     if isinstance(opened, HttpResponse):
         return opened
@@ -325,6 +324,18 @@ def tip_attachment(
     if attachment.blocked:
         messages.error(request, INFECTED_DOWNLOAD_BLOCKED)
         return redirect("staff:tip", public_id=tip.public_id)
+    return attachment, data_key
+
+
+@staff_required
+@require_GET
+def tip_attachment(
+    request: HttpRequest, member: StaffMember, public_id: uuid.UUID, attachment_id: uuid.UUID
+) -> HttpResponseBase:
+    found = _downloadable_attachment(request, member, public_id, attachment_id)
+    if isinstance(found, HttpResponse):
+        return found
+    attachment, data_key = found
     services.attachment_decrypted_record(attachment=attachment, actor=member)
     return attachment_download(*attachment_plaintext(attachment=attachment, data_key=data_key))
 
@@ -335,21 +346,16 @@ def tip_attachment_safe_copy(
     request: HttpRequest, member: StaffMember, public_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> HttpResponseBase:
     """Download a flattened copy of an image or PDF (tipline/safecopy.py), built in memory."""
-    opened = _open_tip(request, member, public_id)
-    if isinstance(opened, HttpResponse):
-        return opened
-    tip, data_key = opened
-    attachment = get_object_or_404(Attachment.objects.select_related("tip"), public_id=attachment_id, tip=tip)
-    services.attachment_scan(attachment=attachment, data_key=data_key, actor=member)
-    if attachment.blocked:
-        messages.error(request, INFECTED_DOWNLOAD_BLOCKED)
-        return redirect("staff:tip", public_id=tip.public_id)
+    found = _downloadable_attachment(request, member, public_id, attachment_id)
+    if isinstance(found, HttpResponse):
+        return found
+    attachment, data_key = found
     view, chunks = attachment_plaintext(attachment=attachment, data_key=data_key)
     try:
         copy = safecopy.safe_copy(chunks=chunks, content_type=view.content_type)
     except safecopy.SafeCopyUnavailable:
         messages.error(request, _("A safe copy of this file could not be made. Open the original with care."))
-        return redirect("staff:tip", public_id=tip.public_id)
+        return redirect("staff:tip", public_id=public_id)
     services.attachment_decrypted_record(attachment=attachment, actor=member, safe_copy=True)
     return attachment_download(
         AttachmentView(public_id=attachment.public_id, name=copy.name, content_type=copy.content_type),
