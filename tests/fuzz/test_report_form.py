@@ -1,7 +1,9 @@
 """Fuzzing the report form (/report/): hostile and near-valid posts, multipart and urlencoded, with files.
 
 Every post that breaks a field (or sends no, a forged or a replayed token) is refused
-with a 4xx and leaves no row and no file behind. Every post that is accepted shows a
+with a 4xx and leaves no row and no file behind, except the form of an accepted report
+sent again (a reload of its receipt page), which shows that report's page once more and
+stores nothing. Every post that is accepted shows a
 tracking code that opens a report holding exactly what was sent.
 """
 
@@ -33,6 +35,8 @@ def test_report_form_refuses_broken_posts_and_stores_accepted_ones_exactly(
     )
     active_ids = [facility.pk for facility in facilities.values()]
     form = PublicForm(Client(), log, "/report/", "description", token_required=True)
+    # The hidden inputs of every accepted post: sending one of them again is a reload of the receipt page.
+    accepted: list[list[tuple[str, str]]] = []
     posts = report_posts(
         facility_ids=active_ids,
         refused_ids=[closed.pk],
@@ -47,6 +51,16 @@ def test_report_form_refuses_broken_posts_and_stores_accepted_ones_exactly(
         before = Stored.now()
         response = post_form(form.client, log, TARGET, "/report/", post, hidden)
         form.answered(response, hidden)
+        if token.mode is TokenMode.REPLAYED and hidden in accepted:
+            # The same form again (tipline/receipt_again.py): its report's page once more, whatever the
+            # fields now say, and nothing stored twice; or a 4xx for a body Django refuses before the view.
+            assert_nothing_stored(log, TARGET, before, response)
+            if response.status_code != 200:
+                assert_rejected(log, TARGET, before, response)
+                return
+            page = response.content.decode()
+            assert 'id="receipt-again"' in page or 'href="/followup/"' in page
+            return
         if post.broken or token_refused:
             assert_rejected(log, TARGET, before, response)
             return
@@ -58,6 +72,7 @@ def test_report_form_refuses_broken_posts_and_stores_accepted_ones_exactly(
             assert not plain, f"a valid report was refused ({response.status_code})"
             return
         assert response.status_code == 200 and after.tips == before.tips + 1
+        accepted.append(hidden)
         assert after.messages == before.messages
         assert_report_reads_back(post, response.content.decode())
 
