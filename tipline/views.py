@@ -187,6 +187,11 @@ def report(request: HttpRequest) -> HttpResponse:
                 None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
             )
             refusal = Refusal("", 503)
+        except BaseException:
+            # Anything else (the database gone mid-report: tipline/unavailable.py answers with the form kept):
+            # nothing was stored, so the same form sent again must be stored, not told "being received".
+            receipt_again.receipt_pending(key_text, pending=False)
+            raise
         else:
             attachment_count = tip.attachments.count()
             receipt_again.receipt_keep(key_text=key_text, receipt=receipt, attachment_count=attachment_count)

@@ -8,6 +8,7 @@ import pytest
 from django.conf import LazySettings
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.test import Client
 
 from accounts.models import StaffMember
@@ -204,4 +205,41 @@ def test_a_second_sending_while_the_first_is_being_stored_gets_no_form_and_then_
     assert 'name="description"' not in html and DESCRIPTION not in html
     # The reload it asks for shows the code of the one report.
     assert receipt_from(public_client().post("/report/", sent).content.decode()) == code
+    assert Tip.objects.count() == 1
+
+
+def test_a_report_the_database_dropped_is_stored_when_its_kept_form_is_sent_again(
+    cast: dict[str, StaffMember],
+    facilities: dict[str, Facility],
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database goes away while a report is stored: the 503 page keeps the form (its key included);
+    sending it again must store the report, not answer "being received" for a report that never was."""
+    client = Client(raise_request_exception=False)
+    page = client.get("/report/").content.decode()
+    sent = {**hidden_inputs(page), **report_data(facilities["lurigancho"], description=DESCRIPTION)}
+    submit = services.tip_submit
+
+    def database_gone(**kwargs: object) -> object:
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(services, "tip_submit", database_gone)
+    kept = client.post("/report/", sent)
+    assert kept.status_code == 503 and DESCRIPTION in kept.content.decode()
+    assert Tip.objects.count() == 0
+
+    monkeypatch.setattr(services, "tip_submit", submit)
+    # The kept form goes back with its key; its spent token may ask for one more sending, with the text kept.
+    answers = []
+    page = kept.content.decode()
+    for _attempt in range(3):
+        response = client.post("/report/", {**sent, **hidden_inputs(page)})
+        answers.append(response.status_code)
+        page = response.content.decode()
+        if response.status_code == 200:
+            break
+        assert DESCRIPTION in page
+    assert 202 not in answers and answers[-1] == 200, answers
+    receipt_from(page)
     assert Tip.objects.count() == 1
