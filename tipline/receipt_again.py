@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -98,8 +99,7 @@ def _names(key: bytes) -> tuple[str, str, str]:
     return f"{_KEY_PREFIX}:page:{name}", f"{_KEY_PREFIX}:arrived:{name}", f"{_KEY_PREFIX}:pending:{name}"
 
 
-def receipt_pending(key_text: str, *, pending: bool = True) -> None:
-    """Mark the report of this form as being stored now (or no longer), so a second sending waits for it."""
+def _pending_mark(key_text: str, *, pending: bool) -> None:
     key = _key(key_text)
     if key is None:
         return
@@ -111,6 +111,22 @@ def receipt_pending(key_text: str, *, pending: bool = True) -> None:
             caches["default"].delete(pending_name)
     except Exception:  # noqa: BLE001 - a cache failure: the report goes on, only the mark is missing
         logger.warning("cache unavailable: the receipt page cannot be shown again")
+
+
+@contextlib.contextmanager
+def receipt_storing(key_text: str) -> Iterator[None]:
+    """Mark the report of this form as being stored while the block runs, so a second sending waits for it.
+
+    If the block fails (the intake unavailable, the database gone mid-report), nothing
+    was stored: the mark goes, so the same form sent again is stored rather than told it
+    is being received. After success the mark stays until receipt_keep replaces it.
+    """
+    _pending_mark(key_text, pending=True)
+    try:
+        yield
+    except BaseException:
+        _pending_mark(key_text, pending=False)
+        raise
 
 
 def receipt_keep(*, key_text: str, receipt: str, attachment_count: int) -> bool:

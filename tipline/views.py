@@ -178,20 +178,14 @@ def report(request: HttpRequest) -> HttpResponse:
     next_token = abuse.form_token_reissue(check, form=abuse.FORM_REPORT)
     refusal = _report_refusal(request, form, check)
     if refusal is None:
-        receipt_again.receipt_pending(key_text)
         try:
-            tip, receipt = services.tip_submit(submission=form.submission(), uploads=form.uploads())
+            with receipt_again.receipt_storing(key_text):
+                tip, receipt = services.tip_submit(submission=form.submission(), uploads=form.uploads())
         except services.IntakeUnavailable:
-            receipt_again.receipt_pending(key_text, pending=False)
             form.add_error(
                 None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
             )
             refusal = Refusal("", 503)
-        except BaseException:
-            # Anything else (the database gone mid-report: tipline/unavailable.py answers with the form kept):
-            # nothing was stored, so the same form sent again must be stored, not told "being received".
-            receipt_again.receipt_pending(key_text, pending=False)
-            raise
         else:
             attachment_count = tip.attachments.count()
             receipt_again.receipt_keep(key_text=key_text, receipt=receipt, attachment_count=attachment_count)
