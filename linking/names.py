@@ -300,15 +300,23 @@ def within_one_edit(a: str, b: str) -> bool:
     return shorter[index:] == longer[index + 1 :]
 
 
+# Every surname that has variant keys has this many, padded if need be: a phonetic key of n letters has
+# n deletion variants, so a bare count of a name's stored keys would tell the server how long it is.
+VARIANT_KEYS_PER_SURNAME = 12
+
+
 def _variant_texts(key: str) -> list[str]:
     """Return the strings a phonetic key is matched by in the variant method: itself and its deletion variants.
 
     The key itself is there (from 4 letters, the length of a 5-letter key's variant)
-    so that "kispe" meets "kispee" (one of its variants) under one method.
+    so that "kispe" meets "kispee" (one of its variants) under one method. The list
+    always has VARIANT_KEYS_PER_SURNAME entries: a longer key (12 letters and more,
+    rare: "Huamanchumo" is "wamanxumo") keeps the first in alphabetical order, a shorter one is padded with texts
+    ("kispe#0") that no other sound gives, since keys are letters only.
     """
-    if len(key) < MIN_VARIANT_LENGTH - 1:
-        return []
-    return [key, *sorted(deletion_variants(key))]
+    texts = [key, *sorted(deletion_variants(key))] if len(key) >= MIN_VARIANT_LENGTH - 1 else []
+    texts = texts[:VARIANT_KEYS_PER_SURNAME]
+    return texts + [f"{key}#{index}" for index in range(VARIANT_KEYS_PER_SURNAME - len(texts))]
 
 
 # --- how common a surname is --------------------------------------------------------------------------------
@@ -352,8 +360,10 @@ def surname_prior(token: str) -> float:
 
 # --- the keys of a name -------------------------------------------------------------------------------------
 
-# Deletion variants only for the first two surnames (paternal and maternal): they bound a name to ~40 keys.
+# Deletion variants only for the first two surnames (paternal and maternal), and at most 3 given names or
+# initials and 4 surnames: a name has at most 3 * 3 + 2 * (2 + 12) + 2 * 2 = 41 keys.
 _SURNAMES_WITH_VARIANTS = 2
+_MAX_SURNAMES = 4
 
 
 def name_keys(value: str, *, nickname: bool = False) -> list[NameKey]:
@@ -362,8 +372,9 @@ def name_keys(value: str, *, nickname: bool = False) -> list[NameKey]:
     Given names give exact, phonetic and initial keys; a written initial only its
     initial key; each surname exact and phonetic keys, and the first two surnames
     the variants of their phonetic key (see `_variant_texts`); a nickname the exact
-    and phonetic keys of its words. "Juan Quispe" gives 3 + 2 + 6 keys; a long
-    two-surname name stays under 40.
+    and phonetic keys of its words. How many keys a name has depends only on how
+    many given names, initials and surnames it has, never on their length: "Juan
+    Quispe" gives 3 + 2 + 12 keys, "Juan Carlos Quispe Mamani" 34.
     """
     tokens = name_tokens(value, nickname=nickname)
     keys: list[NameKey] = []
@@ -378,10 +389,10 @@ def name_keys(value: str, *, nickname: bool = False) -> list[NameKey]:
             _key(GIVEN, position, INITIAL, word[0]),
         ]
         position += 1
-    for letter in tokens.initials:
+    for letter in tokens.initials[: _MAX_GIVEN - len(tokens.given)]:
         keys.append(_key(GIVEN, position, INITIAL, letter))
         position += 1
-    for index, word in enumerate(tokens.surnames):
+    for index, word in enumerate(tokens.surnames[:_MAX_SURNAMES]):
         prior = surname_prior(word)
         sound = phonetic(word)
         keys += [_key(SURNAME, position, EXACT, word, prior), _key(SURNAME, position, PHONETIC, sound, prior)]
