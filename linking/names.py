@@ -119,9 +119,9 @@ def name_tokens(value: str, *, nickname: bool = False) -> NameTokens:
     "Sgto. Juan Quispe-Mamani", "Quispe Mamani, Juan" and "QUISPE MAMANI Juan" give
     given=("juan",), surnames=("quispe", "mamani"). "J. Quispe" gives the initial "j".
     Without a comma the Spanish order is assumed: given names first (those in
-    linking.lexicon, or sounding like one: "Wilver", "Jhon"), then surnames; a given name that is also a common surname
-    ("Santos", "Cruz") after a given name is read as a surname ("Juan Carlos Santos
-    Cruz"). A name made only of given names keeps its last as a surname ("Pedro
+    linking.lexicon, or sounding like one: "Wilver", "Jhon"), then surnames; a given
+    name that is also a common surname ("Santos", "Cruz") after a given name is read
+    as a surname ("Juan Carlos Santos Cruz"). A name made only of given names keeps its last as a surname ("Pedro
     Tito"); a lone word after a rank is a surname ("Sgto. Santos"). A nickname (the
     caller says so) is kept whole without articles: "el Flaco" gives "flaco".
     """
@@ -189,7 +189,8 @@ def phonetic(token: str) -> str:
     - "hu" and "gu" before a, o: "w", since Huamán, Guamán and Waman are one Quechua
       word (waman, falcon) written three ways, as are Huanca/Guanca/Wanka [wanka]; "hu"
       before e, i: "w" too (Huillca, Willca [wiyka])
-    - "gu" before e, i is "g", apart from "j": Guerra [gera], Gerra [jera]; Guillermo, Guiyermo [giyermo]
+    - "gu" before e, i is "g", apart from "j": Guerra [gera], Gerra [jera];
+      Guillermo, Guiyermo [giyermo]
     - "g" before e, i and "j" are "j": Geronimo, Jeronimo [jeronimo]
     - "qu", "q", "k" and "c" before a, o, u or a consonant are "k": Quispe, Kispe, Qispe
       [kispe]; Condori, Kondori [kondori]; "cc" before a vowel other than e, i is one "k":
