@@ -362,7 +362,9 @@ def report(evalset: EvalSet, result: PipelineResult, *, explain: bool) -> tuple[
     lines.append("Extraction          gold  found     tp    fp    fn  precision  recall")
     ok = True
     for kind, (precision, recall, tp, fp, fn) in extraction_scores(evalset, result.extracted).items():
-        lines.append(f"  {kind:<14} {tp + fn:>6} {tp + fp:>6} {tp:>6} {fp:>5} {fn:>5} {precision:>10.3f} {recall:>7.3f}")
+        lines.append(
+            f"  {kind:<14} {tp + fn:>6} {tp + fp:>6} {tp:>6} {fp:>5} {fn:>5} {precision:>10.3f} {recall:>7.3f}"
+        )
         if tp + fn and recall < MIN_EXTRACTION_RECALL:
             ok = False
     gold = gold_pairs(evalset)
