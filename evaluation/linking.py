@@ -410,7 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = "baseline"
     evalset = load(args.data)
     lines, ok = report(evalset, PIPELINES[name](evalset), explain=args.explain)
-    print(f"Pipeline: {name}   set: {args.data}")
+    shown = args.data.resolve()
+    shown_path = shown.relative_to(Path.cwd()) if shown.is_relative_to(Path.cwd()) else shown
+    print(f"Pipeline: {name}   set: {shown_path}")
     print("\n".join(lines))
     if args.check:
         print("check: " + ("all targets met" if ok else "targets missed"))
