@@ -335,8 +335,21 @@ def baseline(evalset: EvalSet) -> PipelineResult:
     return PipelineResult(extracted, pairs, dict(reasons))
 
 
-# The integrator registers the product's pipeline as "auto".
-PIPELINES: dict[str, Pipeline] = {"baseline": baseline}
+def auto(evalset: EvalSet) -> PipelineResult:
+    """The product as it runs, with zero clicks (evaluation.product): intake, the staff sessions' automatic step."""
+    from evaluation.product import auto as product
+
+    return product(evalset)
+
+
+def auto_with_hints(evalset: EvalSet) -> PipelineResult:
+    """As `auto`, also counting the case page's two-step hints as links."""
+    from evaluation.product import auto as product
+
+    return product(evalset, hints=True)
+
+
+PIPELINES: dict[str, Pipeline] = {"baseline": baseline, "auto": auto, "auto-hints": auto_with_hints}
 
 
 # --- the report -----------------------------------------------------------------------------------------------

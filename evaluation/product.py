@@ -59,7 +59,7 @@ def _organisation(evalset: EvalSet, escrow_public_key_file: Path) -> tuple[dict[
 
     escrow = envelope.new_keypair()
     escrow_public_key_file.parent.mkdir(parents=True, exist_ok=True)
-    escrow_public_key_file.write_bytes(escrow.public_key)
+    escrow_public_key_file.write_bytes(escrow.public)
     units = {"national": Unit.objects.create(slug="nacional", name="Unidad nacional", kind=Unit.Kind.NATIONAL)}
     facilities = {}
     for code, facility in sorted(evalset.facilities.items()):
@@ -78,7 +78,7 @@ def _organisation(evalset: EvalSet, escrow_public_key_file: Path) -> tuple[dict[
         membership_grant(member=member, keypair=keypair, unit_private_key=private_key)
         members[name] = member
     index_keys_create_missing()
-    return facilities, {"members": members, "escrow_private_key": escrow.private_key}
+    return facilities, {"members": members, "escrow_private_key": escrow.private}
 
 
 def _submit(evalset: EvalSet, facilities: dict[str, Any]) -> dict[int, str]:

@@ -50,7 +50,9 @@ from linking.scoring import (
     EXACT_CODE,
     EXACT_STRENGTH,
     LINK_THRESHOLD,
+    PLACE_NOUNS_WEAK,
     SAME_FACILITY_PERSON_BONUS,
+    WEAK_PLACE_STRENGTH,
     PairEvidence,
 )
 from linking.signals import mentions_indexed
@@ -119,7 +121,7 @@ def pending_tip_ids(*, keypair_ids: Sequence[int], limit: int, tip_ids: Iterable
 
 
 def pending_link(
-    *, vault: dict[str, bytes], limit: int = TIPS_PER_REQUEST, tip_ids: Iterable[int] | None = None
+    *, vault: dict[str, bytes], limit: int | None = None, tip_ids: Iterable[int] | None = None
 ) -> int:
     """Key and link up to `limit` waiting tips this session can open (all of `tip_ids`' first); return how many.
 
@@ -129,7 +131,7 @@ def pending_link(
     keypair_ids = _held_keypair_ids(vault)
     if not keypair_ids:
         return 0
-    ids = pending_tip_ids(keypair_ids=keypair_ids, limit=limit, tip_ids=tip_ids)
+    ids = pending_tip_ids(keypair_ids=keypair_ids, limit=limit or TIPS_PER_REQUEST, tip_ids=tip_ids)
     opened: dict[str, tuple[IndexKey, bytes] | None] = {}
     done = 0
     for tip in Tip.objects.filter(pk__in=ids).order_by("pk"):
@@ -265,6 +267,12 @@ def _person_evidence(
     return matched_tips
 
 
+def _place_noun(value: str) -> str:
+    """The noun of a place as normalised ("pabellon" of "Pab. 4"), or ""."""
+    words = normalise(EntityKind.PLACE, value).split()
+    return words[0] if words else ""
+
+
 def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
     """Compare a tip's linked mentions with every other tip's, blind, and store its links; return how many.
 
@@ -274,9 +282,13 @@ def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
     """
     mentions = list(EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).order_by("id"))
     found: defaultdict[int, PairEvidence] = defaultdict(PairEvidence)
-    persons = [(m, _value(m, tip=tip, data_key=data_key)) for m in mentions if m.kind == EntityKind.PERSON]
+    values = {m.pk: _value(m, tip=tip, data_key=data_key) for m in mentions}
+    persons = [(m, values[m.pk]) for m in mentions if m.kind == EntityKind.PERSON]
     named_alike = _person_evidence(tip=tip, persons=persons, key=key, found=found)
     for mention in mentions:
+        strength = EXACT_STRENGTH.get(mention.kind, 0.0)
+        if mention.kind == EntityKind.PLACE and _place_noun(values[mention.pk]) in PLACE_NOUNS_WEAK:
+            strength = WEAK_PLACE_STRENGTH
         other_tips = (
             EntityMention.objects.filter(pseudonym=bytes(mention.pseudonym))
             .exclude(tip=tip)
@@ -288,7 +300,7 @@ def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
                 if other_tip not in named_alike:  # a name recorded before name keys existed
                     found[other_tip].add(0.85, EXACT_CODE[mention.kind])
                 continue
-            found[other_tip].add(EXACT_STRENGTH[mention.kind], EXACT_CODE[mention.kind])
+            found[other_tip].add(strength, EXACT_CODE[mention.kind])
     metadata = {
         pk: (facility_id, channel)
         for pk, facility_id, channel in Tip.objects.filter(pk__in=list(found)).values_list(
@@ -302,7 +314,7 @@ def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
         facility_id, channel = metadata[other_tip]
         same_facility = facility_id == tip.facility_id
         same_channel = channel == tip.smuggling_channel and channel in _TELLING_CHANNELS
-        if same_facility and other_tip in named_alike:
+        if same_facility and other_tip in named_alike and evidence.score(same_facility=True, same_channel=False) >= 0.5:
             evidence.add(SAME_FACILITY_PERSON_BONUS)
         score = evidence.score(same_facility=same_facility, same_channel=same_channel)
         if score >= LINK_THRESHOLD:

@@ -39,7 +39,14 @@ EXACT_CODE = {
     "time": "same_time",
     "person": "same_full_name",
 }
-# Clear metadata only ever adds to entity evidence, never links on its own.
+# A place where many unrelated reports happen (the pavilion people live in, a cell, a yard) says less
+# than a particular wall, tower, gate or workshop.
+PLACE_NOUNS_WEAK = frozenset({"pabellon", "celda", "patio", "piso", "modulo"})
+WEAK_PLACE_STRENGTH = 0.3
+# A nickname seen at another prison is often another person ("el Chato" is everywhere).
+NICKNAME_ELSEWHERE_FACTOR = 0.5
+# Clear metadata only ever adds to entity evidence that is worth something on its own, never links alone.
+METADATA_NEEDS = 0.5
 SAME_FACILITY_PERSON_BONUS = 0.1
 SAME_CHANNEL_STRENGTH = 0.3
 
@@ -88,16 +95,19 @@ class PairEvidence:
     def has_entity(self) -> bool:
         return bool(self.pieces)
 
+    def _metadata_counts(self) -> bool:
+        return combine(strength for strength, _codes in self.pieces) >= METADATA_NEEDS
+
     def score(self, *, same_facility: bool, same_channel: bool) -> float:
         strengths = [strength for strength, _codes in self.pieces]
-        if self.pieces and same_channel:
+        if self._metadata_counts() and same_channel:
             strengths.append(SAME_CHANNEL_STRENGTH)
         return round(combine(strengths), 4)
 
     def codes(self, *, same_facility: bool, same_channel: bool) -> list[str]:
         ordered = sorted(self.pieces, key=lambda piece: -piece[0])
         codes = list(dict.fromkeys(code for _strength, piece_codes in ordered for code in piece_codes))
-        if self.pieces and same_channel:
+        if self._metadata_counts() and same_channel:
             codes.append("same_channel")
         if same_facility:
             codes.append("same_facility")
