@@ -238,8 +238,6 @@ def _comparable(kind: str, value: str) -> str:
     """Return the form in which two values of a kind are compared."""
     if kind == "dni":
         return "".join(ch for ch in value if ch.isdigit())
-    if kind == "time":
-        return fold(value)
     try:
         return normalise(kind, value) or fold(value)
     except ValueError:  # a kind `normalise` does not know
@@ -250,8 +248,8 @@ def values_match(kind: str, gold: str, predicted: str) -> bool:
     """Return whether an extracted value is the gold one.
 
     Values are compared in normalised form: `linking.normalise.normalise` for person,
-    phone, vehicle, company and place; the digits for a DNI; the folded text for a time
-    and for any kind `normalise` does not know. Two persons also match when one's
+    phone, vehicle, company and place; the digits for a DNI; the folded text for any kind
+    `normalise` does not know. Two persons also match when one's
     normalised words are a subset of the other's and they share a word of 4 or more
     letters: "Quispe" extracted for the gold "Quispe Mamani" counts, "J" for "J. Quispe"
     does not.
