@@ -11,6 +11,10 @@ PostgreSQL advisory lock; SQLite serialises writers anyway), so an incremental
 refresh and the rebuild never interleave on one facility, and the dashboard never
 reads a half-written facility. Locks are taken one facility at a time, in id order,
 so two refreshes cannot deadlock.
+
+The repeatedly named pseudonyms are not cells: they are counted by the change, from
+the mentions the linking app indexes or unindexes, in the transaction that writes them
+(pseudonym_tallies_add and pseudonym_tallies_remove), and recounted by the rebuild.
 """
 
 from __future__ import annotations
