@@ -162,6 +162,38 @@ class PseudonymRollup(models.Model):
         return f"{self.pseudonyms} repeatedly named ({self.kind})"
 
 
+class PseudonymTally(models.Model):
+    """In how many tips one keyed pseudonym is named: what PseudonymRollup is kept current from.
+
+    A number per pseudonym, never its value and never a tip. Kept by the change
+    (trends/services.py `pseudonym_tallies_add` and `pseudonym_tallies_remove`); a
+    pseudonym named in no tip has no row.
+    """
+
+    pseudonym = models.BinaryField(max_length=32, unique=True)
+    kind = models.CharField(max_length=20)
+    tips = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} pseudonym in {self.tips} tips"
+
+
+class PseudonymFacilityTally(models.Model):
+    """In how many tips of one facility one keyed pseudonym is named; rows with no tip are deleted."""
+
+    pseudonym = models.BinaryField(max_length=32)
+    facility = models.ForeignKey("org.Facility", on_delete=models.CASCADE, related_name="+", db_index=False)
+    tips = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pseudonym", "facility"], name="trends_pseudonym_facility_tally")
+        ]
+
+    def __str__(self) -> str:
+        return f"pseudonym in {self.tips} tips at facility {self.facility_id}"
+
+
 class SpikeAlert(models.Model):
     """A week in which a facility received unusually many tips of one category, against its own baseline.
 

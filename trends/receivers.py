@@ -110,18 +110,27 @@ def case_deleted(sender: type[Case], instance: Case, **kwargs: Any) -> None:
 
 
 def connect_linking_receivers() -> None:
-    """Recount the repeatedly named pseudonyms after an entity mention is saved or deleted (if linking is installed)."""
+    """Keep the pseudonym tallies by the change as the linking app indexes and unindexes mentions (if installed).
+
+    The signals come inside the transaction that writes the mentions, so the counts
+    commit or roll back with them. They carry (pseudonym, kind, facility id) rows only.
+    """
     from django.apps import apps
 
     if not apps.is_installed("linking"):
         return
-    mention_model = apps.get_model("linking", "EntityMention")
+    from linking.signals import mentions_indexed, mentions_unindexed, pseudonyms_rekeyed
+    from trends.services import pseudonym_counts_refresh, pseudonym_tallies_add, pseudonym_tallies_remove
 
-    def mention_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
-        if not raw:
-            from trends.tasks import queue_pseudonym_refresh
+    def indexed(sender: Any, rows: list[tuple[bytes, str, int]], **kwargs: Any) -> None:
+        pseudonym_tallies_add(rows=rows)
 
-            queue_pseudonym_refresh()
+    def unindexed(sender: Any, rows: list[tuple[bytes, str, int]], **kwargs: Any) -> None:
+        pseudonym_tallies_remove(rows=rows)
 
-    post_save.connect(mention_changed, sender=mention_model, weak=False, dispatch_uid="trends-mention-saved")
-    post_delete.connect(mention_changed, sender=mention_model, weak=False, dispatch_uid="trends-mention-deleted")
+    def rekeyed(sender: Any, **kwargs: Any) -> None:
+        pseudonym_counts_refresh()
+
+    mentions_indexed.connect(indexed, weak=False, dispatch_uid="trends-mentions-indexed")
+    mentions_unindexed.connect(unindexed, weak=False, dispatch_uid="trends-mentions-unindexed")
+    pseudonyms_rekeyed.connect(rekeyed, weak=False, dispatch_uid="trends-pseudonyms-rekeyed")

@@ -30,7 +30,9 @@ from trends.models import (
     CaseRollup,
     Deadline,
     OpenDeadlineRollup,
+    PseudonymFacilityTally,
     PseudonymRollup,
+    PseudonymTally,
     SpikeAlert,
     TipRollup,
     TipWeekRollup,
@@ -744,4 +746,15 @@ def rollups_snapshot() -> RollupSnapshot:
             "status",
         ),
         "pseudonyms": rows(PseudonymRollup, "kind", "pseudonyms"),
+        # Compared, never shown: the numbers the repeated pseudonyms are kept current from.
+        "pseudonym_tallies": sorted(
+            (bytes(pseudonym), kind, tips)
+            for pseudonym, kind, tips in PseudonymTally.objects.values_list("pseudonym", "kind", "tips")
+        ),
+        "pseudonym_facility_tallies": sorted(
+            (bytes(pseudonym), facility_id, tips)
+            for pseudonym, facility_id, tips in PseudonymFacilityTally.objects.values_list(
+                "pseudonym", "facility_id", "tips"
+            )
+        ),
     }

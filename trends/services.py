@@ -11,6 +11,10 @@ PostgreSQL advisory lock; SQLite serialises writers anyway), so an incremental
 refresh and the rebuild never interleave on one facility, and the dashboard never
 reads a half-written facility. Locks are taken one facility at a time, in id order,
 so two refreshes cannot deadlock.
+
+The repeatedly named pseudonyms are not cells: they are counted by the change, from
+the mentions the linking app indexes or unindexes, in the transaction that writes them
+(pseudonym_tallies_add and pseudonym_tallies_remove), and recounted by the rebuild.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from accounts.models import StaffMember
@@ -38,7 +42,9 @@ from trends.models import (
     CaseRollup,
     Deadline,
     OpenDeadlineRollup,
+    PseudonymFacilityTally,
     PseudonymRollup,
+    PseudonymTally,
     SpikeAlert,
     TipRollup,
     TipWeekRollup,
@@ -413,27 +419,201 @@ def rollups_rebuild() -> RebuildResult:
     )
 
 
-def pseudonym_counts_refresh() -> dict[str, int]:
-    """Recount, per kind, the pseudonyms named in at least two tips at two or more facilities; return the counts.
+# --- repeatedly named pseudonyms ----------------------------------------------------------------------
 
-    Reads the linking app's mentions when it is installed; stores numbers only.
+# (pseudonym, kind, facility id) of one tip's mention, as linking/signals.py sends them.
+MentionRow = tuple[bytes, str, int]
+
+
+def _repeated(tips: int, facilities: int) -> bool:
+    """Whether a pseudonym counts as repeatedly named: in at least two tips at two or more facilities."""
+    return tips >= 2 and facilities >= 2
+
+
+def _locked_tally(pseudonym: bytes, kind: str, *, create: bool) -> PseudonymTally | None:
+    """Return the pseudonym's tally locked until the transaction ends, created at 0 tips if asked and missing.
+
+    The locked tally row is what serialises every change of one pseudonym's counts. A row
+    created by another transaction at the same moment makes the insert fail once the
+    other commits: then it is there to lock.
     """
-    counts: Counter[str] = Counter()
-    if apps.is_installed("linking"):
-        mention_model = apps.get_model("linking", "EntityMention")
-        repeated = (
-            mention_model.objects.order_by()
-            .values("kind", "pseudonym")
-            .annotate(tips=Count("tip", distinct=True), facilities=Count("tip__facility", distinct=True))
-            .filter(tips__gte=2, facilities__gte=2)
-            .values_list("kind", flat=True)
+    while True:
+        tally = PseudonymTally.objects.select_for_update().filter(pseudonym=pseudonym).first()
+        if tally is not None or not create:
+            return tally
+        try:
+            with transaction.atomic():
+                return PseudonymTally.objects.create(pseudonym=pseudonym, kind=kind, tips=0)
+        except IntegrityError:
+            continue
+
+
+def _tallies_change(rows: Iterable[MentionRow], sign: int) -> dict[str, int]:
+    """Add (sign 1) or remove (sign -1) these mentions from the tallies; return the change of repeated per kind.
+
+    Locks are taken per pseudonym in byte order: its tally row, then its facility rows
+    in facility order. Counts never go below zero: removing what was never tallied (a
+    mention older than the tallies) changes nothing, and the nightly rebuild recounts.
+    """
+    by_pseudonym: dict[bytes, tuple[str, Counter[int]]] = {}
+    for pseudonym, kind, facility_id in rows:
+        key = bytes(pseudonym)
+        by_pseudonym.setdefault(key, (kind, Counter()))[1][facility_id] += 1
+
+    change: Counter[str] = Counter()
+    for pseudonym in sorted(by_pseudonym):
+        kind, named = by_pseudonym[pseudonym]
+        tally = _locked_tally(pseudonym, kind, create=sign > 0)
+        if tally is None:
+            continue
+        facility_tips = dict(
+            PseudonymFacilityTally.objects.select_for_update()
+            .filter(pseudonym=pseudonym)
+            .order_by("facility_id")
+            .values_list("facility_id", "tips")
         )
-        counts.update(repeated)
+        was = _repeated(tally.tips, len(facility_tips))
+
+        tips_change = 0
+        for facility_id in sorted(named):
+            old = facility_tips.get(facility_id, 0)
+            new = max(old + sign * named[facility_id], 0)
+            tips_change += new - old
+            facility_rows = PseudonymFacilityTally.objects.filter(pseudonym=pseudonym, facility_id=facility_id)
+            if new == 0:
+                facility_rows.delete()
+                facility_tips.pop(facility_id, None)
+            elif old:
+                facility_rows.update(tips=F("tips") + (new - old))
+                facility_tips[facility_id] = new
+            else:
+                PseudonymFacilityTally.objects.create(pseudonym=pseudonym, facility_id=facility_id, tips=new)
+                facility_tips[facility_id] = new
+
+        tips = max(tally.tips + tips_change, 0)
+        if tips == 0:
+            tally.delete()
+        else:
+            PseudonymTally.objects.filter(pk=tally.pk).update(tips=F("tips") + (tips - tally.tips))
+        change[tally.kind] += _repeated(tips, len(facility_tips)) - was
+    return {kind: number for kind, number in change.items() if number}
+
+
+def _rollup_change(change: dict[str, int]) -> None:
+    """Add these numbers to the repeated pseudonyms per kind, locking the kinds' rows in kind order."""
+    for kind in sorted(change):
+        while True:
+            rollup = PseudonymRollup.objects.select_for_update().filter(kind=kind).first()
+            if rollup is None:
+                if change[kind] <= 0:
+                    break  # not counted yet (tallies older than the rollup): the nightly rebuild recounts
+                try:
+                    with transaction.atomic():
+                        PseudonymRollup.objects.create(kind=kind, pseudonyms=change[kind])
+                except IntegrityError:
+                    continue  # created by another transaction at the same moment: add to it
+                break
+            number = max(rollup.pseudonyms + change[kind], 0)
+            if number == 0:
+                rollup.delete()
+            else:
+                PseudonymRollup.objects.filter(pk=rollup.pk).update(
+                    pseudonyms=F("pseudonyms") + (number - rollup.pseudonyms)
+                )
+            break
+
+
+def pseudonym_tallies_add(*, rows: Iterable[MentionRow]) -> dict[str, int]:
+    """Count these mentions that just got a pseudonym, and the repeated pseudonyms they make; return the change per kind.
+
+    Work and locks grow with the rows, not with the mentions stored: the pseudonyms'
+    tally rows in a stable order (pseudonym, then facility), then the changed kinds'
+    roll-up rows. Run it in the transaction that writes the mentions.
+    """
     with transaction.atomic():
+        change = _tallies_change(rows, 1)
+        _rollup_change(change)
+    return change
+
+
+def pseudonym_tallies_remove(*, rows: Iterable[MentionRow]) -> dict[str, int]:
+    """Uncount these mentions (deleted, or losing their pseudonym); return the change of repeated pseudonyms per kind.
+
+    The converse of pseudonym_tallies_add, with the same locks in the same order.
+    """
+    with transaction.atomic():
+        change = _tallies_change(rows, -1)
+        _rollup_change(change)
+    return change
+
+
+# Set-based recounts; a mention is one tip naming one pseudonym (unique together), so COUNT(*) counts tips.
+_TALLIES_FROM_MENTIONS = """
+    INSERT INTO {tally} (pseudonym, kind, tips)
+    SELECT pseudonym, MIN(kind), COUNT(*) FROM {mention} GROUP BY pseudonym
+"""
+_FACILITY_TALLIES_FROM_MENTIONS = """
+    INSERT INTO {facility_tally} (pseudonym, facility_id, tips)
+    SELECT mention.pseudonym, tip.facility_id, COUNT(*)
+    FROM {mention} mention JOIN {tip} tip ON tip.id = mention.tip_id
+    GROUP BY mention.pseudonym, tip.facility_id
+"""
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _tallies_rebuild(mention_model: Any) -> None:
+    """Write the tallies from the mentions (the tallies are empty)."""
+    tables = {
+        "tally": _table(PseudonymTally),
+        "facility_tally": _table(PseudonymFacilityTally),
+        "mention": _table(mention_model),
+        "tip": _table(Tip),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_TALLIES_FROM_MENTIONS.format(**tables))
+        cursor.execute(_FACILITY_TALLIES_FROM_MENTIONS.format(**tables))
+
+
+def pseudonym_counts_refresh() -> dict[str, int]:
+    """Rebuild the pseudonym tallies and the repeated pseudonyms per kind from the mentions; return the counts.
+
+    One transaction, set-based: what pseudonym_tallies_add and pseudonym_tallies_remove
+    keep by the change, recounted (the nightly safety net, and after an index key
+    rotation rewrote the pseudonyms). On PostgreSQL the tallies are locked against
+    writers first, so a change waits and then applies to the rebuilt counts. Reads the
+    linking app's mentions when it is installed; stores numbers only.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {_table(PseudonymTally)}, {_table(PseudonymFacilityTally)} IN EXCLUSIVE MODE"
+                )
+        PseudonymFacilityTally.objects.all().delete()
+        PseudonymTally.objects.all().delete()
+        if apps.is_installed("linking"):
+            _tallies_rebuild(apps.get_model("linking", "EntityMention"))
+        at_facilities = (
+            PseudonymFacilityTally.objects.order_by()
+            .values("pseudonym")
+            .annotate(facilities=Count("pk"))
+            .filter(facilities__gte=2)
+            .values("pseudonym")
+        )
+        counts = dict(
+            PseudonymTally.objects.filter(tips__gte=2, pseudonym__in=at_facilities)
+            .order_by()
+            .values("kind")
+            .annotate(pseudonyms=Count("pk"))
+            .values_list("kind", "pseudonyms")
+        )
         PseudonymRollup.objects.exclude(kind__in=list(counts)).delete()
         for kind, number in sorted(counts.items()):
             PseudonymRollup.objects.update_or_create(kind=kind, defaults={"pseudonyms": number})
-    return dict(counts)
+    return counts
 
 
 def alert_dismiss(*, alert: SpikeAlert, actor: StaffMember) -> SpikeAlert:

@@ -21,8 +21,8 @@ broker holds a refresh only until a worker takes it (seconds; the list entry is
 removed when the task is acknowledged, and the worker logs nothing at INFO about
 it, see the worker logging in config/settings.py), and a refresh of one cell is
 indistinguishable from the refresh that a staff change to any case in that cell
-queues. The recount of repeated pseudonyms keeps its short countdown: only a staff
-member's recording of a name queues it, and that action is in the audit log anyway.
+queues. The counts of repeatedly named pseudonyms need no task: they change by the
+mentions indexed or unindexed, in the transaction that writes them (trends/receivers.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from celery import shared_task
-from django.core.cache import cache
 from django.db import OperationalError, transaction
 
 from trends import services
@@ -64,19 +63,6 @@ def refresh_case_cells(cells: list[list[Any]]) -> int:
     return services.case_cells_refresh(cells=_cells(cells))
 
 
-# The recount reads every mention (about 2 s at a million tips): changes within this delay share one.
-PSEUDONYM_RECOUNT_DELAY_SECONDS = 30
-_PSEUDONYM_RECOUNT_QUEUED = "trends:pseudonym-recount-queued"
-
-
-@shared_task(name="trends.refresh_pseudonym_counts", time_limit=600, soft_time_limit=540, **DATABASE_RETRY)
-def refresh_pseudonym_counts() -> int:
-    """Recount the repeatedly named pseudonyms; return how many there are."""
-    # Cleared before counting: a mention saved from now on queues a recount of its own.
-    cache.delete(_PSEUDONYM_RECOUNT_QUEUED)
-    return sum(services.pseudonym_counts_refresh().values())
-
-
 @shared_task(name="trends.rebuild_rollups", time_limit=4 * 60 * 60, soft_time_limit=4 * 60 * 60 - 300)
 def rebuild_rollups() -> dict[str, int]:
     """Rewrite every roll-up and alert from the source rows; return how many rows there are."""
@@ -106,17 +92,3 @@ def queue_cell_refresh(*, tip_cells: Iterable[services.Cell] = (), case_cells: I
 
     if tips or cases:
         transaction.on_commit(queue, robust=True)
-
-
-def queue_pseudonym_refresh() -> None:
-    """Queue a recount of the repeatedly named pseudonyms after commit, unless one is already waiting."""
-
-    def queue() -> None:
-        if cache.add(_PSEUDONYM_RECOUNT_QUEUED, True, timeout=10 * PSEUDONYM_RECOUNT_DELAY_SECONDS):
-            try:
-                refresh_pseudonym_counts.apply_async(countdown=PSEUDONYM_RECOUNT_DELAY_SECONDS)
-            except BaseException:
-                cache.delete(_PSEUDONYM_RECOUNT_QUEUED)  # not queued after all: let the next change try
-                raise
-
-    transaction.on_commit(queue, robust=True)

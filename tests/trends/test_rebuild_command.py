@@ -38,7 +38,6 @@ def test_the_tasks_have_stable_names_and_time_limits() -> None:
         "trends.rebuild_rollups",
         "trends.refresh_tip_cells",
         "trends.refresh_case_cells",
-        "trends.refresh_pseudonym_counts",
     ):
         task = celery_app.tasks[name]
         assert task.time_limit and task.soft_time_limit and task.soft_time_limit < task.time_limit

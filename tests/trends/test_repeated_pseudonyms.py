@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import StaffMember
@@ -28,15 +29,20 @@ def pseudonym(name: str) -> bytes:
 
 
 def name_in(desk: Desk, tips: list[Tip], kind: str, name: str) -> None:
-    """Record an entity on each tip the way the linking app stores it (the value stays an opaque ciphertext)."""
+    """Record an entity on each tip the way the linking app stores it (the value stays an opaque ciphertext).
+
+    Then send what the linking app sends for the mentions it indexed, in the same transaction.
+    """
     from linking.models import EntityMention, IndexKey
+    from linking.signals import mentions_indexed
 
     index_key = IndexKey.objects.first() or IndexKey.objects.create(version=1, sealed_to_escrow=b"sealed")
-    with desk.capture(execute=True):
+    with desk.capture(execute=True), transaction.atomic():
         for tip in tips:
             EntityMention.objects.create(
                 tip=tip, kind=kind, value_ct=b"ciphertext", pseudonym=pseudonym(name), index_key=index_key
             )
+        mentions_indexed.send(sender=EntityMention, rows=[(pseudonym(name), kind, tip.facility_id) for tip in tips])
 
 
 @pytest.fixture
