@@ -550,12 +550,13 @@ def pseudonym_tallies_remove(*, rows: Iterable[MentionRow]) -> dict[str, int]:
 # Set-based recounts; a mention is one tip naming one pseudonym (unique together), so COUNT(*) counts tips.
 _TALLIES_FROM_MENTIONS = """
     INSERT INTO {tally} (pseudonym, kind, tips)
-    SELECT pseudonym, MIN(kind), COUNT(*) FROM {mention} GROUP BY pseudonym
+    SELECT pseudonym, MIN(kind), COUNT(*) FROM {mention} WHERE pseudonym IS NOT NULL GROUP BY pseudonym
 """
 _FACILITY_TALLIES_FROM_MENTIONS = """
     INSERT INTO {facility_tally} (pseudonym, facility_id, tips)
     SELECT mention.pseudonym, tip.facility_id, COUNT(*)
     FROM {mention} mention JOIN {tip} tip ON tip.id = mention.tip_id
+    WHERE mention.pseudonym IS NOT NULL
     GROUP BY mention.pseudonym, tip.facility_id
 """
 
