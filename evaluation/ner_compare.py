@@ -43,6 +43,7 @@ Entity = tuple[str, str]  # (kind, value as written)
 
 
 def _fold(text: str) -> str:
+    # Imported late: main() first puts the checkout chosen by --source-root on the path.
     from linking.normalise import fold
 
     return fold(text)
