@@ -72,6 +72,9 @@ class AuditAction(models.TextChoices):
     CHANGE_REQUESTED = "change_requested", _("Asked for a routing or role change")
     CHANGE_APPROVED = "change_approved", _("Approved a routing or role change")
     CHANGE_REFUSED = "change_refused", _("Refused a routing or role change")
+    ENTITY_CONFIRMED = "entity_confirmed", _("Confirmed an entity the machine found in a tip")
+    LINK_JUDGED = "link_judged", _("Judged whether two reports are about the same matter")
+    ENTITIES_BACKFILLED = "entities_backfilled", _("Linked the entities of waiting reports through escrow")
 
 
 # Actions whose exact time would date someone who is not staff: an operator's entry of a tip dates the

@@ -164,6 +164,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages middleware: it tells the logged-out user why.
     "accounts.security.StaffIdleTimeoutMiddleware",
+    # After the idle timeout: a session that just ended links nothing.
+    "linking.middleware.AutomaticLinkingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tipline.middleware.PublicNoStoreMiddleware",
 ]

@@ -20,6 +20,7 @@ from envelope.api import (
     escrow_public_key,
     fingerprint,
     grant_unit_key,
+    name_key_pseudonym,
     new_file_encryptor,
     new_index_key,
     new_keypair,

@@ -18,9 +18,11 @@ from django.conf import settings
 from envelope import primitives
 from envelope.primitives import Argon2Cost, CryptoError, KeyPair, ReceiptKeys
 from envelope.schema import (
+    ANYWHERE,
     CASE,
     ESCROW,
     INDEX_REGIONAL,
+    NAME_KEY_KIND,
     RECEIPT,
     RECEIPT_AGAIN_AAD,
     RECEIPT_AGAIN_KEY_LABEL,
@@ -374,6 +376,14 @@ def open_index_key_with_escrow(
 def entity_pseudonym(index_key: bytes, *, kind: str, scope: str, normalised: str) -> bytes:
     """Return the keyed pseudonym of a normalised entity: HMAC-SHA256 under the index key, linking equal values blind."""
     return primitives.keyed_digest(index_key, pseudonym_input(kind=kind, scope=scope, normalised=normalised))
+
+
+def name_key_pseudonym(index_key: bytes, *, text: str) -> bytes:
+    """Return the keyed pseudonym of one part of a person's name (linking.names), so spellings of a name meet blind.
+
+    Its input names a kind no entity has, so a name part never equals a whole entity's pseudonym.
+    """
+    return primitives.keyed_digest(index_key, pseudonym_input(kind=NAME_KEY_KIND, scope=ANYWHERE, normalised=text))
 
 
 def fingerprint(public_key: bytes) -> str:

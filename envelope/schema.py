@@ -184,6 +184,10 @@ def pseudonym_input(*, kind: str, scope: str, normalised: str) -> bytes:
     return f"{FORMAT}|entity|{kind}|{scope}|{normalised}".encode()
 
 
+# The kind in the pseudonym input of a part of a person's name (a surname, its phonetic key...).
+NAME_KEY_KIND = "person name key"
+
+
 def file_stream_aad(storage_name: str) -> bytes:
     """Bind an attachment's ciphertext stream to the name it is stored under."""
     return b"tipline attachment stream|" + storage_name.encode("ascii")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linking.models import EntityKind, PersonRole
+from linking.models import EntityKind, PersonRole, Verdict
 from linking.normalise import normalise
 from tipline.forms import inline_form_helper
 
@@ -37,3 +37,25 @@ class MentionForm(forms.Form):
 
 class MergeForm(forms.Form):
     other = forms.UUIDField()
+
+
+class CorrectionForm(forms.Form):
+    """A member's own spelling of an entity the machine misread: it replaces the machine's."""
+
+    value = forms.CharField(label=_("Correct value"), max_length=VALUE_MAX)
+
+
+class VerdictForm(forms.Form):
+    """An analyst's verdict on a suggested link: the other case (one's own unit's) or the link (another unit's)."""
+
+    verdict = forms.ChoiceField(
+        choices=[(Verdict.SAME, Verdict.SAME.label), (Verdict.NOT_SAME, Verdict.NOT_SAME.label)]
+    )
+    other = forms.UUIDField(required=False)
+    link = forms.IntegerField(required=False, min_value=1)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("other") and not cleaned.get("link"):
+            raise forms.ValidationError(_("Choose the related case."))
+        return cleaned

@@ -77,6 +77,30 @@ class EntityKind(models.TextChoices):
     VEHICLE = "vehicle", _("Vehicle (plate)")
     COMPANY = "company", _("Company or supplier")
     PLACE = "place", _("Place in the prison")
+    DNI = "dni", _("DNI number")
+    TIME = "time", _("Time (day, shift, night)")
+
+
+class MentionOrigin(models.TextChoices):
+    """Who found that a tip names an entity: a member recording it, or the machine reading the tip at intake."""
+
+    STAFF = "staff", _("Recorded by a member")
+    MACHINE = "machine", _("Found by the machine")
+
+
+class MentionStatus(models.TextChoices):
+    """Where a mention is in its life.
+
+    A machine-found mention is stored at intake with its value sealed and no pseudonym
+    (the server holds no index key then): PENDING. The first staff session that can open
+    the index key and the tip computes its pseudonym: LINKED. A member who removes a
+    machine-found mention leaves it DISMISSED (value kept sealed, no pseudonym), so the
+    machine never offers it on that tip again: their corrections win.
+    """
+
+    PENDING = "pending", _("Waiting to be linked")
+    LINKED = "linked", _("Linked")
+    DISMISSED = "dismissed", _("Removed by a member")
 
 
 class PersonRole(models.TextChoices):
@@ -102,9 +126,16 @@ class EntityMention(models.Model):
     kind = models.CharField(max_length=20, choices=EntityKind.choices)
     person_role = models.CharField(max_length=20, choices=PersonRole.choices, blank=True)
     value_ct = models.BinaryField()
-    pseudonym = models.BinaryField(max_length=PSEUDONYM_BYTES)
-    index_key = models.ForeignKey(IndexKey, on_delete=models.PROTECT, related_name="mentions")
+    # None while PENDING or DISMISSED (MentionStatus): only a LINKED mention has a pseudonym.
+    pseudonym = models.BinaryField(max_length=PSEUDONYM_BYTES, null=True, blank=True)
+    index_key = models.ForeignKey(IndexKey, on_delete=models.PROTECT, related_name="mentions", null=True, blank=True)
+    origin = models.CharField(max_length=10, choices=MentionOrigin.choices, default=MentionOrigin.STAFF)
+    status = models.CharField(max_length=10, choices=MentionStatus.choices, default=MentionStatus.LINKED)
     created_by = models.ForeignKey(
+        "accounts.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A member who checked a machine-found mention and kept it.
+    confirmed_by = models.ForeignKey(
         "accounts.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The day only, like the tip's own dates.
@@ -115,8 +146,17 @@ class EntityMention(models.Model):
         indexes = [
             # Every tip naming a pseudonym, answered from the index alone (suggested links, the pseudonym page).
             models.Index(fields=["pseudonym", "tip"], name="mention_pseudonym_tip"),
+            # The automatic step's work list: the tips with mentions waiting for their pseudonyms.
+            models.Index(fields=["tip"], condition=models.Q(status="pending"), name="mention_pending_by_tip"),
         ]
-        constraints = [models.UniqueConstraint(fields=["tip", "pseudonym"], name="one_mention_per_tip_entity")]
+        constraints = [
+            models.UniqueConstraint(fields=["tip", "pseudonym"], name="one_mention_per_tip_entity"),
+            models.CheckConstraint(
+                condition=models.Q(status="linked", pseudonym__isnull=False)
+                | (~models.Q(status="linked") & models.Q(pseudonym__isnull=True)),
+                name="only_linked_mentions_have_pseudonyms",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} mention {self.public_id}"
@@ -124,3 +164,64 @@ class EntityMention(models.Model):
     @property
     def pseudonym_hex(self) -> str:
         return bytes(self.pseudonym).hex()
+
+
+class NameKey(models.Model):
+    """One keyed pseudonym of one part of a person's name (linking.names.NameKey), so spellings meet blind.
+
+    A person mention gets several: its surnames and given names as written, their
+    Spanish phonetic keys, the phonetic keys with one letter left out (a typo), a
+    given name's initial, a nickname. `pseudonym` is HMAC(index key, the key's text);
+    `slot`, `position` and `method` say which part and how it was keyed, never what it
+    says. How many tips name a key (its rarity) is counted from the index (pseudonym,
+    tip), so the counts are of pseudonyms too.
+    """
+
+    mention = models.ForeignKey(EntityMention, on_delete=models.CASCADE, related_name="name_keys")
+    tip = models.ForeignKey("tipline.Tip", on_delete=models.CASCADE, related_name="+", db_index=False)
+    slot = models.CharField(max_length=10)
+    position = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=10)
+    pseudonym = models.BinaryField(max_length=PSEUDONYM_BYTES)
+
+    class Meta:
+        indexes = [models.Index(fields=["pseudonym", "tip"], name="name_key_pseudonym_tip")]
+
+    def __str__(self) -> str:
+        return f"{self.slot} {self.method} key of mention {self.mention_id}"
+
+
+class Verdict(models.TextChoices):
+    NONE = "", _("Not judged")
+    SAME = "same", _("The same")
+    NOT_SAME = "not_same", _("Not the same")
+
+
+class TipLink(models.Model):
+    """That two tips seem to be about the same matter, found blind: a score and the evidence in codes.
+
+    Made by the automatic step from pseudonyms only (linking.automatic); no value. The
+    pair is stored once, lower tip id first. An analyst's verdict stays when the link is
+    computed again: a pair judged "not the same" is never suggested again.
+    """
+
+    tip_low = models.ForeignKey("tipline.Tip", on_delete=models.CASCADE, related_name="+", db_index=False)
+    tip_high = models.ForeignKey("tipline.Tip", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    # Codes of linking.scoring.EVIDENCE (what was shared, never the value).
+    evidence = models.JSONField(default=list)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True, default=Verdict.NONE)
+    verdict_by = models.ForeignKey(
+        "accounts.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verdict_on = models.DateField(null=True, blank=True)
+    computed_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tip_low", "tip_high"], name="one_link_per_tip_pair"),
+            models.CheckConstraint(condition=models.Q(tip_low__lt=models.F("tip_high")), name="link_tips_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Link {self.tip_low_id}-{self.tip_high_id} ({self.score:.2f})"

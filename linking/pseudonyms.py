@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 import envelope
 from accounts.keys import vault_unit_key_name
-from linking.models import EntityKind, IndexKeySeal, IndexScope
+from linking.models import EntityKind, IndexKey, IndexKeySeal, IndexScope
 from linking.normalise import normalise
 from org.models import Unit
 
@@ -65,11 +65,21 @@ def index_key_unseal(seal: IndexKeySeal, *, vault: dict[str, bytes]) -> bytes:
     )
 
 
-def index_key_peek(*, vault: dict[str, bytes], scope: str) -> bytes | None:
-    """Return the active index key of a scope if this session holds it, writing nothing; the caller forgets it."""
+def index_key_held(*, vault: dict[str, bytes], scope: str) -> tuple[IndexKey, bytes] | None:
+    """Return the active index key of a scope and its row if this session holds it, writing nothing.
+
+    The caller uses the key and forgets it (linking.services.index_key_open also seals it
+    to key pairs that lack it, which is a write).
+    """
     for seal in held_index_key_seals(scope=scope, vault=vault):
         try:
-            return index_key_unseal(seal, vault=vault)
+            return seal.index_key, index_key_unseal(seal, vault=vault)
         except envelope.CryptoError:
             continue
     return None
+
+
+def index_key_peek(*, vault: dict[str, bytes], scope: str) -> bytes | None:
+    """Return the active index key of a scope if this session holds it, writing nothing; the caller forgets it."""
+    held = index_key_held(vault=vault, scope=scope)
+    return held[1] if held is not None else None

@@ -27,9 +27,19 @@ from accounts.models import Membership, StaffMember
 from cases.models import Case, CaseTip, Recusal
 from cases.selectors import cases_visible_to, tip_data_key
 from linking.extract import Suggestion, suggest_entities
-from linking.models import EntityMention, IndexKey, IndexScope
+from linking.models import (
+    EntityKind,
+    EntityMention,
+    IndexKey,
+    IndexScope,
+    MentionOrigin,
+    MentionStatus,
+    TipLink,
+    Verdict,
+)
 from linking.normalise import normalise
 from linking.pseudonyms import entity_pseudonym, index_key_peek
+from linking.scoring import STRONG, evidence_in_words
 from org.models import Unit
 from tipline.models import Tip
 
@@ -83,6 +93,15 @@ class MentionView:
     other_tips: int
     other_tips_capped: bool = False  # more than OTHER_TIPS_CAP: shown as "more than 1,000"
 
+    @property
+    def found_by_machine(self) -> bool:
+        return self.mention.origin == MentionOrigin.MACHINE
+
+    @property
+    def waiting(self) -> bool:
+        """Found at intake, not keyed yet: no session that could open the index key has come by."""
+        return self.mention.status == MentionStatus.PENDING
+
 
 @dataclass(frozen=True)
 class TipEntities:
@@ -107,8 +126,15 @@ def tip_entities(*, tip: Tip, text: str, member: StaffMember, vault: dict[str, b
     recused = list(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
     hidden = hidden_mentions(in_national_unit=member_units(member=member)[1])
     mentions = list(EntityMention.objects.filter(tip=tip).order_by("kind", "id"))
+    dismissed = [m for m in mentions if m.status == MentionStatus.DISMISSED]
     views = []
     for m in mentions:
+        if m.status == MentionStatus.DISMISSED:
+            continue
+        if m.pseudonym is None:
+            value = mention_value(mention=m, tip=tip, data_key=data_key) if data_key else ""
+            views.append(MentionView(mention=m, value=value, other_tips=0))
+            continue
         others = EntityMention.objects.filter(pseudonym=bytes(m.pseudonym)).exclude(tip=tip).exclude(hidden)
         if recused:
             others = others.exclude(tip__case_link__case_id__in=recused)
@@ -125,6 +151,7 @@ def tip_entities(*, tip: Tip, text: str, member: StaffMember, vault: dict[str, b
     if data_key is None:
         return TipEntities(tip=tip, mentions=views, suggestions=[])
     recorded = {(v.mention.kind, normalise(v.mention.kind, v.value)) for v in views}
+    recorded |= {(m.kind, normalise(m.kind, mention_value(mention=m, tip=tip, data_key=data_key))) for m in dismissed}
     suggestions = [s for s in suggest_entities(text) if (s.kind, s.normalised) not in recorded]
     return TipEntities(tip=tip, mentions=views, suggestions=suggestions)
 
@@ -134,34 +161,67 @@ def tip_entities(*, tip: Tip, text: str, member: StaffMember, vault: dict[str, b
 
 @dataclass(frozen=True)
 class LinkedCase:
-    """A case the member can read that seems related; `shared_entities` is 0 for a metadata match."""
+    """A case the member can read that seems related: its score and evidence (linking.scoring), or a shared count.
+
+    `shared_entities` counts shared pseudonyms of cases linked before scores existed;
+    0 for a metadata match. `confirmed`: an analyst said it is the same matter.
+    """
 
     case: Case
     shared_entities: int
     can_merge: bool
+    score: float = 0.0
+    evidence: tuple[str, ...] = ()
+    confirmed: bool = False
+
+    @property
+    def evidence_words(self) -> str:
+        return evidence_in_words(self.evidence)
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
 
 
 @dataclass(frozen=True)
 class LinkElsewhere:
-    """That a case of another unit shares entities with this one: no content, no link."""
+    """That a case of another unit seems related to this one: no content, no link, only a handle to judge it.
+
+    `link_id` names one TipLink between the two cases, for the verdict form: the member
+    never learns the other case's identifier.
+    """
 
     unit_name: str
     facility_name: str
     received_on: datetime.date
     shared_entities: int
+    score: float = 0.0
+    evidence: tuple[str, ...] = ()
+    confirmed: bool = False
+    link_id: int | None = None
+
+    @property
+    def evidence_words(self) -> str:
+        return evidence_in_words(self.evidence)
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
 
 
 @dataclass(frozen=True)
 class SuggestedLinks:
     by_entity: list[LinkedCase] = field(default_factory=list)
     elsewhere: list[LinkElsewhere] = field(default_factory=list)
+    # Two steps away: related to a case that is strongly related to this one (a plate here, a company there).
+    hints: list[LinkedCase] = field(default_factory=list)
     by_metadata: list[LinkedCase] = field(default_factory=list)
     # This case's entities named in more tips than were looked at: only the newest of those were.
     crowded_entities: int = 0
 
     @property
     def exist(self) -> bool:
-        return bool(self.by_entity or self.elsewhere or self.by_metadata)
+        return bool(self.by_entity or self.elsewhere or self.hints or self.by_metadata)
 
 
 def _can_merge(case: Case, other: Case) -> bool:
@@ -186,7 +246,7 @@ def _cases_sharing_pseudonyms(
     """
     case_tip_ids = list(CaseTip.objects.filter(case=case).values_list("tip_id", flat=True))
     pseudonyms = list(
-        EntityMention.objects.filter(tip_id__in=case_tip_ids)
+        EntityMention.objects.filter(tip_id__in=case_tip_ids, status=MentionStatus.LINKED, kind__in=STRONG_KINDS)
         .order_by("pseudonym")
         .values_list("pseudonym", flat=True)
         .distinct()[:MAX_CASE_PSEUDONYMS]
@@ -246,7 +306,9 @@ def _regional_pseudonyms(*, case: Case, vault: dict[str, bytes]) -> list[bytes]:
         return []
     found: set[bytes] = set()
     mentions = (
-        EntityMention.objects.filter(tip__case_link__case=case)
+        EntityMention.objects.filter(
+            tip__case_link__case=case, status=MentionStatus.LINKED, kind__in=(*STRONG_KINDS, EntityKind.PERSON)
+        )
         .select_related("tip")
         .order_by("id")[:MAX_CASE_PSEUDONYMS]
     )
@@ -255,6 +317,8 @@ def _regional_pseudonyms(*, case: Case, vault: dict[str, bytes]) -> list[bytes]:
         if data_key is None:
             continue
         value = mention_value(mention=mention, tip=mention.tip, data_key=data_key)
+        if mention.kind == EntityKind.PERSON and len(normalise(mention.kind, value).split()) < 2:
+            continue  # a lone surname or nickname is no link across units without a score
         pseudonym = entity_pseudonym(
             key=regional_key, kind=mention.kind, value=value, facility_id=mention.tip.facility_id
         )
@@ -263,39 +327,107 @@ def _regional_pseudonyms(*, case: Case, vault: dict[str, bytes]) -> list[bytes]:
     return sorted(found)
 
 
+# Kinds whose shared pseudonym alone says "related" (a phone, a plate, a DNI, a company): cases linked before
+# scores existed, and the national unit's look-ups of regional tips. People, places and times need a score.
+STRONG_KINDS = ("phone", "vehicle", "dni", "company")
+MAX_LINK_ROWS = 200
+HINT_SOURCES = 20
+
+
+@dataclass
+class _Scored:
+    score: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+    confirmed: bool = False
+    link_id: int | None = None
+
+    def add(self, link: TipLink) -> None:
+        if link.score > self.score or self.link_id is None:
+            self.link_id = link.pk
+        self.score = max(self.score, link.score)
+        self.evidence += [code for code in link.evidence if code not in self.evidence]
+        self.confirmed = self.confirmed or link.verdict == Verdict.SAME
+
+
+def _links_touching(tip_ids: list[int], *, limit: int = MAX_LINK_ROWS) -> list[TipLink]:
+    """The stored links of these tips, strongest first (two index scans: by tip_low, by tip_high)."""
+    return list(
+        TipLink.objects.filter(Q(tip_low_id__in=tip_ids) | Q(tip_high_id__in=tip_ids)).order_by("-score", "pk")[:limit]
+    )
+
+
+def _other_end(link: TipLink, tip_ids: set[int]) -> int:
+    return link.tip_high_id if link.tip_low_id in tip_ids else link.tip_low_id
+
+
 def suggested_links(*, case: Case, member: StaffMember, vault: dict[str, bytes] | None = None) -> SuggestedLinks:
     """Return the cases that seem related to `case`, for a member who reads it.
 
-    Strongest first: cases whose tips share a keyed pseudonym with this case's tips
-    (those the member can read, with a merge button where cases_link allows it; those
-    of other units only as unit, facility, day and count; those the member is recused
-    from not at all; those of the national unit, for anyone outside it, not at all).
-    With the member's session `vault`, a national case is also looked up under the
-    regional index key, so the national unit sees links to regional tips. Then the
-    member's cases at the same facility, of the same category and smuggling channel,
-    received within 30 days either side.
+    Strongest first: cases whose tips the automatic step linked to this case's tips,
+    with a score and the evidence in words (linking.automatic, linking.scoring), and
+    cases sharing a phone, plate, DNI or company recorded before scores existed. Those
+    the member can read come with a verdict form (and a merge, where cases_link allows
+    it); those of other units only as unit, facility, day and evidence; those the
+    member is recused from not at all; those of the national unit, for anyone outside
+    it, not at all; a pair an analyst judged "not the same" never. Then hints two
+    steps away (strongly related to a strongly related case), then the member's cases
+    at the same facility, of the same category and smuggling channel, received within
+    30 days either side. With the member's session `vault`, a national case is also
+    looked up under the regional index key, so the national unit sees links to regional tips.
 
-    Every query is an index range scan with a bound: the member's units and
-    recusals, the pseudonym matches (see _cases_sharing_pseudonyms), the matched
-    cases, and the metadata matches (on the index proposed for Case(facility,
-    category, smuggling_channel, received_on)).
+    Every query is an index range scan with a bound.
     """
     if not member.can_read_tips:
         return SuggestedLinks()
     own_units, in_national_unit = member_units(member=member)
     recused = set(Recusal.objects.filter(member=member).values_list("case_id", flat=True))
     hidden = hidden_mentions(in_national_unit=in_national_unit)
+    national_units = set(Unit.objects.filter(kind=Unit.Kind.NATIONAL).values_list("pk", flat=True))
+    case_tip_ids = set(CaseTip.objects.filter(case=case).values_list("tip_id", flat=True))
+
+    links = _links_touching(sorted(case_tip_ids))
+    other_tips = {_other_end(link, case_tip_ids) for link in links}
+    case_of_tip = dict(CaseTip.objects.filter(tip_id__in=other_tips).values_list("tip_id", "case_id"))
+    rejected = {case_of_tip.get(_other_end(link, case_tip_ids)) for link in links if link.verdict == Verdict.NOT_SAME}
+    scored: dict[int, _Scored] = {}
+    for link in links:
+        other_case = case_of_tip.get(_other_end(link, case_tip_ids))
+        if other_case is None or other_case in rejected or other_case == case.pk or link.verdict == Verdict.NOT_SAME:
+            continue
+        if link.score <= 0 and link.verdict != Verdict.SAME:
+            continue
+        scored.setdefault(other_case, _Scored()).add(link)
+
     also = _regional_pseudonyms(case=case, vault=vault) if vault and in_national_unit else []
     shared, crowded = _cases_sharing_pseudonyms(case=case, own_units=own_units, hidden=hidden, also=also)
-    for other_id in recused | {case.pk}:
-        shared.pop(other_id, None)
-    strongest = sorted(shared, key=lambda other_id: (-shared[other_id], -other_id))[: 2 * MAX_SUGGESTED_LINKS]
+    for other_id in recused | rejected | {case.pk, None}:
+        shared.pop(other_id, None)  # type: ignore[arg-type]
+        scored.pop(other_id, None)  # type: ignore[arg-type]
+    candidates = set(scored) | set(shared)
+    strongest = sorted(
+        candidates,
+        key=lambda other_id: (
+            -(scored[other_id].score if other_id in scored else 0),
+            -shared.get(other_id, 0),
+            -other_id,
+        ),
+    )[: 2 * MAX_SUGGESTED_LINKS]
     by_entity: list[LinkedCase] = []
     elsewhere: list[LinkElsewhere] = []
     for other in Case.objects.filter(pk__in=strongest).select_related("facility", "unit"):
+        if other.unit_id in national_units and not in_national_unit:
+            continue
+        found = scored.get(other.pk, _Scored())
         if other.unit_id in own_units:
             by_entity.append(
-                LinkedCase(case=other, shared_entities=shared[other.pk], can_merge=_can_merge(case, other))
+                LinkedCase(
+                    case=other,
+                    shared_entities=shared.get(other.pk, 0),
+                    can_merge=_can_merge(case, other),
+                    score=found.score,
+                    evidence=tuple(found.evidence),
+                    confirmed=found.confirmed,
+                )
             )
         else:
             elsewhere.append(
@@ -303,11 +435,50 @@ def suggested_links(*, case: Case, member: StaffMember, vault: dict[str, bytes] 
                     unit_name=other.unit.name,
                     facility_name=other.facility.name,
                     received_on=other.received_on,
-                    shared_entities=shared[other.pk],
+                    shared_entities=shared.get(other.pk, 0),
+                    score=found.score,
+                    evidence=tuple(found.evidence),
+                    confirmed=found.confirmed,
+                    link_id=found.link_id,
                 )
             )
-    by_entity.sort(key=lambda link: (-link.shared_entities, -link.case.received_on.toordinal(), -link.case.pk))
-    elsewhere.sort(key=lambda link: (-link.shared_entities, -link.received_on.toordinal(), link.unit_name))
+    by_entity.sort(
+        key=lambda link: (-link.score, -link.shared_entities, -link.case.received_on.toordinal(), -link.case.pk)
+    )
+    elsewhere.sort(key=lambda link: (-link.score, -link.shared_entities, -link.received_on.toordinal(), link.unit_name))
+    shown = {link.case.pk for link in by_entity} | set(scored) | set(shared)
+
+    # Two steps: what the strongly related tips are strongly related to.
+    sources = sorted(
+        {_other_end(link, case_tip_ids) for link in links if link.score >= STRONG and link.verdict != Verdict.NOT_SAME}
+        - {tip for tip, case_id in case_of_tip.items() if case_id in rejected}
+    )[:HINT_SOURCES]
+    hint_tips: dict[int, float] = {}
+    for link in _links_touching(sources) if sources else []:
+        if link.score < STRONG or link.verdict == Verdict.NOT_SAME:
+            continue
+        source = link.tip_low_id if link.tip_low_id in sources else link.tip_high_id
+        far = _other_end(link, {source})
+        if far not in case_tip_ids:
+            hint_tips[far] = max(hint_tips.get(far, 0.0), link.score)
+    hint_cases = dict(CaseTip.objects.filter(tip_id__in=list(hint_tips)).values_list("tip_id", "case_id"))
+    hint_scores: dict[int, float] = {}
+    for tip_id, case_id in hint_cases.items():
+        if case_id not in shown and case_id not in rejected and case_id not in recused and case_id != case.pk:
+            hint_scores[case_id] = max(hint_scores.get(case_id, 0.0), hint_tips[tip_id])
+    hints = [
+        LinkedCase(
+            case=other,
+            shared_entities=0,
+            can_merge=_can_merge(case, other),
+            score=hint_scores[other.pk],
+            evidence=("two_steps",),
+        )
+        for other in cases_visible_to(member=member)
+        .filter(pk__in=list(hint_scores))
+        .select_related("facility", "unit")[:MAX_SUGGESTED_LINKS]
+    ]
+    hints.sort(key=lambda link: (-link.score, -link.case.pk))
 
     window = datetime.timedelta(days=SIMILAR_WINDOW_DAYS)
     similar = (
@@ -319,13 +490,16 @@ def suggested_links(*, case: Case, member: StaffMember, vault: dict[str, bytes] 
             received_on__range=(case.received_on - window, case.received_on + window),
         )
         .exclude(pk=case.pk)
-        .exclude(pk__in=[link.case.pk for link in by_entity])
+        .exclude(
+            pk__in=[link.case.pk for link in by_entity] + [link.case.pk for link in hints] + list(rejected - {None})
+        )
         .select_related("facility", "unit")
         .order_by("-received_on", "-id")[:MAX_SUGGESTED_LINKS]
     )
     return SuggestedLinks(
         by_entity=by_entity[:MAX_SUGGESTED_LINKS],
         elsewhere=elsewhere[:MAX_SUGGESTED_LINKS],
+        hints=hints,
         by_metadata=[LinkedCase(case=other, shared_entities=0, can_merge=_can_merge(case, other)) for other in similar],
         crowded_entities=crowded,
     )

@@ -16,6 +16,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import envelope
@@ -23,9 +24,23 @@ from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import permissions
+from cases.models import Case, CaseTip
 from cases.permissions import CaseActionRefused
-from cases.services import tip_data_key_open
-from linking.models import EntityKind, EntityMention, IndexKey, IndexKeySeal, IndexScope, PersonRole
+from cases.services import cases_link, tip_data_key_open
+from linking.automatic import candidates_store, name_key_rows, tip_links_refresh, tip_mentions_link
+from linking.models import (
+    EntityKind,
+    EntityMention,
+    IndexKey,
+    IndexKeySeal,
+    IndexScope,
+    MentionOrigin,
+    MentionStatus,
+    NameKey,
+    PersonRole,
+    TipLink,
+    Verdict,
+)
 from linking.pseudonyms import (
     entity_pseudonym,
     held_index_key_seals,
@@ -33,6 +48,7 @@ from linking.pseudonyms import (
     index_key_unseal,
     index_scope_of_unit,
 )
+from linking.signals import mentions_indexed, mentions_unindexed, pseudonyms_rekeyed
 from org.models import Unit, UnitKeyPair
 from tipline.models import Tip
 
@@ -177,7 +193,7 @@ def index_key_rotate(*, escrow_private_key: bytes, scope: str = IndexScope.REGIO
         last_tip_id = 0
         while True:
             tip_ids = list(
-                EntityMention.objects.filter(tip_id__gt=last_tip_id, tip__in=scope_tips)
+                EntityMention.objects.filter(tip_id__gt=last_tip_id, tip__in=scope_tips, status=MentionStatus.LINKED)
                 .order_by("tip_id")
                 .values_list("tip_id", flat=True)
                 .distinct()[:ROTATION_BATCH_TIPS]
@@ -187,10 +203,13 @@ def index_key_rotate(*, escrow_private_key: bytes, scope: str = IndexScope.REGIO
             last_tip_id = tip_ids[-1]
             tips = Tip.objects.only("pk", "public_id", "facility_id", "data_key_for_escrow").in_bulk(tip_ids)
             by_tip: dict[int, list[EntityMention]] = {}
-            for mention in EntityMention.objects.filter(tip_id__in=tip_ids).order_by("tip_id", "id"):
+            for mention in EntityMention.objects.filter(tip_id__in=tip_ids, status=MentionStatus.LINKED).order_by(
+                "tip_id", "id"
+            ):
                 by_tip.setdefault(mention.tip_id, []).append(mention)
             changed: list[EntityMention] = []
             duplicates: list[int] = []
+            name_rows: list[NameKey] = []
             for tip_id, mentions in by_tip.items():
                 tip = tips[tip_id]
                 data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
@@ -207,11 +226,15 @@ def index_key_rotate(*, escrow_private_key: bytes, scope: str = IndexScope.REGIO
                     mention.pseudonym = pseudonym
                     mention.index_key = index_key
                     changed.append(mention)
+                    name_rows += name_key_rows(mention=mention, tip=tip, value=value, key=key)
             EntityMention.objects.filter(pk__in=duplicates).delete()
             EntityMention.objects.bulk_update(changed, ["pseudonym", "index_key"], batch_size=1000)
+            NameKey.objects.filter(tip_id__in=tip_ids).delete()
+            NameKey.objects.bulk_create(name_rows, batch_size=1000)
             recomputed += len(changed)
             merged += len(duplicates)
         IndexKeySeal.objects.filter(index_key__scope=scope).exclude(index_key=index_key).delete()
+        pseudonyms_rekeyed.send(sender=IndexKey, scope=scope)
         audit_record(
             actor=None,
             action=AuditAction.INDEX_KEY_ROTATED,
@@ -288,10 +311,12 @@ def mention_store(
     role: str = "",
     created_by: StaffMember | None = None,
 ) -> tuple[EntityMention, bool]:
-    """Store that a tip names an entity (see mention_build); the same entity recorded twice on one tip is stored once.
+    """Store that a tip names an entity (see mention_build) and link the tip again; stored once per tip.
 
-    For callers that hold both keys already; it checks no permission and writes no
-    audit entry (mention_record does both). Return the mention and whether it is new.
+    A person also gets the keyed pseudonyms of the parts of their name
+    (linking.automatic.name_key_rows). For callers that hold both keys already; it
+    checks no permission and writes no audit entry (mention_record does both). Return
+    the mention and whether it is new.
     """
     mention = mention_build(
         tip=tip,
@@ -309,10 +334,26 @@ def mention_store(
     try:
         with transaction.atomic():
             mention.save()
+            NameKey.objects.bulk_create(name_key_rows(mention=mention, tip=tip, value=value, key=key))
+            mentions_indexed.send(sender=EntityMention, rows=[(bytes(mention.pseudonym), kind, tip.facility_id)])
+            tip_links_refresh(tip=tip, data_key=data_key, key=key)
     except IntegrityError:
         # Recorded by someone else at the same moment.
         return EntityMention.objects.get(tip=tip, pseudonym=mention.pseudonym), False
     return mention, True
+
+
+def _index_key_of_tip(*, tip: Tip, vault: dict[str, bytes]) -> tuple[IndexKey, bytes]:
+    """Open the index key of the tip's scope with the session's keys, or raise CaseActionRefused."""
+    opened = index_key_open(vault=vault, scope=index_scope_of_unit(tip.unit_id))
+    if opened is None:
+        raise CaseActionRefused(
+            _(
+                "Entities cannot be recorded: your session holds no key that opens the index key. "
+                "Log in again; if this persists, ask an administrator to create or seal the index key."
+            )
+        )
+    return opened
 
 
 def mention_record(
@@ -326,7 +367,7 @@ def mention_record(
     every call writes a "pseudonym probed" audit entry naming the pseudonym, even when
     the entity was recorded already: an auditor sees one name probed again and again.
     On a national tip, the regional pseudonym that the national unit's pages look up in
-    the regional units is audited too.
+    the regional units is audited too. The tip's links are computed again.
 
     Raise CaseActionRefused if the actor may not work the tip's case, if their session
     cannot open the index key of the tip's scope or the tip, or if the value holds
@@ -334,15 +375,7 @@ def mention_record(
     """
     permissions.require_work(actor, tip.case_link.case)
     scope = index_scope_of_unit(tip.unit_id)
-    opened = index_key_open(vault=vault, scope=scope)
-    if opened is None:
-        raise CaseActionRefused(
-            _(
-                "Entities cannot be recorded: your session holds no key that opens the index key. "
-                "Log in again; if this persists, ask an administrator to create or seal the index key."
-            )
-        )
-    index_key, key = opened
+    index_key, key = _index_key_of_tip(tip=tip, vault=vault)
     data_key = tip_data_key_open(tip=tip, vault=vault)
     probed: list[tuple[str, bytes]] = []
     if scope == IndexScope.NATIONAL:
@@ -382,6 +415,77 @@ def mention_record(
     return mention, created
 
 
+def mention_confirm(*, mention: EntityMention, actor: StaffMember) -> EntityMention:
+    """Mark a machine-found entity as checked and kept by the actor, who works its tip's case; audit it."""
+    tip = mention.tip
+    permissions.require_work(actor, tip.case_link.case)
+    if mention.origin != MentionOrigin.MACHINE or mention.status == MentionStatus.DISMISSED:
+        raise CaseActionRefused(_("Only an entity the machine found can be confirmed."))
+    with transaction.atomic():
+        mention.confirmed_by = actor
+        mention.save(update_fields=["confirmed_by"])
+        audit_record(
+            actor=actor.user,
+            action=AuditAction.ENTITY_CONFIRMED,
+            target_type="tip",
+            target_id=str(tip.public_id),
+            unit_id=tip.unit_id,
+            details={"kind": mention.kind, "mention": str(mention.public_id)},
+        )
+    return mention
+
+
+def mention_delete(*, mention: EntityMention, actor: StaffMember, vault: dict[str, bytes]) -> None:
+    """Remove an entity from a tip the actor works (a mistake, a wrong person), link the tip again; audit it.
+
+    A machine-found entity is kept DISMISSED (sealed value, no pseudonym), so the
+    machine never finds it on this tip again; one a member recorded is deleted.
+    """
+    tip = mention.tip
+    permissions.require_work(actor, tip.case_link.case)
+    opened = index_key_open(vault=vault, scope=index_scope_of_unit(tip.unit_id))
+    data_key = tip_data_key_open(tip=tip, vault=vault)
+    with transaction.atomic():
+        mention_id = str(mention.public_id)
+        if mention.pseudonym is not None:
+            mentions_unindexed.send(
+                sender=EntityMention, rows=[(bytes(mention.pseudonym), mention.kind, tip.facility_id)]
+            )
+        if mention.origin == MentionOrigin.MACHINE:
+            NameKey.objects.filter(mention=mention).delete()
+            mention.status, mention.pseudonym, mention.index_key = MentionStatus.DISMISSED, None, None
+            mention.save(update_fields=["status", "pseudonym", "index_key"])
+        else:
+            mention.delete()
+        if opened is not None:
+            tip_links_refresh(tip=tip, data_key=data_key, key=opened[1])
+        audit_record(
+            actor=actor.user,
+            action=AuditAction.ENTITY_REMOVED,
+            target_type="tip",
+            target_id=str(tip.public_id),
+            unit_id=tip.unit_id,
+            details={"kind": mention.kind, "mention": mention_id},
+        )
+
+
+def mention_correct(
+    *, mention: EntityMention, value: str, actor: StaffMember, vault: dict[str, bytes], role: str = ""
+) -> EntityMention:
+    """Replace an entity of a tip with the value a member wrote (the machine misread it); their value wins.
+
+    The old one is removed (dismissed, if the machine found it) and the corrected one
+    recorded, in one transaction, each audited as removing and recording are.
+    """
+    with transaction.atomic():
+        corrected, _created = mention_record(
+            tip=mention.tip, kind=mention.kind, value=value, actor=actor, vault=vault, role=role
+        )
+        if corrected.pk != mention.pk:
+            mention_delete(mention=mention, actor=actor, vault=vault)
+    return corrected
+
+
 def pseudonym_probed_record(*, pseudonym: bytes, scope: str, tip: Tip, kind: str, actor: StaffMember) -> None:
     """Record that the actor looked a pseudonym up in other units (by recording it on a tip of theirs)."""
     audit_record(
@@ -394,23 +498,6 @@ def pseudonym_probed_record(*, pseudonym: bytes, scope: str, tip: Tip, kind: str
     )
 
 
-def mention_delete(*, mention: EntityMention, actor: StaffMember) -> None:
-    """Delete a recorded entity from a tip the actor works (a mistake, a wrong person); audit it."""
-    tip = mention.tip
-    permissions.require_work(actor, tip.case_link.case)
-    with transaction.atomic():
-        mention_id = str(mention.public_id)
-        mention.delete()
-        audit_record(
-            actor=actor.user,
-            action=AuditAction.ENTITY_REMOVED,
-            target_type="tip",
-            target_id=str(tip.public_id),
-            unit_id=tip.unit_id,
-            details={"kind": mention.kind, "mention": mention_id},
-        )
-
-
 def pseudonym_viewed_record(*, pseudonym: bytes, readable_tips: int, actor: StaffMember) -> None:
     """Record that the actor was shown where a pseudonym appears, with the values of `readable_tips` tips."""
     audit_record(
@@ -420,3 +507,117 @@ def pseudonym_viewed_record(*, pseudonym: bytes, readable_tips: int, actor: Staf
         target_id=pseudonym.hex(),
         details={"tips": readable_tips},
     )
+
+
+# --- analysts' verdicts on suggested links ---------------------------------------------------------------------
+
+
+def _case_tip_ids(case: Case) -> list[int]:
+    return list(CaseTip.objects.filter(case=case).values_list("tip_id", flat=True))
+
+
+def link_judge(*, case: Case, other: Case, verdict: str, actor: StaffMember, vault: dict[str, bytes]) -> Case:
+    """Record the actor's verdict that `other` is (or is not) about the same matter as `case`; audit it.
+
+    The verdict is kept on every pair of their tips, so a rejected pair is never
+    suggested again, however often the links are computed. "The same": a case of the
+    actor's unit is merged into `case` (cases.services.cases_link); one of another unit
+    stays there, and both pages show that a confirmed link exists. Return the case the
+    page should show.
+    """
+    permissions.require_work(actor, case)
+    if verdict not in (Verdict.SAME, Verdict.NOT_SAME):
+        raise CaseActionRefused(_("Say whether the reports are about the same matter."))
+    if other.pk == case.pk:
+        raise CaseActionRefused(_("A case cannot be linked to itself."))
+    today = timezone.localdate()
+    ours, theirs = _case_tip_ids(case), _case_tip_ids(other)
+    with transaction.atomic():
+        for tip_id in ours:
+            for other_tip in theirs:
+                low, high = min(tip_id, other_tip), max(tip_id, other_tip)
+                link, created = TipLink.objects.get_or_create(
+                    tip_low_id=low,
+                    tip_high_id=high,
+                    defaults={
+                        "score": 0.0,
+                        "evidence": [],
+                        "verdict": verdict,
+                        "verdict_by": actor,
+                        "verdict_on": today,
+                    },
+                )
+                if not created:
+                    link.verdict, link.verdict_by, link.verdict_on = verdict, actor, today
+                    link.save(update_fields=["verdict", "verdict_by", "verdict_on"])
+        audit_record(
+            actor=actor.user,
+            action=AuditAction.LINK_JUDGED,
+            target_type="case",
+            target_id=str(case.public_id),
+            unit_id=case.unit_id,
+            details={"verdict": verdict, "other_unit": other.unit_id, "pairs": len(ours) * len(theirs)},
+        )
+        if verdict == Verdict.SAME and other.unit_id == case.unit_id and not (case.is_closed or other.is_closed):
+            return cases_link(target=case, other=other, actor=actor, vault=vault)
+    return case
+
+
+# --- linking through escrow, offline ---------------------------------------------------------------------------
+
+
+def waiting_tips_link_with_escrow(
+    *, escrow_private_key: bytes, extract_missing: bool = False, batch: int = ROTATION_BATCH_TIPS
+) -> tuple[int, int]:
+    """Key and link every waiting tip with the offline escrow key, for when no member can (a backfill, the demo).
+
+    With `extract_missing`, tips that never had their text read by the machine (stored
+    before automatic linking) get their entities found first, from the report and the
+    whistleblower's replies. Return (tips whose entities were found, tips linked).
+    """
+    keys: dict[str, tuple[IndexKey, bytes]] = {}
+    for index_key in IndexKey.objects.filter(is_active=True):
+        keys[index_key.scope] = (
+            index_key,
+            index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key),
+        )
+    extracted = linked = 0
+    if extract_missing:
+        unread = Tip.objects.exclude(pk__in=EntityMention.objects.filter(origin=MentionOrigin.MACHINE).values("tip_id"))
+        for tip in unread.order_by("pk").iterator(chunk_size=batch):
+            data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
+            texts = [envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)]
+            for message in tip.messages.filter(author_kind="whistleblower").order_by("id"):
+                texts.append(
+                    envelope.open_field(
+                        envelope.MESSAGE, "body", message, tip.public_id, message.public_id, key=data_key
+                    )
+                )
+            with transaction.atomic():
+                found = sum(candidates_store(tip=tip, data_key=data_key, text=str(text)) for text in texts)
+            extracted += 1 if found else 0
+    last = 0
+    while True:
+        tip_ids = list(
+            EntityMention.objects.filter(status=MentionStatus.PENDING, tip_id__gt=last)
+            .order_by("tip_id")
+            .values_list("tip_id", flat=True)
+            .distinct()[:batch]
+        )
+        if not tip_ids:
+            break
+        last = tip_ids[-1]
+        for tip in Tip.objects.filter(pk__in=tip_ids).order_by("pk"):
+            held = keys.get(index_scope_of_unit(tip.unit_id))
+            if held is None:
+                continue
+            data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
+            linked += tip_mentions_link(tip=tip, data_key=data_key, index_key=held[0], key=held[1])
+    audit_record(
+        actor=None,
+        action=AuditAction.ENTITIES_BACKFILLED,
+        target_type="index_key",
+        target_id=",".join(sorted(keys)),
+        details={"extracted": extracted, "linked": linked},
+    )
+    return extracted, linked

@@ -182,7 +182,9 @@ def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] 
             with transaction.atomic():
                 built.tip.save()
                 _store_attachments(tip=built.tip, data_key=built.data_key, uploads=uploads)
-                tip_submitted.send(sender=Tip, tip=built.tip)
+                tip_submitted.send(
+                    sender=Tip, tip=built.tip, data_key=built.data_key, text=submission.description
+                )
         except IntegrityError:
             # A lookup id collision (about 1 in 10^16 per pair): draw another receipt.
             continue
@@ -258,7 +260,7 @@ def message_post_by_whistleblower(
     message = _message_post(
         tip=tip, data_key=data_key, body=body, author_kind=Message.Author.WHISTLEBLOWER, author=None, uploads=uploads
     )
-    whistleblower_replied.send(sender=Tip, tip=tip)
+    whistleblower_replied.send(sender=Tip, tip=tip, data_key=data_key, text=body)
     return message
 
 

@@ -18,7 +18,7 @@ from accounts.models import StaffMember
 from audit.services import audit_verify
 from cases.permissions import CaseActionRefused
 from cases.services import case_transfer, tip_data_key_open
-from linking.models import EntityMention, IndexKey, IndexScope
+from linking.models import EntityMention, IndexKey, IndexScope, MentionOrigin, MentionStatus
 from linking.selectors import pseudonym_view, suggested_links, tip_entities
 from linking.services import index_key_create, index_key_open, mention_store
 from org.models import Facility, Unit
@@ -62,7 +62,7 @@ def test_the_lima_investigators_probe_finds_nothing_of_the_national_report(
 
     page = record_by_post(staff_client("lima_investigator"), own_tip, "person", "sargento JUAN PEREZ")
 
-    probe = EntityMention.objects.get(tip=own_tip)
+    probe = EntityMention.objects.get(tip=own_tip, origin=MentionOrigin.STAFF)
     assert "National IA" not in page and "In other units" not in page
     assert 'id="links-elsewhere"' not in page
     links = suggested_links(case=own_tip.case_link.case, member=lima, vault=vault_of(lima))
@@ -80,7 +80,7 @@ def test_the_national_pseudonym_differs_from_the_regional_one_for_the_same_name(
 ) -> None:
     lima_tip, _ = submit_tip(facility=facilities["lurigancho"])
     regional = record(cast["lima_investigator"], lima_tip, "person", GUARD)
-    national = EntityMention.objects.get(tip=national_tip)
+    national = EntityMention.objects.get(tip=national_tip, origin=MentionOrigin.STAFF)
 
     assert bytes(national.pseudonym) != bytes(regional.pseudonym)
     assert (national.index_key.scope, regional.index_key.scope) == (IndexScope.NATIONAL, IndexScope.REGIONAL)
@@ -134,7 +134,7 @@ def test_a_national_tip_is_never_keyed_with_the_regional_key(
     with pytest.raises(CaseActionRefused):
         record(cast["national_investigator"], tip, "person", GUARD)
 
-    assert not EntityMention.objects.filter(tip=tip).exists()
+    assert not EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).exists()
 
 
 def test_an_upgraded_install_hides_old_national_mentions_and_rekeys_them_through_escrow(

@@ -78,10 +78,12 @@ def test_a_place_links_only_within_its_prison(cast: dict[str, StaffMember], faci
 def test_suggestions_are_recorded_with_one_click_and_then_no_longer_suggested(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
+    """A report stored before automatic linking (no machine-found entities): its text is offered as buttons."""
     tip, _ = submit_tip(
         facility=facilities["lurigancho"],
         description="El técnico Juan Ramos recibe celulares en el pabellón 4. Depositan al 987 654 321.",
     )
+    EntityMention.objects.filter(tip=tip).delete()
     case_url = f"/staff/cases/{tip.case_link.case.public_id}/"
     client = staff_client("lima_investigator")
     page = client.get(case_url).content.decode()

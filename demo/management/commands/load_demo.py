@@ -76,8 +76,8 @@ SAMPLE_TIPS = [
         StaffInvolved.NO,
         False,
         9,
-        "DEMO (inventado): un técnico del turno de noche cobra un cupo semanal a los internos para dejarles "
-        "tener celulares en las celdas. Le dicen 'el Flaco'.",
+        "DEMO (inventado): el técnico Ramiro Ccori Huamán, del turno de noche, cobra un cupo semanal a los "
+        "internos para dejarles tener celulares en las celdas. Le dicen 'el Flaco'.",
     ),
     (
         "E.P. Miguel Castro Castro (ilustrativo)",
@@ -86,8 +86,8 @@ SAMPLE_TIPS = [
         StaffInvolved.UNKNOWN,
         False,
         6,
-        "DEMO (inventado): en el pabellón 2 un agente penitenciario apodado 'el Flaco' recibe coimas por "
-        "dejar pasar chips y cargadores. Pasa los martes y jueves.",
+        "DEMO (inventado): en el pabellón 2 el agente ramiro cori huaman, apodado 'el Flaco', recibe coimas "
+        "por dejar pasar chips y cargadores. Pasa los martes y jueves.",
     ),
     (
         "E.P. Ancón I (ilustrativo)",
@@ -165,6 +165,7 @@ class Command(BaseCommand):
             receipts = self._load()
             self._create_index_key()
             self._enrol_demo_authenticators()
+        self._link_reports()
         if options["synthetic"]:
             escrow_private_key = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
             call_command(
@@ -175,7 +176,7 @@ class Command(BaseCommand):
                 escrow_private_key=escrow_private_key,
                 stdout=self.stdout,
             )
-            _name_the_flaco(escrow_private_key.read_bytes())
+            self._link_reports()
             call_command("rebuild_rollups", stdout=self.stdout)
         self._print_logins()
         for facility, receipt in receipts:
@@ -231,6 +232,18 @@ class Command(BaseCommand):
 
         if IndexKey.objects.values("scope").distinct().count() < len(IndexScope.values):
             call_command("create_index_key", stdout=self.stdout)
+
+    def _link_reports(self) -> None:
+        """Link the demo reports as a staff session would, through the demo's escrow key (nobody clicks).
+
+        The two reports about "el Flaco" (his name written two ways) come out linked.
+        """
+        from linking.services import waiting_tips_link_with_escrow
+
+        private = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
+        if private.exists():
+            _extracted, linked = waiting_tips_link_with_escrow(escrow_private_key=private.read_bytes())
+            self.stdout.write(f"Linked {linked} demo report(s) automatically.")
 
     def _enrol_demo_authenticators(self) -> None:
         """Give every demo staff user the published demo TOTP secret (kept if already there)."""
@@ -291,7 +304,7 @@ def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: di
         body="¿Recuerda en qué días de la semana cobra el cupo? ¿Hay otros agentes involucrados?",
         vault=vault,
     )
-    # The second report about him stays unlinked, for the demo user to link. Thrown packages: closed.
+    # The second report about him is linked automatically, for the demo user to judge. Thrown packages: closed.
     case_acknowledge(case=thrown, actor=investigator, vault=vault)
     case_assign(case=thrown, assignee=members["investigator2"], actor=supervisor)
     thrown = case_transition(case=thrown, to=CaseStatus.INVESTIGATING, actor=supervisor, vault=vault)
@@ -306,28 +319,3 @@ def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: di
     case_assign(case=supplier, assignee=members["investigator2"], actor=supervisor)
     del flaco_2, abuse
 
-
-def _name_the_flaco(escrow_private_key: bytes) -> None:
-    """Record "el Flaco" on the demo reports that name him, so the second one shows the link."""
-    from linking.models import EntityKind, IndexKey, PersonRole
-    from linking.pseudonyms import index_scope_of_unit
-    from linking.services import index_key_from_escrow, mention_store
-
-    index_keys = {index_key.scope: index_key for index_key in IndexKey.objects.filter(is_active=True)}
-    for tip in Tip.objects.order_by("id")[: len(SAMPLE_TIPS)]:  # the hand-written samples come first
-        index_key = index_keys.get(index_scope_of_unit(tip.unit_id))
-        if index_key is None:
-            continue
-        key = index_key_from_escrow(index_key=index_key, escrow_private_key=escrow_private_key)
-        data_key = envelope.open_tip_with_escrow(tip, escrow_private_key=escrow_private_key)
-        description = envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)
-        if "Flaco" in description:
-            mention_store(
-                tip=tip,
-                data_key=data_key,
-                index_key=index_key,
-                key=key,
-                kind=EntityKind.PERSON,
-                value="el Flaco",
-                role=PersonRole.STAFF,
-            )
