@@ -110,6 +110,7 @@ __all__ = [
     "fingerprint",
     "format_receipt",
     "grant_unit_key",
+    "name_key_pseudonym",
     "new_file_encryptor",
     "new_index_key",
     "new_keypair",

@@ -120,9 +120,7 @@ def pending_tip_ids(*, keypair_ids: Sequence[int], limit: int, tip_ids: Iterable
     return list(pending.order_by("tip_id").values_list("tip_id", flat=True).distinct()[:limit])
 
 
-def pending_link(
-    *, vault: dict[str, bytes], limit: int | None = None, tip_ids: Iterable[int] | None = None
-) -> int:
+def pending_link(*, vault: dict[str, bytes], limit: int | None = None, tip_ids: Iterable[int] | None = None) -> int:
     """Key and link up to `limit` waiting tips this session can open (all of `tip_ids`' first); return how many.
 
     A tip needs its unit key in the vault and its scope's index key sealed to a unit key

@@ -182,9 +182,7 @@ def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] 
             with transaction.atomic():
                 built.tip.save()
                 _store_attachments(tip=built.tip, data_key=built.data_key, uploads=uploads)
-                tip_submitted.send(
-                    sender=Tip, tip=built.tip, data_key=built.data_key, text=submission.description
-                )
+                tip_submitted.send(sender=Tip, tip=built.tip, data_key=built.data_key, text=submission.description)
         except IntegrityError:
             # A lookup id collision (about 1 in 10^16 per pair): draw another receipt.
             continue

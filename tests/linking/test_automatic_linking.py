@@ -57,7 +57,9 @@ def test_the_first_staff_page_links_two_spellings_of_one_guard_without_a_click(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
     first = _report(facilities["lurigancho"], FIRST, category=Category.BRIBERY)
-    second = _report(facilities["lurigancho"], SECOND, category=Category.PHONES, smuggling_channel=SmugglingChannel.STAFF)
+    second = _report(
+        facilities["lurigancho"], SECOND, category=Category.PHONES, smuggling_channel=SmugglingChannel.STAFF
+    )
 
     page = staff_client("lima_investigator").get(f"/staff/cases/{first.case_link.case.public_id}/").content.decode()
 
@@ -152,7 +154,9 @@ def test_not_the_same_is_recorded_audited_and_never_suggested_again(
     this, other = first.case_link.case, second.case_link.case
     client.get(f"/staff/cases/{this.public_id}/")
 
-    client.post(f"/staff/linking/cases/{this.public_id}/verdict/", {"verdict": "not_same", "other": str(other.public_id)})
+    client.post(
+        f"/staff/linking/cases/{this.public_id}/verdict/", {"verdict": "not_same", "other": str(other.public_id)}
+    )
 
     assert TipLink.objects.get(tip_low=first, tip_high=second).verdict == Verdict.NOT_SAME
     assert AuditEvent.objects.filter(action=AuditAction.LINK_JUDGED, target_id=str(this.public_id)).exists()

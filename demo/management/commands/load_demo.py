@@ -318,4 +318,3 @@ def _work_the_week(cases: list[Case], members: dict[str, StaffMember], vault: di
     # The supplier report asks for protection and is assigned; the abuse report is overdue (never acknowledged).
     case_assign(case=supplier, assignee=members["investigator2"], actor=supervisor)
     del flaco_2, abuse
-
