@@ -50,6 +50,7 @@ from linking.scoring import (
     EXACT_CODE,
     EXACT_STRENGTH,
     LINK_THRESHOLD,
+    NICKNAME_ELSEWHERE_FACTOR,
     PLACE_NOUNS_WEAK,
     SAME_FACILITY_PERSON_BONUS,
     WEAK_PLACE_STRENGTH,
@@ -165,7 +166,7 @@ def name_key_rows(*, mention: EntityMention, tip: Tip, value: str, key: bytes) -
             method=name_key.method,
             pseudonym=envelope.name_key_pseudonym(key, text=name_key.text),
         )
-        for name_key in names.name_keys(value)
+        for name_key in names.name_keys(value, nickname=names.is_nickname(value))
     ]
 
 
@@ -229,7 +230,7 @@ def _person_evidence(
     total = max(Tip.objects.order_by("-pk").values_list("pk", flat=True).first() or 1, 1)
     matched_tips: set[int] = set()
     for _mention, value in persons:
-        ours_plain = names.name_keys(value)
+        ours_plain = names.name_keys(value, nickname=names.is_nickname(value))
         if not ours_plain:
             continue
         ours = []
@@ -312,6 +313,8 @@ def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
         facility_id, channel = metadata[other_tip]
         same_facility = facility_id == tip.facility_id
         same_channel = channel == tip.smuggling_channel and channel in _TELLING_CHANNELS
+        if not same_facility:
+            evidence.weaken("same_nickname", NICKNAME_ELSEWHERE_FACTOR)
         if same_facility and other_tip in named_alike and evidence.score(same_facility=True, same_channel=False) >= 0.5:
             evidence.add(SAME_FACILITY_PERSON_BONUS)
         score = evidence.score(same_facility=same_facility, same_channel=same_channel)

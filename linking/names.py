@@ -113,6 +113,17 @@ def _words(text: str) -> tuple[list[tuple[str, bool]], bool]:
     return words, had_title
 
 
+# How a nickname is written before it ("alias el Zorro", "apodado Chato"): the extractor keeps a found
+# nickname as "alias <nickname>", so a mention says itself whether it is a nickname.
+NICKNAME_CUES = frozenset({"alias", "apodado", "apodada", "apodo"})
+
+
+def is_nickname(value: str) -> bool:
+    """Return whether a person's value is written as a nickname ("alias el Zorro", "apodado 'Chato'")."""
+    words = fold(value).split()
+    return bool(words) and words[0] in NICKNAME_CUES
+
+
 def name_tokens(value: str, *, nickname: bool = False) -> NameTokens:
     """Return a name's tokens: folded, without ranks, titles or particles, sorted into given names and surnames.
 

@@ -91,6 +91,12 @@ class PairEvidence:
     def add(self, strength: float, *codes: str) -> None:
         self.pieces.append((strength, codes))
 
+    def weaken(self, code: str, factor: float) -> None:
+        """Scale the pieces that rest on `code` alone (a nickname seen at another prison)."""
+        self.pieces = [
+            (strength * factor if codes == (code,) else strength, codes) for strength, codes in self.pieces
+        ]
+
     @property
     def has_entity(self) -> bool:
         return bool(self.pieces)
