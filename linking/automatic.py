@@ -50,7 +50,7 @@ from linking.scoring import (
     EXACT_CODE,
     EXACT_STRENGTH,
     LINK_THRESHOLD,
-    NICKNAME_ELSEWHERE_FACTOR,
+    LONE_NAME_ELSEWHERE_FACTOR,
     PLACE_NOUNS_WEAK,
     SAME_FACILITY_PERSON_BONUS,
     WEAK_PLACE_STRENGTH,
@@ -314,7 +314,7 @@ def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
         same_facility = facility_id == tip.facility_id
         same_channel = channel == tip.smuggling_channel and channel in _TELLING_CHANNELS
         if not same_facility:
-            evidence.weaken("same_nickname", NICKNAME_ELSEWHERE_FACTOR)
+            evidence.weaken_lone_names(LONE_NAME_ELSEWHERE_FACTOR)
         if same_facility and other_tip in named_alike and evidence.score(same_facility=True, same_channel=False) >= 0.5:
             evidence.add(SAME_FACILITY_PERSON_BONUS)
         score = evidence.score(same_facility=same_facility, same_channel=same_channel)

@@ -43,8 +43,11 @@ EXACT_CODE = {
 # than a particular wall, tower, gate or workshop.
 PLACE_NOUNS_WEAK = frozenset({"pabellon", "celda", "patio", "piso", "modulo"})
 WEAK_PLACE_STRENGTH = 0.3
-# A nickname seen at another prison is often another person ("el Chato" is everywhere).
-NICKNAME_ELSEWHERE_FACTOR = 0.5
+# A name that rests on one word (a nickname, or a surname without the first name) seen at another prison
+# is often another person ("el Chato", "el técnico Llanos" are everywhere).
+LONE_NAME_CODES = frozenset({"same_rare_surname", "same_common_surname", "same_nickname"})
+NAME_CONFIRMING_CODES = frozenset({"same_first_name", "first_name_initial", "same_surnames", "same_full_name"})
+LONE_NAME_ELSEWHERE_FACTOR = 0.6
 # Clear metadata only ever adds to entity evidence that is worth something on its own, never links alone.
 METADATA_NEEDS = 0.5
 SAME_FACILITY_PERSON_BONUS = 0.1
@@ -91,10 +94,16 @@ class PairEvidence:
     def add(self, strength: float, *codes: str) -> None:
         self.pieces.append((strength, codes))
 
-    def weaken(self, code: str, factor: float) -> None:
-        """Scale the pieces that rest on `code` alone (a nickname seen at another prison)."""
+    def weaken_lone_names(self, factor: float) -> None:
+        """Scale the pieces that rest on one word of a name (a nickname, a surname without the first name)."""
         self.pieces = [
-            (strength * factor if codes == (code,) else strength, codes) for strength, codes in self.pieces
+            (
+                strength * factor
+                if LONE_NAME_CODES.intersection(codes) and not NAME_CONFIRMING_CODES.intersection(codes)
+                else strength,
+                codes,
+            )
+            for strength, codes in self.pieces
         ]
 
     @property
