@@ -76,3 +76,68 @@ def is_given_name(folded: str) -> bool:
 def surname_rank(folded: str) -> int | None:
     """Return how common a folded surname is (0 for the most common), or None if it is not among the common ones."""
     return _SURNAME_RANK.get(folded)
+
+
+# Words that end a name or can never be one, folded: articles, prepositions, pronouns, the verbs and
+# adverbs tips put right after a name ("el técnico quispe mamani recibe plata"), and common nouns and
+# adjectives that follow a rank ("el técnico nuevo", "el sargento de turno").
+NAME_STOPWORDS = frozenset(
+    _words(
+        """
+    a al algo alli alla aqui aca ahi ante asi aun bajo cada casi como con contra cual cuando cuanto de
+    del desde donde durante e el ella ellas ellos en entre era eran es esa esas ese eso esos esta estas
+    este esto estos fue fueron ha han hasta hay la las le les lo los luego mas me mi mis muy nada ni no
+    nos o otra otro otros otras para pero por porque pues que quien quienes se sea segun ser si sin
+    sobre solo su sus tambien tan te todo toda todos todas tras tu u un una uno unos unas usted ya y
+    yo siempre nunca tampoco ademas entonces despues antes ahora hoy ayer manana anoche mismo misma
+    recibe reciben recibia recibio cobra cobran cobraba cobro deja dejan dejaba dejo pasa pasan pasaba
+    paso vende venden vendia vendio trae traen traia trajo lleva llevan llevaba llevo ingresa ingresan
+    ingresaba ingreso entra entran entraba entro sale salen salia salio esta estan estaba estuvo tiene
+    tienen tenia tuvo hace hacen hacia hizo dice dicen decia dijo da dan daba dio pide piden pedia pidio
+    exige exigen exigia exigio amenaza amenazan amenazo golpea golpeo maltrata permite permiten permitia
+    facilita facilitan vive trabaja trabajan trabajaba es son era sabe saben sabia conoce encubre
+    cubre protege mete meten metia metio saca sacan sacaba saco tira tiran tiro lanza lanzan lanzo
+    lanzaba abre abren abria abrio cierra controla maneja manejan manejaba coordina organiza
+    distribuye reparte vendiendo cobrando recibiendo pasando junto tambien quien cual puede pueden
+    podria va van iba iban fue viene vienen venia vino llega llegan llegaba llego quiere quieren
+    quien sera seria habria habia hubo estaria tendria hara ira esta siendo sido estado
+    nuevo nueva antiguo antigua mayor menor gordo gorda flaco alto baja bajo joven viejo otro
+    turno guardia servicio seguridad encargado encargada responsable jefe jefa
+    tecnico tecnica tecnicos sargento sargentos agente agentes alcaide interno interna internos
+    senor senora don dona visita visitante visitas ppl reo preso presa recluso reclusa personal
+    policia policias efectivo efectivos inpe penal carcel establecimiento pabellon modulo puerta
+    celda patio torre muro penitenciario penitenciaria
+    celular celulares droga drogas plata dinero soles dolares chip chips cupo coima pago
+    paga pagan pagaba pagaban guarda guardan guardaba esconde esconden escondia manda mandan mandaba
+    envia envian enviaba consigue consiguen compra compran compraba recoge recogen negocia extorsiona
+    extorsionan roba roban agrede abusa ofrece ofrecen avisa avisan ayuda ayudan deja cuida cuidan
+    vigila duerme tenia llama llaman llamo contacta contactan trafica trafican provee dirige
+    dni documento ruc numero telefono placa nro vez cual alias apodado apodada apodo conocido conocida dicen llaman nombre apellido
+        """
+    )
+)
+
+# Capitalised words and phrases that are never a person: the calendar, institutions, and the
+# facilities and towns tips name ("Lurigancho", "Penal de Ancón", "Castro Castro").
+NOT_PERSON_WORDS = frozenset(
+    _words(
+        """
+    enero febrero marzo abril junio agosto septiembre setiembre octubre noviembre diciembre
+    lunes martes miercoles jueves viernes sabado
+    inpe pnp dios virgen jesucristo penal penales establecimiento carcel peru lima callao
+    lurigancho ancon chorrillos huaral canete chincha tacna puno cusco cuzco arequipa
+    trujillo chiclayo piura tumbes huancayo ayacucho huanuco cajamarca iquitos pucallpa tarapoto
+    juliaca challapalca huacariz quencoro socabaya pocollay picsi
+    fiscalia ministerio whatsapp facebook yape plin bcp interbank
+    """
+    )
+)
+# Phrases of more than one word that are facilities or saints, folded: a name run equal to one is no person.
+NOT_PERSON_PHRASES = frozenset(
+    {"castro castro", "sarita colonia", "santa monica", "piedras gordas", "cristo rey", "santa rosa"}
+)
+
+
+def is_name_stopword(folded: str) -> bool:
+    """Return whether a folded word ends a name ("recibe", "del", "que") or is never part of one."""
+    return folded in NAME_STOPWORDS
