@@ -151,6 +151,8 @@ _TITLES: dict[str, tuple[str, bool]] = {
     ),
     # "un tal Chino", "una tal Rosa": someone the writer knows only by this name.
     **dict.fromkeys(("tal",), ("", True)),
+    # "se llama Rosa".
+    **dict.fromkeys(("llama",), ("", False)),
     **dict.fromkeys(("lic", "licenciado", "licenciada", "ing", "ingeniero", "ingeniera", "profesor"), ("", False)),
 }
 # Words between a title and its name: "agente penitenciario Ramos", "técnico del INPE Ramos".
@@ -237,6 +239,8 @@ def _titled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_
             continue
         if word.folded == "tal" and (index == 0 or words[index - 1].folded not in {"un", "una", "el", "la"}):
             continue
+        if word.folded == "llama" and (index == 0 or words[index - 1].folded != "se"):
+            continue
         role, strong = title
         first = index + 1
         for filler in _TITLE_FILLERS:
@@ -278,6 +282,27 @@ _COMMON_WORD_NAMES = frozenset(
 )
 
 
+# "la esposa de un interno, Maribel Cusi": a relative of an inmate, so a visitor; "el interno, Juan Ccori".
+_RELATIVE_OF_INMATE_BEFORE = re.compile(
+    r"(?:esposa|esposo|conviviente|pareja|madre|mama|padre|papa|hermana|hermano|hija|hijo|tia|tio|prima|primo"
+    r"|novia|familiar|visita|visitante)\s+(?:de|del)\s+(?:(?:un|una|el|la|mi|su)\s+)?"
+    r"(?:interno|interna|ppl|reo|preso|presa|recluso|reclusa)\s*,?\s*$"
+)
+_ROLE_BEFORE = (
+    (_RELATIVE_OF_INMATE_BEFORE, _VISITOR),
+    (re.compile(r"\b(?:el|la|un|una)\s+(?:interno|interna|ppl|reo|recluso|reclusa)\s*,\s*$"), _INMATE),
+    (re.compile(r"\b(?:el|la|un|una)\s+(?:tecnic[oa]|sargento|agente|alcaide|guardia)\s*,\s*$"), _STAFF),
+)
+
+
+def _role_before(text: str, start: int) -> str:
+    before = _plain(text[max(0, start - 60) : start])
+    for pattern, role in _ROLE_BEFORE:
+        if pattern.search(before):
+            return role
+    return ""
+
+
 def _untitled_people(text: str, words: list[_Word], all_caps: bool, all_lower: bool) -> Iterator[_Candidate]:
     index = 0
     while index < len(words):
@@ -313,7 +338,8 @@ def _untitled_people(text: str, words: list[_Word], all_caps: bool, all_lower: b
                 index = after
                 continue
         if _looks_like_a_name(run):
-            yield _Candidate(word.start, _span_end(text, words, end), _BY_NAME, _person(text, words, index, end, ""))
+            role = _role_before(text, word.start)
+            yield _Candidate(word.start, _span_end(text, words, end), _BY_NAME, _person(text, words, index, end, role))
             index = end
             continue
         index += 1
@@ -351,7 +377,7 @@ _NICKNAME_WORDS = frozenset({"flaco", "gordo", "alto", "bajo", "viejo", "joven",
 # --- phones ----------------------------------------------------------------------------------------------------
 
 _AMOUNT_BEFORE = re.compile(r"(?:s/\.?|us\$|\$|soles|dolares|monto|pago|deposito de|cupo de)\s*$")
-_AMOUNT_AFTER = re.compile(r"^\s*(?:soles|dolares|lucas|mil|nuevos soles|cocos|ctvs)\b")
+_AMOUNT_AFTER = re.compile(r"\s*(?:soles|dolares|lucas|mil|nuevos soles|cocos|ctvs)\b")
 _DOCUMENT_BEFORE = re.compile(
     r"(?:dni|d\.\s?n\.\s?i|documento|carnet|ruc|expediente|oficio|cuenta)\W{0,8}\w{0,6}\W{0,3}$"
 )
@@ -363,7 +389,7 @@ def _phones(text: str, plain: str) -> Iterator[_Candidate]:
         raw = match.raw_string
         digits = "".join(ch for ch in raw if ch.isdigit())
         before, after = plain[max(0, match.start - 24) : match.start], plain[match.end : match.end + 16]
-        if _AMOUNT_BEFORE.search(before) or _AMOUNT_AFTER.search(after) or _DOCUMENT_BEFORE.search(before):
+        if _AMOUNT_BEFORE.search(before) or _AMOUNT_AFTER.match(after) or _DOCUMENT_BEFORE.search(before):
             continue
         canonical = normalise_phone(raw)
         if not is_peruvian_number(canonical) or not phonenumbers.is_valid_number(match.number):
@@ -411,7 +437,9 @@ _NOT_PLATE_HEADS = frozenset(
     {
         *("pab", "mod", "pta", "nro", "num", "cel", "tel", "dni", "art", "ruc", "dia", "las", "los", "del", "con"),
         *("por", "son", "hay", "mas", "sus", "que", "les", "una", "uno", "dos", "mil", "cap", "exp", "ofi", "ley"),
-        *("pag", "sgt", "tco", "tec", "amb", "max", "min", "hrs", "aprox", "cod", "lot", "mza", "jir", "urb", "av"),
+        *("pag", "sgt", "tco", "tec", "amb", "max", "min", "hrs", "cod", "lot", "mza", "jir", "urb", "dio", "fue"),
+        *("era", "vio", "van", "dan", "mes", "ano", "sol", "cada", "aca", "ahi", "asi", "les", "nos", "ese", "esa"),
+        *("por", "pab", "tel", "inc", "tco", "ppl", "reo", "seg", "kgs", "grs", "cms", "mts", "km", "kg", "gr"),
     }
 )
 
@@ -420,7 +448,7 @@ def _plates(text: str, plain: str) -> Iterator[_Candidate]:
     for match in _PLATE.finditer(plain):
         written = text[match.start("plate") : match.end("plate")]
         head = match.group("head") or written[:2].lower()
-        if head in _NOT_PLATE_HEADS:
+        if head in _NOT_PLATE_HEADS or _AMOUNT_AFTER.match(plain, match.end()):
             continue
         context = _VEHICLE_CONTEXT.search(plain[max(0, match.start() - 60) : match.start()]) is not None
         upper = written.upper() == written
@@ -506,6 +534,7 @@ def _companies(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
         legal = _LEGAL_FORM_AT.match(plain, end)
         if legal:
             end = legal.end()
+        value = re.sub(rf"(?i)\s*,?\s*{_LEGAL_FORM}$", "", value.strip()) or value
         taken.append((match.start(), end))
         yield _Candidate(match.start(), end, _BY_COMPANY, Suggestion("company", value.strip()))
     # A capitalised name with a legal form and no business noun: "Los Andes S.A.C."
@@ -576,11 +605,11 @@ def _place_end(text: str, match: re.Match[str]) -> int | None:
     written = text[match.start("number") : match.end("number")]
     if re.fullmatch(r"\d+\s[a-z]", number) and (written[-1].islower() or written[-1] in "YAEO"):
         return match.end("number") - 2  # "pabellón 5 y": the place ends at its number
-    if len(number) == 1 and number.isalpha() and not written.isupper():
-        # A lower-case letter: the place's letter only after "pabellón" and the like, and never a vowel
-        # or "y", which are words.
-        if match.group("noun") not in _LETTERED_PLACES or number in "aeiouy":
-            return None
+    # A lower-case letter is the place's letter only after "pabellón" and the like, and never a vowel or
+    # "y", which are words.
+    is_lower_letter = len(number) == 1 and number.isalpha() and not written.isupper()
+    if is_lower_letter and (match.group("noun") not in _LETTERED_PLACES or number in "aeiouy"):
+        return None
     return match.end()
 
 
@@ -608,7 +637,8 @@ _TIME = re.compile(
     r"\b(?:(?P<weekday>(?:" + "|".join(WEEKDAYS) + r")s?)"
     r"|(?:dias?|horario|hora|horas)\s+de\s+(?:la\s+)?visitas?|(?:en|durante|para)\s+(?:la|las)\s+visitas?(?!\s+[A-Z])"
     r"|cambios?\s+de\s+(?:turno|guardia|personal)|relevos?(?:\s+de\s+(?:turno|guardia))?|cuando\s+cambian\s+(?:de\s+)?(?:turno|guardia)"
-    r"|(?:por|de|en|a|durante)\s+(?:la|las)\s+noches?|de\s+noche|(?:turno|guardia)\s+(?:de\s+)?noche|medianoche|noches"
+    r"|(?:por|de|en|a|durante|todas)\s+(?:la|las)\s+noches?|(?:de|cada)\s+noche|(?:turno|guardia)\s+(?:de\s+)?noche"
+    r"|medianoche|(?<!buenas\s)noches"
     r"|(?:por|de|en|a|durante)\s+(?:la|las)\s+madrugadas?|madrugadas?"
     r"|\d{1,2}(?::\d\d)?\s*(?:p\.?\s?m\b\.?|a\.?\s?m\b\.?|de\s+la\s+(?:noche|madrugada)|horas|hrs\b\.?|h\b)"
     r"|\d{1,2}:\d\d)"

@@ -134,7 +134,8 @@ NOT_PERSON_WORDS = frozenset(
 )
 # Phrases of more than one word that are facilities or saints, folded: a name run equal to one is no person.
 NOT_PERSON_PHRASES = frozenset(
-    {"castro castro", "sarita colonia", "santa monica", "piedras gordas", "cristo rey", "santa rosa"}
+    {"castro castro", "sarita colonia", "santa monica", "piedras gordas", "cristo rey", "santa rosa", "jesus maria"}
+    | {"san juan", "villa maria", "santa anita", "san martin", "miguel grau", "virgen maria", "jose galvez"}
 )
 
 
