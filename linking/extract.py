@@ -142,7 +142,19 @@ _TITLES: dict[str, tuple[str, bool]] = {
         (_VISITOR, False),
     ),
     **dict.fromkeys(
-        ("abogado", "abogada", "chofer", "conductor", "taxista", "mototaxista", "proveedor", "proveedora"),
+        (
+            "abogado",
+            "abogada",
+            "fiscal",
+            "juez",
+            "jueza",
+            "chofer",
+            "conductor",
+            "taxista",
+            "mototaxista",
+            "proveedor",
+            "proveedora",
+        ),
         (_OTHER, False),
     ),
     **dict.fromkeys(
@@ -264,14 +276,17 @@ def _person(text: str, words: list[_Word], first: int, end: int, role: str) -> S
 def _looks_like_a_name(run: list[_Word]) -> bool:
     """A capitalised run with no title: a given name then more, known surnames, or an initial and a surname."""
     names = [w for w in run if w.folded not in _PARTICLES]
-    if len(names) < 2 or " ".join(w.folded for w in names) in NOT_PERSON_PHRASES:
+    folded = " ".join(w.folded for w in names)
+    if len(names) < 2 or any(phrase in folded for phrase in NOT_PERSON_PHRASES):
         return False
     first = names[0]
     if first.initial:
         return any(len(w.folded) > 1 for w in names[1:])
     if is_given_name(first.folded):
-        # "Rosa" or "Luz" may be a word; with a known surname after it, it is a name.
-        return first.folded not in _COMMON_WORD_NAMES or surname_rank(names[1].folded) is not None
+        # "Rosa" or "Luz" may be a word; with a known name after it, it is a name.
+        return first.folded not in _COMMON_WORD_NAMES or any(
+            is_given_name(w.folded) or surname_rank(w.folded) is not None for w in names[1:]
+        )
     return all(surname_rank(w.folded.split("-")[0]) is not None for w in names)
 
 
@@ -376,7 +391,10 @@ _NICKNAME_WORDS = frozenset({"flaco", "gordo", "alto", "bajo", "viejo", "joven",
 
 # --- phones ----------------------------------------------------------------------------------------------------
 
-_AMOUNT_BEFORE = re.compile(r"(?:s/\.?|us\$|\$|soles|dolares|monto|pago|deposito de|cupo de)\s*$")
+_AMOUNT_BEFORE = re.compile(r"(?:s/\.?|us\$|\$|monto de|suma de|cupo de)\s*$")
+_PHONE_WORDS_BEFORE = re.compile(
+    r"(?:telefono|tel|tlf|fijo|celular|cel|numero|llamar al|llame al|llamen al|al)\W{0,4}$"
+)
 _AMOUNT_AFTER = re.compile(r"\s*(?:soles|dolares|lucas|mil|nuevos soles|cocos|ctvs)\b")
 _DOCUMENT_BEFORE = re.compile(
     r"(?:dni|d\.\s?n\.\s?i|documento|carnet|ruc|expediente|oficio|cuenta)\W{0,8}\w{0,6}\W{0,3}$"
@@ -384,24 +402,27 @@ _DOCUMENT_BEFORE = re.compile(
 
 
 def _phones(text: str, plain: str) -> Iterator[_Candidate]:
-    leniency = phonenumbers.Leniency.POSSIBLE
-    for match in phonenumbers.PhoneNumberMatcher(text, "PE", leniency=leniency):
-        raw = match.raw_string
+    for match in phonenumbers.PhoneNumberMatcher(text, "PE", leniency=phonenumbers.Leniency.POSSIBLE):
+        raw = match.raw_string.strip()
         digits = "".join(ch for ch in raw if ch.isdigit())
         before, after = plain[max(0, match.start - 24) : match.start], plain[match.end : match.end + 16]
         if _AMOUNT_BEFORE.search(before) or _AMOUNT_AFTER.match(after) or _DOCUMENT_BEFORE.search(before):
             continue
         canonical = normalise_phone(raw)
-        if not is_peruvian_number(canonical) or not phonenumbers.is_valid_number(match.number):
+        if not is_peruvian_number(canonical):
             continue
-        is_mobile = canonical.startswith("+519")
-        # A landline needs its area code written ("044 123456", "(01) 4567890"): 7 or 8 bare digits are
-        # more often a DNI, an amount or a code than a phone.
-        if not is_mobile and not (raw.lstrip("(").startswith("0") or raw.startswith("+")):
-            continue
-        if is_mobile and len(digits) == 9 and not digits.startswith("9"):
-            continue
-        yield _Candidate(match.start, match.end, _BY_PHONE, Suggestion("phone", raw.strip()))
+        if canonical.startswith("+519"):
+            # A mobile: 9 digits that start with 9, after the country code if any.
+            is_phone = phonenumbers.is_valid_number(match.number) and digits[-9] == "9"
+        elif raw.lstrip("(").startswith("0") or raw.startswith("+"):
+            # A landline with its area code written: "044 123456", "(01) 4567890".
+            is_phone = phonenumbers.is_valid_number(match.number)
+        else:
+            # 7 or 8 bare digits are more often a DNI, an amount or a code than a phone; 7 after a phone word
+            # are a Lima number dialled locally ("llamar al 4567890").
+            is_phone = len(digits) == 7 and _PHONE_WORDS_BEFORE.search(before) is not None
+        if is_phone:
+            yield _Candidate(match.start, match.end, _BY_PHONE, Suggestion("phone", raw))
 
 
 # --- DNIs ----------------------------------------------------------------------------------------------------
@@ -635,7 +656,7 @@ def _places(text: str, plain: str) -> Iterator[_Candidate]:
 
 _TIME = re.compile(
     r"\b(?:(?P<weekday>(?:" + "|".join(WEEKDAYS) + r")s?)"
-    r"|(?:dias?|horario|hora|horas)\s+de\s+(?:la\s+)?visitas?|(?:en|durante|para)\s+(?:la|las)\s+visitas?(?!\s+[A-Z])"
+    r"|(?:dias?|horario|hora|horas)\s+de\s+(?:la\s+)?visitas?|(?:en|durante|para)\s+(?:la|las)\s+visitas?"
     r"|cambios?\s+de\s+(?:turno|guardia|personal)|relevos?(?:\s+de\s+(?:turno|guardia))?|cuando\s+cambian\s+(?:de\s+)?(?:turno|guardia)"
     r"|(?:por|de|en|a|durante|todas)\s+(?:la|las)\s+noches?|(?:de|cada)\s+noche|(?:turno|guardia)\s+(?:de\s+)?noche"
     r"|medianoche|(?<!buenas\s)noches"
@@ -652,6 +673,8 @@ def _times(text: str, plain: str) -> Iterator[_Candidate]:
         written = text[match.start() : match.end()]
         if weekday and written.istitle() and re.match(r"\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", text[match.end() :]):
             continue  # "Domingo Quispe" is a man
+        if written.endswith(("visita", "visitas")) and re.match(r"\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", text[match.end() :]):
+            continue  # "en la visita Maribel trajo": the visitor, not the visiting day
         if normalise_time(value):
             yield _Candidate(match.start(), match.end(), _BY_TIME, Suggestion("time", value))
 

@@ -112,6 +112,7 @@ NAME_STOPWORDS = frozenset(
     envia envian enviaba consigue consiguen compra compran compraba recoge recogen negocia extorsiona
     extorsionan roba roban agrede abusa ofrece ofrecen avisa avisan ayuda ayudan deja cuida cuidan
     vigila duerme tenia llama llaman llamo contacta contactan trafica trafican provee dirige
+    regional nacional general adjunto adjunta central principal
     dni documento ruc numero telefono placa nro vez cual alias apodado apodada apodo conocido conocida dicen llaman nombre apellido
         """
     )
@@ -135,7 +136,16 @@ NOT_PERSON_WORDS = frozenset(
 # Phrases of more than one word that are facilities or saints, folded: a name run equal to one is no person.
 NOT_PERSON_PHRASES = frozenset(
     {"castro castro", "sarita colonia", "santa monica", "piedras gordas", "cristo rey", "santa rosa", "jesus maria"}
-    | {"san juan", "villa maria", "santa anita", "san martin", "miguel grau", "virgen maria", "jose galvez"}
+    | {
+        "castro castro",
+        "san juan",
+        "villa maria",
+        "santa anita",
+        "san martin",
+        "miguel grau",
+        "virgen maria",
+        "jose galvez",
+    }
 )
 
 
