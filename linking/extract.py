@@ -122,7 +122,7 @@ _TITLES: dict[str, tuple[str, bool]] = {
         (
             *("tecnico", "tecnica", "tco", "tec", "sargento", "sgto", "sgt", "sgte", "suboficial", "subof", "so"),
             *("alcaide", "agente", "capitan", "cap", "teniente", "tnte", "tte", "brigadier", "cabo", "comandante"),
-            *("cmdte", "guardia", "vigilante", "custodio", "policia", "efectivo", "director", "directora"),
+            *("cmdte", "guardia", "vigilante", "custodio", "policia", "director", "directora"),
             *("subdirector", "subdirectora", "jefe", "jefa", "seguridad", "inpe", "servidor", "servidora"),
             *("trabajador", "trabajadora", "funcionario", "funcionaria", "personal", "administrativo"),
             *("medico", "enfermero", "enfermera", "psicologo", "psicologa", "asistenta", "obstetra"),
@@ -134,6 +134,7 @@ _TITLES: dict[str, tuple[str, bool]] = {
         (_INMATE, True),
     ),
     **dict.fromkeys(("visita", "visitante"), (_VISITOR, False)),
+    **dict.fromkeys(("efectivo",), (_STAFF, False)),  # "el efectivo Ramos", never "pagó en efectivo"
     **dict.fromkeys(
         (
             *("esposa", "esposo", "conviviente", "pareja", "mama", "madre", "padre", "papa", "hermana", "hermano"),
@@ -143,17 +144,8 @@ _TITLES: dict[str, tuple[str, bool]] = {
     ),
     **dict.fromkeys(
         (
-            "abogado",
-            "abogada",
-            "fiscal",
-            "juez",
-            "jueza",
-            "chofer",
-            "conductor",
-            "taxista",
-            "mototaxista",
-            "proveedor",
-            "proveedora",
+            *("abogado", "abogada", "fiscal", "juez", "jueza", "chofer", "conductor", "taxista", "mototaxista"),
+            *("proveedor", "proveedora"),
         ),
         (_OTHER, False),
     ),
@@ -318,7 +310,8 @@ def _role_before(text: str, start: int) -> str:
     return ""
 
 
-def _untitled_people(text: str, words: list[_Word], all_caps: bool, all_lower: bool) -> Iterator[_Candidate]:
+def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_Candidate]:
+    """Names with no title before them: "Juan Carlos Quispe Mamani", "Quispe Mamani, Juan", "J. Quispe"."""
     index = 0
     while index < len(words):
         word = words[index]
@@ -337,22 +330,17 @@ def _untitled_people(text: str, words: list[_Word], all_caps: bool, all_lower: b
                 known += 1
             end, run = index + known, run[:known]
         # "Quispe Mamani, Juan": the given name after a comma.
-        if (
+        surname_first = (
             end < len(words)
             and words[end].gap.strip() == ","
             and is_given_name(words[end].folded)
             and words[end].capitalised
             and len(run) >= 2
             and all(surname_rank(w.folded) is not None for w in run)
-        ):
-            after = _name_from(words, end, lower_ok=False)
-            if len(run) >= 1 and after > end:
-                yield _Candidate(
-                    word.start, _span_end(text, words, after), _BY_NAME, _person(text, words, index, after, "")
-                )
-                index = after
-                continue
-        if _looks_like_a_name(run):
+        )
+        if surname_first:
+            end = _name_from(words, end, lower_ok=False)
+        if surname_first or _looks_like_a_name(run):
             role = _role_before(text, word.start)
             yield _Candidate(word.start, _span_end(text, words, end), _BY_NAME, _person(text, words, index, end, role))
             index = end
@@ -363,9 +351,12 @@ def _untitled_people(text: str, words: list[_Word], all_caps: bool, all_lower: b
 _NICKNAME = re.compile(
     r"(?:\b(?:apodad[oa]|alias|apodo|chapa|le\s+dicen|les\s+dicen|lo\s+llaman|la\s+llaman|le\s+llaman"
     r"|lo\s+conocen\s+como|la\s+conocen\s+como|conocid[oa]\s+como)|\(a\.?\))"
-    r"(?:\s+tambien)?(?:\s+como)?\s*:?\s*"
+    r"(?:\s+tambien)?(?:\s+como)?(?:\s+(?:es|era))?\s*:?\s*"
     r"(?:[\"“”«'‘’](?P<quoted>[^\"”»'’\n]{2,30})[\"”»'’]|(?:(?:el|la|los)\s+)?(?P<bare>[^\W\d_]{2,}))"
 )
+
+
+_NICKNAME_MORE = re.compile(r"\s+((?:de\s+|del\s+)?[A-ZÁÉÍÓÚÑ][^\W\d_]+)")
 
 
 def _nicknames(text: str, plain: str) -> Iterator[_Candidate]:
@@ -375,11 +366,13 @@ def _nicknames(text: str, plain: str) -> Iterator[_Candidate]:
         if group == "bare":
             if is_name_stopword(match.group("bare")) and match.group("bare") not in _NICKNAME_WORDS:
                 continue
-            if text[match.start(group)].isupper():
+            if text[match.start(group)].isupper() and not _is_mostly_upper_case(text):
                 # "alias Cara de Niño", "le dicen Gato Negro": capitalised words that follow belong to it.
-                more = re.match(r"(?:\s+(?:de\s+|del\s+)?[A-ZÁÉÍÓÚÑ][^\W\d_]+){1,2}", text[end:])
-                if more and not is_name_stopword(fold(more.group().split()[-1])):
-                    end += more.end()
+                for _ in range(2):
+                    more = _NICKNAME_MORE.match(text, end)
+                    if more is None or is_name_stopword(fold(more.group(1).split()[-1])):
+                        break
+                    end = more.end()
         nickname = " ".join(text[match.start(group) : end].split())
         if nickname:
             yield _Candidate(match.start(), end, _BY_NICKNAME, Suggestion("person", nickname))
@@ -702,7 +695,7 @@ def _candidates(text: str) -> list[_Candidate]:
         *_companies(text, plain, all_caps),
         *_titled_people(text, words, all_lower),
         *_places(text, plain),
-        *_untitled_people(text, words, all_caps, all_lower),
+        *_untitled_people(text, words, all_lower),
         *_times(text, plain),
     ]
 

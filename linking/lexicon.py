@@ -112,6 +112,9 @@ NAME_STOPWORDS = frozenset(
     envia envian enviaba consigue consiguen compra compran compraba recoge recogen negocia extorsiona
     extorsionan roba roban agrede abusa ofrece ofrecen avisa avisan ayuda ayudan deja cuida cuidan
     vigila duerme tenia llama llaman llamo contacta contactan trafica trafican provee dirige
+    cada semana mes dia dias vez veces hora horas recien sola bien mal poco mucho mucha muchos muchas
+    varios varias algunos algunas ningun ninguna cualquier demas aquel aquella encima debajo afuera adentro
+    dentro fuera cerca lejos moreno morena blanco blanca gordito flaquito chiquito pelado barbon colorado
     regional nacional general adjunto adjunta central principal
     dni documento ruc numero telefono placa nro vez cual alias apodado apodada apodo conocido conocida dicen llaman nombre apellido
         """
