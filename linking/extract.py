@@ -540,9 +540,11 @@ def _companies(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
             end = _company_words(text, name_start, all_caps)
             if end == name_start:
                 continue
-            first_word = fold(text[name_start:end].split()[0])
-            if noun in {"proveedor", "proveedora", "contratista"} and is_given_name(first_word):
-                continue  # "el proveedor Juan Quispe" is a person
+            name_words = fold(text[name_start:end]).split()
+            if all(is_name_stopword(w) or w in _NAME_PARTICLES_IN_COMPANIES for w in name_words):
+                continue  # "en la tienda El técnico...": no name after the noun
+            if is_given_name(name_words[0]) and (trade_noun_start is None or " de " in plain[match.end() : name_start]):
+                continue  # "el proveedor Juan Quispe", "la tienda de Juan": a person
             value_start = trade_noun_start if trade_noun_start is not None else name_start
             value = text[value_start:end]
         legal = _LEGAL_FORM_AT.match(plain, end)

@@ -265,10 +265,54 @@ def test_what_only_looks_like_a_plate_is_no_plate(text: str) -> None:
         ("el concesionario Alimentos del Sur trae la comida", "alimentos del sur"),
         ("la panadería El Trigal trae el pan", "panaderia el trigal"),
         ("Andes Unidos E.I.R.L. trae la comida", "andes unidos"),
+        ("la bodega 'Don Lucho' recibe los depósitos", "bodega don lucho"),
+        ("la Empresa de Transportes Santa Catalina SRL", "transportes santa catalina"),
     ],
 )
 def test_companies_with_or_without_a_legal_form(text: str, company: str) -> None:
     assert [s.normalised for s in suggest_entities(text) if s.kind == "company"] == [company]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "compra en la tienda El técnico lo sabe",
+        "la tienda de abarrotes de afuera",
+        "el negocio de la señora",
+        "la empresa de seguridad",
+    ],
+)
+def test_a_business_noun_without_a_name_is_no_company(text: str) -> None:
+    assert not [s for s in suggest_entities(text) if s.kind == "company"]
+
+
+def test_someone_named_after_a_business_noun_is_a_person() -> None:
+    assert found("el proveedor Juan Quispe y la tienda de Rosa Huamán") == {
+        ("person", "juan quispe", "other"),
+        ("person", "huaman rosa", ""),
+    }
+
+
+def test_a_lima_number_dialled_locally_needs_a_phone_word_before_it() -> None:
+    assert found("llamar al 4567890") == {("phone", "+5114567890", "")}
+    assert found("hay 4567890 internos") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["la puerta a las 10 se abre", "la cocina de su casa", "el pabellón del fondo", "el técnico del pabellón"],
+)
+def test_words_that_only_look_like_a_place_are_no_place(text: str) -> None:
+    assert not [s for s in suggest_entities(text) if s.kind == "place"]
+
+
+def test_the_visitor_is_not_the_visiting_day() -> None:
+    assert found("en la visita Maribel trajo chips") == {("person", "maribel", "visitor")}
+    assert found("en la visita trajo chips") == {("time", "dia de visita", "")}
+
+
+def test_a_greeting_is_no_night() -> None:
+    assert found("buenas noches, quiero denunciar") == set()
 
 
 @pytest.mark.parametrize(
