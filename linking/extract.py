@@ -585,7 +585,7 @@ _NUMBERED_PLACES = (
 )
 # Places that are places by themselves.
 _PLAIN_PLACES = (
-    r"locutorios?|topico|talleres|rancho|cocina|capilla|biblioteca|lavanderia|muro|muralla|patio|garita"
+    r"locutorios?|topico|talleres|taller(?:\s+de\s+(?!la\b|los\b|las\b|el\b|su\b|un\b|una\b)[a-z]{4,})?|rancho|cocina|capilla|biblioteca|lavanderia|muro|muralla|patio|garita"
     r"|(?:ingreso|entrada)\s+de\s+(?:las\s+)?visitas?|(?:zona|area|sala)\s+de\s+(?:revision|requisa)"
     r"|(?:puerta|porton)\s+de\s+(?:ingreso|servicio)"
 )

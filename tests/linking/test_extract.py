@@ -567,6 +567,107 @@ LABELLED: list[tuple[str, set[tuple[str, str, str]]]] = [
         "Llamó al 987654321 el 2026-11-01 a las 10:30, la placa era ABC 123",
         {("phone", "+51987654321", ""), ("vehicle", "ABC123", "")},
     ),
+    (
+        "Señores, el Sgto Ayala del pabellon 6 cobra 20 soles por cada llamada, el celular lo tiene el interno Rojas alias Pulpo",
+        {
+            ("person", "ayala", "staff"),
+            ("place", "pabellon 6", ""),
+            ("person", "rojas", "inmate"),
+            ("person", "pulpo", ""),
+        },
+    ),
+    (
+        "mi cuñada visita a su esposo los domingos y el técnico Erick Paredes le revisa mal, le toca, es en la zona de revisión de mujeres",
+        {("time", "domingo", ""), ("person", "erick paredes", "staff"), ("place", "zona revision", "")},
+    ),
+    (
+        "la persona que llama indica que el interno Jhonatan Gutiérrez Silva está amenazado por otro interno conocido como Tuerto en el pabellón 1-B",
+        {("person", "gutierrez jhonatan silva", "inmate"), ("person", "tuerto", ""), ("place", "pabellon 1 b", "")},
+    ),
+    (
+        "ENTRA DROGA EN LOS TAPERS DE COMIDA LOS SABADOS Y DOMINGOS, LA TECNICA MILAGROS VEGA NO REVISA",
+        {("time", "sabado", ""), ("time", "domingo", ""), ("person", "milagros vega", "staff")},
+    ),
+    (
+        "El vehículo de placa D4F-876 de la empresa Alimentos Andinos SAC ingresa sin revisión al rancho",
+        {("vehicle", "D4F876", ""), ("company", "alimentos andinos", ""), ("place", "rancho", "")},
+    ),
+    (
+        "hay un agente q le dicen el chino q cobra por los traslados, su numero 956 789 123",
+        {("person", "chino", ""), ("phone", "+51956789123", "")},
+    ),
+    (
+        "el alcaide Benites Zapata, el subdirector Ríos y el técnico Palomino están metidos",
+        {("person", "benites zapata", "staff"), ("person", "rios", "staff"), ("person", "palomino", "staff")},
+    ),
+    (
+        "por el torreón 2 tiran paquetes de madrugada, lo coordinan desde el 01 4321098",
+        {("place", "torre 2", ""), ("time", "madrugada", ""), ("phone", "+5114321098", "")},
+    ),
+    (
+        "en el cambio de turno de las 7 de la mañana pasan los celulares por la puerta 3",
+        {("time", "cambio de turno", ""), ("place", "puerta 3", "")},
+    ),
+    (
+        "la visitante Sonia Mendoza Ayala con DNI 43215678 lleva chips en la ropa",
+        {("person", "ayala mendoza sonia", "visitor"), ("dni", "43215678", "")},
+    ),
+    (
+        "El Tco. INPE Walter Chávez recibe depósitos a su cuenta y su celular es 999 111 222",
+        {("person", "chavez walter", "staff"), ("phone", "+51999111222", "")},
+    ),
+    (
+        "en el taller de carpintería fabrican armas, el encargado es el interno Luis Ponce",
+        {("place", "taller carpinteria", ""), ("person", "luis ponce", "inmate")},
+    ),
+    (
+        "el sabado en la noche el agente Vargas dejo entrar a una mujer al pabellon 9",
+        {("time", "sabado", ""), ("time", "noche", ""), ("person", "vargas", "staff"), ("place", "pabellon 9", "")},
+    ),
+    (
+        "la panadería Santa Lucía abastece al penal y el chofer de la camioneta abc-456 pasa droga",
+        {("company", "panaderia santa lucia", ""), ("vehicle", "ABC456", "")},
+    ),
+    (
+        "Mi hijo interno en Ancón 1 me dice que el delegado del pabellón, un tal Gringo, cobra por cama",
+        {
+            ("person", "gringo", ""),
+        },
+    ),
+    (
+        "los miércoles en la noche el técnico de apellido Huanca abre la celda 23 del pabellón 5",
+        {
+            ("time", "miercoles", ""),
+            ("time", "noche", ""),
+            ("person", "huanca", "staff"),
+            ("place", "celda 23 pabellon 5", ""),
+        },
+    ),
+    (
+        "el Sr. Pedro Quispe Ccallo, de la empresa Transportes Rápido EIRL, trae las encomiendas",
+        {("person", "ccallo pedro quispe", ""), ("company", "transportes rapido", "")},
+    ),
+    (
+        "Maribel, la esposa del interno Cahuana, deposita al 912 345 678 del sargento Llanos",
+        {("person", "cahuana", "inmate"), ("phone", "+51912345678", ""), ("person", "llanos", "staff")},
+    ),
+    (
+        "el técnico Ramos cobra en la garita sur y el técnico Ramos Quispe en la garita norte",
+        {
+            ("person", "ramos", "staff"),
+            ("person", "quispe ramos", "staff"),
+            ("place", "garita sur", ""),
+            ("place", "garita norte", ""),
+        },
+    ),
+    (
+        "lo hacen en el locutorio durante la visita, la placa del auto es BHK 321",
+        {("place", "locutorio", ""), ("time", "dia de visita", ""), ("vehicle", "BHK321", "")},
+    ),
+    (
+        "se comunica la señora Carmen quien manifiesta que su hijo el interno Kevin Torres es extorsionado",
+        {("person", "carmen", ""), ("person", "kevin torres", "inmate")},
+    ),
 ]
 
 
