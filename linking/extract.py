@@ -121,7 +121,19 @@ _TITLES: dict[str, tuple[str, bool]] = {
     **dict.fromkeys(
         (
             *("tecnico", "tecnica", "tco", "tec", "sargento", "sgto", "sgt", "sgte", "suboficial", "subof", "so"),
-            *("alcaide", "agente", "capitan", "cap", "teniente", "tnte", "tte", "brigadier", "cabo", "comandante"),
+            *(
+                "alcaide",
+                "agente",
+                "capitan",
+                "cap",
+                "teniente",
+                "tnte",
+                "tte",
+                "brigadier",
+                "cabo",
+                "comandante",
+                "oficial",
+            ),
             *("cmdte", "guardia", "vigilante", "custodio", "policia", "director", "directora"),
             *("subdirector", "subdirectora", "jefe", "jefa", "seguridad", "inpe", "servidor", "servidora"),
             *("trabajador", "trabajadora", "funcionario", "funcionaria", "personal", "administrativo"),
@@ -359,14 +371,14 @@ _NICKNAME = re.compile(
 _NICKNAME_MORE = re.compile(r"\s+((?:de\s+|del\s+)?[A-ZÁÉÍÓÚÑ][^\W\d_]+)")
 
 
-def _nicknames(text: str, plain: str) -> Iterator[_Candidate]:
+def _nicknames(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
     for match in _NICKNAME.finditer(plain):
         group = "quoted" if match.group("quoted") else "bare"
         end = match.end(group)
         if group == "bare":
             if is_name_stopword(match.group("bare")) and match.group("bare") not in _NICKNAME_WORDS:
                 continue
-            if text[match.start(group)].isupper() and not _is_mostly_upper_case(text):
+            if text[match.start(group)].isupper() and not all_caps:
                 # "alias Cara de Niño", "le dicen Gato Negro": capitalised words that follow belong to it.
                 for _ in range(2):
                     more = _NICKNAME_MORE.match(text, end)
@@ -458,7 +470,7 @@ _NOT_PLATE_HEADS = frozenset(
 )
 
 
-def _plates(text: str, plain: str) -> Iterator[_Candidate]:
+def _plates(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
     for match in _PLATE.finditer(plain):
         written = text[match.start("plate") : match.end("plate")]
         head = match.group("head") or written[:2].lower()
@@ -468,7 +480,7 @@ def _plates(text: str, plain: str) -> Iterator[_Candidate]:
         upper = written.upper() == written
         mixed = any(ch.isdigit() for ch in head)
         joined = not match.group("sep") and not match.group("old") or match.group("sep") == "-"
-        if not (context or mixed or (upper and joined) or (upper and not _is_mostly_upper_case(text))):
+        if not (context or mixed or (upper and joined) or (upper and not all_caps)):
             continue
         yield _Candidate(match.start("plate"), match.end("plate"), _BY_VEHICLE, Suggestion("vehicle", written))
 
@@ -692,8 +704,8 @@ def _candidates(text: str) -> list[_Candidate]:
     return [
         *_dnis(plain, text),
         *_phones(text, plain),
-        *_plates(text, plain),
-        *_nicknames(text, plain),
+        *_plates(text, plain, all_caps),
+        *_nicknames(text, plain, all_caps),
         *_companies(text, plain, all_caps),
         *_titled_people(text, words, all_lower),
         *_places(text, plain),
