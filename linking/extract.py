@@ -664,9 +664,10 @@ def _places(text: str, plain: str) -> Iterator[_Candidate]:
 _TIME = re.compile(
     r"\b(?:(?P<weekday>(?:" + "|".join(WEEKDAYS) + r")s?)"
     r"|(?:dias?|horario|hora|horas)\s+de\s+(?:la\s+)?visitas?|(?:en|durante|para)\s+(?:la|las)\s+visitas?"
-    r"|cambios?\s+de\s+(?:turno|guardia|personal)|relevos?(?:\s+de\s+(?:turno|guardia))?|cuando\s+cambian\s+(?:de\s+)?(?:turno|guardia)"
-    r"|(?:por|de|en|a|durante|todas)\s+(?:la|las)\s+noches?|(?:de|cada)\s+noche|(?:turno|guardia)\s+(?:de\s+)?noche"
-    r"|medianoche|(?<!buenas\s)noches"
+    r"|(?:cambios?|entrega|relevos?)\s+de\s+(?:turno|guardia|personal)|relevos?"
+    r"|(?:cuando\s+)?cambi(?:an|ar|a)\s+(?:de\s+|el\s+|la\s+)?(?:turno|guardia)"
+    r"|(?:por|de|en|a|durante|todas)\s+(?:la|las)\s+noches?|(?:de|cada|esa)\s+noche|(?:turno|guardia)\s+(?:de\s+)?noche"
+    r"|medianoche|(?<!buenas\s)noches?"
     r"|(?:por|de|en|a|durante)\s+(?:la|las)\s+madrugadas?|madrugadas?"
     r"|\d{1,2}(?::\d\d)?\s*(?:p\.?\s?m\b\.?|a\.?\s?m\b\.?|de\s+la\s+(?:noche|madrugada)|horas|hrs\b\.?|h\b)"
     r"|\d{1,2}:\d\d)"

@@ -434,7 +434,7 @@ SMALL_HOURS = "madrugada"
 TIMES = (*WEEKDAYS, VISITING_DAY, SHIFT_CHANGE, NIGHT, SMALL_HOURS)
 _TIME_PHRASES = (
     (re.compile(r"\b(?:dia|dias) de (?:la )?visitas?\b|\bvisitas?\b"), VISITING_DAY),
-    (re.compile(r"\bcambio\b|\bcambian\b|\brelevo\b|\bturno\b(?! noche)"), SHIFT_CHANGE),
+    (re.compile(r"\bcambi(?:o|os|an|ar|a)\b|\brelevos?\b|\bentrega de\b|\bturno\b(?! (?:de )?noche)"), SHIFT_CHANGE),
     (re.compile(r"\bmadrugadas?\b"), SMALL_HOURS),
     (re.compile(r"\bnoches?\b|\bnocturn[oa]s?\b|\bmedianoche\b"), NIGHT),
 )
