@@ -280,8 +280,7 @@ def _person(text: str, words: list[_Word], first: int, end: int, role: str) -> S
 def _looks_like_a_name(run: list[_Word]) -> bool:
     """A capitalised run with no title: a given name then more, known surnames, or an initial and a surname."""
     names = [w for w in run if w.folded not in _PARTICLES]
-    folded = " ".join(w.folded for w in names)
-    if len(names) < 2 or any(phrase in folded for phrase in NOT_PERSON_PHRASES):
+    if len(names) < 2:
         return False
     first = names[0]
     if first.initial:
@@ -322,6 +321,13 @@ def _role_before(text: str, start: int) -> str:
     return ""
 
 
+# Words before a capitalised run that make it a street, a school or an office, not a person.
+_STREET_WORDS = frozenset(
+    {"av", "avenida", "jr", "jiron", "calle", "ca", "psje", "pasaje", "urb", "urbanizacion", "prolongacion", "prol"}
+    | {"colegio", "hospital", "estadio", "plaza", "parque", "mercado", "asentamiento", "ah", "distrito", "provincia"}
+)
+
+
 def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_Candidate]:
     """Names with no title before them: "Juan Carlos Quispe Mamani", "Quispe Mamani, Juan", "J. Quispe"."""
     index = 0
@@ -331,8 +337,15 @@ def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator
         if not starts or word.folded in _PARTICLES or not _is_name_word(word, lower_ok=all_lower):
             index += 1
             continue
+        previous = words[index - 1] if index else None
+        if previous is not None and (previous.folded in _STREET_WORDS or (word.initial and len(previous.folded) == 1)):
+            index += 1  # "Av. Javier Prado" is a street, "E.P. Cochamarca" a prison
+            continue
         end = _name_from(words, index, lower_ok=all_lower)
         run = words[index:end]
+        if any(phrase in " ".join(w.folded for w in run) for phrase in NOT_PERSON_PHRASES):
+            index = end  # "Miguel Castro Castro" is a prison, and so is any part of it
+            continue
         if all_lower:
             # Lower-case text: a given name followed by known surnames only.
             known = 1
@@ -470,12 +483,20 @@ _NOT_PLATE_HEADS = frozenset(
 )
 
 
+_CODE_BEFORE = re.compile(
+    r"\b(?:codigo|cod|factura|boleta|serie|expediente|exp|oficio|caso|resolucion|lote|modelo|ticket|guia)\b"
+    r"[^\n]{0,20}$"
+)
+
+
 def _plates(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
     for match in _PLATE.finditer(plain):
         written = text[match.start("plate") : match.end("plate")]
         head = match.group("head") or written[:2].lower()
         if head in _NOT_PLATE_HEADS or _AMOUNT_AFTER.match(plain, match.end()):
             continue
+        if _CODE_BEFORE.search(plain, max(0, match.start() - 40), match.start()):
+            continue  # "el código XYZ-999", "la factura F001-123"
         context = _VEHICLE_CONTEXT.search(plain[max(0, match.start() - 60) : match.start()]) is not None
         upper = written.upper() == written
         mixed = any(ch.isdigit() for ch in head)

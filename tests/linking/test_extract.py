@@ -99,6 +99,10 @@ def test_realistic_tips_suggest_what_they_name(text: str, expected: set[tuple[st
         "El art 456 y la Ley 123 del reglamento no dicen eso; el Cap 123 tampoco.",
         "El tal vez sabe algo, quién sabe.",
         "La puerta de su casa estaba abierta y la cocina de mi mamá también.",
+        "Lo trasladaron al E.P. Cochamarca; vive en la Av. Javier Prado, por el colegio Juan Pablo.",
+        "El código de la caja es XYZ-999 y la factura F001-00012345.",
+        "Recluido en el Establecimiento Penitenciario Miguel Castro Castro.",
+        "Buenas noches, hace tres semanas fui a la Defensoría del Pueblo y a la Fiscalía de Trujillo.",
     ],
 )
 def test_dates_amounts_documents_and_common_words_are_not_suggested(text: str) -> None:
