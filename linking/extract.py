@@ -195,14 +195,18 @@ _MAX_NAME_WORDS = 4
 _VERB_LIKE = re.compile(r"(?:ando|iendo|aba|aban|ia|ian|aron|ieron|mente|ado|ada|ido|ida)$")
 
 
-def _is_name_word(word: _Word, *, lower_ok: bool) -> bool:
+def _is_name_word(word: _Word, *, lower_ok: bool, known_ok: bool = False) -> bool:
+    """Whether a word can be part of a name: capitalised, or in lower case when `lower_ok` (or when
+    `known_ok` and it is a known given name or surname: "la señora rosa huaman")."""
     if word.folded in NOT_PERSON_WORDS or is_name_stopword(word.folded) or word.folded in _TITLES:
         return False
     if word.capitalised:
         return True
-    if not lower_ok or len(word.folded) < 3:
+    if len(word.folded) < 3:
         return False
     known = is_given_name(word.folded) or surname_rank(word.folded) is not None
+    if not lower_ok:
+        return known_ok and known
     return known or not _VERB_LIKE.search(word.folded)
 
 
@@ -214,7 +218,7 @@ def _joins(word: _Word, previous: _Word) -> bool:
     return gap.strip() == "." and (previous.initial or previous.folded in _TITLES)
 
 
-def _name_from(words: list[_Word], first: int, *, lower_ok: bool) -> int:
+def _name_from(words: list[_Word], first: int, *, lower_ok: bool, known_ok: bool = False) -> int:
     """Return the index after the name that starts at words[first] (first itself if there is none)."""
     index, count = first, 0
     while index < len(words) and count < _MAX_NAME_WORDS:
@@ -231,7 +235,10 @@ def _name_from(words: list[_Word], first: int, *, lower_ok: bool) -> int:
                 continue
             break
         # A name begun in capitals ends at the first word in lower case: "el reo Fidel Gamarra paga".
-        if not _is_name_word(word, lower_ok=lower_ok and not (count and words[first].capitalised)):
+        begun_in_capitals = count > 0 and words[first].capitalised
+        if not _is_name_word(
+            word, lower_ok=lower_ok and not begun_in_capitals, known_ok=known_ok and not begun_in_capitals
+        ):
             break
         index += 1
         count += 1
@@ -266,7 +273,7 @@ def _titled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_
                 break
         if first >= len(words) or not _joins(words[first], words[first - 1]):
             continue
-        end = _name_from(words, first, lower_ok=strong or all_lower)
+        end = _name_from(words, first, lower_ok=strong or all_lower, known_ok=True)
         if any(len(w.folded) > 1 for w in words[first:end]):  # not "D. N. I."
             yield _Candidate(
                 words[first].start, _span_end(text, words, end), _BY_TITLE, _person(text, words, first, end, role)
@@ -514,6 +521,7 @@ _TRADE_NOUNS = (
     "distribuidora|transportes|panaderia|bodega|restaurante|restaurant|comercial|inversiones|tienda|ferreteria"
     "|minimarket|botica|farmacia|grifo|agencia|importadora|constructora|multiservicios|servicios|corporacion"
     "|consorcio|chifa|polleria|cevicheria|libreria|inmobiliaria|agroindustrias|industrias|negociaciones"
+    "|pasteleria|licoreria|carniceria|avicola|distribuciones|importaciones|representaciones|bazar|hostal"
 )
 _GENERIC_NOUNS = "empresa|proveedora?|concesionari[oa]|contratista|negocio|compania|firma"
 _COMPANY_START = re.compile(rf"\b(?:{_GENERIC_NOUNS}|{_TRADE_NOUNS})\b")
@@ -549,7 +557,7 @@ def _companies(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
         noun = match.group()
         name_start = match.end()
         rest = plain[name_start:]
-        skip = re.match(r"\s+(?:de\s+)?(?:(?:" + _TRADE_NOUNS + r")\s+(?:de\s+)?)?", rest)
+        skip = re.match(rf"(?:\s+y\s+(?:{_TRADE_NOUNS}))?\s+(?:de\s+)?(?:(?:{_TRADE_NOUNS})\s+(?:de\s+)?)?", rest)
         if not skip:
             continue
         name_start += skip.end()

@@ -168,6 +168,8 @@ def test_landlines_need_their_area_code_and_mobiles_their_nine_digits() -> None:
         ("EL TECNICO JUAN PEREZ RECIBE PLATA", ("juan perez", "staff")),
         ("hay un tal Chino que vende", ("chino", "")),
         ("llamar a juan quispe mamani", ("juan mamani quispe", "")),
+        ("La señora rosa huaman trae droga", ("huaman rosa", "")),
+        ("La visita maribel flores pasa droga", ("flores maribel", "visitor")),
     ],
 )
 def test_people_with_or_without_a_title_in_any_case(text: str, person: tuple[str, str]) -> None:
