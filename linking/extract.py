@@ -191,8 +191,8 @@ _TITLE_FILLERS = (
 )
 _PARTICLES = frozenset({"de", "del", "la", "los", "las", "y"})
 _MAX_NAME_WORDS = 4
-# A word that reads as a verb or adverb in lower case ("recibiendo", "cobraba", "rapidamente").
-_VERB_LIKE = re.compile(r"(?:ando|iendo|aba|aban|ia|ian|aron|ieron|mente|ado|ada|ido|ida)$")
+# A word that reads as a verb or adverb in lower case ("recibe", "cobran", "recibiendo", "rapidamente").
+_VERB_LIKE = re.compile(r"(?:a|e|o|an|en|on|ando|iendo|mente)$")
 
 
 def _is_name_word(word: _Word, *, lower_ok: bool, known_ok: bool = False) -> bool:
@@ -207,6 +207,8 @@ def _is_name_word(word: _Word, *, lower_ok: bool, known_ok: bool = False) -> boo
     known = is_given_name(word.folded) or surname_rank(word.folded) is not None
     if not lower_ok:
         return known_ok and known
+    # An unknown word in lower case that ends like a verb ("agarra", "introduce", "cobró") ends the name;
+    # surnames that end so are mostly among the known ones.
     return known or not _VERB_LIKE.search(word.folded)
 
 

@@ -62,6 +62,12 @@ COMMON_SURNAMES: tuple[str, ...] = tuple(
     palacios guzman delgado ventura carrasco pinedo arias yupanqui ayala cahuana carhuamaca
     gamarra valdivia ortega bautista toledo luna vega villegas alarcon poma sulca llanos
     calderon cardozo avila lozano santos molina guerrero neyra
+    ochoa pinedo tello quiroz yauri huarcaya chumpitaz salas sosa valverde velasquez zuniga acosta
+    ascencio aquino arce becerra cabanillas caceres canales carbajal cueva cornejo davila dominguez
+    escobar estrada figueroa galvez guevara hidalgo huanca huertas inga jara lazo leiva loayza lujan
+    macedo maldonado mejia montoya munoz olivera orihuela pacheco padilla pariona paucar peralta
+    pizarro quintana reategui rengifo rivas salinas saavedra solis suarez tarazona tineo tucto urbina
+    ugarte valdez valencia villalobos zegarra
         """
     )
 )

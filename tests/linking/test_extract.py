@@ -169,6 +169,8 @@ def test_landlines_need_their_area_code_and_mobiles_their_nine_digits() -> None:
         ("hay un tal Chino que vende", ("chino", "")),
         ("llamar a juan quispe mamani", ("juan mamani quispe", "")),
         ("La señora rosa huaman trae droga", ("huaman rosa", "")),
+        ("el tecnico huarcaya chumpitaz agarra la plata", ("chumpitaz huarcaya", "staff")),
+        ("el interno ccori introduce droga", ("ccori", "inmate")),
         ("La visita maribel flores pasa droga", ("flores maribel", "visitor")),
     ],
 )
@@ -200,6 +202,7 @@ def test_nicknames_are_people_named_by_their_nickname(text: str, nickname: str) 
         "Desde Enero el INPE sabe todo, Dios es testigo.",
         "Cuando Llegó la Policía se fueron.",
         "el técnico recibe plata y el sargento también",
+        "el tecnico agarra la plata y el sargento chantajea a los internos",
         "la visita trae droga los domingos",
     ],
 )
