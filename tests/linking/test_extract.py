@@ -9,6 +9,8 @@ import time
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linking.extract import Suggestion, suggest_entities
 
@@ -734,3 +736,25 @@ if __name__ == "__main__":  # .venv/bin/python -m tests.linking.test_extract
         for text in texts:
             suggest_entities(text)
     print(f"{(time.perf_counter() - started) / (20 * len(texts)) * 1000:.2f} ms per tip over {len(texts)} tips")
+
+
+_TIP_WORDS = [
+    "el",
+    "técnico",
+    "Quispe",
+    "alias",
+    "DNI",
+    "placa",
+    "ABC-123",
+    "987654321",
+    "pabellón",
+    "4",
+    "S.A.C.",
+    ",",
+]
+
+
+@given(st.lists(st.sampled_from(_TIP_WORDS) | st.text(max_size=8), max_size=30))
+def test_any_text_gives_suggestions_that_normalise_to_something(words: list[str]) -> None:
+    for suggestion in suggest_entities(" ".join(words)):
+        assert suggestion.normalised
