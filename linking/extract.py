@@ -631,6 +631,8 @@ _PLAIN_PLACES = (
     r"locutorios?|topico|talleres|taller(?:\s+de\s+(?!la\b|los\b|las\b|el\b|su\b|un\b|una\b)[a-z]{4,})?|rancho|cocina|capilla|biblioteca|lavanderia|muro|muralla|patio|garita"
     r"|(?:ingreso|entrada)\s+de\s+(?:las\s+)?visitas?|(?:zona|area|sala)\s+de\s+(?:revision|requisa)"
     r"|(?:puerta|porton)\s+de\s+(?:ingreso|servicio)"
+    r"|(?:pabellon|modulo|zona|area|celdas?|sector)\s+de\s+(?:mujeres|varones|maxima\s+seguridad|aislamiento|castigo"
+    r"|observacion|ingresos|meditacion)"
 )
 _NUMBER = (
     r"\d{1,3}(?:\s?-?\s?[a-z]\b)?|[ivx]{1,6}\b|[a-h]\b|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez"
