@@ -709,15 +709,13 @@ _TIME = re.compile(
 
 def _times(text: str, plain: str) -> Iterator[_Candidate]:
     for match in _TIME.finditer(plain):
-        value = text[match.start() : match.end()]
-        weekday = match.group("weekday")
         written = text[match.start() : match.end()]
-        if weekday and written.istitle() and re.match(r"\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", text[match.end() :]):
+        if match.group("weekday") and written.istitle() and re.match(r"\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", text[match.end() :]):
             continue  # "Domingo Quispe" is a man
         if written.endswith(("visita", "visitas")) and re.match(r"\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", text[match.end() :]):
             continue  # "en la visita Maribel trajo": the visitor, not the visiting day
-        if normalise_time(value):
-            yield _Candidate(match.start(), match.end(), _BY_TIME, Suggestion("time", value))
+        if normalise_time(written):
+            yield _Candidate(match.start(), match.end(), _BY_TIME, Suggestion("time", written))
 
 
 # --- the extraction ------------------------------------------------------------------------------------------
@@ -732,7 +730,7 @@ def _candidates(text: str) -> list[_Candidate]:
     plain = _plain(text)
     all_caps = _is_mostly_upper_case(text)
     # In a tip written in capitals, read names as if in lower case: every word looks like a name there.
-    name_text = text.lower() if all_caps else text
+    name_text = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text) if all_caps else text
     all_lower = all_caps or not any(ch.isupper() for ch in text)
     words = _words(name_text)
     return [
