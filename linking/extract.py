@@ -730,7 +730,7 @@ def _candidates(text: str) -> list[_Candidate]:
     plain = _plain(text)
     all_caps = _is_mostly_upper_case(text)
     # In a tip written in capitals, read names as if in lower case: every word looks like a name there.
-    name_text = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text) if all_caps else text
+    name_text = "".join(ch.lower()[:1] for ch in text) if all_caps else text
     all_lower = all_caps or not any(ch.isupper() for ch in text)
     words = _words(name_text)
     return [
