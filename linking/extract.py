@@ -455,8 +455,8 @@ def _phones(text: str, plain: str) -> Iterator[_Candidate]:
 # --- DNIs ----------------------------------------------------------------------------------------------------
 
 _DNI = re.compile(
-    r"(?:\bd\.?\s?n\.?\s?i\b\.?|\bdocumento(?:\s+(?:de\s+)?identidad)?|\bdoc\.)"
-    r"(?:\s*(?:n[°º.o]?|nro\.?|numero|num\.?|es|:|#)\s*)*\s*"
+    r"(?:\bd\.?\s?n\.?\s?i\b\.?|\bdocumento(?:\s+(?:de\s+)?identidad)?|\bdoc\.|\bidentificad[oa]\s+con(?:\s+el)?)"
+    r"(?:\s*(?:n\.?\s?[°ºo]?\.?|nro\.?|numero|num\.?|es|el|:|#)\s*)*\s*"
     r"(?P<dni>\d{8}(?:\s*-\s*\d)?)(?!\d)"
 )
 

@@ -233,7 +233,10 @@ def test_phones_in_every_way_they_are_written(written: str, canonical: str) -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["con DNI 41234567", "DNI: 41234567", "D.N.I. N° 41234567", "documento 41234567", "su dni es 41234567-3"],
+    [
+        *("con DNI 41234567", "DNI: 41234567", "D.N.I. N° 41234567", "documento 41234567", "su dni es 41234567-3"),
+        *("identificada con DNI N.º 41234567", "identificada con 41234567", "su dni es el 41234567"),
+    ],
 )
 def test_a_dni_is_a_dni_and_never_a_phone(text: str) -> None:
     assert found(f"la visitante {text} entra los domingos") == {("dni", "41234567", ""), ("time", "domingo", "")}
