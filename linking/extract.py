@@ -214,10 +214,12 @@ def _is_name_word(word: _Word, *, lower_ok: bool, known_ok: bool = False) -> boo
 
 def _joins(word: _Word, previous: _Word) -> bool:
     """Return whether nothing but spaces (or the dot of an initial or abbreviation) separates two words."""
-    gap = word.gap
-    if not gap.strip():
+    gap = word.gap.strip()
+    if not gap:
         return True
-    return gap.strip() == "." and (previous.initial or previous.folded in _TITLES)
+    if previous.folded in _TITLES and re.fullmatch(r"\.?\s*\d?", gap):
+        return True  # "Sgto. Pérez", "SO2 Quispe"
+    return gap == "." and previous.initial
 
 
 def _name_from(words: list[_Word], first: int, *, lower_ok: bool, known_ok: bool = False) -> int:
