@@ -35,7 +35,17 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from linking.lexicon import NOT_PERSON_PHRASES, NOT_PERSON_WORDS, is_given_name, is_name_stopword, surname_rank
+from linking.lexicon import (
+    COMMON_WORD_NAMES,
+    NOT_PERSON_PHRASES,
+    NOT_PERSON_WORDS,
+    STREET_WORDS,
+    TITLE_FILLERS,
+    TITLE_ROLES,
+    is_given_name,
+    is_name_stopword,
+    surname_rank,
+)
 from linking.normalise import WEEKDAYS, fold, is_peruvian_number, normalise, normalise_phone, normalise_time
 
 # --- what a suggestion is ----------------------------------------------------------------------------------
@@ -114,81 +124,7 @@ def _words(text: str) -> list[_Word]:
 
 # --- people --------------------------------------------------------------------------------------------------
 
-_STAFF, _VISITOR, _INMATE, _OTHER = "staff", "visitor", "inmate", "other"
-# Folded title, rank and role words before a name, with the role they give. "strong" ones also take a
-# name written in lower case ("el técnico quispe"); the others ("la visita", "don") only a capitalised one.
-_TITLES: dict[str, tuple[str, bool]] = {
-    **dict.fromkeys(
-        (
-            *("tecnico", "tecnica", "tco", "tec", "sargento", "sgto", "sgt", "sgte", "suboficial", "subof", "so"),
-            *(
-                "alcaide",
-                "agente",
-                "capitan",
-                "cap",
-                "teniente",
-                "tnte",
-                "tte",
-                "brigadier",
-                "cabo",
-                "comandante",
-                "oficial",
-            ),
-            *("cmdte", "guardia", "vigilante", "custodio", "policia", "director", "directora"),
-            *("subdirector", "subdirectora", "jefe", "jefa", "seguridad", "inpe", "servidor", "servidora"),
-            *("trabajador", "trabajadora", "funcionario", "funcionaria", "personal", "administrativo"),
-            *("medico", "enfermero", "enfermera", "psicologo", "psicologa", "asistenta", "obstetra"),
-        ),
-        (_STAFF, True),
-    ),
-    **dict.fromkeys(
-        ("interno", "interna", "ppl", "reo", "rea", "recluso", "reclusa", "preso", "presa", "delegado", "delegada"),
-        (_INMATE, True),
-    ),
-    **dict.fromkeys(("visita", "visitante"), (_VISITOR, False)),
-    **dict.fromkeys(("efectivo",), (_STAFF, False)),  # "el efectivo Ramos", never "pagó en efectivo"
-    **dict.fromkeys(
-        (
-            *("esposa", "esposo", "conviviente", "pareja", "mama", "madre", "padre", "papa", "hermana", "hermano"),
-            *("hija", "hijo", "tia", "tio", "prima", "primo", "cunada", "cunado", "suegra", "novia", "enamorada"),
-        ),
-        (_VISITOR, False),
-    ),
-    **dict.fromkeys(
-        (
-            *("abogado", "abogada", "fiscal", "juez", "jueza", "chofer", "conductor", "taxista", "mototaxista"),
-            *("proveedor", "proveedora"),
-        ),
-        (_OTHER, False),
-    ),
-    **dict.fromkeys(
-        ("sr", "sra", "srta", "senor", "senora", "senorita", "don", "dona", "dr", "dra", "doctor", "doctora"),
-        ("", False),
-    ),
-    # "un tal Chino", "una tal Rosa": someone the writer knows only by this name.
-    **dict.fromkeys(("tal",), ("", True)),
-    # "se llama Rosa".
-    **dict.fromkeys(("llama",), ("", False)),
-    **dict.fromkeys(("lic", "licenciado", "licenciada", "ing", "ingeniero", "ingeniera", "profesor"), ("", False)),
-}
-# Words between a title and its name: "agente penitenciario Ramos", "técnico del INPE Ramos".
-_TITLE_FILLERS = (
-    ("penitenciario",),
-    ("penitenciaria",),
-    ("inpe",),
-    ("del", "inpe"),
-    ("de", "seguridad"),
-    ("de", "turno"),
-    ("de", "primera"),
-    ("de", "segunda"),
-    ("de", "tercera"),
-    ("de", "apellido"),
-    ("de", "nombre"),
-    ("llamado",),
-    ("llamada",),
-    ("apellidado",),
-    ("pnp",),
-)
+_STAFF, _VISITOR, _INMATE = "staff", "visitor", "inmate"
 _PARTICLES = frozenset({"de", "del", "la", "los", "las", "y"})
 _MAX_NAME_WORDS = 4
 # A word that reads as a verb or adverb in lower case ("recibe", "cobran", "recibiendo", "rapidamente").
@@ -198,7 +134,7 @@ _VERB_LIKE = re.compile(r"(?:a|e|o|an|en|on|ando|iendo|mente)$")
 def _is_name_word(word: _Word, *, lower_ok: bool, known_ok: bool = False) -> bool:
     """Whether a word can be part of a name: capitalised, or in lower case when `lower_ok` (or when
     `known_ok` and it is a known given name or surname: "la señora rosa huaman")."""
-    if word.folded in NOT_PERSON_WORDS or is_name_stopword(word.folded) or word.folded in _TITLES:
+    if word.folded in NOT_PERSON_WORDS or is_name_stopword(word.folded) or word.folded in TITLE_ROLES:
         return False
     if word.capitalised:
         return True
@@ -217,7 +153,7 @@ def _joins(word: _Word, previous: _Word) -> bool:
     gap = word.gap.strip()
     if not gap:
         return True
-    if previous.folded in _TITLES and re.fullmatch(r"\.?\s*\d?", gap):
+    if previous.folded in TITLE_ROLES and re.fullmatch(r"\.?\s*\d?", gap):
         return True  # "Sgto. Pérez", "SO2 Quispe"
     return gap == "." and previous.initial
 
@@ -259,7 +195,7 @@ def _span_end(text: str, words: list[_Word], end: int) -> int:
 
 def _titled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_Candidate]:
     for index, word in enumerate(words):
-        title = _TITLES.get(word.folded)
+        title = TITLE_ROLES.get(word.folded)
         if title is None or (word.folded == "seguridad" and (index == 0 or words[index - 1].folded != "de")):
             continue
         if word.folded == "inpe" and (index == 0 or words[index - 1].folded not in {"de", "del"}):
@@ -270,7 +206,7 @@ def _titled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_
             continue
         role, strong = title
         first = index + 1
-        for filler in _TITLE_FILLERS:
+        for filler in TITLE_FILLERS:
             following = [w.folded for w in words[first : first + len(filler)]]
             if tuple(following) == filler:
                 first += len(filler)
@@ -298,17 +234,10 @@ def _looks_like_a_name(run: list[_Word]) -> bool:
         return any(len(w.folded) > 1 for w in names[1:])
     if is_given_name(first.folded):
         # "Rosa" or "Luz" may be a word; with a known name after it, it is a name.
-        return first.folded not in _COMMON_WORD_NAMES or any(
+        return first.folded not in COMMON_WORD_NAMES or any(
             is_given_name(w.folded) or surname_rank(w.folded) is not None for w in names[1:]
         )
     return all(surname_rank(w.folded.split("-")[0]) is not None for w in names)
-
-
-# Given names that are also everyday words: trusted without a title only before a known surname.
-_COMMON_WORD_NAMES = frozenset(
-    {"rosa", "luz", "flor", "pilar", "rocio", "consuelo", "esperanza", "amparo", "aurora", "victoria", "justo"}
-    | {"santos", "angel", "domingo", "segundo", "clemente", "america", "mercedes", "concepcion", "inti", "dina"}
-)
 
 
 # "la esposa de un interno, Maribel Cusi": a relative of an inmate, so a visitor; "el interno, Juan Ccori".
@@ -332,13 +261,6 @@ def _role_before(text: str, start: int) -> str:
     return ""
 
 
-# Words before a capitalised run that make it a street, a school or an office, not a person.
-_STREET_WORDS = frozenset(
-    {"av", "avenida", "jr", "jiron", "calle", "ca", "psje", "pasaje", "urb", "urbanizacion", "prolongacion", "prol"}
-    | {"colegio", "hospital", "estadio", "plaza", "parque", "mercado", "asentamiento", "ah", "distrito", "provincia"}
-)
-
-
 def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_Candidate]:
     """Names with no title before them: "Juan Carlos Quispe Mamani", "Quispe Mamani, Juan", "J. Quispe"."""
     index = 0
@@ -349,7 +271,7 @@ def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator
             index += 1
             continue
         previous = words[index - 1] if index else None
-        if previous is not None and (previous.folded in _STREET_WORDS or (word.initial and len(previous.folded) == 1)):
+        if previous is not None and (previous.folded in STREET_WORDS or (word.initial and len(previous.folded) == 1)):
             index += 1  # "Av. Javier Prado" is a street, "E.P. Cochamarca" a prison
             continue
         end = _name_from(words, index, lower_ok=all_lower)

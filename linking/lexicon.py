@@ -4,7 +4,9 @@ Pure data and lookups, no Django, folded like linking.normalise.fold (lower case
 accents, "ñ" as "n"). Written for this project from general knowledge of Peruvian
 naming: the lists are public knowledge, hold no person, and only tell the extractor
 that a word is usually a first name, and the matcher how common a surname is (a
-shared "Quispe" alone is weak evidence; a shared "Ccallo" is not).
+shared "Quispe" alone is weak evidence; a shared "Ccallo" is not). The extractor's
+other words live here too: what ends a name, what is never one, and the ranks,
+titles and role words before a name with the role each gives.
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ NOT_PERSON_WORDS = frozenset(
     """
     )
 )
-# Phrases of more than one word that are facilities or saints, folded: a name run equal to one is no person.
+# Phrases of more than one word that are facilities, districts or saints, folded: a name run holding one is no person.
 NOT_PERSON_PHRASES = frozenset(
     {"castro castro", "sarita colonia", "santa monica", "piedras gordas", "cristo rey", "santa rosa", "jesus maria"}
     | {
@@ -155,6 +157,95 @@ NOT_PERSON_PHRASES = frozenset(
         "virgen maria",
         "jose galvez",
     }
+)
+
+
+_STAFF, _VISITOR, _INMATE, _OTHER = "staff", "visitor", "inmate", "other"  # linking.models.EntityRole values
+# Folded title, rank and role words before a name, with the role they give. "strong" ones also take a
+# name written in lower case ("el técnico quispe"); the others ("la visita", "don") only a capitalised one.
+TITLE_ROLES: dict[str, tuple[str, bool]] = {
+    **dict.fromkeys(
+        (
+            *("tecnico", "tecnica", "tco", "tec", "sargento", "sgto", "sgt", "sgte", "suboficial", "subof", "so"),
+            *(
+                "alcaide",
+                "agente",
+                "capitan",
+                "cap",
+                "teniente",
+                "tnte",
+                "tte",
+                "brigadier",
+                "cabo",
+                "comandante",
+                "oficial",
+            ),
+            *("cmdte", "guardia", "vigilante", "custodio", "policia", "director", "directora"),
+            *("subdirector", "subdirectora", "jefe", "jefa", "seguridad", "inpe", "servidor", "servidora"),
+            *("trabajador", "trabajadora", "funcionario", "funcionaria", "personal", "administrativo"),
+            *("medico", "enfermero", "enfermera", "psicologo", "psicologa", "asistenta", "obstetra"),
+        ),
+        (_STAFF, True),
+    ),
+    **dict.fromkeys(
+        ("interno", "interna", "ppl", "reo", "rea", "recluso", "reclusa", "preso", "presa", "delegado", "delegada"),
+        (_INMATE, True),
+    ),
+    **dict.fromkeys(("visita", "visitante"), (_VISITOR, False)),
+    **dict.fromkeys(("efectivo",), (_STAFF, False)),  # "el efectivo Ramos", never "pagó en efectivo"
+    **dict.fromkeys(
+        (
+            *("esposa", "esposo", "conviviente", "pareja", "mama", "madre", "padre", "papa", "hermana", "hermano"),
+            *("hija", "hijo", "tia", "tio", "prima", "primo", "cunada", "cunado", "suegra", "novia", "enamorada"),
+        ),
+        (_VISITOR, False),
+    ),
+    **dict.fromkeys(
+        (
+            *("abogado", "abogada", "fiscal", "juez", "jueza", "chofer", "conductor", "taxista", "mototaxista"),
+            *("proveedor", "proveedora"),
+        ),
+        (_OTHER, False),
+    ),
+    **dict.fromkeys(
+        ("sr", "sra", "srta", "senor", "senora", "senorita", "don", "dona", "dr", "dra", "doctor", "doctora"),
+        ("", False),
+    ),
+    # "un tal Chino", "una tal Rosa": someone the writer knows only by this name.
+    **dict.fromkeys(("tal",), ("", True)),
+    # "se llama Rosa".
+    **dict.fromkeys(("llama",), ("", False)),
+    **dict.fromkeys(("lic", "licenciado", "licenciada", "ing", "ingeniero", "ingeniera", "profesor"), ("", False)),
+}
+# Words between a title and its name: "agente penitenciario Ramos", "técnico del INPE Ramos".
+TITLE_FILLERS = (
+    ("penitenciario",),
+    ("penitenciaria",),
+    ("inpe",),
+    ("del", "inpe"),
+    ("de", "seguridad"),
+    ("de", "turno"),
+    ("de", "primera"),
+    ("de", "segunda"),
+    ("de", "tercera"),
+    ("de", "apellido"),
+    ("de", "nombre"),
+    ("llamado",),
+    ("llamada",),
+    ("apellidado",),
+    ("pnp",),
+)
+
+# Given names that are also everyday words: trusted without a title only beside another known name.
+COMMON_WORD_NAMES = frozenset(
+    {"rosa", "luz", "flor", "pilar", "rocio", "consuelo", "esperanza", "amparo", "aurora", "victoria", "justo"}
+    | {"santos", "angel", "domingo", "segundo", "clemente", "america", "mercedes", "concepcion", "inti", "dina"}
+)
+
+# Words before a capitalised run that make it a street, a school or an office, not a person.
+STREET_WORDS = frozenset(
+    {"av", "avenida", "jr", "jiron", "calle", "ca", "psje", "pasaje", "urb", "urbanizacion", "prolongacion", "prol"}
+    | {"colegio", "hospital", "estadio", "plaza", "parque", "mercado", "asentamiento", "ah", "distrito", "provincia"}
 )
 
 
