@@ -160,7 +160,7 @@ NOT_PERSON_PHRASES = frozenset(
 )
 
 
-_STAFF, _VISITOR, _INMATE, _OTHER = "staff", "visitor", "inmate", "other"  # linking.models.EntityRole values
+_STAFF, _VISITOR, _INMATE, _OTHER = "staff", "visitor", "inmate", "other"  # linking.models.PersonRole values
 # Folded title, rank and role words before a name, with the role they give. "strong" ones also take a
 # name written in lower case ("el técnico quispe"); the others ("la visita", "don") only a capitalised one.
 TITLE_ROLES: dict[str, tuple[str, bool]] = {
