@@ -621,6 +621,7 @@ def _places(text: str, plain: str) -> Iterator[_Candidate]:
 _TIME = re.compile(
     r"\b(?:(?P<weekday>(?:" + "|".join(WEEKDAYS) + r")s?)"
     r"|(?:dias?|horario|hora|horas)\s+de\s+(?:la\s+)?visitas?|(?:en|durante|para)\s+(?:la|las)\s+visitas?"
+    r"|visitas?(?=\s+(?:de\s+los|del)\s+(?:" + "|".join(WEEKDAYS) + r"))|visitas?\s+(?:familiar|intima|femenina)e?s?"
     r"|(?:cambios?|entrega|relevos?)\s+de\s+(?:turno|guardia|personal)|relevos?"
     r"|(?:cuando\s+)?cambi(?:an|ar|a)\s+(?:de\s+|el\s+|la\s+)?(?:turno|guardia)"
     r"|(?:por|de|en|a|durante|todas)\s+(?:la|las)\s+noches?|(?:de|cada|esa)\s+noche|(?:turno|guardia)\s+(?:de\s+)?noche"

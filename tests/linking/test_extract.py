@@ -363,6 +363,7 @@ def test_places_inside_a_prison_meet_whatever_their_spelling(text: str, place: s
         ("el DOMINGO", "domingo"),
         ("los días de visita", "dia de visita"),
         ("en la visita", "dia de visita"),
+        ("en la visita íntima", "dia de visita"),
         ("en el cambio de guardia", "cambio de turno"),
         ("en el relevo", "cambio de turno"),
         ("al cambiar el turno", "cambio de turno"),
