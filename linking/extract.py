@@ -562,7 +562,9 @@ _NUMBER = (
     r"\d{1,3}(?:\s?-?\s?[a-z]\b)?|[ivx]{1,6}\b|[a-h]\b|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez"
     r"|once|doce|trece|catorce|quince|veinte|primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]"
 )
-_DIRECTION = r"norte|sur|este|oeste|principal|posterior|lateral|traser[oa]|delanter[oa]|central|vehicular|peatonal"
+_DIRECTION = (
+    r"de\s+atras|norte|sur|este|oeste|principal|posterior|lateral|traser[oa]|delanter[oa]|central|vehicular|peatonal"
+)
 _PLACE = re.compile(
     rf"\b(?:(?P<noun>{_NUMBERED_PLACES})\s*(?:n[°º.]\s*|nro\.?\s*|numero\s+|#\s*)?"
     rf"(?:(?P<number>{_NUMBER})|(?:(?:de\s+la\s+parte|del\s+lado|de\s+la\s+zona|lado)\s+)?(?P<direction>{_DIRECTION})\b)"
@@ -584,7 +586,9 @@ def _place_end(text: str, match: re.Match[str]) -> int | None:
     number = match.group("number")
     if number is None:
         plain = match.group("plain")
-        if plain in {"cocina", "patio", "rancho"} and re.match(r"\s+de", match.string[match.end() :]):
+        if plain in {"cocina", "patio", "rancho", "muro", "muralla"} and re.match(
+            r"\s+de", match.string[match.end() :]
+        ):
             return match.end() if _OF_THE_PRISON.match(match.string, match.end()) else None
         return match.end()
     written = text[match.start("number") : match.end("number")]
