@@ -1,20 +1,52 @@
-"""Suggest the entities a tip's text names, for the investigator to record with one click.
+"""Find the entities a tip's text names: people, phones, plates, companies, places, DNIs and times.
 
-Pure functions of the text, run only while a member reads the tip (the text is never
-stored in the clear for this). They look for what tips in Peru usually carry: mobile
-and landline numbers, vehicle plates, capitalised names after a rank or title ("el
-técnico Juan Ramos", "Sgto. Pérez"), nicknames after "apodado", "alias" or "le dicen",
-companies with a legal form ("Transportes El Sol S.A.C."), and places ("pabellón 4").
-They prefer missing something to suggesting noise: the investigator can always type
-an entity by hand.
+Pure functions of the text, fast (no model), run on every tip at intake and linked
+without a person checking: they must find what people really write (lower case, ALL
+CAPS, no accents, no punctuation, operator transcriptions) and suggest little noise.
+
+How each kind is found:
+
+- people: a name after a rank, title or role word ("el técnico quispe mamani", "SGTO.
+  QUISPE", "la visita Maribel Flores", "el interno Ccori"), cut at the first word that
+  cannot be part of a name (linking.lexicon.NAME_STOPWORDS); a capitalised run that
+  starts with a known given name or is made of known surnames ("Juan Carlos Quispe
+  Mamani", "Quispe Mamani, Juan", "J. Quispe"); nicknames after "alias", "le dicen",
+  "apodado", "conocido como";
+- phones: the phonenumbers library's matcher, Peruvian numbers only, never a DNI or an amount;
+- plates: "ABC-123", "a1b 234", "AB-1234", trusted in lower case or with a space only near
+  "placa" or a vehicle word;
+- companies: a legal form ("S.A.C.") or a business noun ("distribuidora", "la empresa")
+  followed by a capitalised or quoted trade name;
+- places inside a prison: a place noun with a number, letter or direction ("torreón tres",
+  "muro de la parte norte"), or a place that needs none ("locutorio", "ingreso de visitas");
+- DNIs: 8 digits after "DNI", "D.N.I." or "documento";
+- times that matter: weekdays, visiting days, shift changes, night and small hours.
+
+Where two findings overlap, the more certain one wins (a plate over a person, a company's
+trade name over a person inside it).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from linking.normalise import fold, is_peruvian_number, normalise, normalise_phone
+import phonenumbers
+
+from linking.lexicon import (
+    COMMON_WORD_NAMES,
+    NOT_PERSON_PHRASES,
+    NOT_PERSON_WORDS,
+    STREET_WORDS,
+    TITLE_FILLERS,
+    TITLE_ROLES,
+    is_given_name,
+    is_name_stopword,
+    surname_rank,
+)
+from linking.normalise import WEEKDAYS, fold, is_peruvian_number, normalise, normalise_phone, normalise_time
 
 # --- what a suggestion is ----------------------------------------------------------------------------------
 
@@ -32,97 +64,590 @@ class Suggestion:
         return normalise(self.kind, self.value)
 
 
-# --- the patterns --------------------------------------------------------------------------------------------
-
-_UPPER = "A-ZÁÉÍÓÚÑÜ"
-_LOWER = "a-záéíóúñü"
-# A word of a name: "Ramos", "RAMOS" or "Ñañez"; particles (de, del, de la) may join them.
-_NAME_WORD = rf"(?:[{_UPPER}][{_LOWER}]+|[{_UPPER}]{{2,}})(?![\w-])"
-_NAME = rf"{_NAME_WORD}(?:(?:\s+(?:de\s+la|de\s+los|del|de))?\s+{_NAME_WORD}){{0,3}}"
-
-_STAFF_TITLES = (
-    r"t[ée]cnic[oa]|tco\.|t[ée]c\.|sargento|sgto\.?|sgt\.?|suboficial|s\.?o\.|alcaide|"
-    r"agente(?:\s+penitenciari[oa])?|capit[áa]n|cap\.|teniente|tnte\.?|guardia|vigilante|director[a]?|jef[ea]"
-)
-_OTHER_TITLES = r"sr\.?|sra\.?|srta\.?|señor(?:a|ita)?|don|doña|intern[oa]|ppl|reo|visitante"
-_PERSON_AFTER_TITLE = re.compile(
-    rf"(?<![\w.])(?i:(?P<title>{_STAFF_TITLES}|{_OTHER_TITLES}))\s+(?P<name>{_NAME})",
-)
-_NICKNAME = re.compile(
-    r"(?i:\b(?:apodad[oa]|alias|le\s+dicen|lo\s+llaman|le\s+llaman|conocid[oa]\s+como)(?:\s+tambi[ée]n)?)\s+"
-    r"(?:[\"“«'‘](?P<quoted>[^\"”»'’\n]{2,40})[\"”»'’]"
-    rf"|(?P<bare>(?:(?i:el|la)\s+)?{_NAME_WORD}))"
-)
-_PLACE = re.compile(
-    r"(?<!\w)(?i:(?P<noun>pabell[oó]n|pab\.|puerta|torre|m[oó]dulo))\s*"
-    r"(?i:n[°º.]\s*|nro\.?\s*|n[uú]mero\s+)?"
-    r"(?P<id>\d{1,3}(?:-?[A-Z]|-[a-z])?|[IVX]{1,5}|[A-H])(?![\w-])"
-)
-_SEP = r"[\s.-]?"
-_PHONE = re.compile(
-    r"(?<![\w+])(?P<phone>"
-    # A mobile: 9 digits starting with 9, with or without +51 / 0051 / 51.
-    rf"(?:(?:\+|00)?\s?51{_SEP})?9\d\d{_SEP}\d{{3}}{_SEP}\d{{3}}"
-    # A Lima landline: (01) 234-5678, 01 234 5678, +51 1 234 5678.
-    rf"|(?:(?:\+|00)\s?51{_SEP}\(?0?1\)?|\(?01\)?){_SEP}\d{{3}}{_SEP}\d{{4}}"
-    # A provincial landline: (044) 123456, 044-123-456, +51 44 123456.
-    rf"|(?:(?:\+|00)\s?51{_SEP}\(?0?[2-8]\d\)?|\(?0[2-8]\d\)?){_SEP}\d{{3}}{_SEP}\d{{3}}"
-    r")(?![\w])"
-)
-# Upper-case plates anywhere ("ABC-123", "A1B-234", "AB-1234"); any case right after "placa".
-_PLATE = re.compile(
-    r"(?<![\w-])(?P<plate>[A-Z][A-Z0-9]{2}-\d{3}|[A-Z]{3}\d{3}|[A-Z]\d[A-Z]\d{3}|[A-Z]{2}-\d{4})(?![\w-])"
-)
-_PLATE_AFTER_WORD = re.compile(
-    r"(?i:\bplacas?)\s*(?i:n[°º.]\s*|nro\.?\s*|de\s+)?"
-    r"(?P<plate>[A-Za-z][A-Za-z0-9]{2}[\s-]?\d{3}|[A-Za-z]{2}-?\d{4})(?![\w-])"
-)
-_COMPANY = re.compile(
-    rf"(?P<company>(?:[{_UPPER}][\w&]*\s+(?:(?:de|del|y|la|el)\s+)?){{1,4}}"
-    r"(?:S\.\s?A\.\s?C\.|S\.A\.|E\.\s?I\.\s?R\.\s?L\.|S\.\s?R\.\s?L\.|SAC|EIRL|SRL|SAA))(?!\w)"
-)
-
-# Capitalised words that start a sentence or a clause, never a name.
-_NOT_NAMES = frozenset(
-    {
-        *("el", "la", "los", "las", "en", "y", "de", "del", "que", "con", "por", "para", "al", "se", "lo", "le"),
-        *("un", "una", "su", "sus", "me", "mi", "no", "si", "es", "ya", "pero", "cuando", "porque", "como"),
-        *("donde", "hay", "ese", "esa", "este", "esta"),
-    }
-)
-# Titles that may open a matched name ("agente INPE Juan Ramos"): dropped from the suggestion.
-_TITLES_IN_NAMES = frozenset({"inpe", "tecnico", "sargento", "agente", "penitenciario", "suboficial", "alcaide"})
-_IS_STAFF_TITLE = re.compile(rf"(?i:{_STAFF_TITLES})")
-_IS_INMATE_TITLE = re.compile(r"(?i:intern[oa]|ppl|reo)")
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    priority: int  # lower wins an overlap
+    suggestion: Suggestion
 
 
-def _role_for_title(title: str) -> str:
-    if _IS_STAFF_TITLE.fullmatch(title):
-        return "staff"
-    if _IS_INMATE_TITLE.fullmatch(title):
-        return "inmate"
-    if fold(title) == "visitante":
-        return "visitor"
+# Which finding wins where two overlap.
+_BY_DNI, _BY_PHONE, _BY_VEHICLE, _BY_NICKNAME, _BY_COMPANY, _BY_TITLE, _BY_PLACE, _BY_NAME, _BY_TIME = range(9)
+
+
+# --- the text, folded but aligned -----------------------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """Return `text` in lower case without accents, one character for each of `text`, so spans carry over."""
+    chars = []
+    for ch in text:
+        base = unicodedata.normalize("NFKD", ch)[:1] or ch
+        lowered = base.lower()
+        chars.append(lowered if len(lowered) == 1 else ch)
+    return "".join(chars)
+
+
+# A word: letters, with inner hyphens or apostrophes ("Quispe-Mamani", "D'Angelo").
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    text: str
+    folded: str
+    gap: str  # what separates this word from the one before it
+
+    @property
+    def capitalised(self) -> bool:
+        return self.text[0].isupper()
+
+    @property
+    def initial(self) -> bool:
+        """A single capital followed by a dot: the "J." of "J. Quispe"."""
+        return len(self.text) == 1 and self.text.isupper()
+
+
+def _words(text: str) -> list[_Word]:
+    words: list[_Word] = []
+    previous_end = 0
+    for match in _WORD.finditer(text):
+        words.append(
+            _Word(match.start(), match.end(), match.group(), fold(match.group()), text[previous_end : match.start()])
+        )
+        previous_end = match.end()
+    return words
+
+
+# --- people --------------------------------------------------------------------------------------------------
+
+_STAFF, _VISITOR, _INMATE = "staff", "visitor", "inmate"
+_PARTICLES = frozenset({"de", "del", "la", "los", "las", "y"})
+_MAX_NAME_WORDS = 4
+# A word that reads as a verb or adverb in lower case ("recibe", "cobran", "recibiendo", "rapidamente").
+_VERB_LIKE = re.compile(r"(?:a|e|o|an|en|on|ando|iendo|mente)$")
+
+
+def _is_name_word(word: _Word, *, lower_ok: bool, known_ok: bool = False) -> bool:
+    """Whether a word can be part of a name: capitalised, or in lower case when `lower_ok` (or when
+    `known_ok` and it is a known given name or surname: "la señora rosa huaman")."""
+    if word.folded in NOT_PERSON_WORDS or is_name_stopword(word.folded) or word.folded in TITLE_ROLES:
+        return False
+    if word.capitalised:
+        return True
+    if len(word.folded) < 3:
+        return False
+    known = is_given_name(word.folded) or surname_rank(word.folded) is not None
+    if not lower_ok:
+        return known_ok and known
+    # An unknown word in lower case that ends like a verb ("agarra", "introduce", "cobró") ends the name;
+    # surnames that end so are mostly among the known ones.
+    return known or not _VERB_LIKE.search(word.folded)
+
+
+def _joins(word: _Word, previous: _Word) -> bool:
+    """Return whether nothing but spaces (or the dot of an initial or abbreviation) separates two words."""
+    gap = word.gap.strip()
+    if not gap:
+        return True
+    if previous.folded in TITLE_ROLES and re.fullmatch(r"\.?\s*\d?", gap):
+        return True  # "Sgto. Pérez", "SO2 Quispe"
+    return gap == "." and previous.initial
+
+
+def _name_from(words: list[_Word], first: int, *, lower_ok: bool, known_ok: bool = False) -> int:
+    """Return the index after the name that starts at words[first] (first itself if there is none)."""
+    index, count = first, 0
+    while index < len(words) and count < _MAX_NAME_WORDS:
+        word = words[index]
+        if index > first and not _joins(word, words[index - 1]):
+            break
+        if count and word.folded in _PARTICLES and not word.capitalised:
+            # "Juan de la Cruz": particles only between capitalised words.
+            after = index
+            while after < len(words) and words[after].folded in _PARTICLES and _joins(words[after], words[after - 1]):
+                after += 1
+            if after < len(words) and words[after].capitalised and _is_name_word(words[after], lower_ok=False):
+                index = after
+                continue
+            break
+        # A name begun in capitals ends at the first word in lower case: "el reo Fidel Gamarra paga".
+        begun_in_capitals = count > 0 and words[first].capitalised
+        if not _is_name_word(
+            word, lower_ok=lower_ok and not begun_in_capitals, known_ok=known_ok and not begun_in_capitals
+        ):
+            break
+        index += 1
+        count += 1
+    return index
+
+
+def _span_end(text: str, words: list[_Word], end: int) -> int:
+    """The end of a name in the text, keeping the dot of a final initial ("Quispe J.")."""
+    last = words[end - 1]
+    if last.initial and text[last.end : last.end + 1] == ".":
+        return last.end + 1
+    return last.end
+
+
+def _titled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_Candidate]:
+    for index, word in enumerate(words):
+        title = TITLE_ROLES.get(word.folded)
+        if title is None or (word.folded == "seguridad" and (index == 0 or words[index - 1].folded != "de")):
+            continue
+        if word.folded == "inpe" and (index == 0 or words[index - 1].folded not in {"de", "del"}):
+            continue
+        if word.folded == "tal" and (index == 0 or words[index - 1].folded not in {"un", "una", "el", "la"}):
+            continue
+        if word.folded == "llama" and (index == 0 or words[index - 1].folded != "se"):
+            continue
+        role, strong = title
+        first = index + 1
+        for filler in TITLE_FILLERS:
+            following = [w.folded for w in words[first : first + len(filler)]]
+            if tuple(following) == filler:
+                first += len(filler)
+                break
+        if first >= len(words) or not _joins(words[first], words[first - 1]):
+            continue
+        end = _name_from(words, first, lower_ok=strong or all_lower, known_ok=True)
+        if any(len(w.folded) > 1 for w in words[first:end]):  # not "D. N. I."
+            yield _Candidate(
+                words[first].start, _span_end(text, words, end), _BY_TITLE, _person(text, words, first, end, role)
+            )
+
+
+def _person(text: str, words: list[_Word], first: int, end: int, role: str) -> Suggestion:
+    return Suggestion("person", text[words[first].start : _span_end(text, words, end)], role)
+
+
+def _looks_like_a_name(run: list[_Word]) -> bool:
+    """A capitalised run with no title: a given name then more, known surnames, or an initial and a surname."""
+    names = [w for w in run if w.folded not in _PARTICLES]
+    if len(names) < 2:
+        return False
+    first = names[0]
+    if first.initial:
+        return any(len(w.folded) > 1 for w in names[1:])
+    if is_given_name(first.folded):
+        # "Rosa" or "Luz" may be a word; with a known name after it, it is a name.
+        return first.folded not in COMMON_WORD_NAMES or any(
+            is_given_name(w.folded) or surname_rank(w.folded) is not None for w in names[1:]
+        )
+    return all(surname_rank(w.folded.split("-")[0]) is not None for w in names)
+
+
+# "la esposa de un interno, Maribel Cusi": a relative of an inmate, so a visitor; "el interno, Juan Ccori".
+_RELATIVE_OF_INMATE_BEFORE = re.compile(
+    r"(?:esposa|esposo|conviviente|pareja|madre|mama|padre|papa|hermana|hermano|hija|hijo|tia|tio|prima|primo"
+    r"|novia|familiar|visita|visitante)\s+(?:de|del)\s+(?:(?:un|una|el|la|mi|su)\s+)?"
+    r"(?:interno|interna|ppl|reo|preso|presa|recluso|reclusa)\s*,?\s*$"
+)
+_ROLE_BEFORE = (
+    (_RELATIVE_OF_INMATE_BEFORE, _VISITOR),
+    (re.compile(r"\b(?:el|la|un|una)\s+(?:interno|interna|ppl|reo|recluso|reclusa)\s*,\s*$"), _INMATE),
+    (re.compile(r"\b(?:el|la|un|una)\s+(?:tecnic[oa]|sargento|agente|alcaide|guardia)\s*,\s*$"), _STAFF),
+)
+
+
+def _role_before(text: str, start: int) -> str:
+    before = _plain(text[max(0, start - 60) : start])
+    for pattern, role in _ROLE_BEFORE:
+        if pattern.search(before):
+            return role
     return ""
 
 
-def _clean_name(name: str, *, max_words: int) -> str:
-    """Cut a matched name at the first word that cannot be part of it, and drop leading titles."""
-    words = name.split()
-    kept: list[str] = []
-    for word in words:
-        folded = fold(word)
-        if folded in _NOT_NAMES and word[0].isupper():
-            break
-        if not kept and folded in _TITLES_IN_NAMES:
+def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator[_Candidate]:
+    """Names with no title before them: "Juan Carlos Quispe Mamani", "Quispe Mamani, Juan", "J. Quispe"."""
+    index = 0
+    while index < len(words):
+        word = words[index]
+        starts = word.capitalised or (all_lower and is_given_name(word.folded))
+        if not starts or word.folded in _PARTICLES or not _is_name_word(word, lower_ok=all_lower):
+            index += 1
             continue
-        kept.append(word)
-    while kept and fold(kept[-1]) in {"de", "del", "la", "los"}:
-        kept.pop()
-    capitalised = [w for w in kept if w[0].isupper()]
-    if len(capitalised) > max_words:
-        kept = kept[: kept.index(capitalised[max_words])]
-    return " ".join(kept)
+        previous = words[index - 1] if index else None
+        if previous is not None and (previous.folded in STREET_WORDS or (word.initial and len(previous.folded) == 1)):
+            index += 1  # "Av. Javier Prado" is a street, "E.P. Cochamarca" a prison
+            continue
+        end = _name_from(words, index, lower_ok=all_lower)
+        run = words[index:end]
+        if any(phrase in " ".join(w.folded for w in run) for phrase in NOT_PERSON_PHRASES):
+            index = end  # "Miguel Castro Castro" is a prison, and so is any part of it
+            continue
+        if all_lower:
+            # Lower-case text: a given name followed by known surnames only.
+            known = 1
+            while known < min(len(run), 2) and is_given_name(run[known].folded):
+                known += 1
+            while known < len(run) and surname_rank(run[known].folded) is not None:
+                known += 1
+            end, run = index + known, run[:known]
+        # "Quispe Mamani, Juan": the given name after a comma.
+        surname_first = (
+            end < len(words)
+            and words[end].gap.strip() == ","
+            and is_given_name(words[end].folded)
+            and words[end].capitalised
+            and len(run) >= 2
+            and all(surname_rank(w.folded) is not None for w in run)
+        )
+        if surname_first:
+            end = _name_from(words, end, lower_ok=False)
+        if surname_first or _looks_like_a_name(run):
+            role = _role_before(text, word.start)
+            yield _Candidate(word.start, _span_end(text, words, end), _BY_NAME, _person(text, words, index, end, role))
+            index = end
+            continue
+        index += 1
+
+
+_NICKNAME = re.compile(
+    r"(?:\b(?:apodad[oa]|alias|apodo|chapa|le\s+dicen|les\s+dicen|lo\s+llaman|la\s+llaman|le\s+llaman"
+    r"|lo\s+conocen\s+como|la\s+conocen\s+como|conocid[oa]\s+como)|\(a\.?\))"
+    r"(?:\s+tambien)?(?:\s+como)?(?:\s+(?:es|era))?\s*:?\s*"
+    r"(?:[\"“”«'‘’](?P<quoted>[^\"”»'’\n]{2,30})[\"”»'’]|(?:(?:el|la|los)\s+)?(?P<bare>[^\W\d_]{2,}))"
+)
+
+
+_NICKNAME_MORE = re.compile(r"\s+((?:de\s+|del\s+)?[A-ZÁÉÍÓÚÑ][^\W\d_]+)")
+
+
+def _nicknames(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
+    for match in _NICKNAME.finditer(plain):
+        group = "quoted" if match.group("quoted") else "bare"
+        end = match.end(group)
+        if group == "bare":
+            if is_name_stopword(match.group("bare")) and match.group("bare") not in _NICKNAME_WORDS:
+                continue
+            if text[match.start(group)].isupper() and not all_caps:
+                # "alias Cara de Niño", "le dicen Gato Negro": capitalised words that follow belong to it.
+                for _ in range(2):
+                    more = _NICKNAME_MORE.match(text, end)
+                    if more is None or is_name_stopword(fold(more.group(1).split()[-1])):
+                        break
+                    end = more.end()
+        nickname = " ".join(text[match.start(group) : end].split())
+        if nickname:
+            yield _Candidate(match.start(), end, _BY_NICKNAME, Suggestion("person", nickname))
+
+
+# Nicknames that are also everyday adjectives, so in NAME_STOPWORDS: still nicknames after "alias".
+_NICKNAME_WORDS = frozenset({"flaco", "gordo", "alto", "bajo", "viejo", "joven", "mayor", "menor"})
+
+
+# --- phones ----------------------------------------------------------------------------------------------------
+
+_AMOUNT_BEFORE = re.compile(r"(?:s/\.?|us\$|\$|monto de|suma de|cupo de)\s*$")
+_PHONE_WORDS_BEFORE = re.compile(
+    r"(?:telefono|tel|tlf|fijo|celular|cel|numero|llamar al|llame al|llamen al|al)\W{0,4}$"
+)
+_AMOUNT_AFTER = re.compile(r"\s*(?:soles|dolares|lucas|mil|nuevos soles|cocos|ctvs)\b")
+_DOCUMENT_BEFORE = re.compile(
+    r"(?:dni|d\.\s?n\.\s?i|documento|carnet|ruc|expediente|oficio|cuenta)\W{0,8}\w{0,6}\W{0,3}$"
+)
+
+
+def _phones(text: str, plain: str) -> Iterator[_Candidate]:
+    for match in phonenumbers.PhoneNumberMatcher(text, "PE", leniency=phonenumbers.Leniency.POSSIBLE):
+        raw = match.raw_string.strip()
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        before, after = plain[max(0, match.start - 24) : match.start], plain[match.end : match.end + 16]
+        if _AMOUNT_BEFORE.search(before) or _AMOUNT_AFTER.match(after) or _DOCUMENT_BEFORE.search(before):
+            continue
+        canonical = normalise_phone(raw)
+        if not is_peruvian_number(canonical):
+            continue
+        if canonical.startswith("+519"):
+            # A mobile: 9 digits that start with 9, after the country code if any.
+            is_phone = phonenumbers.is_valid_number(match.number) and digits[-9] == "9"
+        elif raw.lstrip("(").startswith("0") or raw.startswith("+"):
+            # A landline with its area code written: "044 123456", "(01) 4567890".
+            is_phone = phonenumbers.is_valid_number(match.number)
+        else:
+            # 7 or 8 bare digits are more often a DNI, an amount or a code than a phone; 7 after a phone word
+            # are a Lima number dialled locally ("llamar al 4567890").
+            is_phone = len(digits) == 7 and _PHONE_WORDS_BEFORE.search(before) is not None
+        if is_phone:
+            yield _Candidate(match.start, match.end, _BY_PHONE, Suggestion("phone", raw))
+
+
+# --- DNIs ----------------------------------------------------------------------------------------------------
+
+_DNI = re.compile(
+    r"(?:\bd\.?\s?n\.?\s?i\b\.?|\bdocumento(?:\s+(?:de\s+)?identidad)?|\bdoc\.|\bidentificad[oa]\s+con(?:\s+el)?)"
+    r"(?:\s*(?:n\.?\s?[°ºo]?\.?|nro\.?|numero|num\.?|es|el|:|#)\s*)*\s*"
+    r"(?P<dni>\d{8}(?:\s*-\s*\d)?)(?!\d)"
+)
+
+
+def _dnis(plain: str, text: str) -> Iterator[_Candidate]:
+    for match in _DNI.finditer(plain):
+        yield _Candidate(
+            match.start("dni"),
+            match.end("dni"),
+            _BY_DNI,
+            Suggestion("dni", text[match.start("dni") : match.end("dni")]),
+        )
+
+
+# --- plates ----------------------------------------------------------------------------------------------------
+
+_PLATE = re.compile(
+    r"(?<![\w/-])(?P<plate>(?P<head>[a-z][a-z0-9]{2})(?P<sep>[\s-]?)\d{3}|[a-z]{2}(?P<old>-)\d{4})(?![\w/-])"
+)
+_VEHICLE_CONTEXT = re.compile(
+    r"\b(?:placas?|camion\w*|auto|autos|carro|carros|moto|motos|mototaxi\w*|camioneta\w*|combi\w*|vehiculo\w*"
+    r"|minivan|station|furgon\w*|bus|custer|taxi|cisterna|volquete)\b"
+)
+# Three-letter words and abbreviations that come before a number in tips, never a plate.
+_NOT_PLATE_HEADS = frozenset(
+    {
+        *("pab", "mod", "pta", "nro", "num", "cel", "tel", "dni", "art", "ruc", "dia", "las", "los", "del", "con"),
+        *("por", "son", "hay", "mas", "sus", "que", "les", "una", "uno", "dos", "mil", "cap", "exp", "ofi", "ley"),
+        *("pag", "sgt", "tco", "tec", "amb", "max", "min", "hrs", "cod", "lot", "mza", "jir", "urb", "dio", "fue"),
+        *("era", "vio", "van", "dan", "mes", "ano", "sol", "cada", "aca", "ahi", "asi", "les", "nos", "ese", "esa"),
+        *("por", "pab", "tel", "inc", "tco", "ppl", "reo", "seg", "kgs", "grs", "cms", "mts", "km", "kg", "gr"),
+    }
+)
+
+
+_CODE_BEFORE = re.compile(
+    r"\b(?:codigo|cod|factura|boleta|serie|expediente|exp|oficio|caso|resolucion|lote|modelo|ticket|guia)\b"
+    r"[^\n]{0,20}$"
+)
+
+
+def _plates(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
+    for match in _PLATE.finditer(plain):
+        written = text[match.start("plate") : match.end("plate")]
+        head = match.group("head") or written[:2].lower()
+        if head in _NOT_PLATE_HEADS or _AMOUNT_AFTER.match(plain, match.end()):
+            continue
+        if _CODE_BEFORE.search(plain, max(0, match.start() - 40), match.start()):
+            continue  # "el código XYZ-999", "la factura F001-123"
+        context = _VEHICLE_CONTEXT.search(plain[max(0, match.start() - 60) : match.start()]) is not None
+        upper = written.upper() == written
+        mixed = any(ch.isdigit() for ch in head)
+        joined = not match.group("sep") and not match.group("old") or match.group("sep") == "-"
+        if not (context or mixed or (upper and joined) or (upper and not all_caps)):
+            continue
+        yield _Candidate(match.start("plate"), match.end("plate"), _BY_VEHICLE, Suggestion("vehicle", written))
+
+
+# --- companies -------------------------------------------------------------------------------------------------
+
+_LEGAL_FORM = r"(?:s\.?\s?a\.?\s?c\.?|s\.?\s?a\.?\s?a\.?|e\.?\s?i\.?\s?r\.?\s?l\.?|s\.?\s?r\.?\s?l\.?|s\.\s?a\.)(?!\w)"
+# Business nouns that are part of a trade name ("Distribuidora Santa Rosa"), and generic ones that are not.
+_TRADE_NOUNS = (
+    "distribuidora|transportes|panaderia|bodega|restaurante|restaurant|comercial|inversiones|tienda|ferreteria"
+    "|minimarket|botica|farmacia|grifo|agencia|importadora|constructora|multiservicios|servicios|corporacion"
+    "|consorcio|chifa|polleria|cevicheria|libreria|inmobiliaria|agroindustrias|industrias|negociaciones"
+    "|pasteleria|licoreria|carniceria|avicola|distribuciones|importaciones|representaciones|bazar|hostal"
+)
+_GENERIC_NOUNS = "empresa|proveedora?|concesionari[oa]|contratista|negocio|compania|firma"
+_COMPANY_START = re.compile(rf"\b(?:{_GENERIC_NOUNS}|{_TRADE_NOUNS})\b")
+_NAME_PARTICLES_IN_COMPANIES = frozenset({"de", "del", "la", "el", "los", "las", "y", "e", "&"})
+_LEGAL_FORM_AT = re.compile(rf"\s*,?\s*{_LEGAL_FORM}")
+
+
+def _company_words(text: str, start: int, all_caps: bool) -> int:
+    """Return the end of a capitalised trade name starting at `start` (start itself if there is none)."""
+    end, count = start, 0
+    for match in re.finditer(r"\S+", text[start:]):
+        raw = match.group()
+        word = raw.rstrip(",.;:()")
+        folded = fold(word)
+        if not word or count >= 5:
+            break
+        if count and folded in _NAME_PARTICLES_IN_COMPANIES:
+            continue  # "Alimentos del Sur": kept only if a capitalised word follows
+        if not (word[0].isupper() or word[0].isdigit()) or folded in {"inpe", "penal"}:
+            break
+        if all_caps and is_name_stopword(folded):
+            break
+        count += 1
+        end = start + match.start() + len(word)
+        if raw != word:
+            break  # a comma or full stop ends the name
+    return end
+
+
+def _companies(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
+    taken: list[tuple[int, int]] = []
+    for match in _COMPANY_START.finditer(plain):
+        noun = match.group()
+        name_start = match.end()
+        rest = plain[name_start:]
+        skip = re.match(rf"(?:\s+y\s+(?:{_TRADE_NOUNS}))?\s+(?:de\s+)?(?:(?:{_TRADE_NOUNS})\s+(?:de\s+)?)?", rest)
+        if not skip:
+            continue
+        name_start += skip.end()
+        trade_noun_start = None
+        if re.fullmatch(_TRADE_NOUNS, noun):
+            trade_noun_start = match.start()
+        elif skip.group().strip().replace("de", "").strip():
+            trade = re.search(_TRADE_NOUNS, plain[match.end() : name_start])
+            trade_noun_start = match.end() + trade.start() if trade else None
+        quoted = re.match(r"[\"“«'‘]([^\"”»'’\n]{2,40})[\"”»'’]", text[name_start:])
+        if quoted:
+            name_end = name_start + quoted.end()
+            value_start = trade_noun_start if trade_noun_start is not None else name_start + 1
+            value = (
+                text[value_start:name_end].replace(quoted.group(0), quoted.group(1))
+                if trade_noun_start is not None
+                else quoted.group(1)
+            )
+            end = name_end
+        else:
+            end = _company_words(text, name_start, all_caps)
+            if end == name_start:
+                continue
+            name_words = fold(text[name_start:end]).split()
+            if all(is_name_stopword(w) or w in _NAME_PARTICLES_IN_COMPANIES for w in name_words):
+                continue  # "en la tienda El técnico...": no name after the noun
+            if is_given_name(name_words[0]) and (trade_noun_start is None or " de " in plain[match.end() : name_start]):
+                continue  # "el proveedor Juan Quispe", "la tienda de Juan": a person
+            value_start = trade_noun_start if trade_noun_start is not None else name_start
+            value = text[value_start:end]
+        legal = _LEGAL_FORM_AT.match(plain, end)
+        if legal:
+            end = legal.end()
+        value = re.sub(rf"(?i)\s*,?\s*{_LEGAL_FORM}$", "", value.strip()) or value
+        taken.append((match.start(), end))
+        yield _Candidate(match.start(), end, _BY_COMPANY, Suggestion("company", value.strip()))
+    # A capitalised name with a legal form and no business noun: "Los Andes S.A.C."
+    for match in re.finditer(rf"(?<!\w){_LEGAL_FORM}", plain):
+        if any(start <= match.start() < end for start, end in taken):
+            continue
+        before = text[: match.start()].rstrip(" ,")
+        words = re.findall(r"\S+", before)
+        kept: list[str] = []
+        for word in reversed(words[-5:]):
+            folded = fold(word)
+            if word[:1].isupper() or (kept and folded in _NAME_PARTICLES_IN_COMPANIES):
+                if not kept and word.rstrip(".,") != word:
+                    break
+                kept.insert(0, word)
+                continue
+            break
+        while kept and (fold(kept[0]) == "empresa" or kept[0].islower()):
+            kept.pop(0)
+        if kept:
+            value = " ".join(kept)
+            start = before.rfind(value)
+            yield _Candidate(start, match.end(), _BY_COMPANY, Suggestion("company", value))
+
+
+# --- places ----------------------------------------------------------------------------------------------------
+
+# Nouns that name a place only with a number, letter or direction ("pabellón 4", "torre norte").
+_NUMBERED_PLACES = (
+    r"pabellon(?:es)?|pab\.?|modulo|mod\.|puerta|pta\.|porton|torreon|torre|garita|celda|patio|sector|bloque"
+    r"|ambiente|locutorio|taller|muro|pared|muralla|zona|piso|ingreso|entrada"
+)
+# Places that are places by themselves.
+_PLAIN_PLACES = (
+    r"locutorios?|topico|talleres|taller(?:\s+de\s+(?!la\b|los\b|las\b|el\b|su\b|un\b|una\b)[a-z]{4,})?|rancho|cocina|capilla|biblioteca|lavanderia|muro|muralla|patio|garita"
+    r"|(?:ingreso|entrada)\s+de\s+(?:las\s+)?visitas?|(?:zona|area|sala)\s+de\s+(?:revision|requisa)"
+    r"|(?:puerta|porton)\s+de\s+(?:ingreso|servicio)"
+    r"|(?:pabellon|modulo|zona|area|celdas?|sector)\s+de\s+(?:mujeres|varones|maxima\s+seguridad|aislamiento|castigo"
+    r"|observacion|ingresos|meditacion)"
+)
+_NUMBER = (
+    r"\d{1,3}(?:\s?-?\s?[a-z]\b)?|[ivx]{1,6}\b|[a-h]\b|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez"
+    r"|once|doce|trece|catorce|quince|veinte|primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]"
+)
+_DIRECTION = (
+    r"de\s+atras|norte|sur|este|oeste|principal|posterior|lateral|traser[oa]|delanter[oa]|central|vehicular|peatonal"
+)
+_PLACE = re.compile(
+    rf"\b(?:(?P<noun>{_NUMBERED_PLACES})\s*(?:n[°º.]\s*|nro\.?\s*|numero\s+|#\s*)?"
+    rf"(?:(?P<number>{_NUMBER})|(?:(?:de\s+la\s+parte|del\s+lado|de\s+la\s+zona|lado)\s+)?(?P<direction>{_DIRECTION})\b)"
+    rf"|(?P<plain>{_PLAIN_PLACES})\b)"
+)
+# "del pabellón 2" after a place: one place, "patio del pabellón 2".
+_OF_PLACE = re.compile(r"\s+(?:de\s+la|del|de)\s+$")
+
+
+# Nouns after which a lower-case letter is the place's letter ("pabellon b"); after "puerta" or "torre",
+# "a" or "y" are words ("la puerta a las 10").
+_LETTERED_PLACES = frozenset({"pabellon", "pabellones", "pab", "pab.", "modulo", "mod.", "bloque", "sector"})
+# "de su casa": a kitchen or a yard named with "de" after it is the prison's only when the prison follows.
+_OF_THE_PRISON = re.compile(rf"\s+(?:de\s+la|del|de)\s+(?:{_NUMBERED_PLACES}|penal|establecimiento|e\.?p\b)")
+
+
+def _place_end(text: str, match: re.Match[str]) -> int | None:
+    """Return where a matched place ends, or None if its "number" is a word ("la puerta a las 10")."""
+    number = match.group("number")
+    if number is None:
+        plain = match.group("plain")
+        if plain in {"cocina", "patio", "rancho", "muro", "muralla"} and re.match(
+            r"\s+de", match.string[match.end() :]
+        ):
+            return match.end() if _OF_THE_PRISON.match(match.string, match.end()) else None
+        return match.end()
+    written = text[match.start("number") : match.end("number")]
+    if re.fullmatch(r"\d+\s[a-z]", number) and (written[-1].islower() or written[-1] in "YAEO"):
+        return match.end("number") - 2  # "pabellón 5 y": the place ends at its number
+    # A lower-case letter is the place's letter only after "pabellón" and the like, and never a vowel or
+    # "y", which are words.
+    is_lower_letter = len(number) == 1 and number.isalpha() and not written.isupper()
+    if is_lower_letter and (match.group("noun") not in _LETTERED_PLACES or number in "aeiouy"):
+        return None
+    return match.end()
+
+
+def _places(text: str, plain: str) -> Iterator[_Candidate]:
+    previous: _Candidate | None = None
+    for match in _PLACE.finditer(plain):
+        end = _place_end(text, match)
+        if end is None:
+            continue
+        start = match.start()
+        if previous is not None and _OF_PLACE.fullmatch(plain[previous.end : start]):
+            # "el patio del pabellón 2": one place.
+            previous = _Candidate(previous.start, end, _BY_PLACE, Suggestion("place", text[previous.start : end]))
+            continue
+        if previous is not None:
+            yield previous
+        previous = _Candidate(start, end, _BY_PLACE, Suggestion("place", text[start:end]))
+    if previous is not None:
+        yield previous
+
+
+# --- times -----------------------------------------------------------------------------------------------------
+
+_TIME = re.compile(
+    r"\b(?:(?P<weekday>(?:" + "|".join(WEEKDAYS) + r")s?)"
+    r"|(?:dias?|horario|hora|horas)\s+de\s+(?:la\s+)?visitas?|(?:en|durante|para)\s+(?:la|las)\s+visitas?"
+    r"|visitas?(?=\s+(?:de\s+los|del)\s+(?:" + "|".join(WEEKDAYS) + r"))|visitas?\s+(?:familiar|intima|femenina)e?s?"
+    r"|(?:cambios?|entrega|relevos?)\s+de\s+(?:turno|guardia|personal)|relevos?"
+    r"|(?:cuando\s+)?cambi(?:an|ar|a)\s+(?:de\s+|el\s+|la\s+)?(?:turno|guardia)"
+    r"|(?:por|de|en|a|durante|todas)\s+(?:la|las)\s+noches?|(?:de|cada|esa)\s+noche|(?:turno|guardia)\s+(?:de\s+)?noche"
+    r"|medianoche|(?<!buenas\s)noches?"
+    r"|(?:por|de|en|a|durante)\s+(?:la|las)\s+madrugadas?|madrugadas?"
+    r"|\d{1,2}(?::\d\d)?\s*(?:p\.?\s?m\b\.?|a\.?\s?m\b\.?|de\s+la\s+(?:noche|madrugada)|horas|hrs\b\.?|h\b)"
+    r"|\d{1,2}:\d\d)"
+)
+
+
+def _times(text: str, plain: str) -> Iterator[_Candidate]:
+    for match in _TIME.finditer(plain):
+        written = text[match.start() : match.end()]
+        if match.group("weekday") and written.istitle() and re.match(r"\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", text[match.end() :]):
+            continue  # "Domingo Quispe" is a man
+        if written.endswith(("visita", "visitas")) and re.match(r"\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]", text[match.end() :]):
+            continue  # "en la visita Maribel trajo": the visitor, not the visiting day
+        if normalise_time(written):
+            yield _Candidate(match.start(), match.end(), _BY_TIME, Suggestion("time", written))
+
+
+# --- the extraction ------------------------------------------------------------------------------------------
 
 
 def _is_mostly_upper_case(text: str) -> bool:
@@ -130,33 +655,34 @@ def _is_mostly_upper_case(text: str) -> bool:
     return bool(letters) and sum(ch.isupper() for ch in letters) > 0.7 * len(letters)
 
 
-# --- the extraction ------------------------------------------------------------------------------------------
+def _candidates(text: str) -> list[_Candidate]:
+    plain = _plain(text)
+    all_caps = _is_mostly_upper_case(text)
+    # In a tip written in capitals, read names as if in lower case: every word looks like a name there.
+    name_text = "".join(ch.lower()[:1] for ch in text) if all_caps else text
+    all_lower = all_caps or not any(ch.isupper() for ch in text)
+    words = _words(name_text)
+    return [
+        *_dnis(plain, text),
+        *_phones(text, plain),
+        *_plates(text, plain, all_caps),
+        *_nicknames(text, plain, all_caps),
+        *_companies(text, plain, all_caps),
+        *_titled_people(text, words, all_lower),
+        *_places(text, plain),
+        *_untitled_people(text, words, all_lower),
+        *_times(text, plain),
+    ]
 
 
 def _found(text: str) -> list[tuple[int, Suggestion]]:
-    found: list[tuple[int, Suggestion]] = []
-    # In a tip written in capitals every word looks like a name: keep names short there.
-    max_name_words = 2 if _is_mostly_upper_case(text) else 4
-    for match in _PERSON_AFTER_TITLE.finditer(text):
-        name = _clean_name(match.group("name"), max_words=max_name_words)
-        if name:
-            found.append((match.start(), Suggestion("person", name, _role_for_title(match.group("title")))))
-    for match in _NICKNAME.finditer(text):
-        nickname = " ".join((match.group("quoted") or match.group("bare") or "").split())
-        if nickname:
-            found.append((match.start(), Suggestion("person", nickname)))
-    for match in _PHONE.finditer(text):
-        phone = match.group("phone").strip()
-        if is_peruvian_number(normalise_phone(phone)):
-            found.append((match.start(), Suggestion("phone", phone)))
-    for pattern in (_PLATE, _PLATE_AFTER_WORD):
-        for match in pattern.finditer(text):
-            found.append((match.start("plate"), Suggestion("vehicle", match.group("plate"))))
-    for match in _COMPANY.finditer(text):
-        found.append((match.start(), Suggestion("company", match.group("company").strip())))
-    for match in _PLACE.finditer(text):
-        found.append((match.start(), Suggestion("place", f"{match.group('noun')} {match.group('id')}")))
-    return found
+    """Return what the text names with where it starts, overlaps resolved for the more certain finding."""
+    kept: list[_Candidate] = []
+    for candidate in sorted(_candidates(text), key=lambda c: (c.priority, c.start)):
+        if any(candidate.start < other.end and other.start < candidate.end for other in kept):
+            continue
+        kept.append(candidate)
+    return [(c.start, c.suggestion) for c in kept]
 
 
 def suggest_entities(text: str) -> list[Suggestion]:

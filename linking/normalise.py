@@ -59,7 +59,10 @@ TITLE_WORDS = frozenset(
         "tco",
         "tec",
         "tecnico",
+        "tecnica",
         "teniente",
+        "oficial",
+        "policia",
         "tnte",
         "tte",
         "inpe",
@@ -93,7 +96,12 @@ TITLE_WORDS = frozenset(
         "interna",
         "ppl",
         "visitante",
+        "visita",
         "reo",
+        "recluso",
+        "reclusa",
+        "preso",
+        "presa",
         # how nicknames are introduced: alias "el Flaco", apodado 'Chato', le dicen "Gato"
         "alias",
         "apodado",
@@ -216,7 +224,10 @@ LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 _COMPANY_LEADING_WORDS = frozenset(
-    {"empresa", "proveedor", "proveedora", "contratista", "compania", "la", "el", "los", "las", "de", "del"}
+    {
+        *("empresa", "proveedor", "proveedora", "contratista", "compania", "concesionario", "concesionaria"),
+        *("negocio", "firma", "la", "el", "los", "las", "de", "del"),
+    }
 )
 
 
@@ -260,8 +271,11 @@ def normalise_company(value: str) -> str:
 
 # --- places inside a facility ---------------------------------------------------------------------------
 
+# Every spelling of a kind of place, to one noun: synonyms meet ("pared norte" is "muro norte", "entrada
+# de visitas" is "ingreso de visitas", "torreón" is "torre", "portón" is "puerta").
 PLACE_NOUNS = {
     "pabellon": "pabellon",
+    "pabellones": "pabellon",
     "pab": "pabellon",
     "pabell": "pabellon",
     "pabel": "pabellon",
@@ -270,16 +284,45 @@ PLACE_NOUNS = {
     "mod": "modulo",
     "puerta": "puerta",
     "pta": "puerta",
+    "porton": "puerta",
     "torre": "torre",
+    "torreon": "torre",
     "celda": "celda",
+    "celdas": "celda",
     "patio": "patio",
+    "patios": "patio",
     "garita": "garita",
+    "garitas": "garita",
     "ambiente": "ambiente",
     "amb": "ambiente",
     "piso": "piso",
     "sector": "sector",
     "zona": "zona",
+    "area": "zona",
+    "sala": "zona",
     "bloque": "bloque",
+    "muro": "muro",
+    "pared": "muro",
+    "muralla": "muro",
+    "locutorio": "locutorio",
+    "locutorios": "locutorio",
+    "topico": "topico",
+    "taller": "taller",
+    "talleres": "taller",
+    "rancho": "rancho",
+    "cocina": "cocina",
+    "capilla": "capilla",
+    "biblioteca": "biblioteca",
+    "lavanderia": "lavanderia",
+    "ingreso": "ingreso",
+    "entrada": "ingreso",
+    "visitas": "visita",
+    "revision": "revision",
+    "requisa": "revision",
+    "trasera": "posterior",
+    "trasero": "posterior",
+    "atras": "posterior",
+    "delantera": "principal",
 }
 _NUMBER_WORDS = {
     "uno": 1,
@@ -316,7 +359,9 @@ _NUMBER_WORDS = {
     "diecinueve": 19,
     "veinte": 20,
 }
-_PLACE_DROPPED_WORDS = frozenset({"el", "la", "los", "las", "de", "del", "en", "nro", "no", "n", "num", "numero"})
+_PLACE_DROPPED_WORDS = frozenset(
+    {"el", "la", "los", "las", "de", "del", "en", "nro", "no", "n", "num", "numero", "parte", "lado"}
+)
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
 
@@ -367,6 +412,75 @@ def normalise_place(value: str) -> str:
     return " ".join(words)
 
 
+# --- identity documents ------------------------------------------------------------------------------------
+
+
+def normalise_dni(value: str) -> str:
+    """Return a Peruvian DNI as its 8 digits, or "" if the value holds no DNI.
+
+    "DNI N° 41234567", "41.234.567" and "41234567-5" (with its check digit) all give "41234567".
+    """
+    text = unicodedata.normalize("NFKC", value)
+    digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
+    if len(digits) == 9 and re.search(r"\d{8}\s*-\s*\d\s*$", text):
+        digits = digits[:8]  # the check digit printed after the number
+    return digits if len(digits) == 8 else ""
+
+
+# --- times that matter -------------------------------------------------------------------------------------
+
+WEEKDAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
+VISITING_DAY = "dia de visita"
+SHIFT_CHANGE = "cambio de turno"
+NIGHT = "noche"
+SMALL_HOURS = "madrugada"
+TIMES = (*WEEKDAYS, VISITING_DAY, SHIFT_CHANGE, NIGHT, SMALL_HOURS)
+_TIME_PHRASES = (
+    (re.compile(r"\b(?:dia|dias) de (?:la )?visitas?\b|\bvisitas?\b"), VISITING_DAY),
+    (re.compile(r"\bcambi(?:o|os|an|ar|a)\b|\brelevos?\b|\bentrega de\b|\bturno\b(?! (?:de )?noche)"), SHIFT_CHANGE),
+    (re.compile(r"\bmadrugadas?\b"), SMALL_HOURS),
+    (re.compile(r"\bnoches?\b|\bnocturn[oa]s?\b|\bmedianoche\b"), NIGHT),
+)
+# A clock time, folded: "10 pm", "10 p m", "22 00 horas", "3 am", "03 30".
+_CLOCK = re.compile(r"\b(?P<hour>\d{1,2})(?: (?P<minutes>\d\d))?(?: (?P<half>am|a m|pm|p m|h|hs|hrs|horas))?\b")
+
+
+def _time_of_clock(folded: str) -> str:
+    match = _CLOCK.search(folded)
+    if match is None:
+        return ""
+    hour, half = int(match.group("hour")), (match.group("half") or "").replace(" ", "")
+    if half == "pm":
+        hour = hour % 12 + 12
+    elif half == "am":
+        hour %= 12
+    elif not half and hour < 13 and match.group("minutes") is None:
+        return ""  # "a las 10": morning or night, nobody can tell
+    if hour >= 19 and hour <= 24:
+        return NIGHT
+    if hour <= 4 and (half or match.group("minutes") is not None):
+        return SMALL_HOURS
+    return ""
+
+
+def normalise_time(value: str) -> str:
+    """Return a time that matters in one canonical word or phrase, or "" if it is none of them.
+
+    A weekday ("los Sábados" gives "sabado"), "dia de visita" ("los días de visita", "en la
+    visita"), "cambio de turno" ("cambio de guardia", "relevo"), "noche" ("por la noche", "10
+    pm") or "madrugada" ("a las 3 de la madrugada").
+    """
+    folded = fold(value)
+    for word in folded.split():
+        singular = word[:-1] if word.endswith("s") and word[:-1] in WEEKDAYS else word
+        if singular in WEEKDAYS:
+            return singular
+    for pattern, canonical in _TIME_PHRASES:
+        if pattern.search(folded):
+            return canonical
+    return _time_of_clock(folded)
+
+
 # --- by kind -----------------------------------------------------------------------------------------------
 
 # Keyed by the values of linking.models.EntityKind; this module stays free of Django.
@@ -376,6 +490,8 @@ NORMALISERS = {
     "vehicle": normalise_plate,
     "company": normalise_company,
     "place": normalise_place,
+    "dni": normalise_dni,
+    "time": normalise_time,
 }
 
 
