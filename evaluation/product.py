@@ -129,7 +129,7 @@ def _measure(evalset: EvalSet, by_pk: dict[int, str], people: dict[str, Any], *,
     from accounts.keys import staff_unlock_keys
     from cases.models import Case, CaseTip
     from linking.automatic import pending_link
-    from linking.models import EntityMention, MentionStatus, TipLink
+    from linking.models import EntityMention, MentionStatus
     from linking.selectors import suggested_links
     from tipline.models import Tip
 
@@ -165,12 +165,7 @@ def _measure(evalset: EvalSet, by_pk: dict[int, str], people: dict[str, Any], *,
         for linked in links.by_entity:
             add(case.pk, linked.case.pk, f"{linked.percent}: {linked.evidence_words}")
         for elsewhere in links.elsewhere:
-            link = TipLink.objects.get(pk=elsewhere.link_id) if elsewhere.link_id else None
-            if link is not None:
-                ours = set(tips_of_case[case.pk])
-                other_tip = link.tip_high_id if link.tip_low_id in ours else link.tip_low_id
-                other_case = CaseTip.objects.get(tip_id=other_tip).case_id
-                add(case.pk, other_case, f"{elsewhere.percent}: {elsewhere.evidence_words} (other unit)")
+            add(case.pk, elsewhere.case_pk, f"{elsewhere.percent}: {elsewhere.evidence_words} (other unit)")
         if hints:
             for hint in links.hints:
                 add(case.pk, hint.case.pk, f"hint {hint.percent}")

@@ -22,8 +22,7 @@ Three steps, each where the keys it needs already are (DESIGN.md section 4):
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,6 +32,7 @@ from accounts.keys import vault_unit_key_name
 from cases.selectors import tip_data_key
 from linking import names
 from linking.extract import suggest_entities
+from linking.matching import related_tips
 from linking.models import (
     EntityKind,
     EntityMention,
@@ -46,32 +46,14 @@ from linking.models import (
 )
 from linking.normalise import normalise
 from linking.pseudonyms import entity_pseudonym, index_key_held, index_scope_of_unit
-from linking.scoring import (
-    EXACT_CODE,
-    EXACT_STRENGTH,
-    LINK_THRESHOLD,
-    LONE_NAME_ELSEWHERE_FACTOR,
-    PLACE_NOUNS_WEAK,
-    SAME_FACILITY_PERSON_BONUS,
-    WEAK_PLACE_STRENGTH,
-    PairEvidence,
-)
 from linking.signals import mentions_indexed
 from org.models import UnitKeyPair
-from tipline.models import SmugglingChannel, Tip
+from tipline.models import Tip
 
 # At most this many entities are kept from one text (a report or a reply).
 MAX_CANDIDATES_PER_TEXT = 40
 # The automatic step of one staff request links at most this many tips (linking.middleware).
 TIPS_PER_REQUEST = 10
-# Bounds of the comparison of one tip with the others, so linking a tip costs the same at any size.
-MATCHES_PER_PSEUDONYM = 25
-MATCHES_PER_NAME_KEY = 25
-RARITY_CAP = 5000
-# Channels that say how something got in; "unknown", "other" and "" say nothing shared.
-_TELLING_CHANNELS = frozenset(
-    {SmugglingChannel.VISITORS, SmugglingChannel.STAFF, SmugglingChannel.SUPPLIERS, SmugglingChannel.THROWN}
-)
 
 
 # --- 1. at intake ----------------------------------------------------------------------------------------
@@ -214,113 +196,17 @@ def tip_mentions_link(*, tip: Tip, data_key: bytes, index_key: IndexKey, key: by
 # --- 3. linked, blind ---------------------------------------------------------------------------------------------
 
 
-def _tips_naming(pseudonym: bytes) -> int:
-    """How many tips name a part of a name (capped): the blind rarity count, read from the index."""
-    return NameKey.objects.filter(pseudonym=pseudonym).order_by().values("id")[:RARITY_CAP].count()
-
-
-def _counted(counts: dict[str, int]) -> Callable[[names.NameKey], int]:
-    return lambda name_key: counts.get(name_key.text, 0)
-
-
-def _person_evidence(
-    *, tip: Tip, persons: list[tuple[EntityMention, str]], key: bytes, found: defaultdict[int, PairEvidence]
-) -> set[int]:
-    """Add to `found` the other tips naming someone this tip names, by their name keys; return those tips."""
-    total = max(Tip.objects.order_by("-pk").values_list("pk", flat=True).first() or 1, 1)
-    matched_tips: set[int] = set()
-    for _mention, value in persons:
-        ours_plain = names.name_keys(value, nickname=names.is_nickname(value))
-        if not ours_plain:
-            continue
-        ours = []
-        counts: dict[str, int] = {}
-        candidate_mentions: dict[int, int] = {}
-        for plain in ours_plain:
-            pseudonym = envelope.name_key_pseudonym(key, text=plain.text)
-            ours.append(names.NameKey(plain.slot, plain.position, plain.method, pseudonym.hex(), plain.prior))
-            counts[pseudonym.hex()] = _tips_naming(pseudonym)
-            for mention_id, other_tip in (
-                NameKey.objects.filter(pseudonym=pseudonym)
-                .exclude(tip=tip)
-                .order_by("-tip_id")
-                .values_list("mention_id", "tip_id")[:MATCHES_PER_NAME_KEY]
-            ):
-                candidate_mentions[mention_id] = other_tip
-        theirs: defaultdict[int, list[names.NameKey]] = defaultdict(list)
-        for row in NameKey.objects.filter(mention_id__in=list(candidate_mentions)).order_by("id"):
-            hexed = bytes(row.pseudonym).hex()
-            theirs[row.mention_id].append(names.NameKey(row.slot, row.position, row.method, hexed))
-            if hexed not in counts:
-                counts[hexed] = _tips_naming(bytes(row.pseudonym))
-        best: dict[int, names.NameMatch] = {}
-        tips_naming = _counted(counts)
-        for mention_id, keys in theirs.items():
-            match = names.match_names(ours, keys, tips_naming=tips_naming, total_tips=total)
-            other_tip = candidate_mentions[mention_id]
-            if match is not None and (other_tip not in best or match.score > best[other_tip].score):
-                best[other_tip] = match
-        for other_tip, match in best.items():
-            found[other_tip].add(match.score, *match.evidence)
-            matched_tips.add(other_tip)
-    return matched_tips
-
-
-def _place_noun(value: str) -> str:
-    """The noun of a place as normalised ("pabellon" of "Pab. 4"), or ""."""
-    words = normalise(EntityKind.PLACE, value).split()
-    return words[0] if words else ""
-
-
 def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
     """Compare a tip's linked mentions with every other tip's, blind, and store its links; return how many.
 
     The links a member judged stay as judged; the tip's other links are replaced by
-    what is found now. Needs the tip's data key (its own names, read in memory for the
-    rarity of its surnames) and its scope's index key (to key those names).
+    what is found now (linking.matching.related_tips). Needs the tip's data key (its own
+    values, read in memory) and its scope's index key (to key them).
     """
-    mentions = list(EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).order_by("id"))
-    found: defaultdict[int, PairEvidence] = defaultdict(PairEvidence)
-    values = {m.pk: _value(m, tip=tip, data_key=data_key) for m in mentions}
-    persons = [(m, values[m.pk]) for m in mentions if m.kind == EntityKind.PERSON]
-    named_alike = _person_evidence(tip=tip, persons=persons, key=key, found=found)
-    for mention in mentions:
-        strength = EXACT_STRENGTH.get(mention.kind, 0.0)
-        if mention.kind == EntityKind.PLACE and _place_noun(values[mention.pk]) in PLACE_NOUNS_WEAK:
-            strength = WEAK_PLACE_STRENGTH
-        other_tips = (
-            EntityMention.objects.filter(pseudonym=bytes(mention.pseudonym))
-            .exclude(tip=tip)
-            .order_by("-tip_id")
-            .values_list("tip_id", flat=True)[:MATCHES_PER_PSEUDONYM]
-        )
-        for other_tip in other_tips:
-            if mention.kind == EntityKind.PERSON:
-                if other_tip not in named_alike:  # a name recorded before name keys existed
-                    found[other_tip].add(0.85, EXACT_CODE[mention.kind])
-                continue
-            found[other_tip].add(strength, EXACT_CODE[mention.kind])
-    metadata = {
-        pk: (facility_id, channel)
-        for pk, facility_id, channel in Tip.objects.filter(pk__in=list(found)).values_list(
-            "pk", "facility_id", "smuggling_channel"
-        )
-    }
-    links: dict[tuple[int, int], tuple[float, list[str]]] = {}
-    for other_tip, evidence in found.items():
-        if other_tip not in metadata:
-            continue
-        facility_id, channel = metadata[other_tip]
-        same_facility = facility_id == tip.facility_id
-        same_channel = channel == tip.smuggling_channel and channel in _TELLING_CHANNELS
-        if not same_facility:
-            evidence.weaken_lone_names(LONE_NAME_ELSEWHERE_FACTOR)
-        if same_facility and other_tip in named_alike and evidence.score(same_facility=True, same_channel=False) >= 0.5:
-            evidence.add(SAME_FACILITY_PERSON_BONUS)
-        score = evidence.score(same_facility=same_facility, same_channel=same_channel)
-        if score >= LINK_THRESHOLD:
-            pair = (min(tip.pk, other_tip), max(tip.pk, other_tip))
-            links[pair] = (score, evidence.codes(same_facility=same_facility, same_channel=same_channel))
+    mentions = EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).order_by("id")
+    values = [(m.kind, _value(m, tip=tip, data_key=data_key), m.person_role) for m in mentions]
+    related = related_tips(tip=tip, values=values, key=key)
+    links = {(min(tip.pk, other), max(tip.pk, other)): found for other, found in related.items()}
     return _links_store(tip=tip, links=links)
 
 

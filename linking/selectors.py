@@ -27,8 +27,8 @@ from accounts.models import Membership, StaffMember
 from cases.models import Case, CaseTip, Recusal
 from cases.selectors import cases_visible_to, tip_data_key
 from linking.extract import Suggestion, suggest_entities
+from linking.matching import related_tips
 from linking.models import (
-    EntityKind,
     EntityMention,
     IndexKey,
     IndexScope,
@@ -38,7 +38,7 @@ from linking.models import (
     Verdict,
 )
 from linking.normalise import normalise
-from linking.pseudonyms import entity_pseudonym, index_key_peek
+from linking.pseudonyms import index_key_peek
 from linking.scoring import STRONG, evidence_in_words
 from org.models import Unit
 from tipline.models import Tip
@@ -199,6 +199,8 @@ class LinkElsewhere:
     evidence: tuple[str, ...] = ()
     confirmed: bool = False
     link_id: int | None = None
+    # The other case's row id, for the server's own use (the evaluation maps links with it): never rendered.
+    case_pk: int = 0
 
     @property
     def evidence_words(self) -> str:
@@ -229,9 +231,7 @@ def _can_merge(case: Case, other: Case) -> bool:
     return other.unit_id == case.unit_id and not case.is_closed and not other.is_closed
 
 
-def _cases_sharing_pseudonyms(
-    *, case: Case, own_units: set[int], hidden: Q, also: list[bytes]
-) -> tuple[dict[int, int], int]:
+def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int], hidden: Q) -> tuple[dict[int, int], int]:
     """Return {other case id: number of this case's pseudonyms it shares} and how many pseudonyms were crowded.
 
     One query for this case's pseudonyms, then one per pseudonym (at most
@@ -241,8 +241,7 @@ def _cases_sharing_pseudonyms(
     tips of the member's own units among its CROWDED_WINDOW newest, so that links the
     member can act on are not crowded out by other units'. The work is bounded however
     often an entity is named: a guard named in 50,000 tips costs about what one named
-    in 50 does. `also` adds pseudonyms of the case's values under another key (the
-    regional pseudonyms of a national case); `hidden` (hidden_mentions) is never matched.
+    in 50 does. `hidden` (hidden_mentions) is never matched.
     """
     case_tip_ids = list(CaseTip.objects.filter(case=case).values_list("tip_id", flat=True))
     pseudonyms = list(
@@ -251,10 +250,8 @@ def _cases_sharing_pseudonyms(
         .values_list("pseudonym", flat=True)
         .distinct()[:MAX_CASE_PSEUDONYMS]
     )
-    # bytes(): a database driver may return a memoryview; a pseudonym already looked up is not counted twice.
+    # bytes(): a database driver may return a memoryview.
     pseudonyms = [bytes(pseudonym) for pseudonym in pseudonyms]
-    looked_up = set(pseudonyms)
-    pseudonyms += [pseudonym for pseudonym in also[:MAX_CASE_PSEUDONYMS] if pseudonym not in looked_up]
     tips_by_pseudonym: dict[bytes, list[int]] = {}
     crowded = 0
     for pseudonym in pseudonyms:
@@ -291,40 +288,41 @@ def _cases_sharing_pseudonyms(
     return dict(shared), crowded
 
 
-def _regional_pseudonyms(*, case: Case, vault: dict[str, bytes]) -> list[bytes]:
-    """Return the regional pseudonyms of a national case's recorded values, if the session holds the regional key.
+MAX_CROSS_SCOPE_TIPS = 10
 
-    For the national unit only (its cases' own pseudonyms are made with the national
-    key): each value of the case's tips, at most MAX_CASE_PSEUDONYMS, is decrypted with
-    its tip's data key and keyed under the regional index key, then forgotten. The
-    lookups were audited when the values were recorded (linking.services.mention_record).
+
+def _regional_related(*, case: Case, vault: dict[str, bytes]) -> dict[int, tuple[float, list[str]]]:
+    """Return the regional tips related to a national case, found under the regional key in this request only.
+
+    For the national unit (its cases' pseudonyms are made with the national key): the
+    values of the case's tips (at most MAX_CROSS_SCOPE_TIPS, MAX_CASE_PSEUDONYMS values)
+    are decrypted with their tips' keys and looked up under the regional index key
+    (linking.matching.related_tips), then forgotten. Nothing is stored, so no row ever
+    says that the national unit holds something related to a regional tip.
     """
     if not Unit.objects.filter(pk=case.unit_id, kind=Unit.Kind.NATIONAL).exists():
-        return []
+        return {}
     regional_key = index_key_peek(vault=vault, scope=IndexScope.REGIONAL)
     if regional_key is None:
-        return []
-    found: set[bytes] = set()
-    mentions = (
-        EntityMention.objects.filter(
-            tip__case_link__case=case, status=MentionStatus.LINKED, kind__in=(*STRONG_KINDS, EntityKind.PERSON)
-        )
-        .select_related("tip")
-        .order_by("id")[:MAX_CASE_PSEUDONYMS]
-    )
-    for mention in mentions:
-        data_key = tip_data_key(tip=mention.tip, vault=vault)
+        return {}
+    related: dict[int, tuple[float, list[str]]] = {}
+    tips = Tip.objects.filter(case_link__case=case).order_by("-pk")[:MAX_CROSS_SCOPE_TIPS]
+    for tip in tips:
+        data_key = tip_data_key(tip=tip, vault=vault)
         if data_key is None:
             continue
-        value = mention_value(mention=mention, tip=mention.tip, data_key=data_key)
-        if mention.kind == EntityKind.PERSON and len(normalise(mention.kind, value).split()) < 2:
-            continue  # a lone surname or nickname is no link across units without a score
-        pseudonym = entity_pseudonym(
-            key=regional_key, kind=mention.kind, value=value, facility_id=mention.tip.facility_id
-        )
-        if pseudonym is not None:
-            found.add(pseudonym)
-    return sorted(found)
+        mentions = EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).order_by("id")
+        values = [
+            (m.kind, mention_value(mention=m, tip=tip, data_key=data_key), m.person_role)
+            for m in mentions[:MAX_CASE_PSEUDONYMS]
+        ]
+        for other_tip, (score, codes) in related_tips(tip=tip, values=values, key=regional_key).items():
+            if other_tip not in related or score > related[other_tip][0]:
+                related[other_tip] = (score, codes)
+    national_tips = set(
+        Tip.objects.filter(pk__in=list(related), unit__kind=Unit.Kind.NATIONAL).values_list("pk", flat=True)
+    )
+    return {tip_id: found for tip_id, found in related.items() if tip_id not in national_tips}
 
 
 # Kinds whose shared pseudonym alone says "related" (a phone, a plate, a DNI, a company): cases linked before
@@ -344,9 +342,12 @@ class _Scored:
     def add(self, link: TipLink) -> None:
         if link.score > self.score or self.link_id is None:
             self.link_id = link.pk
-        self.score = max(self.score, link.score)
-        self.evidence += [code for code in link.evidence if code not in self.evidence]
+        self.found(link.score, link.evidence)
         self.confirmed = self.confirmed or link.verdict == Verdict.SAME
+
+    def found(self, score: float, codes: list[str]) -> None:
+        self.score = max(self.score, score)
+        self.evidence += [code for code in codes if code not in self.evidence]
 
 
 def _links_touching(tip_ids: list[int], *, limit: int = MAX_LINK_ROWS) -> list[TipLink]:
@@ -398,8 +399,13 @@ def suggested_links(*, case: Case, member: StaffMember, vault: dict[str, bytes] 
             continue
         scored.setdefault(other_case, _Scored()).add(link)
 
-    also = _regional_pseudonyms(case=case, vault=vault) if vault and in_national_unit else []
-    shared, crowded = _cases_sharing_pseudonyms(case=case, own_units=own_units, hidden=hidden, also=also)
+    cross_scope = _regional_related(case=case, vault=vault) if vault and in_national_unit else {}
+    cross_cases = dict(CaseTip.objects.filter(tip_id__in=list(cross_scope)).values_list("tip_id", "case_id"))
+    for other_tip, (score, codes) in cross_scope.items():
+        other_case = cross_cases.get(other_tip)
+        if other_case is not None and other_case not in rejected:
+            scored.setdefault(other_case, _Scored()).found(score, codes)
+    shared, crowded = _cases_sharing_pseudonyms(case=case, own_units=own_units, hidden=hidden)
     for other_id in recused | rejected | {case.pk, None}:
         shared.pop(other_id, None)  # type: ignore[arg-type]
         scored.pop(other_id, None)  # type: ignore[arg-type]
@@ -440,6 +446,7 @@ def suggested_links(*, case: Case, member: StaffMember, vault: dict[str, bytes] 
                     evidence=tuple(found.evidence),
                     confirmed=found.confirmed,
                     link_id=found.link_id,
+                    case_pk=other.pk,
                 )
             )
     by_entity.sort(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import StaffMember
 from cases.models import Case
 from cases.services import recusal_add
-from linking import automatic, selectors
+from linking import matching, selectors
 from linking.selectors import suggested_links
 from org.models import Facility
 from tests.conftest import staff_client
@@ -149,7 +149,7 @@ def test_an_entity_named_everywhere_is_looked_up_in_bounded_slices_own_unit_firs
     cast: dict[str, StaffMember], facilities: dict[str, Facility], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(selectors, "MATCHES_PER_PSEUDONYM", 2)
-    monkeypatch.setattr(automatic, "MATCHES_PER_PSEUDONYM", 2)
+    monkeypatch.setattr(matching, "MATCHES_PER_PSEUDONYM", 2)
     lima, norte = cast["lima_investigator"], cast["norte_investigator"]
     this_tip, this = _case(facilities["lurigancho"], category=Category.ABUSE)
     older_lima_tip, older_lima = _case(facilities["lurigancho"], category=Category.ABUSE)
