@@ -42,6 +42,7 @@ from linking.lexicon import (
     STREET_WORDS,
     TITLE_FILLERS,
     TITLE_ROLES,
+    TRADE_NOUNS,
     is_given_name,
     is_name_stopword,
     surname_rank,
@@ -443,41 +444,61 @@ def _plates(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
 
 _LEGAL_FORM = r"(?:s\.?\s?a\.?\s?c\.?|s\.?\s?a\.?\s?a\.?|e\.?\s?i\.?\s?r\.?\s?l\.?|s\.?\s?r\.?\s?l\.?|s\.\s?a\.)(?!\w)"
 # Business nouns that are part of a trade name ("Distribuidora Santa Rosa"), and generic ones that are not.
-_TRADE_NOUNS = (
-    "distribuidora|transportes|panaderia|bodega|restaurante|restaurant|comercial|inversiones|tienda|ferreteria"
-    "|minimarket|botica|farmacia|grifo|agencia|importadora|constructora|multiservicios|servicios|corporacion"
-    "|consorcio|chifa|polleria|cevicheria|libreria|inmobiliaria|agroindustrias|industrias|negociaciones"
-    "|pasteleria|licoreria|carniceria|avicola|distribuciones|importaciones|representaciones|bazar|hostal"
-)
+_TRADE_NOUNS = "|".join(TRADE_NOUNS)
 _GENERIC_NOUNS = "empresa|proveedora?|concesionari[oa]|contratista|negocio|compania|firma"
 _COMPANY_START = re.compile(rf"\b(?:{_GENERIC_NOUNS}|{_TRADE_NOUNS})\b")
 _NAME_PARTICLES_IN_COMPANIES = frozenset({"de", "del", "la", "el", "los", "las", "y", "e", "&"})
 _LEGAL_FORM_AT = re.compile(rf"\s*,?\s*{_LEGAL_FORM}")
 
 
-def _company_words(text: str, start: int, all_caps: bool) -> int:
-    """Return the end of a capitalised trade name starting at `start` (start itself if there is none)."""
-    end, count = start, 0
+# Words that end a trade name however they are written: what follows a company in tips (its vehicle, its
+# driver, the prison), never part of its name.
+_AFTER_COMPANY = frozenset(
+    {
+        *("camion", "camioneta", "auto", "carro", "moto", "mototaxi", "combi", "vehiculo", "bus", "furgoneta"),
+        *("chofer", "conductor", "dueno", "duena", "encargado", "encargada", "trabajador", "trabajadores"),
+        *("inpe", "penal", "sigue", "siguen", "tambien", "ahi", "alli", "aqui", "frente", "cerca", "junto"),
+    }
+)
+# What may open a trade name before its name word: "El Trigal", "La Sazón de Mary", "bodega Don Lucho".
+_LEADING_ARTICLES = frozenset({"el", "la", "los", "las", "don", "dona"})
+
+
+def _company_words(text: str, start: int, all_caps: bool, all_lower: bool = False) -> int:
+    """Return the end of a trade name starting at `start` (start itself if there is none).
+
+    Capitalised words ("Santa Rosa", "El Trigal"), or, in a text written all in lower
+    case, words that are not common words ("la bodega don lucho ahí"); at most five,
+    ending at a comma or full stop, a number, or a word that follows companies (its
+    truck, its driver).
+    """
+    end, count, position = start, 0, 0
     for match in re.finditer(r"\S+", text[start:]):
         raw = match.group()
-        word = raw.rstrip(",.;:()")
+        word = raw.strip("\"“”«»()").rstrip(",.;:")
         folded = fold(word)
-        if not word or count >= 5:
+        position += 1
+        if not word or count >= 5 or folded in _AFTER_COMPANY or any(ch.isdigit() for ch in word):
             break
-        if count and folded in _NAME_PARTICLES_IN_COMPANIES:
-            continue  # "Alimentos del Sur": kept only if a capitalised word follows
-        if not (word[0].isupper() or word[0].isdigit()) or folded in {"inpe", "penal"}:
+        if folded in _NAME_PARTICLES_IN_COMPANIES or (position == 1 and folded in _LEADING_ARTICLES):
+            if position == 1 and folded in _LEADING_ARTICLES:
+                continue  # "El Trigal", "Don Lucho": kept only if a name word follows
+            if count and not (all_lower and folded in {"los", "las", "y", "e"}):
+                continue  # "Alimentos del Sur", "la sazon de mary"
             break
-        if all_caps and is_name_stopword(folded):
+        capitalised = word[0].isupper()
+        if not (capitalised or all_lower) or (is_name_stopword(folded) and (all_caps or not capitalised)):
+            break
+        if not capitalised and len(folded) < 3:
             break
         count += 1
-        end = start + match.start() + len(word)
-        if raw != word:
+        end = start + match.start() + len(raw.rstrip(",.;:)"))
+        if raw.rstrip(")") != raw.rstrip(",.;:)") or raw.endswith(":"):
             break  # a comma or full stop ends the name
     return end
 
 
-def _companies(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
+def _companies(text: str, plain: str, all_caps: bool, all_lower: bool = False) -> Iterator[_Candidate]:
     taken: list[tuple[int, int]] = []
     for match in _COMPANY_START.finditer(plain):
         noun = match.group()
@@ -504,7 +525,9 @@ def _companies(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
             )
             end = name_end
         else:
-            end = _company_words(text, name_start, all_caps)
+            if all_lower and re.search(r"\bde\s*$", plain[match.end() : name_start]):
+                continue  # "la tienda de abarrotes", "la bodega de la esquina": what it sells, not its name
+            end = _company_words(text, name_start, all_caps, all_lower)
             if end == name_start:
                 continue
             name_words = fold(text[name_start:end]).split()
@@ -661,13 +684,15 @@ def _candidates(text: str) -> list[_Candidate]:
     # In a tip written in capitals, read names as if in lower case: every word looks like a name there.
     name_text = "".join(ch.lower()[:1] for ch in text) if all_caps else text
     all_lower = all_caps or not any(ch.isupper() for ch in text)
+    # No capitalised word ("Santa"): the writer does not capitalise names (plates and codes aside).
+    uncapitalised = not all_caps and not re.search(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]", text)
     words = _words(name_text)
     return [
         *_dnis(plain, text),
         *_phones(text, plain),
         *_plates(text, plain, all_caps),
         *_nicknames(text, plain, all_caps),
-        *_companies(text, plain, all_caps),
+        *_companies(text, plain, all_caps, uncapitalised),
         *_titled_people(text, words, all_lower),
         *_places(text, plain),
         *_untitled_people(text, words, all_lower),

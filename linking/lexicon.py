@@ -252,3 +252,16 @@ STREET_WORDS = frozenset(
 def is_name_stopword(folded: str) -> bool:
     """Return whether a folded word ends a name ("recibe", "del", "que") or is never part of one."""
     return folded in NAME_STOPWORDS
+
+
+# Business nouns that open a trade name ("Distribuidora Santa Rosa", "bodega Don Lucho"). The extractor
+# keeps them in the value as written; normalise_company drops them, so "la distribuidora Santa Rosa",
+# "DISTRIBUIDORA SANTA ROSA S.A.C." and the proveedor "Santa Rosa" meet.
+TRADE_NOUNS = (
+    *("distribuidora", "transportes", "panaderia", "bodega", "restaurante", "restaurant", "comercial"),
+    *("inversiones", "tienda", "ferreteria", "minimarket", "botica", "farmacia", "grifo", "agencia"),
+    *("importadora", "constructora", "multiservicios", "servicios", "corporacion", "consorcio", "chifa"),
+    *("polleria", "cevicheria", "libreria", "inmobiliaria", "agroindustrias", "industrias", "negociaciones"),
+    *("pasteleria", "licoreria", "carniceria", "avicola", "distribuciones", "importaciones"),
+    *("representaciones", "bazar", "hostal", "encomiendas", "courier"),
+)

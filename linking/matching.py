@@ -137,9 +137,7 @@ def related_tips(*, tip: Tip, values: Iterable[tuple[str, str, str]], key: bytes
         pseudonym = entity_pseudonym(key=key, kind=kind, value=value, facility_id=tip.facility_id)
         if pseudonym is None:
             continue
-        mentions = EntityMention.objects.filter(pseudonym=pseudonym, status=MentionStatus.LINKED).exclude(
-            tip_id=tip.pk
-        )
+        mentions = EntityMention.objects.filter(pseudonym=pseudonym, status=MentionStatus.LINKED).exclude(tip_id=tip.pk)
         if kind == EntityKind.PERSON:
             # Only a name recorded before name keys existed is matched whole; the others were compared above.
             mentions = mentions.filter(name_keys__isnull=True)

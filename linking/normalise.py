@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from linking.lexicon import TRADE_NOUNS
+
 # --- shared folding ---------------------------------------------------------------------------------
 
 _QUOTES = "\"'“”‘’«»`´"
@@ -227,6 +229,7 @@ _COMPANY_LEADING_WORDS = frozenset(
     {
         *("empresa", "proveedor", "proveedora", "contratista", "compania", "concesionario", "concesionaria"),
         *("negocio", "firma", "la", "el", "los", "las", "de", "del"),
+        *TRADE_NOUNS,
     }
 )
 
@@ -249,10 +252,12 @@ def _join_initials(words: list[str]) -> list[str]:
 
 
 def normalise_company(value: str) -> str:
-    """Return a company's name without its legal form, accents, punctuation or leading "empresa".
+    """Return a company's name without its legal form, accents, punctuation or leading business nouns.
 
     "Transportes El Sol S.A.C.", "TRANSPORTES EL SOL SAC" and "Empresa de Transportes
-    El Sol S. A. C." all give "transportes el sol". The order of the words is kept.
+    El Sol S. A. C." all give "sol"; "la distribuidora Santa Rosa" and the proveedor
+    "Santa Rosa" give "santa rosa" (linking.lexicon.TRADE_NOUNS), while "Panadería Santa
+    Rosa de Lima" stays "santa rosa de lima". The order of the words is kept.
     """
     # "S.A.C." must become "sac", not "s a c" followed by other words.
     undotted = re.sub(r"(?<=\w)\.(?=\w)", "", value)
