@@ -39,9 +39,12 @@ EXACT_CODE = {
     "time": "same_time",
     "person": "same_full_name",
 }
-# A place where many unrelated reports happen (the pavilion people live in, a cell, a yard) says less
-# than a particular wall, tower, gate or workshop.
-PLACE_NOUNS_WEAK = frozenset({"pabellon", "celda", "patio", "piso", "modulo"})
+# A place where many unrelated reports happen says less than a particular wall, tower, cell or workshop:
+# the pavilion people live in, its yard, and the gates and entrances every smuggled thing passes through.
+PLACE_NOUNS_WEAK = frozenset(
+    {"pabellon", "patio", "piso", "modulo", "puerta", "garita", "ingreso", "rancho", "cocina", "zona", "sector"}
+    | {"ambiente", "bloque", "area"}
+)
 WEAK_PLACE_STRENGTH = 0.3
 # A name that rests on one word (a nickname, or a surname without the first name) seen at another prison
 # is often another person ("el Chato", "el técnico Llanos" are everywhere).
@@ -49,7 +52,7 @@ LONE_NAME_CODES = frozenset({"same_rare_surname", "same_common_surname", "same_n
 NAME_CONFIRMING_CODES = frozenset({"same_first_name", "first_name_initial", "same_surnames", "same_full_name"})
 LONE_NAME_ELSEWHERE_FACTOR = 0.6
 # Clear metadata only ever adds to entity evidence that is worth something on its own, never links alone.
-METADATA_NEEDS = 0.5
+METADATA_NEEDS = 0.45
 SAME_FACILITY_PERSON_BONUS = 0.1
 SAME_CHANNEL_STRENGTH = 0.3
 
@@ -111,13 +114,14 @@ class PairEvidence:
         return bool(self.pieces)
 
     def _metadata_counts(self) -> bool:
-        return combine(strength for strength, _codes in self.pieces) >= METADATA_NEEDS
+        # With a tolerance: 1 - (1 - 0.45) is 0.44999999999999996 in floating point.
+        return combine(strength for strength, _codes in self.pieces) >= METADATA_NEEDS - 1e-9
 
     def score(self, *, same_facility: bool, same_channel: bool) -> float:
         strengths = [strength for strength, _codes in self.pieces]
         if self._metadata_counts() and same_channel:
             strengths.append(SAME_CHANNEL_STRENGTH)
-        return round(combine(strengths), 4)
+        return round(combine(strengths), 4)  # rounded: a score at the threshold is at it, not below
 
     def codes(self, *, same_facility: bool, same_channel: bool) -> list[str]:
         ordered = sorted(self.pieces, key=lambda piece: -piece[0])
