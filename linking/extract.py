@@ -45,6 +45,7 @@ from linking.lexicon import (
     TRADE_NOUNS,
     is_given_name,
     is_name_stopword,
+    is_surname,
     surname_rank,
 )
 from linking.normalise import WEEKDAYS, fold, is_peruvian_number, normalise, normalise_phone, normalise_time
@@ -141,12 +142,24 @@ def _is_name_word(word: _Word, *, lower_ok: bool, known_ok: bool = False) -> boo
         return True
     if len(word.folded) < 3:
         return False
-    known = is_given_name(word.folded) or surname_rank(word.folded) is not None
+    known = is_given_name(word.folded) or is_surname(word.folded)
     if not lower_ok:
         return known_ok and known
     # An unknown word in lower case that ends like a verb ("agarra", "introduce", "cobró") ends the name;
     # surnames that end so are mostly among the known ones.
     return known or not _VERB_LIKE.search(word.folded)
+
+
+def _surname_before_surname(words: list[_Word], index: int, *, lower_ok: bool) -> bool:
+    """An unknown word that ends like a verb is still a surname right before a known one: "quspe mamani", "waman
+    ccahuana" (a misspelt or rarer first surname, then a known second)."""
+    word = words[index]
+    if not lower_ok or word.capitalised or index + 1 >= len(words) or not _joins(words[index + 1], word):
+        return False
+    if word.folded in NOT_PERSON_WORDS or is_name_stopword(word.folded) or word.folded in TITLE_ROLES:
+        return False
+    following = words[index + 1].folded
+    return len(word.folded) >= 4 and is_surname(following) and not is_name_stopword(following)
 
 
 def _joins(word: _Word, previous: _Word) -> bool:
@@ -179,7 +192,7 @@ def _name_from(words: list[_Word], first: int, *, lower_ok: bool, known_ok: bool
         begun_in_capitals = count > 0 and words[first].capitalised
         if not _is_name_word(
             word, lower_ok=lower_ok and not begun_in_capitals, known_ok=known_ok and not begun_in_capitals
-        ):
+        ) and not _surname_before_surname(words, index, lower_ok=lower_ok and not begun_in_capitals):
             break
         index += 1
         count += 1
@@ -236,7 +249,7 @@ def _looks_like_a_name(run: list[_Word]) -> bool:
     if is_given_name(first.folded):
         # "Rosa" or "Luz" may be a word; with a known name after it, it is a name.
         return first.folded not in COMMON_WORD_NAMES or any(
-            is_given_name(w.folded) or surname_rank(w.folded) is not None for w in names[1:]
+            is_given_name(w.folded) or is_surname(w.folded) for w in names[1:]
         )
     return all(surname_rank(w.folded.split("-")[0]) is not None for w in names)
 
@@ -267,7 +280,7 @@ def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator
     index = 0
     while index < len(words):
         word = words[index]
-        starts = word.capitalised or (all_lower and is_given_name(word.folded))
+        starts = word.capitalised or (all_lower and (is_given_name(word.folded) or is_surname(word.folded)))
         if not starts or word.folded in _PARTICLES or not _is_name_word(word, lower_ok=all_lower):
             index += 1
             continue
@@ -280,12 +293,27 @@ def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator
         if any(phrase in " ".join(w.folded for w in run) for phrase in NOT_PERSON_PHRASES):
             index = end  # "Miguel Castro Castro" is a prison, and so is any part of it
             continue
+        if all_lower and run and not is_given_name(run[0].folded):
+            # Lower case or capitals, surname first: "LLANOS CORI LUIS", "vargas rios kelly" (known surname,
+            # one or two more, then a known given name).
+            known = 1
+            while known < min(len(run), 3) and not is_given_name(run[known].folded):
+                known += 1
+            if known < len(run) and is_given_name(run[known].folded) and known + 1 <= _MAX_NAME_WORDS:
+                end, run = index + known + 1, run[: known + 1]
+                yield _Candidate(
+                    word.start, _span_end(text, words, end), _BY_NAME, _person(text, words, index, end, "")
+                )
+                index = end
+                continue
+            index += 1
+            continue
         if all_lower:
             # Lower-case text: a given name followed by known surnames only.
             known = 1
             while known < min(len(run), 2) and is_given_name(run[known].folded):
                 known += 1
-            while known < len(run) and surname_rank(run[known].folded) is not None:
+            while known < len(run) and is_surname(run[known].folded):
                 known += 1
             end, run = index + known, run[:known]
         # "Quispe Mamani, Juan": the given name after a comma.
@@ -295,7 +323,7 @@ def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator
             and is_given_name(words[end].folded)
             and words[end].capitalised
             and len(run) >= 2
-            and all(surname_rank(w.folded) is not None for w in run)
+            and all(is_surname(w.folded) for w in run)
         )
         if surname_first:
             end = _name_from(words, end, lower_ok=False)
@@ -334,7 +362,8 @@ def _nicknames(text: str, plain: str, all_caps: bool) -> Iterator[_Candidate]:
                     end = more.end()
         nickname = " ".join(text[match.start(group) : end].split())
         if nickname:
-            yield _Candidate(match.start(), end, _BY_NICKNAME, Suggestion("person", nickname))
+            # Kept as "alias <nickname>", so the mention says itself that it is a nickname (linking.names).
+            yield _Candidate(match.start(), end, _BY_NICKNAME, Suggestion("person", f"alias {nickname}"))
 
 
 # Nicknames that are also everyday adjectives, so in NAME_STOPWORDS: still nicknames after "alias".
@@ -475,7 +504,7 @@ def _company_words(text: str, start: int, all_caps: bool, all_lower: bool = Fals
     end, count, position = start, 0, 0
     for match in re.finditer(r"\S+", text[start:]):
         raw = match.group()
-        word = raw.strip("\"“”«»()").rstrip(",.;:")
+        word = raw.strip('"“”«»()').rstrip(",.;:")
         folded = fold(word)
         position += 1
         if not word or count >= 5 or folded in _AFTER_COMPANY or any(ch.isdigit() for ch in word):

@@ -76,9 +76,36 @@ COMMON_SURNAMES: tuple[str, ...] = tuple(
 _SURNAME_RANK = {name: rank for rank, name in enumerate(dict.fromkeys(COMMON_SURNAMES))}
 
 
+# More given names and surnames the extractor should recognise, not ranked (Quechua and Aymara surnames in
+# their several spellings, given names common in Peru and missing above).
+MORE_GIVEN_NAMES = frozenset(
+    _words(
+        """
+    kelly johana johanna yesenia yessenia roxana mariela lizeth katty wendy nelida yaneth yanet jhony
+    jhonny jhoel brenda sheyla shirley leslie lesly deysi deisy elvis jhimy jimmy jaime yonatan
+    yonathan rudy gianella giuliana fiorella nilda noelia ruth rut zaida kathia elizabeth betty
+    """
+    )
+)
+MORE_SURNAMES = frozenset(
+    _words(
+        """
+    cori ccori qori kori waman guaman huamani huanca wanka kispe quisbert ttito tito cusi kusi
+    ccallo callo mamani chambi choquehuanca quispe yupanqui pari hancco ancco cutipa luque jara
+    pacco paco sonco sonqo ccama cama puma pumacahua tupa tupac inca huaraca taipe huillca
+    """
+    )
+)
+
+
 def is_given_name(folded: str) -> bool:
     """Return whether a folded word is a common given name ("juan", "maria", "wilber")."""
-    return folded in GIVEN_NAMES
+    return folded in GIVEN_NAMES or folded in MORE_GIVEN_NAMES
+
+
+def is_surname(folded: str) -> bool:
+    """Return whether a folded word is a known surname, common or not ("quispe", "ccori")."""
+    return folded in _SURNAME_RANK or folded in MORE_SURNAMES
 
 
 def surname_rank(folded: str) -> int | None:
