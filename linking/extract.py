@@ -46,7 +46,6 @@ from linking.lexicon import (
     is_given_name,
     is_name_stopword,
     is_surname,
-    surname_rank,
 )
 from linking.normalise import WEEKDAYS, fold, is_peruvian_number, normalise, normalise_phone, normalise_time
 
@@ -251,7 +250,13 @@ def _looks_like_a_name(run: list[_Word]) -> bool:
         return first.folded not in COMMON_WORD_NAMES or any(
             is_given_name(w.folded) or is_surname(w.folded) for w in names[1:]
         )
-    return all(surname_rank(w.folded.split("-")[0]) is not None for w in names)
+    if all(is_surname(w.folded.split("-")[0]) for w in names):
+        return True
+    # Surname first without a comma: "Chávez Marco", "Quispe-Mamani Juan Carlos" (known surnames, then given names).
+    surnames = 0
+    while surnames < len(names) and is_surname(names[surnames].folded.split("-")[0]):
+        surnames += 1
+    return 0 < surnames < len(names) and all(is_given_name(w.folded) for w in names[surnames:])
 
 
 # "la esposa de un interno, Maribel Cusi": a relative of an inmate, so a visitor; "el interno, Juan Ccori".

@@ -50,7 +50,7 @@ WEAK_PLACE_STRENGTH = 0.3
 # is often another person ("el Chato", "el técnico Llanos" are everywhere).
 LONE_NAME_CODES = frozenset({"same_rare_surname", "same_common_surname", "same_nickname"})
 NAME_CONFIRMING_CODES = frozenset({"same_first_name", "first_name_initial", "same_surnames", "same_full_name"})
-LONE_NAME_ELSEWHERE_FACTOR = 0.6
+LONE_NAME_ELSEWHERE_FACTOR = 0.65
 # Clear metadata only ever adds to entity evidence that is worth something on its own, never links alone.
 METADATA_NEEDS = 0.45
 SAME_FACILITY_PERSON_BONUS = 0.1

@@ -383,7 +383,10 @@ ROWS: list[Row] = [
     # the Lima case); for the roles that never read a tip it does not exist.
     Row("linking:mention_record", "POST", lima_readers(REDIRECT), kwargs=tip_kwargs),
     Row("linking:mention_delete", "POST", lima_readers(REDIRECT), kwargs=mention_kwargs),
+    Row("linking:mention_confirm", "POST", lima_readers(REDIRECT), kwargs=mention_kwargs),
+    Row("linking:mention_correct", "POST", lima_readers(REDIRECT), kwargs=mention_kwargs),
     Row("linking:case_merge", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
+    Row("linking:link_verdict", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
     Row(
         "linking:pseudonym",
         "GET",
