@@ -18,13 +18,14 @@ from django.core.management import call_command
 from accounts.models import StaffMember
 from audit.models import AuditAction, AuditEvent
 from cases.models import Case
-from linking import automatic
+from linking import automatic, names
 from linking.models import EntityMention, MentionOrigin, MentionStatus, NameKey, TipLink, Verdict
 from linking.selectors import suggested_links
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip
 from tests.linking.conftest import vault_of
+from tests.tipline.test_canary_at_rest import all_database_values, needles
 from tipline.models import Category, SmugglingChannel, Tip
 from tipline.services import message_post_by_whistleblower, tip_open_with_receipt
 
@@ -67,8 +68,9 @@ def test_the_first_staff_page_links_two_spellings_of_one_guard_without_a_click(
     assert TipLink.objects.filter(tip_low=first, tip_high=second).exists()
     section = page[page.index('id="suggested-links"') :]
     assert f"/staff/cases/{second.case_link.case.public_id}/" in section
-    assert "same first name" in section and "different spelling" in section
-    assert "found by the machine" in page
+    # Spanish by default: "same first name", "different spelling", "found by the machine".
+    assert "mismo nombre de pila" in section and "escrito distinto" in section
+    assert "encontrada por la máquina" in page
     # The other report's words never reach this case's page.
     assert "987 654 321" not in page
 
@@ -141,7 +143,7 @@ def test_confirming_a_machine_found_entity_is_recorded_and_audited(
 
     phone.refresh_from_db()
     assert phone.confirmed_by == cast["lima_investigator"]
-    assert "found by the machine, confirmed" in page
+    assert "encontrada por la máquina, confirmada" in page
     assert AuditEvent.objects.filter(action=AuditAction.ENTITY_CONFIRMED, target_id=str(tip.public_id)).exists()
 
 
@@ -230,3 +232,22 @@ def test_the_backfill_links_waiting_reports_through_escrow(
     assert TipLink.objects.filter(tip_low=first, tip_high=second).exists()
     assert TipLink.objects.filter(tip_low=first, tip_high=older).exists()
     assert AuditEvent.objects.filter(action=AuditAction.ENTITIES_BACKFILLED).exists()
+
+
+def test_no_entity_value_the_machine_found_is_at_rest_in_the_clear(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    """The canary for automatic linking: names, their phonetic keys, phones, plates and DNIs found and linked."""
+    guard, phone, plate, dni = "Wilfredo Qqxkanary Zzymontes", "987 123 456", "QKZ-947", "41998877"
+    text = f"DEMO: el técnico {guard} cobra cupo, su número es {phone}, llega en el auto de placa {plate}, DNI {dni}."
+    first = _report(facilities["lurigancho"], text)
+    _report(facilities["lurigancho"], f"DEMO: otra vez el sargento {guard.lower()} en la garita 2, llamen al {phone}.")
+    staff_client("lima_investigator").get(f"/staff/cases/{first.case_link.case.public_id}/")
+    assert TipLink.objects.exists() and NameKey.objects.exists(), "found, keyed and linked"
+
+    clear = [guard, guard.lower(), "qqxkanary", "zzymontes", "+51987123456", "987123456", "QKZ947", plate, dni]
+    clear += [key.text for key in names.name_keys(guard)]  # the phonetic keys are the name too
+    for table, data in all_database_values():
+        for value in clear:
+            for needle in needles(value):
+                assert needle not in data, f"{value!r} found in table {table}"
