@@ -157,8 +157,9 @@ def measure_pseudonym_tallies(stage: Any, *, facility_id: int) -> None:
     if apps.is_installed("linking"):
         from linking.models import EntityMention
 
-        for pseudonym, kind in EntityMention.objects.order_by("-pk").values_list("pseudonym", "kind")[:100]:
-            if all(bytes(pseudonym) != seen for seen, _kind in known):
+        linked = EntityMention.objects.filter(pseudonym__isnull=False).order_by("-pk")
+        for pseudonym, kind in linked.values_list("pseudonym", "kind")[:100]:
+            if pseudonym is not None and all(bytes(pseudonym) != seen for seen, _kind in known):
                 known.append((bytes(pseudonym), kind))
     while len(known) < MENTIONS_PER_TIP:
         known.append((secrets.token_bytes(32), "person"))

@@ -65,9 +65,9 @@ class _LinkingWriter:
                     )
                 except ValueError:
                     continue  # nothing left to link in that value, as mention_store refuses it
-                if bytes(mention.pseudonym) in seen:
+                if mention.linked_pseudonym in seen:
                     continue  # the same entity written two ways in one tip is one mention, as in mention_store
-                seen.add(bytes(mention.pseudonym))
+                seen.add(mention.linked_pseudonym)
                 mentions.append(mention)
         EntityMention.objects.bulk_create(mentions)
         return len(mentions)

@@ -188,7 +188,7 @@ def tip_mentions_link(*, tip: Tip, data_key: bytes, index_key: IndexKey, key: by
         EntityMention.objects.filter(pk__in=dropped).delete()
         EntityMention.objects.bulk_update(keyed, ["pseudonym", "index_key", "status"])
         NameKey.objects.bulk_create(name_rows)
-        mentions_indexed.send(sender=EntityMention, rows=[(bytes(m.pseudonym), m.kind, tip.facility_id) for m in keyed])
+        mentions_indexed.send(sender=EntityMention, rows=[(m.linked_pseudonym, m.kind, tip.facility_id) for m in keyed])
         tip_links_refresh(tip=tip, data_key=data_key, key=key)
     return 1
 

@@ -162,8 +162,15 @@ class EntityMention(models.Model):
         return f"{self.get_kind_display()} mention {self.public_id}"
 
     @property
+    def linked_pseudonym(self) -> bytes:
+        """The pseudonym of a LINKED mention, as bytes (a database driver may hand a memoryview)."""
+        if self.pseudonym is None:
+            raise ValueError(f"mention {self.public_id} is {self.status}: it has no pseudonym")
+        return bytes(self.pseudonym)
+
+    @property
     def pseudonym_hex(self) -> str:
-        return bytes(self.pseudonym).hex()
+        return self.linked_pseudonym.hex()
 
 
 class NameKey(models.Model):

@@ -244,14 +244,17 @@ def _cases_sharing_pseudonyms(*, case: Case, own_units: set[int], hidden: Q) -> 
     in 50 does. `hidden` (hidden_mentions) is never matched.
     """
     case_tip_ids = list(CaseTip.objects.filter(case=case).values_list("tip_id", flat=True))
-    pseudonyms = list(
-        EntityMention.objects.filter(tip_id__in=case_tip_ids, status=MentionStatus.LINKED, kind__in=STRONG_KINDS)
+    # bytes(): a database driver may return a memoryview; only linked mentions have a pseudonym.
+    pseudonyms = [
+        bytes(pseudonym)
+        for pseudonym in EntityMention.objects.filter(
+            tip_id__in=case_tip_ids, status=MentionStatus.LINKED, kind__in=STRONG_KINDS
+        )
         .order_by("pseudonym")
         .values_list("pseudonym", flat=True)
         .distinct()[:MAX_CASE_PSEUDONYMS]
-    )
-    # bytes(): a database driver may return a memoryview.
-    pseudonyms = [bytes(pseudonym) for pseudonym in pseudonyms]
+        if pseudonym is not None
+    ]
     tips_by_pseudonym: dict[bytes, list[int]] = {}
     crowded = 0
     for pseudonym in pseudonyms:

@@ -335,7 +335,7 @@ def mention_store(
         with transaction.atomic():
             mention.save()
             NameKey.objects.bulk_create(name_key_rows(mention=mention, tip=tip, value=value, key=key))
-            mentions_indexed.send(sender=EntityMention, rows=[(bytes(mention.pseudonym), kind, tip.facility_id)])
+            mentions_indexed.send(sender=EntityMention, rows=[(mention.linked_pseudonym, kind, tip.facility_id)])
             tip_links_refresh(tip=tip, data_key=data_key, key=key)
     except IntegrityError:
         # Recorded by someone else at the same moment.
@@ -410,7 +410,7 @@ def mention_record(
                 unit_id=tip.unit_id,
                 details={"kind": kind, "mention": str(mention.public_id)},
             )
-        for probe_scope, pseudonym in [(scope, bytes(mention.pseudonym)), *probed]:
+        for probe_scope, pseudonym in [(scope, mention.linked_pseudonym), *probed]:
             pseudonym_probed_record(pseudonym=pseudonym, scope=probe_scope, tip=tip, kind=kind, actor=actor)
     return mention, created
 
@@ -449,7 +449,7 @@ def mention_delete(*, mention: EntityMention, actor: StaffMember, vault: dict[st
         mention_id = str(mention.public_id)
         if mention.pseudonym is not None:
             mentions_unindexed.send(
-                sender=EntityMention, rows=[(bytes(mention.pseudonym), mention.kind, tip.facility_id)]
+                sender=EntityMention, rows=[(mention.linked_pseudonym, mention.kind, tip.facility_id)]
             )
         if mention.origin == MentionOrigin.MACHINE:
             NameKey.objects.filter(mention=mention).delete()
