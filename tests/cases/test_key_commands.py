@@ -113,12 +113,12 @@ def test_load_demo_creates_a_working_demo(settings: LazySettings, tmp_path: Path
     tip = Tip.objects.filter(unit__slug="lima").order_by("id").first()
     assert tip is not None
     assert "DEMO (inventado)" in client.get(f"/staff/tips/{tip.public_id}/").content.decode()
-    # The two invented reports about "el Flaco" share a pseudonym; the managers' roll-ups are built.
-    from linking.models import EntityMention
+    # The two invented reports about "el Flaco" are linked without a click; the managers' roll-ups are built.
+    from linking.models import TipLink
     from trends.models import TipRollup
 
-    flaco = EntityMention.objects.filter(tip__in=Tip.objects.order_by("id")[:8])
-    assert flaco.count() == 2 and len({bytes(m.pseudonym) for m in flaco}) == 1
+    samples = list(Tip.objects.order_by("id").values_list("pk", flat=True)[:8])
+    assert TipLink.objects.filter(tip_low_id=samples[1], tip_high_id=samples[2]).exists()
     assert TipRollup.objects.exists()
     call_command("load_demo", stdout=StringIO())  # idempotent
     assert Unit.objects.count() == 3
@@ -128,7 +128,7 @@ def test_the_smallest_demo_has_an_index_key_and_an_entity_can_be_recorded(
     settings: LazySettings, tmp_path: Path
 ) -> None:
     """`load_demo --synthetic 0` (the chaos run, a quick demo) still lets an investigator record an entity."""
-    from linking.models import EntityMention, IndexKey, IndexKeySeal, IndexScope
+    from linking.models import EntityMention, IndexKey, IndexKeySeal, IndexScope, MentionOrigin
 
     settings.VAR_DIR = tmp_path
     settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE = tmp_path / "escrow" / "escrow.pub"
@@ -152,4 +152,4 @@ def test_the_smallest_demo_has_an_index_key_and_an_entity_can_be_recorded(
         follow=True,
     ).content.decode()
     assert "Registrado. Las denuncias que la mencionan quedan vinculadas." in page  # "Recorded. ..."
-    assert EntityMention.objects.filter(tip=tip, index_key=index_key).count() == 1
+    assert EntityMention.objects.filter(tip=tip, index_key=index_key, origin=MentionOrigin.STAFF).count() == 1

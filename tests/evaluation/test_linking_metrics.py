@@ -96,7 +96,10 @@ def test_the_baseline_links_tips_sharing_a_normalised_value() -> None:
     assert result.extracted["z"] == [("place", "pabellón 4")]
 
 
-def test_main_falls_back_to_the_baseline_and_exits_0_without_check(capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_falls_back_to_the_baseline_and_exits_0_without_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(linking, "PIPELINES", {"baseline": linking.baseline})
     assert linking.main(["--explain"]) == 0
     out = capsys.readouterr().out
     assert "No 'auto' pipeline is registered" in out
