@@ -115,6 +115,7 @@ fuzz: $(DEV_STAMP)
 ## Automatic linking measured on the labelled set of invented tips (docs/evaluation.md): extraction precision and
 ## recall per kind, pairwise link precision/recall/F1; exits 1 below the targets. Pure Python, no database, seconds.
 eval-linking: $(DEV_STAMP)
+	$(PY) -m evaluation.linking --pipeline auto-links
 	$(PY) -m evaluation.linking --pipeline auto --check
 
 ## Rebuild the translation catalogues (needs GNU gettext) and compile them.

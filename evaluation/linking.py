@@ -334,20 +334,24 @@ def baseline(evalset: EvalSet) -> PipelineResult:
 
 
 def auto(evalset: EvalSet) -> PipelineResult:
-    """The product as it runs, with zero clicks (evaluation.product): intake, the staff sessions' automatic step."""
-    from evaluation.product import auto as product
+    """The product as it runs, with zero clicks (evaluation.product): what each case page shows as related.
 
-    return product(evalset)
-
-
-def auto_with_hints(evalset: EvalSet) -> PipelineResult:
-    """As `auto`, also counting the case page's two-step hints as links."""
+    The scored links and, in their own list, the hints two steps away (a plate here, the
+    company there, both in a third report).
+    """
     from evaluation.product import auto as product
 
     return product(evalset, hints=True)
 
 
-PIPELINES: dict[str, Pipeline] = {"baseline": baseline, "auto": auto, "auto-hints": auto_with_hints}
+def auto_links_only(evalset: EvalSet) -> PipelineResult:
+    """As `auto`, counting only the scored links, not the two-step hints."""
+    from evaluation.product import auto as product
+
+    return product(evalset, hints=False)
+
+
+PIPELINES: dict[str, Pipeline] = {"baseline": baseline, "auto": auto, "auto-links": auto_links_only}
 
 
 # --- the report -----------------------------------------------------------------------------------------------

@@ -340,6 +340,42 @@ def _untitled_people(text: str, words: list[_Word], all_lower: bool) -> Iterator
         index += 1
 
 
+# A trade name standing alone in quotes, no business noun before it: '"SABOR NORTEÑO" sigue vendiendo'.
+_QUOTED_NAME = re.compile(r"[\"“«]([^\"”»\n]{3,40})[\"”»]")
+
+
+def _quoted_companies(text: str, plain: str) -> Iterator[_Candidate]:
+    for match in _QUOTED_NAME.finditer(text):
+        before = plain[max(0, match.start() - 25) : match.start()]
+        if re.search(r"(?:\b(?:el|la|los|las|alias|apodo|apodad[oa]|dicen|llaman|como)\s*:?\s*)$", before):
+            continue  # 'el "Chino"', 'alias "Chato"': a nickname
+        previous_word = before.split()[-1:]
+        if previous_word and previous_word[0] in TITLE_ROLES:
+            continue  # 'el interno "Cara de Niño"': a person's nickname
+        words = match.group(1).split()
+        folded = [fold(word) for word in words]
+        if not 2 <= len(words) <= 4 or any(
+            is_name_stopword(word) and word not in _NAME_PARTICLES_IN_COMPANIES for word in folded
+        ):
+            continue
+        if not all(word[:1].isupper() or fold(word) in _NAME_PARTICLES_IN_COMPANIES for word in words):
+            continue
+        if is_given_name(folded[0]) or is_surname(folded[0]):
+            continue  # a person's name in quotes
+        yield _Candidate(match.start(1), match.end(1), _BY_COMPANY, Suggestion("company", match.group(1)))
+
+
+# "La visita con DNI 70314286 (Mendoza)", 'alias "Chato" (Condori)': a known surname alone in brackets.
+_BRACKETED_NAME = re.compile(r"\(\s*([A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:[\s-]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){0,2})\s*\)")
+
+
+def _bracketed_people(text: str) -> Iterator[_Candidate]:
+    for match in _BRACKETED_NAME.finditer(text):
+        words = fold(match.group(1)).replace("-", " ").split()
+        if words and all(is_surname(word) or is_given_name(word) for word in words) and is_surname(words[0]):
+            yield _Candidate(match.start(1), match.end(1), _BY_NAME, Suggestion("person", match.group(1)))
+
+
 _NICKNAME = re.compile(
     r"(?:\b(?:apodad[oa]|alias|apodo|chapa|le\s+dicen|les\s+dicen|lo\s+llaman|la\s+llaman|le\s+llaman"
     r"|lo\s+conocen\s+como|la\s+conocen\s+como|conocid[oa]\s+como)|\(a\.?\))"
@@ -659,6 +695,10 @@ def _place_end(text: str, match: re.Match[str]) -> int | None:
     return match.end()
 
 
+# "el lado norte del muro", "la parte sur de la pared": the side of a wall, written before it.
+_SIDE_OF = re.compile(r"\b(?:lado|parte|sector)\s+(?:norte|sur|este|oeste)\s+(?:del|de\s+la)\s+$")
+
+
 def _places(text: str, plain: str) -> Iterator[_Candidate]:
     previous: _Candidate | None = None
     for match in _PLACE.finditer(plain):
@@ -672,6 +712,9 @@ def _places(text: str, plain: str) -> Iterator[_Candidate]:
             continue
         if previous is not None:
             yield previous
+        side = _SIDE_OF.search(plain[max(0, start - 30) : start])
+        if side is not None:
+            start -= len(side.group())  # "el lado norte del muro": the north wall
         previous = _Candidate(start, end, _BY_PLACE, Suggestion("place", text[start:end]))
     if previous is not None:
         yield previous
@@ -727,9 +770,11 @@ def _candidates(text: str) -> list[_Candidate]:
         *_plates(text, plain, all_caps),
         *_nicknames(text, plain, all_caps),
         *_companies(text, plain, all_caps, uncapitalised),
+        *_quoted_companies(text, plain),
         *_titled_people(text, words, all_lower),
         *_places(text, plain),
         *_untitled_people(text, words, all_lower),
+        *_bracketed_people(text),
         *_times(text, plain),
     ]
 

@@ -230,7 +230,8 @@ TITLE_ROLES: dict[str, tuple[str, bool]] = {
     **dict.fromkeys(
         (
             *("abogado", "abogada", "fiscal", "juez", "jueza", "chofer", "conductor", "taxista", "mototaxista"),
-            *("proveedor", "proveedora"),
+            *("proveedor", "proveedora", "cocinero", "cocinera", "encargado", "encargada", "vendedor"),
+            *("vendedora",),
         ),
         (_OTHER, False),
     ),

@@ -367,6 +367,7 @@ _NUMBER_WORDS = {
 _PLACE_DROPPED_WORDS = frozenset(
     {"el", "la", "los", "las", "de", "del", "en", "nro", "no", "n", "num", "numero", "parte", "lado"}
 )
+_DIRECTIONS = frozenset({"norte", "sur", "este", "oeste", "posterior", "lateral", "principal", "trasero", "trasera"})
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
 
@@ -414,6 +415,9 @@ def normalise_place(value: str) -> str:
             words.append(str(int(word)))  # "pabellón 04" is "pabellón 4"
         else:
             words.append(word)
+    # "el lado norte del muro" is "muro norte": a direction before the noun goes after it.
+    if len(words) == 2 and words[0] in _DIRECTIONS and words[1] in PLACE_NOUNS.values():
+        words.reverse()
     return " ".join(words)
 
 

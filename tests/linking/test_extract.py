@@ -762,3 +762,20 @@ _TIP_WORDS = [
 def test_any_text_gives_suggestions_that_normalise_to_something(words: list[str]) -> None:
     for suggestion in suggest_entities(" ".join(words)):
         assert suggestion.normalised
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"SABOR NORTEÑO" SIGUE VENDIENDO ALCOHOL.', [("company", "SABOR NORTEÑO")]),
+        ('el interno "Cara de Niño" vende', []),
+        ("La visita con DNI 70314286 (Mendoza) sigue ingresando chips", [("person", "Mendoza")]),
+        ("LLANOS CORI LUIS COBRA POR TRASLADOS", [("person", "LLANOS CORI LUIS")]),
+        ("denuncio al tecnico juan carlos quspe mamani que cobra", [("person", "juan carlos quspe mamani")]),
+        ("Chávez Marco, teniente del INPE, humilla a las visitas", [("person", "Chávez Marco")]),
+        ("Siguen lanzando cosas al lado norte del muro", [("place", "lado norte del muro")]),
+    ],
+)
+def test_names_and_places_written_in_less_usual_ways(text: str, expected: list[tuple[str, str]]) -> None:
+    found = [(s.kind, s.value) for s in suggest_entities(text) if s.kind in {"person", "company", "place"}]
+    assert found == expected
