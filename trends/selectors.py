@@ -414,8 +414,9 @@ def repeated_pseudonyms() -> list[MixRow]:
     if apps.is_installed("linking"):
         from linking.models import EntityKind
 
-        labels = {value: label for value, label in EntityKind.choices}
-    counts = dict(PseudonymRollup.objects.values_list("kind", "pseudonyms"))
+        # A time ("at night", "on visiting days") is named everywhere: it says nothing repeated about anyone.
+        labels = {value: label for value, label in EntityKind.choices if value != EntityKind.TIME}
+    counts = dict(PseudonymRollup.objects.exclude(kind="time").values_list("kind", "pseudonyms"))
     kinds = list(labels) + sorted(set(counts) - set(labels))
     return _mix(counts, [(kind, labels.get(kind, kind)) for kind in kinds])
 
