@@ -779,10 +779,29 @@ def _candidates(text: str) -> list[_Candidate]:
     ]
 
 
+# What the whistleblower writes about themselves ("mi número es ...", "me llamo ...", "llámenme al ..."): their
+# own identifiers are never kept as entities, so automatic linking never joins one person's reports together
+# (their contact, if they give one, is the separate contact field, sealed like the rest).
+_ABOUT_ONESELF = re.compile(
+    r"(?:\b(?:mi|mis)\s+(?:(?:numero|celular|telefono|cel|fono|whatsapp|wsp|dni|documento|nombre)s?)"
+    r"|\bme\s+llamo|\bsoy(?:\s+(?:el|la))?|\bmi\s+nombre\s+es|\bll[aá]m(?:e|a)nme|\bll[aá]mame|\bcontactarme"
+    r"|\bcomunicarse\s+conmigo|\bescr[ií]b(?:a|e)nme|\bmi\s+contacto)"
+    r"(?:\s+(?:es|son|al|a|el|la|n[°º.]?|nro\.?|numero|:))*\s*:?\s*$"
+)
+_SELF_KINDS = frozenset({"phone", "dni", "person"})
+
+
+def _about_oneself(text: str, candidate: _Candidate) -> bool:
+    return candidate.suggestion.kind in _SELF_KINDS and bool(
+        _ABOUT_ONESELF.search(_plain(text[max(0, candidate.start - 40) : candidate.start]))
+    )
+
+
 def _found(text: str) -> list[tuple[int, Suggestion]]:
     """Return what the text names with where it starts, overlaps resolved for the more certain finding."""
     kept: list[_Candidate] = []
-    for candidate in sorted(_candidates(text), key=lambda c: (c.priority, c.start)):
+    candidates = [candidate for candidate in _candidates(text) if not _about_oneself(text, candidate)]
+    for candidate in sorted(candidates, key=lambda c: (c.priority, c.start)):
         if any(candidate.start < other.end and other.start < candidate.end for other in kept):
             continue
         kept.append(candidate)

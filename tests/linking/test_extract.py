@@ -779,3 +779,18 @@ def test_any_text_gives_suggestions_that_normalise_to_something(words: list[str]
 def test_names_and_places_written_in_less_usual_ways(text: str, expected: list[tuple[str, str]]) -> None:
     found = [(s.kind, s.value) for s in suggest_entities(text) if s.kind in {"person", "company", "place"}]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("mi número es 987 654 321, el técnico Juan Quispe cobra", [("person", "Juan Quispe")]),
+        ("Me llamo Rosa Flores y el agente Pérez cobra", [("person", "Pérez")]),
+        ("llámenme al 912345678 si necesitan más datos", []),
+        ("mi DNI es 41234567", []),
+        ("su número es 987 654 321", [("phone", "987 654 321")]),
+    ],
+)
+def test_what_the_whistleblower_says_about_themselves_is_never_an_entity(text: str, kept: list[tuple[str, str]]) -> None:
+    """Their own phone, DNI or name would join one person's reports together if it were linked."""
+    assert [(s.kind, s.value) for s in suggest_entities(text)] == kept
