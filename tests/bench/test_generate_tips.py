@@ -24,9 +24,11 @@ from cases.statuses import CLOSED_STATUSES
 from demo.mentions import LINK_SCORE, LINKED_KINDS, LINKS_PER_TIP
 from demo.synthetic import build_world, facilities_ensure, tip_spec
 from demo.writer import Plan, generate
-from linking.models import EntityMention, NameKey, TipLink
+from linking.automatic import name_key_rows
+from linking.models import EntityMention, IndexKey, NameKey, TipLink
 from linking.normalise import normalise
 from linking.scoring import EXACT_CODE
+from linking.services import index_key_from_escrow
 from tests.conftest import PASSWORD
 from tipline.models import Tip
 
@@ -216,3 +218,23 @@ def test_tips_sharing_an_entity_are_linked_to_a_few_earlier_ones(cast: dict[str,
         assert link.score == LINK_SCORE and link.evidence and set(link.evidence) <= codes
     earlier = Counter(link.tip_high_id for link in links)
     assert max(earlier.values()) <= LINKS_PER_TIP
+
+
+def test_the_generators_name_keys_are_those_the_automatic_step_makes(cast: dict[str, StaffMember]) -> None:
+    """The generator writes name keys without model rows (demo.mentions); they must be name_key_rows' own."""
+    _generate()
+    keys = {
+        index_key.pk: index_key_from_escrow(index_key=index_key, escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
+        for index_key in IndexKey.objects.all()
+    }
+    mentions = EntityMention.objects.filter(kind="person").select_related("tip__unit_keypair").order_by("pk")[:20]
+    for mention in mentions:
+        data_key = envelope.open_tip_with_escrow(mention.tip, escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
+        value = envelope.open_field(
+            envelope.MENTION, "value", mention, mention.tip.public_id, mention.public_id, key=data_key
+        )
+        expected = name_key_rows(mention=mention, tip=mention.tip, value=str(value), key=keys[mention.index_key_id])
+        stored = mention.name_keys.order_by("pk")
+        assert [(k.slot, k.position, k.method, bytes(k.pseudonym)) for k in expected] == [
+            (k.slot, k.position, k.method, bytes(k.pseudonym)) for k in stored
+        ]
