@@ -496,7 +496,28 @@ def _run_stage(size: int, users: BenchUsers, escrow_private_key: bytes, args: ar
         from bench import trends_bench
 
         trends_bench.measure_incremental(stage)
+    if apps.is_installed("linking"):
+        _measure_automatic_linking(stage, users, escrow_private_key, args)
     return stage
+
+
+def _measure_automatic_linking(
+    stage: Stage, users: BenchUsers, escrow_private_key: bytes, args: argparse.Namespace
+) -> None:
+    """Time the automatic step (issue 11) with the investigator's vault, and the backfill through escrow."""
+    from accounts.keys import staff_unlock_keys
+    from accounts.models import StaffMember
+    from bench import linking_bench
+
+    member = StaffMember.objects.get(user__username=users.investigator)
+    linking_bench.measure_automatic(
+        stage,
+        vault=staff_unlock_keys(member=member, password=users.password),
+        seed=SEED,
+        runs=args.runs,
+        backfill=args.backfill_tips,
+        escrow=escrow_private_key,
+    )
 
 
 # --- main ------------------------------------------------------------------------------------------------------
@@ -509,6 +530,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs first")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="generator processes")
     parser.add_argument("--batch", type=int, default=1000, help="tips per insert")
+    parser.add_argument(
+        "--backfill-tips", type=int, default=2000, help="waiting tips linked by the timed escrow backfill (0: skip)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database and grow it")
     parser.add_argument("--measure-only", action="store_true", help="only measure the database as it is")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN ANALYZE of missed goals")

@@ -6,22 +6,39 @@ an offline recovery would), or creates those that do not exist yet. Each tip's
 mentions are made with the key of its unit's scope (the national unit's own key for
 its tips, the regional key for the others), as mention_record makes them. Without
 either, tips are generated without mentions.
+
+As the automatic step would have left them (linking.automatic), each person mention
+also gets its name keys (`name_key_rows`), and each tip a TipLink to a few earlier tips
+that name the same synthetic person, phone, plate or company (at most
+LINKS_PER_TIP, score LINK_SCORE, the exact-match evidence codes). The earlier tips are
+those this process wrote (each worker remembers its own), so no query is made per tip.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from django.apps import apps
+from django.db import connection
 
 import envelope
 
 if TYPE_CHECKING:
     from demo.synthetic import Mention
+    from linking.models import EntityMention, TipLink
     from tipline.models import Tip
+
+# The synthetic TipLinks: each tip to at most this many earlier tips sharing an entity, with this score.
+LINKS_PER_TIP = 5
+LINK_SCORE = 0.9
+# The kinds whose sharing makes a synthetic link (a pavilion is shared by too many unrelated tips).
+LINKED_KINDS = ("person", "phone", "vehicle", "company")
+# How many names' keys a writer remembers before it forgets them all.
+NAME_KEYS_REMEMBERED = 50_000
 
 
 class MentionWriter(Protocol):
@@ -40,12 +57,17 @@ class _ScopeKey:
 class _LinkingWriter:
     keys: dict[str, _ScopeKey]
     national_units: set[int]
+    # The last tips this process wrote naming each pseudonym, newest last.
+    recent: dict[bytes, deque[int]] = field(default_factory=dict)
+    # The name keys of the names written lately (see _name_keys).
+    name_keys: dict[tuple[str, bytes], list[tuple[str, int, str, bytes]]] = field(default_factory=dict)
 
     def write(self, rows: Sequence[tuple[Tip, bytes, datetime.date, Sequence[Mention]]]) -> int:
         from linking.models import EntityMention
         from linking.services import mention_build
 
-        mentions = []
+        mentions: list[EntityMention] = []
+        values: list[tuple[str, bytes]] = []
         for tip, data_key, day, named in rows:
             seen: set[bytes] = set()
             scoped = self.keys[
@@ -65,12 +87,100 @@ class _LinkingWriter:
                     )
                 except ValueError:
                     continue  # nothing left to link in that value, as mention_store refuses it
-                if mention.linked_pseudonym in seen:
+                pseudonym = mention.linked_pseudonym
+                if pseudonym in seen:
                     continue  # the same entity written two ways in one tip is one mention, as in mention_store
-                seen.add(mention.linked_pseudonym)
+                seen.add(pseudonym)
                 mentions.append(mention)
+                values.append((entity.value, scoped.key))
         EntityMention.objects.bulk_create(mentions)
+        # After the insert, so the mentions have their ids.
+        name_keys = []
+        for mention, (value, key) in zip(mentions, values, strict=True):
+            if mention.kind == "person":
+                name_keys += [(mention.pk, mention.tip_id, *keyed) for keyed in self._name_keys(value, key)]
+        _name_keys_insert(name_keys)
+        _tip_links_insert(self._links(mentions, {tip.pk: day for tip, _key, day, _named in rows}))
         return len(mentions)
+
+    def _name_keys(self, value: str, key: bytes) -> list[tuple[str, int, str, bytes]]:
+        """Return (slot, position, method, pseudonym) of each key of a person's name, as `name_key_rows` makes them.
+
+        Without model rows (about 30 a person), and remembered per name, as the recurring
+        people are named again and again: the rows and the keyed hashes were most of the
+        generator's time. tests/bench checks that the rows are those of name_key_rows.
+        """
+        from linking import names
+
+        if (value, key) not in self.name_keys:
+            if len(self.name_keys) > NAME_KEYS_REMEMBERED:
+                self.name_keys.clear()
+            self.name_keys[value, key] = [
+                (part.slot, part.position, part.method, envelope.name_key_pseudonym(key, text=part.text))
+                for part in names.name_keys(value)
+            ]
+        return self.name_keys[value, key]
+
+    def _links(self, mentions: Sequence[EntityMention], days: dict[int, datetime.date]) -> list[TipLink]:
+        """Link each tip to at most LINKS_PER_TIP earlier tips naming one of its entities, as the automatic step would."""
+        from linking.models import TipLink
+        from linking.scoring import EXACT_CODE
+
+        by_tip: dict[int, list[EntityMention]] = {}
+        for mention in mentions:
+            if mention.kind in LINKED_KINDS:
+                by_tip.setdefault(mention.tip_id, []).append(mention)
+        links = []
+        for tip_id in sorted(by_tip):
+            shared: dict[int, list[str]] = {}
+            for mention in by_tip[tip_id]:
+                earlier = self.recent.setdefault(bytes(mention.pseudonym or b""), deque(maxlen=LINKS_PER_TIP))
+                for other in reversed(earlier):
+                    if other in shared or len(shared) < LINKS_PER_TIP:
+                        codes = shared.setdefault(other, [])
+                        if EXACT_CODE[mention.kind] not in codes:
+                            codes.append(EXACT_CODE[mention.kind])
+                earlier.append(tip_id)
+            links += [
+                TipLink(
+                    tip_low_id=min(other, tip_id),
+                    tip_high_id=max(other, tip_id),
+                    score=LINK_SCORE,
+                    evidence=sorted(codes),
+                    computed_on=days[tip_id],
+                )
+                for other, codes in shared.items()
+                if other != tip_id
+            ]
+        return links
+
+
+def _name_keys_insert(rows: Sequence[tuple[int, int, str, int, str, bytes]]) -> None:
+    """Insert (mention, tip, slot, position, method, pseudonym) name keys: by COPY on PostgreSQL, else in bulk.
+
+    COPY, as there are about 30 a person mention: tens of millions of rows at a million tips.
+    """
+    from linking.models import NameKey
+
+    columns = ("mention_id", "tip_id", "slot", "position", "method", "pseudonym")
+    if connection.vendor != "postgresql":
+        NameKey.objects.bulk_create([NameKey(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
+        return
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(  # type: ignore[attr-defined]
+            f"COPY {NameKey._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _tip_links_insert(rows: Sequence[TipLink]) -> None:
+    from linking.models import TipLink
+
+    # Two workers may link the same pair: the unique constraint keeps one.
+    TipLink.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
 def mention_writer(escrow_private_key: bytes | None) -> MentionWriter | None:

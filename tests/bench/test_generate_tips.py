@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 
 import envelope
 from accounts.keys import staff_unlock_keys
@@ -20,10 +21,14 @@ from accounts.models import StaffMember
 from cases.models import Case, CaseTip
 from cases.services import case_key_open, tip_data_key_open
 from cases.statuses import CLOSED_STATUSES
+from demo.mentions import LINK_SCORE, LINKED_KINDS, LINKS_PER_TIP
 from demo.synthetic import build_world, facilities_ensure, tip_spec
 from demo.writer import Plan, generate
-from linking.models import EntityMention
+from linking.automatic import name_key_rows
+from linking.models import EntityMention, IndexKey, NameKey, TipLink
 from linking.normalise import normalise
+from linking.scoring import EXACT_CODE
+from linking.services import index_key_from_escrow
 from tests.conftest import PASSWORD
 from tipline.models import Tip
 
@@ -182,3 +187,54 @@ def test_the_generator_keys_each_tips_entities_with_its_units_index_key(cast: di
     _generate()
     scopes = set(EntityMention.objects.values_list("tip__unit__kind", "index_key__scope").distinct())
     assert scopes == {("regional", "regional"), ("national", "national")}
+
+
+def test_person_mentions_get_the_name_keys_the_automatic_step_would_give_them(cast: dict[str, StaffMember]) -> None:
+    _generate()
+    persons = EntityMention.objects.filter(kind="person")
+    assert persons.exists()
+    keyed = set(NameKey.objects.values_list("mention_id", flat=True).distinct())
+    assert keyed == set(persons.values_list("pk", flat=True)), "every person mention, and only those, has name keys"
+    assert not NameKey.objects.exclude(tip_id=F("mention__tip_id")).exists()
+    # The same person named in two tips has the same keys there (the keys are made with the same index key).
+    pseudonym = Counter(bytes(p or b"") for p in persons.values_list("pseudonym", flat=True)).most_common(1)[0][0]
+    first, second = EntityMention.objects.filter(pseudonym=pseudonym).order_by("pk")[:2]
+    assert {bytes(p) for p in first.name_keys.values_list("pseudonym", flat=True)} == {
+        bytes(p) for p in second.name_keys.values_list("pseudonym", flat=True)
+    }
+
+
+def test_tips_sharing_an_entity_are_linked_to_a_few_earlier_ones(cast: dict[str, StaffMember]) -> None:
+    _generate(batch=37)
+    links = list(TipLink.objects.all())
+    assert links, "recurring entities make links"
+    shared: dict[int, set[bytes]] = {}
+    for tip_id, pseudonym in EntityMention.objects.filter(kind__in=LINKED_KINDS).values_list("tip_id", "pseudonym"):
+        shared.setdefault(tip_id, set()).add(bytes(pseudonym or b""))
+    codes = set(EXACT_CODE.values())
+    for link in links:
+        assert link.tip_low_id < link.tip_high_id
+        assert shared[link.tip_low_id] & shared[link.tip_high_id], "linked tips name a same entity"
+        assert link.score == LINK_SCORE and link.evidence and set(link.evidence) <= codes
+    earlier = Counter(link.tip_high_id for link in links)
+    assert max(earlier.values()) <= LINKS_PER_TIP
+
+
+def test_the_generators_name_keys_are_those_the_automatic_step_makes(cast: dict[str, StaffMember]) -> None:
+    """The generator writes name keys without model rows (demo.mentions); they must be name_key_rows' own."""
+    _generate()
+    keys = {
+        index_key.pk: index_key_from_escrow(index_key=index_key, escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
+        for index_key in IndexKey.objects.all()
+    }
+    mentions = EntityMention.objects.filter(kind="person").select_related("tip__unit_keypair").order_by("pk")[:20]
+    for mention in mentions:
+        data_key = envelope.open_tip_with_escrow(mention.tip, escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
+        value = envelope.open_field(
+            envelope.MENTION, "value", mention, mention.tip.public_id, mention.public_id, key=data_key
+        )
+        expected = name_key_rows(mention=mention, tip=mention.tip, value=str(value), key=keys[mention.index_key_id])
+        stored = mention.name_keys.order_by("pk")
+        assert [(k.slot, k.position, k.method, bytes(k.pseudonym)) for k in expected] == [
+            (k.slot, k.position, k.method, bytes(k.pseudonym)) for k in stored
+        ]
