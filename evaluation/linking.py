@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linking.normalise import fold, normalise
+from linking.normalise import company_parts, fold, normalise
 
 DATA = Path(__file__).resolve().parent / "linking_tips.json"
 
@@ -238,6 +238,9 @@ def _comparable(kind: str, value: str) -> str:
     """Return the form in which two values of a kind are compared."""
     if kind == "dni":
         return "".join(ch for ch in value if ch.isdigit())
+    if kind == "company":
+        # The trade name without its business noun: "bodega Don Lucho" found for the gold "Don Lucho" is found.
+        return company_parts(value)[1] or fold(value)
     try:
         return normalise(kind, value) or fold(value)
     except ValueError:  # a kind `normalise` does not know

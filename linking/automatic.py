@@ -136,19 +136,23 @@ def _value(mention: EntityMention, *, tip: Tip, data_key: bytes) -> str:
 
 
 def name_key_rows(*, mention: EntityMention, tip: Tip, value: str, key: bytes) -> list[NameKey]:
-    """Return the unsaved keyed pseudonyms of the parts of a person mention's name (none for other kinds)."""
-    if mention.kind != EntityKind.PERSON:
+    """Return the unsaved keyed pseudonyms of the parts of a person's or a company's name (none for other kinds)."""
+    if mention.kind == EntityKind.PERSON:
+        parts = names.name_keys(value, nickname=names.is_nickname(value))
+    elif mention.kind == EntityKind.COMPANY:
+        parts = names.company_keys(value)
+    else:
         return []
     return [
         NameKey(
             mention=mention,
             tip=tip,
-            slot=name_key.slot,
-            position=name_key.position,
-            method=name_key.method,
-            pseudonym=envelope.name_key_pseudonym(key, text=name_key.text),
+            slot=part.slot,
+            position=part.position,
+            method=part.method,
+            pseudonym=envelope.name_key_pseudonym(key, text=part.text),
         )
-        for name_key in names.name_keys(value, nickname=names.is_nickname(value))
+        for part in parts
     ]
 
 

@@ -110,6 +110,37 @@ def _person_evidence(
     return matched_tips
 
 
+COMPANY_NAME_STRENGTH = EXACT_STRENGTH["company"]
+
+
+def _company_evidence(
+    *, tip_id: int, companies: Iterable[str], key: bytes, found: defaultdict[int, PairEvidence]
+) -> None:
+    """Add to `found` the other tips naming a company with this name, unless their business nouns differ."""
+    for value in companies:
+        keys = {part.method: envelope.name_key_pseudonym(key, text=part.text) for part in names.company_keys(value)}
+        core = keys.get(names.CORE)
+        if core is None:
+            continue
+        candidates = dict(
+            NameKey.objects.filter(pseudonym=core)
+            .exclude(tip_id=tip_id)
+            .order_by("-tip_id")
+            .values_list("mention_id", "tip_id")[:MATCHES_PER_NAME_KEY]
+        )
+        their_nouns = dict(
+            NameKey.objects.filter(mention_id__in=list(candidates), method=names.NOUN).values_list(
+                "mention_id", "pseudonym"
+            )
+        )
+        ours = keys.get(names.NOUN)
+        for mention_id, other_tip in candidates.items():
+            theirs = their_nouns.get(mention_id)
+            if ours is not None and theirs is not None and bytes(theirs) != ours:
+                continue  # "Distribuidora Santa Rosa" and "Panadería Santa Rosa": two businesses
+            found[other_tip].add(COMPANY_NAME_STRENGTH, EXACT_CODE["company"])
+
+
 def _place_noun(value: str) -> str:
     """The noun of a place as normalised ("pabellon" of "Pab. 4"), or ""."""
     words = normalise(EntityKind.PLACE, value).split()
@@ -133,12 +164,14 @@ def related_tips(*, tip: Tip, values: Iterable[tuple[str, str, str]], key: bytes
     found: defaultdict[int, PairEvidence] = defaultdict(PairEvidence)
     persons = [(value, role) for kind, value, role in values if kind == EntityKind.PERSON]
     named_alike = _person_evidence(tip_id=tip.pk, persons=persons, key=key, found=found)
+    companies = [value for kind, value, _role in values if kind == EntityKind.COMPANY]
+    _company_evidence(tip_id=tip.pk, companies=companies, key=key, found=found)
     for kind, value, _role in values:
         pseudonym = entity_pseudonym(key=key, kind=kind, value=value, facility_id=tip.facility_id)
         if pseudonym is None:
             continue
         mentions = EntityMention.objects.filter(pseudonym=pseudonym, status=MentionStatus.LINKED).exclude(tip_id=tip.pk)
-        if kind == EntityKind.PERSON:
+        if kind in (EntityKind.PERSON, EntityKind.COMPANY):
             # Only a name recorded before name keys existed is matched whole; the others were compared above.
             mentions = mentions.filter(name_keys__isnull=True)
         other_tips = mentions.order_by("-tip_id").values_list("tip_id", flat=True)[:MATCHES_PER_PSEUDONYM]

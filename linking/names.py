@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from linking.lexicon import COMMON_SURNAMES, GIVEN_NAMES, is_given_name, surname_rank
-from linking.normalise import NAME_PARTICLES, TITLE_WORDS, fold
+from linking.normalise import NAME_PARTICLES, TITLE_WORDS, company_parts, fold
 
 # --- what a key is ---------------------------------------------------------------------------------------
 
@@ -111,6 +111,27 @@ def _words(text: str) -> tuple[list[tuple[str, bool]], bool]:
         elif word not in NAME_PARTICLES:
             words.append((word, False))
     return words, had_title
+
+
+# --- companies -----------------------------------------------------------------------------------------------
+
+COMPANY = "company"
+CORE = "core"
+NOUN = "noun"
+
+
+def company_keys(value: str) -> list[NameKey]:
+    """Return the keys of a company: its name without the business noun, and the noun if there is one.
+
+    "la distribuidora Santa Rosa" and the proveedor "Santa Rosa" share the name's key;
+    "Panadería Santa Rosa" shares it too, but its noun key differs from "distribuidora",
+    which keeps the two businesses apart (linking.matching).
+    """
+    noun, core = company_parts(value)
+    keys = [NameKey(COMPANY, 0, CORE, f"c|{CORE}|{core}")] if core else []
+    if noun:
+        keys.append(NameKey(COMPANY, 0, NOUN, f"c|{NOUN}|{noun}"))
+    return keys
 
 
 # How a nickname is written before it ("alias el Zorro", "apodado Chato"): the extractor keeps a found

@@ -229,9 +229,9 @@ _COMPANY_LEADING_WORDS = frozenset(
     {
         *("empresa", "proveedor", "proveedora", "contratista", "compania", "concesionario", "concesionaria"),
         *("negocio", "firma", "la", "el", "los", "las", "de", "del"),
-        *TRADE_NOUNS,
     }
 )
+_TRADE_NOUNS = frozenset(TRADE_NOUNS)
 
 
 def _join_initials(words: list[str]) -> list[str]:
@@ -252,12 +252,13 @@ def _join_initials(words: list[str]) -> list[str]:
 
 
 def normalise_company(value: str) -> str:
-    """Return a company's name without its legal form, accents, punctuation or leading business nouns.
+    """Return a company's name without its legal form, accents, punctuation or a leading generic noun.
 
     "Transportes El Sol S.A.C.", "TRANSPORTES EL SOL SAC" and "Empresa de Transportes
-    El Sol S. A. C." all give "sol"; "la distribuidora Santa Rosa" and the proveedor
-    "Santa Rosa" give "santa rosa" (linking.lexicon.TRADE_NOUNS), while "Panadería Santa
-    Rosa de Lima" stays "santa rosa de lima". The order of the words is kept.
+    El Sol S. A. C." all give "transportes el sol"; "la empresa Santa Rosa" gives "santa
+    rosa". A business noun that is part of the trade name ("Distribuidora", "Panadería")
+    is kept: "Distribuidora Santa Rosa" and "Panadería Santa Rosa" are two businesses.
+    The order of the words is kept. company_parts splits the noun from the name.
     """
     # "S.A.C." must become "sac", not "s a c" followed by other words.
     undotted = re.sub(r"(?<=\w)\.(?=\w)", "", value)
@@ -272,6 +273,22 @@ def normalise_company(value: str) -> str:
     while len(words) > 1 and words[0] in _COMPANY_LEADING_WORDS:
         words = words[1:]
     return " ".join(words)
+
+
+def company_parts(value: str) -> tuple[str, str]:
+    """Return a company's business noun ("" if none) and its name without it, both normalised.
+
+    "la distribuidora Santa Rosa S.A.C." gives ("distribuidora", "santa rosa"); the proveedor
+    "Santa Rosa" gives ("", "santa rosa"); "Panadería El Trigal" gives ("panaderia",
+    "trigal"). Blind matching meets two companies by the name, unless their nouns differ.
+    """
+    words = normalise_company(value).split()
+    noun = words[0] if len(words) > 1 and words[0] in _TRADE_NOUNS else ""
+    if noun:
+        words = words[1:]
+    while len(words) > 1 and words[0] in _COMPANY_LEADING_WORDS:
+        words = words[1:]
+    return noun, " ".join(words)
 
 
 # --- places inside a facility ---------------------------------------------------------------------------

@@ -251,3 +251,16 @@ def test_no_entity_value_the_machine_found_is_at_rest_in_the_clear(
         for value in clear:
             for needle in needles(value):
                 assert needle not in data, f"{value!r} found in table {table}"
+
+
+def test_a_company_meets_its_name_without_the_noun_but_not_another_business_of_that_name(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    supplier = _report(facilities["lurigancho"], "DEMO: la distribuidora Santa Rosa mete droga en los sacos de arroz.")
+    quoted = _report(facilities["lurigancho"], 'DEMO: el proveedor "Santa Rosa" trae los sacos sin revisar.')
+    bakery = _report(facilities["lurigancho"], "DEMO: la Panadería Santa Rosa vende el pan muy caro.")
+    staff_client("lima_investigator").get("/staff/")
+
+    assert "same_company" in TipLink.objects.get(tip_low=supplier, tip_high=quoted).evidence
+    # "Distribuidora" and "Panadería": two businesses that share a name.
+    assert not TipLink.objects.filter(tip_low=supplier, tip_high=bakery).exists()

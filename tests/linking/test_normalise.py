@@ -48,15 +48,15 @@ SAME_ENTITY = [
             "transportes el sol sociedad anónima cerrada",
             "Transportes El Sol",
         ],
-        "sol",
+        "transportes el sol",
     ),
-    ("company", ["Comercial Ríos E.I.R.L.", "COMERCIAL RIOS EIRL", "Comercial Rios"], "rios"),
+    ("company", ["Comercial Ríos E.I.R.L.", "COMERCIAL RIOS EIRL", "Comercial Rios"], "comercial rios"),
     (
         "company",
         ["Distribuidora Andina S.R.L.", "Distribuidora Andina SRL", "distribuidora andina s.a."],
-        "andina",
+        "distribuidora andina",
     ),
-    ("company", ["Inversiones Qori S.A.A.", "Inversiones Qori SAA", "Inversiones Qori S.A.C."], "qori"),
+    ("company", ["Inversiones Qori S.A.A.", "Inversiones Qori SAA", "Inversiones Qori S.A.C."], "inversiones qori"),
     # places
     (
         "place",
@@ -86,12 +86,12 @@ SAME_ENTITY = [
     ("time", ["cambio de turno", "cambio de guardia", "el relevo", "cuando cambian de turno"], "cambio de turno"),
     ("time", ["por la noche", "de noche", "en las noches", "10 pm", "a las 22:00 horas", "11 de la noche"], "noche"),
     ("time", ["madrugada", "en la madrugada", "3 am", "a las 2 de la madrugada", "03:30"], "madrugada"),
-    # companies: business nouns are dropped, generic and trade alike
+    # companies: generic nouns are dropped, the trade noun kept
     ("company", ["la empresa Santa Rosa", "Santa Rosa S.A.C.", "concesionaria Santa Rosa"], "santa rosa"),
     (
         "company",
         ["Distribuidora Santa Rosa", "DISTRIBUIDORA SANTA ROSA S.A.C.", "la distribuidora Santa Rosa"],
-        "santa rosa",
+        "distribuidora santa rosa",
     ),
 ]
 
