@@ -283,8 +283,8 @@ def is_name_stopword(folded: str) -> bool:
 
 
 # Business nouns that open a trade name ("Distribuidora Santa Rosa", "bodega Don Lucho"). The extractor
-# keeps them in the value as written; normalise_company drops them, so "la distribuidora Santa Rosa",
-# "DISTRIBUIDORA SANTA ROSA S.A.C." and the proveedor "Santa Rosa" meet.
+# keeps them in the value as written; linking.normalise.company_parts splits them off, so that "la
+# distribuidora Santa Rosa" and the proveedor "Santa Rosa" meet blind while "Panadería Santa Rosa" does not.
 TRADE_NOUNS = (
     *("distribuidora", "transportes", "panaderia", "bodega", "restaurante", "restaurant", "comercial"),
     *("inversiones", "tienda", "ferreteria", "minimarket", "botica", "farmacia", "grifo", "agencia"),
