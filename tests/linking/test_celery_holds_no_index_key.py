@@ -39,6 +39,7 @@ def test_intake_and_the_automatic_step_hand_celery_no_key(
     settings: LazySettings,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
+    eager_celery: None,
 ) -> None:
     """Run intake and the automatic linking with tasks inline: no task gets a key or computes a pseudonym."""
     in_task: list[str] = []
