@@ -411,6 +411,10 @@ TIPLINE_ESCROW_PUBLIC_KEY_FILE = Path(envstr("TIPLINE_ESCROW_PUBLIC_KEY_FILE", s
 TIPLINE_ARGON2_MAX_CONCURRENT = envint("TIPLINE_ARGON2_MAX_CONCURRENT", 2)
 TIPLINE_ARGON2_MEMORY_KIB = envint("TIPLINE_ARGON2_MEMORY_KIB", 64 * 1024)
 TIPLINE_ARGON2_ITERATIONS = envint("TIPLINE_ARGON2_ITERATIONS", 3)
+# Automatic linking (linking.middleware): a staff request links waiting tips for at most this many
+# milliseconds (it finishes the tip it is on), besides at most linking.automatic.TIPS_PER_REQUEST of them.
+# 0: no time bound, the count alone (the test suite, whose machines are slower or faster).
+TIPLINE_LINKING_REQUEST_BUDGET_MS = envint("TIPLINE_LINKING_REQUEST_BUDGET_MS", 200)
 TIPLINE_DEMO_PASSWORD = "demo-password-only-for-debug"
 # The demo staff's published TOTP secret (base32 JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP), stored
 # hex-encoded as django-otp does; refused, like the demo password, whenever DEBUG is off.

@@ -21,6 +21,7 @@ Three steps, each where the keys it needs already are (DESIGN.md section 4):
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 
@@ -53,7 +54,7 @@ from tipline.models import Tip
 # At most this many entities are kept from one text (a report or a reply).
 MAX_CANDIDATES_PER_TEXT = 40
 # The automatic step of one staff request links at most this many tips (linking.middleware).
-TIPS_PER_REQUEST = 10
+TIPS_PER_REQUEST = 5
 
 
 # --- 1. at intake ----------------------------------------------------------------------------------------
@@ -103,12 +104,21 @@ def pending_tip_ids(*, keypair_ids: Sequence[int], limit: int, tip_ids: Iterable
     return list(pending.order_by("tip_id").values_list("tip_id", flat=True).distinct()[:limit])
 
 
-def pending_link(*, vault: dict[str, bytes], limit: int | None = None, tip_ids: Iterable[int] | None = None) -> int:
-    """Key and link up to `limit` waiting tips this session can open (all of `tip_ids`' first); return how many.
+def pending_link(
+    *,
+    vault: dict[str, bytes],
+    limit: int | None = None,
+    tip_ids: Iterable[int] | None = None,
+    budget_seconds: float | None = None,
+) -> int:
+    """Key and link up to `limit` waiting tips this session can open (of `tip_ids` only, if given); return how many.
 
     A tip needs its unit key in the vault and its scope's index key sealed to a unit key
-    in the vault; tips this session cannot open wait for a session that can.
+    in the vault; tips this session cannot open wait for a session that can. With
+    `budget_seconds`, no new tip is begun once that much time has passed (a staff
+    request's bound, linking.middleware).
     """
+    started = time.monotonic()
     keypair_ids = _held_keypair_ids(vault)
     if not keypair_ids:
         return 0
@@ -116,6 +126,8 @@ def pending_link(*, vault: dict[str, bytes], limit: int | None = None, tip_ids: 
     opened: dict[str, tuple[IndexKey, bytes] | None] = {}
     done = 0
     for tip in Tip.objects.filter(pk__in=ids).order_by("pk"):
+        if budget_seconds and time.monotonic() - started > budget_seconds:
+            break
         scope = index_scope_of_unit(tip.unit_id)
         if scope not in opened:
             opened[scope] = index_key_held(vault=vault, scope=scope)

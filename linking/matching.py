@@ -38,7 +38,7 @@ from tipline.models import SmugglingChannel, Tip
 # Bounds of the comparison of one tip with the others, so linking a tip costs the same at any size.
 MATCHES_PER_PSEUDONYM = 25
 MATCHES_PER_NAME_KEY = 25
-RARITY_CAP = 5000
+RARITY_CAP = 1000
 # Channels that say how something got in; "unknown", "other" and "" say nothing shared.
 _TELLING_CHANNELS = frozenset(
     {SmugglingChannel.VISITORS, SmugglingChannel.STAFF, SmugglingChannel.SUPPLIERS, SmugglingChannel.THROWN}
@@ -77,26 +77,29 @@ def _person_evidence(
         for plain in ours_plain:
             pseudonym = envelope.name_key_pseudonym(key, text=plain.text)
             ours.append(names.NameKey(plain.slot, plain.position, plain.method, pseudonym.hex(), plain.prior))
-            counts[pseudonym.hex()] = _tips_naming(pseudonym)
-            for mention_id, other_tip in (
+            rows = list(
                 NameKey.objects.filter(pseudonym=pseudonym)
                 .exclude(tip_id=tip_id)
                 .order_by("-tip_id")
                 .values_list("mention_id", "tip_id")[:MATCHES_PER_NAME_KEY]
-            ):
-                candidate_mentions[mention_id] = other_tip
+            )
+            # How rare the part is: known from the rows when they are fewer than the bound (this tip's own
+            # too), counted from the index (capped) only for a part named more often than that.
+            counts[pseudonym.hex()] = (
+                _tips_naming(pseudonym) if len(rows) == MATCHES_PER_NAME_KEY else len({t for _m, t in rows}) + 1
+            )
+            candidate_mentions.update(rows)
         roles = dict(EntityMention.objects.filter(pk__in=list(candidate_mentions)).values_list("pk", "person_role"))
         candidate_mentions = {
             mention_id: other_tip
             for mention_id, other_tip in candidate_mentions.items()
             if not _roles_differ(role, roles.get(mention_id, ""))
         }
+        # Only the parts that met count in the score (linking.names.match_names), and those are ours: the
+        # other mentions' parts are compared, never counted.
         theirs: defaultdict[int, list[names.NameKey]] = defaultdict(list)
         for row in NameKey.objects.filter(mention_id__in=list(candidate_mentions)).order_by("id"):
-            hexed = bytes(row.pseudonym).hex()
-            theirs[row.mention_id].append(names.NameKey(row.slot, row.position, row.method, hexed))
-            if hexed not in counts:
-                counts[hexed] = _tips_naming(bytes(row.pseudonym))
+            theirs[row.mention_id].append(names.NameKey(row.slot, row.position, row.method, bytes(row.pseudonym).hex()))
         best: dict[int, names.NameMatch] = {}
         tips_naming = _counted(counts)
         for mention_id, keys in theirs.items():

@@ -2,8 +2,9 @@
 
 The index key is never on the server while no member is logged in, so the tips that
 arrived since are keyed by the first staff sessions that can open them
-(linking.automatic.pending_link): at most TIPS_PER_REQUEST a request, so no page gets
-slow; a case's page first links that case's own tips, so what it shows is complete.
+(linking.automatic.pending_link): at most TIPS_PER_REQUEST a request and no new one
+after settings.TIPLINE_LINKING_REQUEST_BUDGET_MS, so no page gets slow; a case's page
+first links that case's own tips, so what it shows is complete.
 Requests of the public side are never touched.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from accounts.security import verified_staff_member
@@ -40,11 +42,12 @@ class AutomaticLinkingMiddleware:
         vault = vault_open(request)
         if not vault:
             return None
+        budget = settings.TIPLINE_LINKING_REQUEST_BUDGET_MS / 1000
         match = request.resolver_match
         if match is not None and match.view_name == "staff:case" and "public_id" in view_kwargs:
             case_tips = CaseTip.objects.filter(case__public_id=view_kwargs["public_id"]).values_list(
                 "tip_id", flat=True
             )
-            pending_link(vault=vault, tip_ids=list(case_tips))
-        pending_link(vault=vault)
+            pending_link(vault=vault, tip_ids=list(case_tips))  # the page's own tips, whatever the budget
+        pending_link(vault=vault, budget_seconds=budget)
         return None

@@ -19,3 +19,6 @@ from config.settings import *  # noqa: E402, F403
 # No scanner unless a test asks for the suite's own clamd (the `clamd` fixture, tests/clamav.py): a developer's
 # `make clamd` must not change what the other tests see. Unscanned files are kept, marked "not scanned".
 TIPLINE_CLAMD_SOCKET = ""
+
+# Automatic linking bounded by count only, so what one request links does not depend on the machine's speed.
+TIPLINE_LINKING_REQUEST_BUDGET_MS = 0
