@@ -113,21 +113,20 @@ def _submit(evalset: EvalSet, facilities: dict[str, Any]) -> dict[int, str]:
 
 def auto(evalset: EvalSet, *, hints: bool = False) -> PipelineResult:
     """Run the set through the product with zero clicks; return what it extracted and linked."""
-    from evaluation.linking import PipelineResult
-
     with tempfile.TemporaryDirectory(prefix="tipline-eval-") as folder:
         _django(Path(folder))
         from django.conf import settings
 
         facilities, people = _organisation(evalset, Path(settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE))
         by_pk = _submit(evalset, facilities)
-        return _measure(evalset, by_pk, people, hints=hints, result=PipelineResult)
+        return _measure(evalset, by_pk, people, hints=hints)
 
 
-def _measure(evalset: EvalSet, by_pk: dict[int, str], people: dict[str, Any], *, hints: bool, result: Any) -> Any:
+def _measure(evalset: EvalSet, by_pk: dict[int, str], people: dict[str, Any], *, hints: bool) -> PipelineResult:
     import envelope
     from accounts.keys import staff_unlock_keys
     from cases.models import Case, CaseTip
+    from evaluation.linking import PipelineResult
     from linking.automatic import pending_link
     from linking.models import EntityMention, MentionStatus
     from linking.selectors import suggested_links
@@ -181,4 +180,4 @@ def _measure(evalset: EvalSet, by_pk: dict[int, str], people: dict[str, Any], *,
             extracted[by_pk[tip.pk]].append((mention.kind, str(value)))
     for item in evalset.tips:
         extracted.setdefault(item.id, [])
-    return result(dict(extracted), pairs, dict(reasons))
+    return PipelineResult(dict(extracted), pairs, dict(reasons))

@@ -47,6 +47,7 @@ from linking.models import (
 )
 from linking.normalise import normalise
 from linking.pseudonyms import entity_pseudonym, index_key_held, index_scope_of_unit
+from linking.selectors import mention_value, tip_linked_values
 from linking.signals import mentions_indexed
 from org.models import UnitKeyPair
 from tipline.models import Tip
@@ -143,10 +144,6 @@ def pending_link(
     return done
 
 
-def _value(mention: EntityMention, *, tip: Tip, data_key: bytes) -> str:
-    return str(envelope.open_field(envelope.MENTION, "value", mention, tip.public_id, mention.public_id, key=data_key))
-
-
 def name_key_rows(*, mention: EntityMention, tip: Tip, value: str, key: bytes) -> list[NameKey]:
     """Return the unsaved keyed pseudonyms of the parts of a person's or a company's name (none for other kinds)."""
     if mention.kind == EntityKind.PERSON:
@@ -184,7 +181,7 @@ def tip_mentions_link(*, tip: Tip, data_key: bytes, index_key: IndexKey, key: by
             return 0
         linked = {bytes(m.pseudonym) for m in mentions if m.status == MentionStatus.LINKED and m.pseudonym}
         dismissed = {
-            (m.kind, normalise(m.kind, _value(m, tip=tip, data_key=data_key)))
+            (m.kind, normalise(m.kind, mention_value(mention=m, tip=tip, data_key=data_key)))
             for m in mentions
             if m.status == MentionStatus.DISMISSED
         }
@@ -192,7 +189,7 @@ def tip_mentions_link(*, tip: Tip, data_key: bytes, index_key: IndexKey, key: by
         dropped: list[int] = []
         name_rows: list[NameKey] = []
         for mention in pending:
-            value = _value(mention, tip=tip, data_key=data_key)
+            value = mention_value(mention=mention, tip=tip, data_key=data_key)
             pseudonym = entity_pseudonym(key=key, kind=mention.kind, value=value, facility_id=tip.facility_id)
             if pseudonym is None or pseudonym in linked or (mention.kind, normalise(mention.kind, value)) in dismissed:
                 dropped.append(mention.pk)
@@ -219,9 +216,7 @@ def tip_links_refresh(*, tip: Tip, data_key: bytes, key: bytes) -> int:
     what is found now (linking.matching.related_tips). Needs the tip's data key (its own
     values, read in memory) and its scope's index key (to key them).
     """
-    mentions = EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).order_by("id")
-    values = [(m.kind, _value(m, tip=tip, data_key=data_key), m.person_role) for m in mentions]
-    related = related_tips(tip=tip, values=values, key=key)
+    related = related_tips(tip=tip, values=tip_linked_values(tip=tip, data_key=data_key), key=key)
     links = {(min(tip.pk, other), max(tip.pk, other)): found for other, found in related.items()}
     return _links_store(tip=tip, links=links)
 

@@ -65,6 +65,9 @@ def _person_evidence(
     *, tip_id: int, persons: Iterable[tuple[str, str]], key: bytes, found: defaultdict[int, PairEvidence]
 ) -> set[int]:
     """Add to `found` the other tips naming someone these (value, role) name, by their name keys; return those tips."""
+    persons = list(persons)
+    if not persons:
+        return set()
     total = max(Tip.objects.order_by("-pk").values_list("pk", flat=True).first() or 1, 1)
     matched_tips: set[int] = set()
     for value, role in persons:
@@ -196,9 +199,9 @@ def related_tips(*, tip: Tip, values: Iterable[tuple[str, str, str]], key: bytes
         same_channel = channel == tip.smuggling_channel and channel in _TELLING_CHANNELS
         if not same_facility:
             evidence.weaken_lone_names(LONE_NAME_ELSEWHERE_FACTOR)
-        if same_facility and other_tip in named_alike and evidence.score(same_facility=True, same_channel=False) >= 0.5:
+        if same_facility and other_tip in named_alike and evidence.score(same_channel=False) >= 0.5:
             evidence.add(SAME_FACILITY_PERSON_BONUS)
-        score = evidence.score(same_facility=same_facility, same_channel=same_channel)
+        score = evidence.score(same_channel=same_channel)
         if score >= LINK_THRESHOLD:
             related[other_tip] = (score, evidence.codes(same_facility=same_facility, same_channel=same_channel))
     return related

@@ -109,15 +109,11 @@ class PairEvidence:
             for strength, codes in self.pieces
         ]
 
-    @property
-    def has_entity(self) -> bool:
-        return bool(self.pieces)
-
     def _metadata_counts(self) -> bool:
         # With a tolerance: 1 - (1 - 0.45) is 0.44999999999999996 in floating point.
         return combine(strength for strength, _codes in self.pieces) >= METADATA_NEEDS - 1e-9
 
-    def score(self, *, same_facility: bool, same_channel: bool) -> float:
+    def score(self, *, same_channel: bool) -> float:
         strengths = [strength for strength, _codes in self.pieces]
         if self._metadata_counts() and same_channel:
             strengths.append(SAME_CHANNEL_STRENGTH)

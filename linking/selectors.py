@@ -81,6 +81,12 @@ def mention_value(*, mention: EntityMention, tip: Tip, data_key: bytes) -> str:
     return str(envelope.open_field(envelope.MENTION, "value", mention, tip.public_id, mention.public_id, key=data_key))
 
 
+def tip_linked_values(*, tip: Tip, data_key: bytes, limit: int | None = None) -> list[tuple[str, str, str]]:
+    """Return the (kind, value, person role) of a tip's linked mentions, decrypted: what blind matching compares."""
+    mentions = EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).order_by("id")[:limit]
+    return [(m.kind, mention_value(mention=m, tip=tip, data_key=data_key), m.person_role) for m in mentions]
+
+
 # --- a tip's entities ------------------------------------------------------------------------------------
 
 
@@ -314,11 +320,7 @@ def _regional_related(*, case: Case, vault: dict[str, bytes]) -> dict[int, tuple
         data_key = tip_data_key(tip=tip, vault=vault)
         if data_key is None:
             continue
-        mentions = EntityMention.objects.filter(tip=tip, status=MentionStatus.LINKED).order_by("id")
-        values = [
-            (m.kind, mention_value(mention=m, tip=tip, data_key=data_key), m.person_role)
-            for m in mentions[:MAX_CASE_PSEUDONYMS]
-        ]
+        values = tip_linked_values(tip=tip, data_key=data_key, limit=MAX_CASE_PSEUDONYMS)
         for other_tip, (score, codes) in related_tips(tip=tip, values=values, key=regional_key).items():
             if other_tip not in related or score > related[other_tip][0]:
                 related[other_tip] = (score, codes)
