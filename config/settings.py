@@ -153,6 +153,9 @@ MIDDLEWARE = [
     # Next: whatever happens below, uploaded files that no attachment row took are deleted.
     "tipline.middleware.DiscardUnkeptUploadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Right after the security headers: static files (hashed names, pre-compressed) are answered here,
+    # by every node itself, before sessions, CSRF or anything per visitor runs for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tipline.middleware.ExplicitLanguageChoiceMiddleware",
@@ -359,6 +362,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves what `manage.py collectstatic` wrote to STATIC_ROOT: hashed names (cached for a
+# year, immutable) with gzip copies beside them, answered by WhiteNoise on every node (README, "Static
+# files"). The demo (DEBUG) serves the files under static/ by their plain names, as they change.
+_static_storage = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -399,7 +410,7 @@ if _attachment_backend == _local_attachment_storage:
     _attachment_options = {"location": str(TIPLINE_ATTACHMENT_DIR), **_attachment_options}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": _static_storage},
     "attachments": {"BACKEND": _attachment_backend, "OPTIONS": _attachment_options},
 }
 
