@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 CHROMIUM := /usr/bin/chromium
 CLAMD := /usr/sbin/clamd
 
-.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clamav clamd clean worker bench restore-drill chaos fuzz eval-linking
+.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clamav clamd clean worker bench restore-drill chaos fuzz eval-linking public-css page-weight
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ run: $(RUNTIME_STAMP)
 worker: $(RUNTIME_STAMP)
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): the worker needs a broker." && exit 1)
 	$(VENV)/bin/celery -A config worker --beat --concurrency=2 -l info
+
+## The public pages' stylesheet: Bootstrap trimmed to the rules they use (tipline/public_css.py). Run it after
+## a public template starts using another Bootstrap class, and commit the result (a test compares).
+public-css: $(RUNTIME_STAMP)
+	$(PY) -m tipline.public_css
+
+## What a first visit to / and /report/ transfers (gzip), against BASE_URL (default: the demo), 30 KB budget.
+page-weight: $(RUNTIME_STAMP)
+	$(PY) -m bench.page_weight $(or $(BASE_URL),http://127.0.0.1:8000)
 
 ## Debian's chromium for the browser tests (never a downloaded browser).
 chromium:
