@@ -201,7 +201,9 @@ def _fetch_css_references(css_url: str, css: bytes, fetch: _Fetch) -> None:
         if target.startswith("data:"):
             continue
         path = urlsplit(target).path.lower()
-        kind = "stylesheet" if path.endswith(".css") else "font" if path.endswith((".woff2", ".woff", ".ttf")) else "image"
+        kind = (
+            "stylesheet" if path.endswith(".css") else "font" if path.endswith((".woff2", ".woff", ".ttf")) else "image"
+        )
         body = fetch(target, kind)
         if kind == "stylesheet" and body is not None:
             _fetch_css_references(target, body, fetch)

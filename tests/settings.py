@@ -23,6 +23,9 @@ TIPLINE_CLAMD_SOCKET = ""
 # Automatic linking bounded by count only, so what one request links does not depend on the machine's speed.
 TIPLINE_LINKING_REQUEST_BUDGET_MS = 0
 
-# Static files by their plain names, as `make run` has them: the suite needs no `collectstatic` first.
-# tests/test_static_files.py collects them with the production storage into a directory of its own.
+# Static files by their plain names, found under static/ at each request, as `make run` has them: the suite
+# needs no `collectstatic` first. tests/test_static_files.py and tests/bench/test_page_weight.py collect them
+# with the production storage into a directory of their own and serve them as production does.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -58,7 +58,10 @@ CRISPY_TEMPLATES = [
 
 def content_files() -> list[Path]:
     """Return the files whose words decide which of Bootstrap's classes the public pages may use."""
-    public_templates = [BASE_DIR / "templates" / "base_public.html", *sorted((BASE_DIR / "templates").glob("[0-9]*.html"))]
+    public_templates = [
+        BASE_DIR / "templates" / "base_public.html",
+        *sorted((BASE_DIR / "templates").glob("[0-9]*.html")),
+    ]
     tipline = BASE_DIR / "tipline"
     return [
         *public_templates,
