@@ -139,7 +139,7 @@ class MultipartCiphertextWriter(storage.CiphertextWriter):
 
     A file smaller than one part is sent with one PutObject on commit; a larger one
     starts a multipart upload at its first full part. ``most_buffered`` records the
-    most ciphertext ever held at once (under one part plus the largest single write).
+    most ciphertext this writer ever held at once: never more than one part.
     """
 
     def __init__(self, store: AttachmentS3Storage, storage_name: str) -> None:
@@ -154,12 +154,17 @@ class MultipartCiphertextWriter(storage.CiphertextWriter):
 
     def write(self, ciphertext: bytes) -> int:
         buffer = self._open_buffer()
-        buffer += ciphertext
-        self.most_buffered = max(self.most_buffered, len(buffer))
+        rest = memoryview(ciphertext)
         try:
-            while len(buffer) >= self.part_bytes:
-                self._upload_part(bytes(buffer[: self.part_bytes]))
-                del buffer[: self.part_bytes]
+            while rest:
+                # Fill the part, send it when full, start the next: never more than one part held here.
+                room = self.part_bytes - len(buffer)
+                buffer += rest[:room]
+                rest = rest[room:]
+                self.most_buffered = max(self.most_buffered, len(buffer))
+                if len(buffer) == self.part_bytes:
+                    self._upload_part(buffer)
+                    buffer.clear()
         except BaseException:
             self.close()
             raise
@@ -173,11 +178,11 @@ class MultipartCiphertextWriter(storage.CiphertextWriter):
                 raise FileExistsError(f"{self.storage_name} is already in the attachment store")
             if self._upload_id is None:
                 self._store.client.put_object(
-                    Bucket=self._store.bucket_name, Key=self._key, Body=bytes(buffer), **self._parameters()
+                    Bucket=self._store.bucket_name, Key=self._key, Body=buffer, **self._parameters()
                 )
             else:
                 if buffer:
-                    self._upload_part(bytes(buffer))
+                    self._upload_part(buffer)
                 self._store.client.complete_multipart_upload(
                     Bucket=self._store.bucket_name,
                     Key=self._key,
@@ -211,7 +216,7 @@ class MultipartCiphertextWriter(storage.CiphertextWriter):
         parameters.setdefault("ContentType", "application/octet-stream")
         return parameters
 
-    def _upload_part(self, part: bytes) -> None:
+    def _upload_part(self, part: bytearray) -> None:
         client = self._store.client
         if self._upload_id is None:
             started = client.create_multipart_upload(
