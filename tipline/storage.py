@@ -5,7 +5,7 @@ downloads, the orphan sweep) or through the same Django storage API (backups,
 chaos, fuzz, tests). The backend is configuration only, settings.STORAGES
 ["attachments"] (README, "Configuration"): local files by default
 (AttachmentFileSystemStorage, under TIPLINE_ATTACHMENT_DIR), InMemoryStorage in
-tests, any Django storage (django-storages' S3, for one) in a deployment.
+tests, an S3-compatible bucket (tipline/storage_s3.py) or any other Django storage in a deployment.
 
 Times: the local store dates every complete file the start of its UTC day (see
 AttachmentFileSystemStorage). An object store keeps its own LastModified, to the
