@@ -2,6 +2,7 @@
 
     .venv/bin/python -m backups.drill                  # what `make restore-drill` runs
     .venv/bin/python -m backups.drill --tips 50 --keep # smaller, and keep the databases and files
+    .venv/bin/python -m backups.drill --object-store s3 # attachments in S3-compatible buckets
 
 With DATABASE_URL set to PostgreSQL, the source and the target are the databases
 `tipline_drill_src` and `tipline_drill_dst` on that server (created for the drill,
@@ -12,6 +13,15 @@ instance's TIPLINE_VAR_DIR), `backup/`, and `offline/`, which stands for the off
 medium: the escrow private key is created there and never anywhere else, and the
 receipt pepper, SECRET_KEY and the escrow public key are copied there from the
 source, as docs/backup.md tells operators to do. The target gets them only from it.
+
+With --object-store s3 the attachments live in S3-compatible buckets instead of
+local files: `tipline-drill-source` for the source, `tipline-drill-target` for the
+target (both made for the drill, emptied and removed at the end unless --keep). The
+endpoint is TIPLINE_S3_ENDPOINT_URL with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+when the caller sets it (a MinIO or Garage under test, say), else a moto server the
+drill starts on loopback. Each instance gets its bucket through the environment, as
+production does (TIPLINE_S3_*), and the verify phase reads every file back from
+the target bucket.
 
 Each step runs as its own process with its instance's environment, using the
 operator's commands (manage.py migrate, create_escrow_key, verify_audit_log;
@@ -29,6 +39,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -36,6 +47,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import psycopg
@@ -59,7 +71,11 @@ WORKDIR_MARK = ".tipline-restore-drill"
 PEPPER_FILE = "tipline_receipt_pepper"
 SECRET_KEY_FILE = "secret_key"
 # Settings inherited from the caller's shell that must not reach the drill's instances.
-FOREIGN_SETTINGS = ("TIPLINE_", "DATABASE_", "REDIS_", "SECRET_KEY", "CELERY_", "EMAIL_", "CACHE_")
+FOREIGN_SETTINGS = ("TIPLINE_", "DATABASE_", "REDIS_", "SECRET_KEY", "CELERY_", "EMAIL_", "CACHE_", "AWS_")
+# The buckets of --object-store s3: made for the drill, refused if they already hold objects.
+SOURCE_BUCKET = "tipline-drill-source"
+TARGET_BUCKET = "tipline-drill-target"
+DRILL_S3_REGION = "us-east-1"
 
 
 class DrillFailed(Exception):
@@ -129,6 +145,11 @@ class Figures:
     backup_bytes: int = 0
     backup_files: int = 0
     target_used_offline_secrets: bool = False
+    # --object-store s3: the objects in the target bucket after the restore, and those holding a plaintext marker.
+    object_store: str = ""
+    source_objects: int = 0
+    target_objects: int = 0
+    plaintext_objects: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
@@ -140,6 +161,8 @@ class Figures:
             and self.row_counts_equal
             and self.audit_head_matches
             and not self.plaintext_files
+            and not self.plaintext_objects
+            and self.source_objects == self.target_objects
             and self.target_used_offline_secrets
             and not self.failures
         )
@@ -200,6 +223,128 @@ def _fresh_workdir(workdir: Path) -> None:
     (workdir / WORKDIR_MARK).touch()
 
 
+# --- the object store (--object-store s3) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """The drill's two buckets on one S3-compatible endpoint, and the credentials both instances use."""
+
+    endpoint: str
+    region: str
+    access_key: str
+    secret_key: str
+    started_here: bool
+    source: str = SOURCE_BUCKET
+    target: str = TARGET_BUCKET
+
+    def describe(self) -> str:
+        server = "a moto server started by the drill" if self.started_here else "TIPLINE_S3_ENDPOINT_URL"
+        return f"S3 buckets {self.source} -> {self.target} at {self.endpoint} ({server})"
+
+    def settings(self, bucket: str) -> dict[str, str]:
+        """Return an instance's environment for keeping its attachments in `bucket` (README, "Configuration")."""
+        return {
+            "TIPLINE_S3_BUCKET": bucket,
+            "TIPLINE_S3_ENDPOINT_URL": self.endpoint,
+            "TIPLINE_S3_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+        }
+
+    def client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+    def keys(self, bucket: str) -> list[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return [entry["Key"] for page in pages for entry in page.get("Contents", ())]
+
+    def objects(self, bucket: str) -> dict[str, bytes]:
+        client = self.client()
+        return {key: client.get_object(Bucket=bucket, Key=key)["Body"].read() for key in self.keys(bucket)}
+
+    def prepare(self) -> None:
+        """Make both buckets; refuse a bucket that already holds objects (it is not the drill's to empty)."""
+        from botocore.exceptions import ClientError
+
+        client = self.client()
+        for bucket in (self.source, self.target):
+            try:
+                client.head_bucket(Bucket=bucket)
+            except ClientError:
+                client.create_bucket(Bucket=bucket)
+            if self.keys(bucket):
+                raise DrillFailed(f"bucket {bucket} at {self.endpoint} holds objects; empty it or choose another")
+
+    def remove(self) -> None:
+        """Empty and delete both buckets, unfinished uploads included."""
+        client = self.client()
+        for bucket in (self.source, self.target):
+            for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", ()):
+                client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            for key in self.keys(bucket):
+                client.delete_object(Bucket=bucket, Key=key)
+            client.delete_bucket(Bucket=bucket)
+
+
+@contextmanager
+def drill_buckets(object_store: str, *, keep: bool) -> Iterator[Buckets | None]:
+    """Yield the drill's buckets for --object-store s3 (None for local files); remove them after unless `keep`."""
+    if object_store != "s3":
+        yield None
+        return
+    endpoint = os.environ.get("TIPLINE_S3_ENDPOINT_URL", "")
+    server = None
+    if endpoint:
+        buckets = Buckets(
+            endpoint=endpoint,
+            region=os.environ.get("TIPLINE_S3_REGION", "") or DRILL_S3_REGION,
+            access_key=os.environ.get("AWS_ACCESS_KEY_ID", ""),
+            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+            started_here=False,
+        )
+    else:
+        import logging
+
+        from moto.server import ThreadedMotoServer  # tests only (README, "Dependencies"): a stand-in S3
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request log would bury the figures
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        # moto takes any credentials; these are the drill's own, for its loopback server only.
+        buckets = Buckets(
+            endpoint=f"http://127.0.0.1:{port}",
+            region=DRILL_S3_REGION,
+            access_key="tipline-drill",
+            secret_key="tipline-drill",  # noqa: S106 - a stand-in server's fake credential  # nosec B106
+            started_here=True,
+        )
+    try:
+        buckets.prepare()
+        yield buckets
+    finally:
+        try:
+            if not keep:
+                buckets.remove()
+        finally:
+            if server is not None:
+                server.stop()
+
+
 # --- the steps ---------------------------------------------------------------------------------------------
 
 
@@ -210,6 +355,7 @@ class Plan:
     target: Instance
     tips: int
     seed: int
+    buckets: Buckets | None = None
 
     @property
     def offline(self) -> Path:
@@ -224,7 +370,16 @@ class Plan:
         return self.workdir / "expected.json"
 
 
-def make_plan(*, workdir: Path, server_url: str | None, source_db: str, target_db: str, tips: int, seed: int) -> Plan:
+def make_plan(
+    *,
+    workdir: Path,
+    server_url: str | None,
+    source_db: str,
+    target_db: str,
+    tips: int,
+    seed: int,
+    buckets: Buckets | None = None,
+) -> Plan:
     """Lay out the two instances; the target takes its secrets from the offline copies only."""
     offline = workdir / "offline"
     if server_url:
@@ -240,6 +395,7 @@ def make_plan(*, workdir: Path, server_url: str | None, source_db: str, target_d
         {
             "TIPLINE_RECEIPT_PEPPER_FILE": str(source_secrets / PEPPER_FILE),
             "SECRET_KEY_FILE": str(source_secrets / SECRET_KEY_FILE),
+            **(buckets.settings(buckets.source) if buckets else {}),
         },
     )
     target = Instance(
@@ -250,9 +406,10 @@ def make_plan(*, workdir: Path, server_url: str | None, source_db: str, target_d
             "TIPLINE_RECEIPT_PEPPER_FILE": str(offline / PEPPER_FILE),
             "SECRET_KEY_FILE": str(offline / SECRET_KEY_FILE),
             "TIPLINE_ESCROW_PUBLIC_KEY_FILE": str(offline / "escrow.pub"),
+            **(buckets.settings(buckets.target) if buckets else {}),
         },
     )
-    return Plan(workdir=workdir, source=source, target=target, tips=tips, seed=seed)
+    return Plan(workdir=workdir, source=source, target=target, tips=tips, seed=seed, buckets=buckets)
 
 
 def populate(plan: Plan) -> None:
@@ -373,6 +530,16 @@ def verify(plan: Plan, manifest: Manifest, figures: Figures) -> None:
     _verify_audit_log(plan, manifest, figures)
     _verify_row_counts(plan, manifest, figures)
     figures.plaintext_files = _plaintext_in_backup(plan)
+    if plan.buckets is not None:
+        objects = plan.buckets.objects(plan.buckets.target)
+        figures.target_objects = len(objects)
+        figures.source_objects = len(plan.buckets.objects(plan.buckets.source))
+        figures.plaintext_objects = [
+            f"{bucket}/{key}"
+            for bucket in (plan.buckets.source, plan.buckets.target)
+            for key, data in plan.buckets.objects(bucket).items()
+            if PLAINTEXT_MARKER.encode() in data
+        ]
     # The target found its pepper and SECRET_KEY in the offline copies; it generated none of its own.
     figures.target_used_offline_secrets = not (plan.target.var_dir / "secrets").exists()
 
@@ -395,6 +562,14 @@ def report(figures: Figures) -> str:
         f"  audit log                        {figures.audit_events} events verified, chain head "
         f"{'equals the manifest' if figures.audit_head_matches else 'DIFFERS from the manifest'}",
         f"  plaintext or secrets in backup   {', '.join(figures.plaintext_files) or 'none'}",
+    ]
+    if figures.object_store:
+        lines += [
+            f"  object store                     {figures.object_store}",
+            f"  objects in source, target bucket {figures.source_objects}, {figures.target_objects}",
+            f"  plaintext in the buckets         {', '.join(figures.plaintext_objects) or 'none'}",
+        ]
+    lines += [
         f"  target's pepper and SECRET_KEY   {'from the offline copies' if figures.target_used_offline_secrets else 'NOT from the offline copies'}",
         f"  backup size                      {figures.backup_bytes / 1e6:.1f} MB in {figures.backup_files} files",
         "  time (s)                         "
@@ -407,6 +582,8 @@ def report(figures: Figures) -> str:
 
 def run_drill(*, plan: Plan, engine: str, keep: bool, server_url: str | None, databases: list[str]) -> Figures:
     figures = Figures(engine=engine, tips_requested=plan.tips)
+    if plan.buckets is not None:
+        figures.object_store = plan.buckets.describe()
     started = time.perf_counter()
     try:
         _fresh_workdir(plan.workdir)
@@ -478,6 +655,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--source-db", default=SOURCE_DATABASE)
     parser.add_argument("--target-db", default=TARGET_DATABASE)
+    parser.add_argument(
+        "--object-store",
+        choices=["local", "s3"],
+        default="local",
+        help="Where the instances keep attachments: local files (default), or S3 buckets on "
+        "TIPLINE_S3_ENDPOINT_URL if set, else on a moto server the drill starts.",
+    )
     # Internal: the steps that run inside one instance (started by the drill itself).
     parser.add_argument("--phase", choices=["populate", "verify", "counts"], help=argparse.SUPPRESS)
     parser.add_argument("--expected", type=Path, help=argparse.SUPPRESS)
@@ -501,15 +685,21 @@ def main(argv: list[str] | None = None) -> int:
         engine = f"PostgreSQL at {server.hostname}:{server.port or 5432}, {args.source_db} -> {args.target_db}"
     else:
         engine = "SQLite (DATABASE_URL unset)"
-    plan = make_plan(
-        workdir=args.workdir.resolve(),
-        server_url=server_url,
-        source_db=args.source_db,
-        target_db=args.target_db,
-        tips=args.tips,
-        seed=args.seed,
-    )
-    figures = run_drill(plan=plan, engine=engine, keep=args.keep, server_url=server_url, databases=databases)
+    try:
+        with drill_buckets(args.object_store, keep=args.keep) as buckets:
+            plan = make_plan(
+                workdir=args.workdir.resolve(),
+                server_url=server_url,
+                source_db=args.source_db,
+                target_db=args.target_db,
+                tips=args.tips,
+                seed=args.seed,
+                buckets=buckets,
+            )
+            figures = run_drill(plan=plan, engine=engine, keep=args.keep, server_url=server_url, databases=databases)
+    except Exception as exc:  # noqa: BLE001 - the buckets could not be made or removed: say so in one line
+        print(f"Restore drill FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     print(report(figures))
     if figures.passed:
         print(f"Restore drill PASSED: {figures.tips_restored} of {figures.tips_in_source} tips restored, 0 lost.")

@@ -94,7 +94,10 @@ def _check_compatible(
 
 def _describe(store: Storage) -> str:
     directory = local_directory(store)
-    return str(directory) if directory is not None else f"({type(store).__name__})"
+    if directory is not None:
+        return str(directory)
+    bucket = getattr(store, "bucket_name", None)  # an object store (tipline/storage_s3.py)
+    return f"bucket {bucket!r}" if bucket else f"({type(store).__name__})"
 
 
 def _restore_store(backup_dir: Path, manifest: Manifest, store: Storage) -> int:

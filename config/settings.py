@@ -404,11 +404,35 @@ TIPLINE_CLAMD_TIMEOUT_SECONDS = envint("TIPLINE_CLAMD_TIMEOUT_SECONDS", 30)
 # interface. By default local files under TIPLINE_ATTACHMENT_DIR, owner-only; another Django storage
 # is a dotted path in TIPLINE_ATTACHMENT_STORAGE, with its options as a JSON object in
 # TIPLINE_ATTACHMENT_STORAGE_OPTIONS (or _FILE, for credentials). "default" and "staticfiles" are Django's.
+# TIPLINE_S3_BUCKET puts it in an S3-compatible bucket instead (tipline/storage_s3.py: private, streamed in
+# multipart uploads); TIPLINE_ATTACHMENT_STORAGE_OPTIONS may add to its options. Credentials are
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or their _FILE); empty leaves them to boto3 (an instance role).
 TIPLINE_ATTACHMENT_DIR = Path(envstr("TIPLINE_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
+TIPLINE_S3_BUCKET = envstr("TIPLINE_S3_BUCKET", "")
 _local_attachment_storage = "tipline.storage.AttachmentFileSystemStorage"
 _attachment_backend = envstr("TIPLINE_ATTACHMENT_STORAGE", _local_attachment_storage)
 _attachment_options = envjson("TIPLINE_ATTACHMENT_STORAGE_OPTIONS", {})
-if _attachment_backend == _local_attachment_storage:
+if TIPLINE_S3_BUCKET:
+    if _attachment_backend != _local_attachment_storage:
+        raise ImproperlyConfigured(
+            "TIPLINE_S3_BUCKET and TIPLINE_ATTACHMENT_STORAGE are both set: set only one of them."
+        )
+    _attachment_backend = "tipline.storage_s3.AttachmentS3Storage"
+    _s3_encryption = envstr("TIPLINE_S3_SERVER_SIDE_ENCRYPTION", "")
+    if _s3_encryption not in ("", "AES256", "aws:kms"):
+        raise ImproperlyConfigured(
+            f"TIPLINE_S3_SERVER_SIDE_ENCRYPTION must be empty, AES256 or aws:kms; it is {_s3_encryption!r}."
+        )
+    _attachment_options = {
+        "bucket_name": TIPLINE_S3_BUCKET,
+        "endpoint_url": envstr("TIPLINE_S3_ENDPOINT_URL", "") or None,
+        "region_name": envstr("TIPLINE_S3_REGION", "") or None,
+        "access_key": envstr("AWS_ACCESS_KEY_ID", "") or None,
+        "secret_key": envstr("AWS_SECRET_ACCESS_KEY", "") or None,
+        "object_parameters": {"ServerSideEncryption": _s3_encryption} if _s3_encryption else {},
+        **_attachment_options,
+    }
+elif _attachment_backend == _local_attachment_storage:
     _attachment_options = {"location": str(TIPLINE_ATTACHMENT_DIR), **_attachment_options}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -179,3 +179,6 @@ def staff_client(username: str, password: str = PASSWORD) -> Client:
 
 # The suite's own clamd (tests/clamav.py): `clamd`, `clamd_down`, and the session's `clamd_run_dir`.
 from tests.clamav import clamd, clamd_down, clamd_run_dir  # noqa: E402, F401
+
+# The suite's S3-compatible server (tests/objectstore.py): `s3_store`, `s3_bucket`, and the session's `s3_endpoint`.
+from tests.objectstore import s3_bucket, s3_endpoint, s3_store  # noqa: E402, F401

@@ -5,17 +5,22 @@ downloads, the orphan sweep) or through the same Django storage API (backups,
 chaos, fuzz, tests). The backend is configuration only, settings.STORAGES
 ["attachments"] (README, "Configuration"): local files by default
 (AttachmentFileSystemStorage, under TIPLINE_ATTACHMENT_DIR), InMemoryStorage in
-tests, any Django storage (django-storages' S3, for one) in a deployment.
+tests, an S3-compatible bucket (tipline/storage_s3.py) or any other Django storage in a deployment.
 
 Times: the local store dates every complete file the start of its UTC day (see
 AttachmentFileSystemStorage). An object store keeps its own LastModified, to the
 second, which this module cannot change: such a bucket must not be readable (or
 listable) by staff, only by the application's and the backups' credentials.
 
-Only ciphertext ever reaches a backend. An upload is spooled (in memory up to
-FILE_UPLOAD_MAX_MEMORY_SIZE, then in an unnamed temporary file) as it is
-encrypted, and saved under its name in one call once complete, so no backend
-ever shows a half-written file under the name an attachment row points to.
+Only ciphertext ever reaches a backend, and no backend ever shows a half-written
+file under the name an attachment row points to. open_for_writing() asks the store
+for a writer (its ``ciphertext_writer`` hook): an S3 bucket (tipline/storage_s3.py,
+TIPLINE_S3_BUCKET) streams the ciphertext in multipart-upload parts and completes
+the upload on commit; any other store gets SpooledCiphertextWriter, which spools
+(in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then in an unnamed temporary file)
+and saves under the name in one call once complete. The orphan sweep and
+store_check() likewise use a store's own ``files_older_than``,
+``abort_uploads_older_than`` and ``check`` when it has them.
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.core.files import File
@@ -107,15 +112,44 @@ def _checked(storage_name: str) -> str:
 
 
 class CiphertextWriter:
-    """The ciphertext of one upload on its way into the store; nothing is stored before commit().
+    """The ciphertext of one upload on its way into the store; nothing is stored under its name before commit().
 
-    The bytes wait in a spooled temporary file (in memory up to
-    FILE_UPLOAD_MAX_MEMORY_SIZE, then in FILE_UPLOAD_TEMP_DIR under no name, so
-    it vanishes with the process). Write only ciphertext to it.
+    Write only ciphertext to it. close() without commit() (or leaving a `with`
+    block) drops everything written, wherever it was waiting.
     """
 
     def __init__(self, storage_name: str) -> None:
         self.storage_name = _checked(storage_name)
+
+    def write(self, ciphertext: bytes) -> int:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        """Store the complete ciphertext under its name, and close."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Drop whatever was not committed."""
+        raise NotImplementedError
+
+    def __enter__(self) -> CiphertextWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class SpooledCiphertextWriter(CiphertextWriter):
+    """A writer for any Django storage: the bytes wait in a spooled temporary file, saved in one call on commit().
+
+    The spool is in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then in
+    FILE_UPLOAD_TEMP_DIR under no name, so it vanishes with the process.
+    """
+
+    def __init__(self, storage_name: str) -> None:
+        super().__init__(storage_name)
         self._spool: IO[bytes] | None = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by commit() or close()
             max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b", dir=settings.FILE_UPLOAD_TEMP_DIR
         )
@@ -136,23 +170,40 @@ class CiphertextWriter:
             self.close()
 
     def close(self) -> None:
-        """Drop whatever was not committed."""
         if self._spool is not None:
             self._spool.close()
             self._spool = None
 
-    def __enter__(self) -> CiphertextWriter:
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.close()
+@runtime_checkable
+class StreamingStore(Protocol):
+    """A store that takes ciphertext as it is written (an object store's multipart upload)."""
+
+    def ciphertext_writer(self, storage_name: str) -> CiphertextWriter: ...
+
+
+@runtime_checkable
+class ListingStore(Protocol):
+    """A store that lists its old files with their times, and aborts the uploads a crash left unfinished."""
+
+    def files_older_than(self, cutoff: datetime) -> Iterator[str]: ...
+
+    def abort_uploads_older_than(self, cutoff: datetime) -> int: ...
+
+
+@runtime_checkable
+class CheckableStore(Protocol):
+    """A store that can tell, cheaply, whether it is reachable with our credentials."""
+
+    def check(self) -> None: ...
 
 
 def open_for_writing(storage_name: str) -> CiphertextWriter:
     """Start a new ciphertext file, which becomes visible under its name only once committed."""
-    return CiphertextWriter(storage_name)
+    store = attachment_store()
+    if isinstance(store, StreamingStore):
+        return store.ciphertext_writer(_checked(storage_name))
+    return SpooledCiphertextWriter(storage_name)
 
 
 def save(storage_name: str, ciphertext: IO[bytes], *, store: Storage | None = None) -> None:
@@ -217,18 +268,28 @@ def files_older_than(seconds: float) -> Iterator[str]:
     """Yield every store file (complete, or partial) last written more than `seconds` ago."""
     store = attachment_store()
     cutoff = timezone.now() - timedelta(seconds=seconds)
-    for name in file_names(store=store):
-        if not is_storage_name(name.removesuffix(PARTIAL_SUFFIX)):
-            continue
-        try:
-            if store.get_modified_time(name) < cutoff:
-                yield name
-        except FileNotFoundError:
-            continue  # deleted meanwhile
+    if isinstance(store, ListingStore):
+        # An object store lists names with their times, page by page: no request per file.
+        candidates: Iterator[str] = store.files_older_than(cutoff)
+    else:
+        candidates = (name for name in file_names(store=store) if _modified_before(store, name, cutoff))
+    for name in candidates:
+        if is_storage_name(name.removesuffix(PARTIAL_SUFFIX)):
+            yield name
+
+
+def _modified_before(store: Storage, name: str, cutoff: datetime) -> bool:
+    try:
+        return store.get_modified_time(name) < cutoff
+    except FileNotFoundError:
+        return False  # deleted meanwhile
 
 
 def orphans_delete(*, older_than_seconds: float) -> int:
     """Delete the store's files older than `older_than_seconds` that no Attachment row names; return how many.
+
+    In an object store, also abort the multipart uploads started before the cut-off
+    (counted with the files): a writer killed before commit() or close() leaves one.
 
     A request that died mid-upload (a worker killed, a crash between storing the
     ciphertext and saving its row, or during the save itself) leaves such files;
@@ -241,6 +302,9 @@ def orphans_delete(*, older_than_seconds: float) -> int:
 
     store = attachment_store()
     deleted = 0
+    if isinstance(store, ListingStore):
+        # An upload that never completed holds no object, but its parts are kept (and billed) until aborted.
+        deleted += store.abort_uploads_older_than(timezone.now() - timedelta(seconds=older_than_seconds))
     old = files_older_than(older_than_seconds)
     while batch := list(islice(old, SWEEP_BATCH)):
         kept = set(Attachment.objects.filter(storage_name__in=batch).values_list("storage_name", flat=True))
@@ -249,3 +313,34 @@ def orphans_delete(*, older_than_seconds: float) -> int:
                 store.delete(name)
                 deleted += 1
     return deleted
+
+
+class StoreUnavailable(Exception):
+    """The attachment store cannot be used; the message is one line that says which store and why."""
+
+
+def store_check() -> None:
+    """Raise StoreUnavailable, with a one-line reason, unless the attachment store is reachable and writable.
+
+    Cheap enough for every /healthz: an object store answers one request (HeadBucket,
+    short timeout, no retry); the local store's directory must exist, or be creatable,
+    and be writable by us. Also the start-up check (config/startup.py).
+    """
+    store = attachment_store()
+    if isinstance(store, CheckableStore):
+        store.check()
+        return
+    if isinstance(store, FileSystemStorage):
+        directory = Path(store.location)
+        try:
+            # The store makes it on its first save anyway, owner-only.
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"the attachment directory {directory} cannot be made: {exc.strerror}") from None
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise StoreUnavailable(f"the attachment directory {directory} is not writable by this process")
+        return
+    try:
+        store.exists(new_storage_name())
+    except Exception as exc:  # noqa: BLE001 - any failure means unreachable
+        raise StoreUnavailable(f"the attachment store cannot be read: {type(exc).__name__}") from None

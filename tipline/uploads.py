@@ -4,7 +4,7 @@ Django's default handlers keep small uploads in memory and spool large ones to a
 temporary file in the clear. This one replaces both: every chunk is checked
 against the allow-list (tipline/filetypes.py), stripped of its metadata
 (tipline/metadata.py) and encrypted under a fresh per-file key before it is
-written anywhere (the attachment store, tipline/storage.py, spools and keeps
+written anywhere (the attachment store, tipline/storage.py, streams or spools and keeps
 ciphertext only), so no plaintext file exists at any size. Photos and text stream
 through; a recording or PDF, which must be parsed whole to be cleaned and
 identified, is held in memory (never more than TIPLINE_MAX_ATTACHMENT_BYTES) until

@@ -7,6 +7,7 @@ and what to do, and a fresh form token; only uploaded files are discarded.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 import envelope
 from envelope.vault import vault_clear, vault_open, vault_store
-from tipline import abuse, filetypes, proof_of_work, receipt_again, services
+from tipline import abuse, filetypes, proof_of_work, receipt_again, services, storage
 from tipline.abuse import ReceiptOpening
 from tipline.forms import ReceiptForm, ReplyForm, ReportForm
 from tipline.models import Attachment, Tip
@@ -31,6 +32,8 @@ from tipline.selectors import AttachmentView, attachment_plaintext, tip_content
 
 _VAULT_TIP = "followup_tip"
 _VAULT_KEY = "followup_data_key"
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -360,7 +363,7 @@ def attachment_download(view: AttachmentView, chunks: Iterator[bytes]) -> Stream
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Report liveness and readiness of the database and, where configured, Redis."""
+    """Report liveness and readiness of the database, the attachment store and, where configured, Redis."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -376,5 +379,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
             checks["redis"] = "ok"
         except Exception:  # noqa: BLE001
             checks["redis"] = "error"
+    try:
+        storage.store_check()
+        checks["attachments"] = "ok"
+    except storage.StoreUnavailable as unavailable:
+        # The reason (which bucket or directory, and why) is for operators' logs, not for the answer.
+        logger.warning("healthz: %s", unavailable)
+        checks["attachments"] = "error"
     ok = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)

@@ -103,3 +103,26 @@ def test_the_drill_command_passes_on_sqlite_and_cleans_up(tmp_path: Path) -> Non
     assert re.search(r"plaintext or secrets in backup\s+none\n", figures)
     assert "Restore drill PASSED: 4 of 4 tips restored, 0 lost." in figures
     assert not workdir.exists()
+
+
+def test_the_drill_with_attachments_in_s3_buckets_restores_every_file_into_the_target_bucket(tmp_path: Path) -> None:
+    """`--object-store s3`: each instance keeps its files in its own bucket (a moto server the drill starts)."""
+    workdir = tmp_path / "drill"
+    completed = subprocess.run(
+        [sys.executable, "-m", "backups.drill", "--tips", "3", "--workdir", str(workdir), "--object-store", "s3"],
+        cwd=BASE_DIR,
+        env={key: value for key, value in drill_environment().items() if not key.startswith("TIPLINE_S3_")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    figures = completed.stdout
+    assert "S3 buckets tipline-drill-source -> tipline-drill-target" in figures
+    verified = re.search(r"attachments verified \(sha256\)\s+(\d+)\n", figures)
+    assert verified, figures
+    assert re.search(rf"objects in source, target bucket\s+{verified.group(1)}, {verified.group(1)}\n", figures)
+    assert re.search(r"plaintext in the buckets\s+none\n", figures)
+    assert "Restore drill PASSED: 3 of 3 tips restored, 0 lost." in figures
+    assert not workdir.exists()
