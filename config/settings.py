@@ -229,7 +229,17 @@ CELERY_TASK_ACKS_LATE = True
 # One Redis may serve several deployments (or a test's own worker): each consumes its own queue.
 CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Times are Lima's (CELERY_TIMEZONE, below). The tasks are idempotent per day, so a second beat is harmless.
+# The beat is single: `celery -A config beat -S redbeat.RedBeatScheduler` keeps the schedule and a lock in
+# Redis; any other beat started against the same Redis and prefix waits for the lock (logging nothing until it
+# takes it) and takes over when the holder stops, or when the lock expires after a crash. The lock is renewed
+# on every beat loop (at most CELERY_BEAT_MAX_LOOP_INTERVAL seconds), and lasts five loops.
+CELERY_BEAT_MAX_LOOP_INTERVAL = envint("CELERY_BEAT_MAX_LOOP_INTERVAL", 5)
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+# One Redis may serve several deployments: each needs its own schedule and lock.
+CELERY_REDBEAT_KEY_PREFIX = envstr("CELERY_REDBEAT_KEY_PREFIX", "tipline:redbeat")
+CELERY_REDBEAT_LOCK_TIMEOUT = 5 * CELERY_BEAT_MAX_LOOP_INTERVAL
+# Times are Lima's (CELERY_TIMEZONE, below). The beat is single (above); the tasks are idempotent per day
+# as well, so a task sent again after a failover does not mail twice.
 CELERY_BEAT_SCHEDULE = {
     "every-morning-send-unit-digests": {
         "task": "cases.send_daily_digests",

@@ -249,3 +249,17 @@ def orphans_delete(*, older_than_seconds: float) -> int:
                 store.delete(name)
                 deleted += 1
     return deleted
+
+
+def store_check() -> str | None:
+    """Return None when the attachment store answers a cheap call, else one line saying why it does not.
+
+    The call asks whether a random name exists: a local store answers from its folder, an
+    object store with one request, which needs the endpoint, the bucket and the credentials.
+    """
+    try:
+        attachment_store().exists(new_storage_name())
+    except Exception as exc:  # noqa: BLE001 - whatever the backend raises, the store is not usable
+        reason = " ".join(str(exc).split()) or exc.__class__.__name__
+        return f"the attachment store does not answer ({exc.__class__.__name__}: {reason[:200]})"
+    return None

@@ -1,0 +1,97 @@
+"""Fail closed in production: with DEBUG off, refuse to start a process that could not work safely.
+
+gunicorn (config/wsgi.py), the Celery worker and beat (config/celery.py) and the
+operators' `manage.py check_production` run these checks before serving anything.
+The first failure stops start-up with one line on standard error that says what is
+wrong and what to set, instead of a traceback or, worse, a site that answers and
+then loses a report: a missing escrow public key would refuse every new tip, an
+unreachable object store every file, a wrong ALLOWED_HOSTS every request.
+
+Missing secrets (SECRET_KEY, TIPLINE_RECEIPT_PEPPER) are refused by the settings
+themselves (config/settings.py, var_secret); `start_or_exit` turns that refusal
+into the same one line. With DEBUG on (the demo, `make run`) nothing is checked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from django.core.exceptions import ImproperlyConfigured
+
+# gunicorn stops the whole server, instead of starting the worker again and again, when a worker
+# exits with this status while booting (gunicorn.arbiter.Arbiter.WORKER_BOOT_ERROR).
+GUNICORN_WORKER_BOOT_ERROR = 3
+
+# A host name, an IP address, or a leading-dot domain (".example.org": it and its subdomains).
+_HOST = re.compile(r"\.?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\]")
+
+
+class StartupRefused(Exception):
+    """Raised with one line saying why this process must not start."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def allowed_hosts_problem(hosts: list[str], *, set_in_environment: bool) -> str | None:
+    """Return why this ALLOWED_HOSTS is wrong for production, or None when it is right."""
+    hint = "set ALLOWED_HOSTS to the site's names, comma-separated, without scheme, port or path (www.example.org)"
+    if not set_in_environment:
+        return f"ALLOWED_HOSTS is not set, and the default (127.0.0.1,localhost) serves no real site: {hint}."
+    if not hosts:
+        return f"ALLOWED_HOSTS is empty: {hint}."
+    for host in hosts:
+        if host in {"*", "."} or host.startswith("*"):
+            return f"ALLOWED_HOSTS holds the wildcard {host!r}, which accepts any Host header: {hint}."
+        if not _HOST.fullmatch(host):
+            return f"ALLOWED_HOSTS holds {host!r}, which is not a host name: {hint}."
+    return None
+
+
+def production_checks() -> None:
+    """Raise StartupRefused with one line on the first thing that is not ready for production; skip with DEBUG.
+
+    Django must be set up (the object store and the escrow key are read through the apps' modules).
+    """
+    from django.conf import settings
+
+    if settings.DEBUG:
+        return
+    set_in_environment = "ALLOWED_HOSTS" in os.environ or "ALLOWED_HOSTS_FILE" in os.environ
+    problem = allowed_hosts_problem(list(settings.ALLOWED_HOSTS), set_in_environment=set_in_environment)
+    if problem:
+        raise StartupRefused(problem)
+
+    import envelope
+    from envelope.primitives import CryptoError
+
+    path = settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE
+    make_one = "make one with `manage.py create_escrow_key` (docs/operations.md) or set TIPLINE_ESCROW_PUBLIC_KEY_FILE"
+    try:
+        envelope.check_escrow_public_key()
+    except envelope.EscrowKeyMissing as exc:
+        raise StartupRefused(f"no escrow public key at {path}: {exc}; {make_one}.") from exc
+    except CryptoError as exc:
+        raise StartupRefused(f"{path} is not an escrow public key; {make_one}.") from exc
+
+    from tipline.storage import store_check
+
+    problem = store_check()
+    if problem:
+        raise StartupRefused(f"{problem}; check TIPLINE_ATTACHMENT_STORAGE and its options.")
+
+
+def start_or_exit(exit_code: int = 1) -> None:
+    """Set Django up and run the production checks; on a failure write one line to stderr and exit."""
+    import django
+
+    try:
+        django.setup()
+        production_checks()
+    except (ImproperlyConfigured, StartupRefused) as exc:
+        sys.stderr.write(f"tipline: not starting: {_one_line(str(exc))}\n")
+        sys.stderr.flush()
+        raise SystemExit(exit_code) from None
