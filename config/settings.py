@@ -438,6 +438,9 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "tipline@localhost")
 # Logging: no request objects, no client addresses, no error mails (which would
 # carry request headers). django.server and django.request log the path and status
 # only; StripClientIdentityMiddleware removes addresses before any of them run.
+LOG_FORMAT = envstr("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json; it is {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -445,11 +448,15 @@ LOGGING = {
         "no_public_responses": {"()": "tipline.logging.DropPublicResponseFilter"},
         "no_request_meta": {"()": "tipline.logging.DropRequestFilter"},
     },
-    "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
+    # LOG_FORMAT=json: one JSON object a line with the same three fields, for a log collector.
+    "formatters": {
+        "plain": {"format": "{levelname} {name} {message}", "style": "{"},
+        "json": {"()": "tipline.logging.JsonLineFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["no_public_responses", "no_request_meta"],
         },
     },
@@ -462,6 +469,9 @@ LOGGING = {
         # configuration to the worker, and no line carries a time of its own (the format has none).
         "celery.worker.strategy": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # gunicorn's error log through the same handler, once a worker has loaded Django (its arbiter's own
+        # lines too, when gunicorn.conf.py sets logconfig_dict = settings.LOGGING: docs/operations.md).
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # qpdf's warnings about an uploaded PDF (tipline/metadata.py) may quote pieces of the plaintext.
         "pikepdf": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
