@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "tipline.middleware.StripClientIdentityMiddleware",
     # Next: whatever happens below, uploaded files that no attachment row took are deleted.
     "tipline.middleware.DiscardUnkeptUploadsMiddleware",
+    # Times staff requests for /metrics (config/metrics.py); public requests are never counted.
+    "config.metrics.StaffRequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -434,6 +436,10 @@ EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.Email
 # Only for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the worker test uses it).
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", "") or None
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "tipline@localhost")
+
+# Prometheus metrics at /metrics (config/metrics.py) for a scraper sending "Authorization: Bearer <token>";
+# without a token the URL answers 404. gunicorn's workers share PROMETHEUS_MULTIPROC_DIR (docs/operations.md).
+TIPLINE_METRICS_TOKEN = envstr("TIPLINE_METRICS_TOKEN", "")
 
 # Logging: no request objects, no client addresses, no error mails (which would
 # carry request headers). django.server and django.request log the path and status

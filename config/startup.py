@@ -66,7 +66,6 @@ def production_checks() -> None:
         raise StartupRefused(problem)
 
     import envelope
-    from envelope.primitives import CryptoError
 
     path = settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE
     make_one = "make one with `manage.py create_escrow_key` (docs/operations.md) or set TIPLINE_ESCROW_PUBLIC_KEY_FILE"
@@ -74,7 +73,7 @@ def production_checks() -> None:
         envelope.check_escrow_public_key()
     except envelope.EscrowKeyMissing as exc:
         raise StartupRefused(f"no escrow public key at {path}: {exc}; {make_one}.") from exc
-    except CryptoError as exc:
+    except envelope.CryptoError as exc:
         raise StartupRefused(f"{path} is not an escrow public key; {make_one}.") from exc
 
     from tipline.storage import store_check
