@@ -15,6 +15,8 @@ host, for failover) waits for the lock instead of sending every task twice.
 
 import logging.config
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -23,6 +25,14 @@ from celery.signals import beat_init, setup_logging, worker_init
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("tipline")
+# `celery worker` and `celery beat` read the settings while parsing their command line: a refusal there (a
+# missing secret) becomes one line instead of a traceback (config/startup.py). Importing the app elsewhere
+# (the web, the tests) reads nothing yet.
+_command = Path(sys.argv[0])
+if "celery" in {_command.name, _command.parent.name} and {"worker", "beat"} & set(sys.argv[1:]):
+    from config.startup import settings_or_exit
+
+    settings_or_exit()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

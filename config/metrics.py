@@ -38,6 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -138,12 +139,16 @@ class ScrapeTimeCollector(Collector):
             )
             queue.add_metric([settings.CELERY_TASK_DEFAULT_QUEUE], length)
             yield queue
+        try:
+            by_day = tips_received_by_day()
+        except DatabaseError:
+            return  # the database is down: /healthz says so; the other metrics are still worth a scrape
         tips = GaugeMetricFamily(
             "tipline_tips_received",
             f"Tips received on each of the last {TIPS_DAYS} complete days (Lima time); today is left out.",
             labels=["day"],
         )
-        for day, count in tips_received_by_day().items():
+        for day, count in by_day.items():
             tips.add_metric([day], count)
         yield tips
 

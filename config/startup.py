@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from typing import NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -83,6 +84,26 @@ def production_checks() -> None:
         raise StartupRefused(f"{problem}; check TIPLINE_ATTACHMENT_STORAGE and its options.")
 
 
+def _refuse(reason: Exception, exit_code: int) -> NoReturn:
+    sys.stderr.write(f"tipline: not starting: {_one_line(str(reason))}\n")
+    sys.stderr.flush()
+    raise SystemExit(exit_code) from None
+
+
+def settings_or_exit(exit_code: int = 1) -> None:
+    """Load the settings; if they refuse (a missing secret, a malformed variable), write one line and exit.
+
+    For `celery worker` and `celery beat`, whose command line reads the settings before any
+    signal a receiver could use (config/celery.py).
+    """
+    from django.conf import settings
+
+    try:
+        settings.DEBUG  # noqa: B018 - the first access loads them
+    except ImproperlyConfigured as exc:
+        _refuse(exc, exit_code)
+
+
 def start_or_exit(exit_code: int = 1) -> None:
     """Set Django up and run the production checks; on a failure write one line to stderr and exit."""
     import django
@@ -91,6 +112,4 @@ def start_or_exit(exit_code: int = 1) -> None:
         django.setup()
         production_checks()
     except (ImproperlyConfigured, StartupRefused) as exc:
-        sys.stderr.write(f"tipline: not starting: {_one_line(str(exc))}\n")
-        sys.stderr.flush()
-        raise SystemExit(exit_code) from None
+        _refuse(exc, exit_code)
