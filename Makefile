@@ -36,11 +36,12 @@ run: $(RUNTIME_STAMP)
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-## Background tasks as in production: a Celery worker with the beat (morning summaries, reminders).
-## Needs REDIS_URL (and DATABASE_URL for PostgreSQL). Run the beat in one process only.
+## Background tasks on one host: a Celery worker with an embedded beat (morning summaries, reminders).
+## Needs REDIS_URL (and DATABASE_URL for PostgreSQL). The beat is RedBeat, whose lock in Redis keeps it single:
+## a second one started by mistake waits. Production runs the beat as its own service (docs/operations.md).
 worker: $(RUNTIME_STAMP)
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): the worker needs a broker." && exit 1)
-	$(VENV)/bin/celery -A config worker --beat --concurrency=2 -l info
+	$(VENV)/bin/celery -A config worker --beat -S redbeat.RedBeatScheduler --concurrency=2 -l info
 
 ## The public pages' stylesheet: Bootstrap trimmed to the rules they use (tipline/public_css.py). Run it after
 ## a public template starts using another Bootstrap class, and commit the result (a test compares).

@@ -165,9 +165,13 @@ def instance_prepare(instance: Instance) -> None:
 
 
 def instance_load(env: dict[str, str]) -> None:
-    """Migrate and load the demo organisation (units, keys, staff, sample tips; no synthetic tips)."""
+    """Migrate, collect the static files (production's hashed names) and load the demo organisation."""
     python = sys.executable
-    for command in (["migrate", "--noinput", "-v0"], ["load_demo", "--synthetic", "0"]):
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["collectstatic", "--noinput", "-v0"],
+        ["load_demo", "--synthetic", "0"],
+    ):
         subprocess.run(  # noqa: S603 - our own fixed command line  # nosec B603
             [python, "manage.py", *command], cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL
         )

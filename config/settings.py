@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "tipline.middleware.StripClientIdentityMiddleware",
     # Next: whatever happens below, uploaded files that no attachment row took are deleted.
     "tipline.middleware.DiscardUnkeptUploadsMiddleware",
+    # Times staff requests for /metrics (config/metrics.py); public requests are never counted.
+    "config.metrics.StaffRequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after the security headers: static files (hashed names, pre-compressed) are answered here,
     # by every node itself, before sessions, CSRF or anything per visitor runs for them.
@@ -232,7 +234,17 @@ CELERY_TASK_ACKS_LATE = True
 # One Redis may serve several deployments (or a test's own worker): each consumes its own queue.
 CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Times are Lima's (CELERY_TIMEZONE, below). The tasks are idempotent per day, so a second beat is harmless.
+# The beat is single: `celery -A config beat -S redbeat.RedBeatScheduler` keeps the schedule and a lock in
+# Redis; any other beat started against the same Redis and prefix waits for the lock (logging nothing until it
+# takes it) and takes over when the holder stops, or when the lock expires after a crash. The lock is renewed
+# on every beat loop (at most CELERY_BEAT_MAX_LOOP_INTERVAL seconds), and lasts five loops.
+CELERY_BEAT_MAX_LOOP_INTERVAL = envint("CELERY_BEAT_MAX_LOOP_INTERVAL", 5)
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+# One Redis may serve several deployments: each needs its own schedule and lock.
+CELERY_REDBEAT_KEY_PREFIX = envstr("CELERY_REDBEAT_KEY_PREFIX", "tipline:redbeat")
+CELERY_REDBEAT_LOCK_TIMEOUT = 5 * CELERY_BEAT_MAX_LOOP_INTERVAL
+# Times are Lima's (CELERY_TIMEZONE, below). The beat is single (above); the tasks are idempotent per day
+# as well, so a task sent again after a failover does not mail twice.
 CELERY_BEAT_SCHEDULE = {
     "every-morning-send-unit-digests": {
         "task": "cases.send_daily_digests",
@@ -462,9 +474,16 @@ EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.Email
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", "") or None
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "tipline@localhost")
 
+# Prometheus metrics at /metrics (config/metrics.py) for a scraper sending "Authorization: Bearer <token>";
+# without a token the URL answers 404. gunicorn's workers share PROMETHEUS_MULTIPROC_DIR (docs/operations.md).
+TIPLINE_METRICS_TOKEN = envstr("TIPLINE_METRICS_TOKEN", "")
+
 # Logging: no request objects, no client addresses, no error mails (which would
 # carry request headers). django.server and django.request log the path and status
 # only; StripClientIdentityMiddleware removes addresses before any of them run.
+LOG_FORMAT = envstr("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json; it is {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -472,11 +491,15 @@ LOGGING = {
         "no_public_responses": {"()": "tipline.logging.DropPublicResponseFilter"},
         "no_request_meta": {"()": "tipline.logging.DropRequestFilter"},
     },
-    "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
+    # LOG_FORMAT=json: one JSON object a line with the same three fields, for a log collector.
+    "formatters": {
+        "plain": {"format": "{levelname} {name} {message}", "style": "{"},
+        "json": {"()": "tipline.logging.JsonLineFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["no_public_responses", "no_request_meta"],
         },
     },
@@ -489,6 +512,9 @@ LOGGING = {
         # configuration to the worker, and no line carries a time of its own (the format has none).
         "celery.worker.strategy": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # gunicorn's error log through the same handler, once a worker has loaded Django (its arbiter's own
+        # lines too, when gunicorn.conf.py sets logconfig_dict = settings.LOGGING: docs/operations.md).
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # qpdf's warnings about an uploaded PDF (tipline/metadata.py) may quote pieces of the plaintext.
         "pikepdf": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },

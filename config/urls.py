@@ -5,6 +5,7 @@ from accounts.models import Role
 from accounts.security import staff_required
 from audit import views as audit_views
 from cases.admin import organisation_admin
+from config.metrics import metrics
 from tipline.views import healthz
 
 # The audit log imports no app, so its pages get the auditor check here (audit/views.py says why).
@@ -27,6 +28,8 @@ urlpatterns = [
     path("staff/", include("cases.urls", namespace="staff")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
+    # For operators' Prometheus only: 404 without its token; the proxy serves it on an internal listener only.
+    path("metrics", metrics, name="metrics"),
 ]
 
 # A database or Redis that is briefly down answers 503 with the typed text kept; other errors the 500 page.

@@ -14,6 +14,7 @@ This package imports no app.
 from envelope.api import (
     EscrowKeyMissing,
     argon2_cost,
+    check_escrow_public_key,
     check_private_key,
     decrypt_file,
     entity_pseudonym,
@@ -104,6 +105,7 @@ __all__ = [
     "ReceiptKeys",
     "Record",
     "argon2_cost",
+    "check_escrow_public_key",
     "check_private_key",
     "decrypt_file",
     "escrow_public_key",

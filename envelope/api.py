@@ -69,6 +69,14 @@ def escrow_public_key() -> bytes:
         raise EscrowKeyMissing("no escrow public key is configured") from exc
 
 
+def check_escrow_public_key() -> None:
+    """Raise EscrowKeyMissing if the escrow public key cannot be read, CryptoError if it is not a public key."""
+    try:
+        primitives.check_public_key(escrow_public_key())
+    except OSError as exc:
+        raise EscrowKeyMissing(f"the escrow public key cannot be read ({exc.strerror})") from exc
+
+
 def argon2_cost() -> Argon2Cost:
     """Return the configured Argon2id cost for receipts and staff passwords."""
     return Argon2Cost(memory_kib=settings.TIPLINE_ARGON2_MEMORY_KIB, iterations=settings.TIPLINE_ARGON2_ITERATIONS)

@@ -120,6 +120,11 @@ def _load_public(data: bytes) -> hpke.MLKEM768X25519PublicKey:
     return hpke.MLKEM768X25519PublicKey(ml, xk)
 
 
+def check_public_key(public_key: bytes) -> None:
+    """Raise CryptoError unless the bytes are a versioned public key this module can seal to."""
+    _load_public(public_key)
+
+
 def public_key_of(private_key: bytes) -> bytes:
     """Return the versioned public key that belongs to a versioned private key."""
     data = private_key

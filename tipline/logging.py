@@ -1,8 +1,11 @@
-"""Logging filters that keep client identity out of every log line."""
+"""Logging filters and the JSON formatter that keep client identity (and the time) out of every log line."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 
 class DropRequestFilter(logging.Filter):
@@ -35,3 +38,23 @@ class DropPublicResponseFilter(logging.Filter):
             return True  # an unhandled error: the operator must see it
         request = getattr(record, "request", None)
         return request is None or str(getattr(request, "path", "")).startswith("/staff/")
+
+
+class JsonLineFormatter(JsonFormatter):
+    """Format a record as one JSON object holding only its level, logger name and message (LOG_FORMAT=json).
+
+    No time, process or thread id, and none of the record's extra attributes (django.request adds
+    the request and the status code; another library might add anything): a log collector stamps
+    lines anyway, and a field added later by a library must not carry a client's identity into
+    the logs (DESIGN.md section 8). An exception keeps its traceback text, under "exc_info".
+    """
+
+    KEPT = frozenset({"level", "logger", "message", "exc_info", "stack_info"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("fmt", ["levelname", "name", "message"])
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        super().__init__(*args, **kwargs)
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in log_data.items() if key in self.KEPT}

@@ -110,6 +110,9 @@ def worker(transactional_db: None, through_the_broker: None, tmp_path: Path) -> 
         "CELERY_TASK_DEFAULT_QUEUE": queue,  # the fan-out queues its per-unit tasks where this worker listens
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
+        # What the start-up checks of a production worker ask for (config/startup.py).
+        "ALLOWED_HOSTS": "tipline.test",
+        "TIPLINE_ESCROW_PUBLIC_KEY_FILE": str(settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker",

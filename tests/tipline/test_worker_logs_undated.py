@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 
@@ -38,7 +39,10 @@ print("WORKER-RAN-THE-TASK", flush=True)
 """
 
 
-def test_a_worker_at_info_level_logs_no_task_line_and_no_time(tmp_path: object) -> None:
+def test_a_worker_at_info_level_logs_no_task_line_and_no_time(tmp_path: Path) -> None:
+    # A production worker's start-up checks (config/startup.py) find the escrow key where TIPLINE_VAR_DIR
+    # puts it by default (the suite's fixture wrote it there), and ALLOWED_HOSTS set.
+    assert (tmp_path / "escrow" / "escrow.pub").exists()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -46,6 +50,7 @@ def test_a_worker_at_info_level_logs_no_task_line_and_no_time(tmp_path: object) 
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "LOG_LEVEL": "INFO",
         "TIPLINE_VAR_DIR": str(tmp_path),
+        "ALLOWED_HOSTS": "tipline.test",
     }
     result = subprocess.run(
         [sys.executable, "-c", WORKER_SCRIPT],
