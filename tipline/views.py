@@ -35,7 +35,7 @@ _VAULT_KEY = "followup_data_key"
 
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "tipline/landing.html")
+    return render(request, "tipline/landing.html", {"onion_address": settings.TIPLINE_ONION_ADDRESS})
 
 
 # --- refusals: every one keeps what the person typed and says what to do --------------------
