@@ -129,17 +129,17 @@ def secret_file(layout: Layout, name: str) -> Path:
     return path
 
 
-def self_signed_certificate(layout: Layout) -> tuple[Path, Path]:
-    """Return a certificate and key for localhost and 127.0.0.1, made once with the cryptography package."""
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """Return a certificate and key for localhost and 127.0.0.1 in `directory`, made once (cryptography)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    certificate, key_path = layout.tls / "certificate.pem", layout.tls / "key.pem"
+    certificate, key_path = directory / "certificate.pem", directory / "key.pem"
     if certificate.exists() and key_path.exists():
         return certificate, key_path
-    layout.tls.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -259,7 +259,7 @@ def render_torrc(layout: Layout) -> Path:
 
 def render_all(layout: Layout) -> None:
     """Render nginx and supervisord's files into var/up/ (Django's settings are loaded: the body size cap)."""
-    certificate, key = self_signed_certificate(layout)
+    certificate, key = self_signed_certificate(layout.tls)
     for directory in (layout.logs, layout.run, layout.root / "nginx"):
         directory.mkdir(parents=True, exist_ok=True)
     # Traversable, not listable: nginx creates body/ and proxy/ inside, 0700 for its worker user.
