@@ -362,9 +362,10 @@ The production stack runs (supervisord, config {layout.supervisord_conf}; logs i
   onion service   http://{onion}/ (tor forwards it to 127.0.0.1:{layout.onion_port}; this machine cannot
                   reach the Tor network, so try it locally: curl -H 'Host: {onion}' http://127.0.0.1:{layout.onion_port}/)
   metrics         http://127.0.0.1:{layout.metrics_port}/metrics and /healthz (loopback only)
-First staff account (an administrator; then enrol its second factor when it logs in):
-  {" ".join(f"{k}={v}" for k, v in env_for_manage(env).items())} \\
-    .venv/bin/python manage.py create_staff --username admin --role admin
+First staff account (an administrator), then its authenticator (a QR code to scan):
+  export {" ".join(f"{k}={v}" for k, v in env_for_manage(env).items())}
+  .venv/bin/python manage.py create_staff --username admin --role administrator
+  .venv/bin/python manage.py enrol_totp --username admin --qr
 Stop it all: make down""",
         flush=True,
     )

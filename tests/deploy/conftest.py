@@ -104,12 +104,24 @@ class Nginx:
         return files + [p for p in self.body_temp_dir.parent.rglob("*") if p.is_file()]
 
 
+_tmpfs_dirs: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _remove_tmpfs_dirs() -> Iterator[None]:
+    """Remove the /dev/shm directories a test's nginx configurations named."""
+    yield
+    while _tmpfs_dirs:
+        shutil.rmtree(_tmpfs_dirs.pop(), ignore_errors=True)
+
+
 def nginx_render(prefix: Path, upstreams: list[str], *, max_body_bytes: int | None = None) -> Nginx:
     """Render the standalone configuration into `prefix` (logs under it, temp files in a /dev/shm directory)."""
     prefix.mkdir(parents=True, exist_ok=True)
     certificate, key = self_signed_certificate(prefix / "tls")
     tmpfs = Path("/dev/shm") / f"tipline-test-{secrets.token_hex(6)}"  # noqa: S108 - a tmpfs by design
     tmpfs.mkdir(mode=0o711)
+    _tmpfs_dirs.append(tmpfs)
     tmpfs.chmod(0o711)
     nginx = Nginx(
         prefix=prefix,
@@ -146,6 +158,9 @@ def nginx_render(prefix: Path, upstreams: list[str], *, max_body_bytes: int | No
 
 @contextlib.contextmanager
 def nginx_running(nginx: Nginx, binary: str) -> Iterator[Nginx]:
+    tmpfs = nginx.body_temp_dir.parent
+    if tmpfs in _tmpfs_dirs:
+        _tmpfs_dirs.remove(tmpfs)  # removed below, when this nginx stops
     log = nginx.prefix / "logs" / "stdout.log"
     nginx.process = start([binary, "-p", str(nginx.prefix), "-c", str(nginx.conf), "-g", "daemon off;"], log)
     try:
