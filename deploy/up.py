@@ -210,7 +210,6 @@ def database_create_if_missing(database_url: str) -> None:
 
 def environment(layout: Layout, database_url: str, redis_url: str) -> dict[str, str]:
     """Return the environment of every process of the stack (what /etc/tipline/tipline.env holds in production)."""
-    hosts = f"localhost:{layout.https_port},127.0.0.1:{layout.https_port}"
     env = dict(os.environ)
     env.update(
         {
@@ -223,7 +222,7 @@ def environment(layout: Layout, database_url: str, redis_url: str) -> dict[str, 
             "TIPLINE_RECEIPT_PEPPER_FILE": str(secret_file(layout, "TIPLINE_RECEIPT_PEPPER")),
             "TIPLINE_ONION_ADDRESS_FILE": str(layout.onion_hostname),
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "CSRF_TRUSTED_ORIGINS": ",".join(f"https://{host}" for host in hosts.split(",")),
+            "CSRF_TRUSTED_ORIGINS": f"https://localhost:{layout.https_port},https://127.0.0.1:{layout.https_port}",
             "BEHIND_TLS_PROXY": "1",
             "SECURE_SSL_REDIRECT": "1",
             # HSTS would pin localhost to https in this browser for a year (and break `make run`'s plain http).
@@ -352,7 +351,7 @@ def up() -> int:
             break
         time.sleep(0.5)
     else:
-        say(f"{health} did not answer 200 within {WAIT_SECONDS} s; logs in {layout.logs}")
+        say(f"{health} did not answer 200 within {WAIT_SECONDS} s; logs in {layout.logs}; `make down` stops it")
         return 1
     print(
         f"""
