@@ -8,8 +8,10 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CHROMIUM := /usr/bin/chromium
 CLAMD := /usr/sbin/clamd
+NGINX := /usr/sbin/nginx
+TOR := /usr/sbin/tor
 
-.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clamav clamd clean worker bench restore-drill chaos fuzz eval-linking public-css page-weight
+.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clamav clamd nginx tor up down clean worker bench restore-drill chaos fuzz eval-linking public-css page-weight
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,9 +67,28 @@ clamav:
 clamd: clamav $(RUNTIME_STAMP)
 	$(PY) -m tipline.clamd_local var/clamd
 
+## Debian's nginx and tor for the production stack (`make up`) and its tests (tests/deploy/).
+nginx:
+	@test -x $(NGINX) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
+
+tor:
+	@test -x $(TOR) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tor >/dev/null)
+
+## The production stack on this machine (deploy/README.md): DEBUG off, secrets in var/up/secrets/, a self-signed
+## certificate, nginx in front of gunicorn, a Celery worker and beat, a tor onion service, all under supervisord,
+## on this machine's PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tipline_up, created if
+## missing) and Redis (REDIS_URL, default redis://127.0.0.1:6379/3). Prints where it serves. Ports: UP_HTTPS_PORT
+## (8443), UP_HTTP_PORT (8080), UP_ONION_PORT (8081), UP_METRICS_PORT (9108), UP_GUNICORN_PORT (8001).
+up: $(RUNTIME_STAMP) nginx tor
+	$(PY) -m deploy.up up
+
+## Stop everything `make up` started.
+down:
+	$(PY) -m deploy.up down
+
 ## The whole suite, browser tests included, after lint and type checks and a check that every app's models
 ## have their migrations (DEBUG on only so that it needs no secrets; the suite runs with DEBUG off).
-test: $(DEV_STAMP) chromium clamav
+test: $(DEV_STAMP) chromium clamav nginx tor
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/bandit -c pyproject.toml -r . -q
@@ -76,7 +97,7 @@ test: $(DEV_STAMP) chromium clamav
 	$(PY) -m pytest
 
 ## Everything but the browser tests.
-test-fast: $(DEV_STAMP) clamav
+test-fast: $(DEV_STAMP) clamav nginx tor
 	$(PY) -m pytest -m "not e2e"
 
 ## Style, then security: bandit (config in pyproject.toml) and the local semgrep rules in .semgrep/, offline.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,7 @@ MIDDLEWARE = [
     "linking.middleware.AutomaticLinkingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tipline.middleware.PublicNoStoreMiddleware",
+    "tipline.middleware.OnionLocationMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -316,6 +318,30 @@ SECURE_COOKIES = envbool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_TRUSTED_ORIGINS = [o for o in envstr("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+
+def envonion(name: str) -> str:
+    """Return a v3 onion address ("56 base32 characters.onion", lower case) from NAME or NAME_FILE, or "".
+
+    The file is what tor writes (HiddenServiceDir/hostname). The last base32 character of a v3 address
+    always encodes the version byte 3 as "d"; anything else (a v2 address, a typo) is refused.
+    """
+    value = envstr(name, "").strip().lower()
+    if value and not re.fullmatch(r"[a-z2-7]{55}d\.onion", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a v3 onion address, 56 base32 characters and .onion (tor writes it to "
+            f"HiddenServiceDir/hostname); it is {value!r}."
+        )
+    return value
+
+
+# The onion service (deploy/tor/): its address is accepted as a host and, as Tor Browser sends it
+# (plain http: the circuit is encrypted end to end), as an origin; clear-web pages point to it
+# (tipline.middleware.OnionLocationMiddleware) and the landing page shows it.
+TIPLINE_ONION_ADDRESS = envonion("TIPLINE_ONION_ADDRESS")
+if TIPLINE_ONION_ADDRESS:
+    ALLOWED_HOSTS.append(TIPLINE_ONION_ADDRESS)
+    CSRF_TRUSTED_ORIGINS.append(f"http://{TIPLINE_ONION_ADDRESS}")
 # Over HTTPS every cookie carries the __Host- prefix: browsers then insist on Secure, Path=/ and no
 # Domain, so no other host (a sibling subdomain) can set or overwrite it. The demo over plain http
 # (`make run`, DEBUG) keeps plain names, because a __Host- cookie must be Secure.

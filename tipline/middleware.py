@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
@@ -116,4 +118,29 @@ class DiscardUnkeptUploadsMiddleware:
         files = getattr(request, "_files", None)
         if files:
             discard_unkept_uploads(files)
+        return response
+
+
+class OnionLocationMiddleware:
+    """Point Tor Browser from a clear-web public page to the same page on the onion service.
+
+    Tor Browser reads `Onion-Location` and offers the .onion address, where the visitor's
+    connection never leaves the Tor network. Staff pages (/staff/) are not offered there,
+    nor is a page that was already served through the onion address.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        onion = settings.TIPLINE_ONION_ADDRESS
+        if not onion or request.path.startswith("/staff/"):
+            return response
+        try:
+            host = request.get_host().rsplit(":", 1)[0]
+        except DisallowedHost:
+            return response  # answered with the 400 page already; nothing to point anywhere
+        if host != onion:
+            response["Onion-Location"] = f"http://{onion}{request.get_full_path()}"
         return response

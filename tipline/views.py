@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "tipline/landing.html")
+    return render(request, "tipline/landing.html", {"onion_address": settings.TIPLINE_ONION_ADDRESS})
 
 
 # --- refusals: every one keeps what the person typed and says what to do --------------------
