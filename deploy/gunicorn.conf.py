@@ -53,4 +53,11 @@ from config.startup import settings_or_exit  # noqa: E402
 settings_or_exit()
 from django.conf import settings  # noqa: E402
 
-logconfig_dict = settings.LOGGING
+# gunicorn's own logger keeps `loglevel` (its INFO lines name the bound address and every worker's pid).
+logconfig_dict = {
+    **settings.LOGGING,
+    "loggers": {
+        **settings.LOGGING["loggers"],
+        "gunicorn.error": {**settings.LOGGING["loggers"].get("gunicorn.error", {}), "level": loglevel.upper()},
+    },
+}

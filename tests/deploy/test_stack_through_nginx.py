@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bench import page_weight
 from chaos import files as chaos_files
 from chaos.html import form_with, multipart, receipt_in, shows_text
 from chaos.load import report_fields
@@ -106,6 +107,17 @@ def test_the_clear_web_side_points_to_the_onion_and_keeps_metrics_internal(stack
     assert http_get(base + "/nothing-here/", {"Host": "localhost"})[0] == 404
     status, _, body = http_get(f"http://127.0.0.1:{stack.nginx.metrics_port}/healthz")
     assert status == 200 and b'"database": "ok"' in body
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("path", ["/", "/report/"])
+def test_a_first_visit_through_the_proxy_stays_under_30_kb(stack: Stack, path: str, language: str) -> None:
+    """Issue 12's budget, as a browser's first visit transfers it: HTML gzipped by nginx, static files by WhiteNoise."""
+    weight = page_weight.measure(f"https://localhost:{stack.nginx.https_port}{path}", insecure=True, language=language)
+    assert not weight.missing, weight.missing
+    assert weight.resources[0].encoding == "gzip", "nginx compresses the page itself"
+    assert all(resource.encoding == "gzip" for resource in weight.resources if resource.kind == "stylesheet")
+    assert weight.total_bytes < 30 * 1024, page_weight.render(weight)
 
 
 def test_no_file_written_by_nginx_or_gunicorn_names_the_client(stack: Stack) -> None:
