@@ -7,7 +7,7 @@ and a slow client holds none of them. Workers and threads come from the environm
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 bind = [address for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8001").split(",") if address]
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
@@ -55,7 +55,7 @@ settings_or_exit()
 from django.conf import settings  # noqa: E402
 
 # gunicorn's own logger keeps `loglevel` (its INFO lines name the bound address and every worker's pid).
-_loggers: dict[str, dict[str, Any]] = settings.LOGGING["loggers"]
+_loggers = cast(dict[str, dict[str, Any]], settings.LOGGING["loggers"])
 logconfig_dict = {
     **settings.LOGGING,
     "loggers": {**_loggers, "gunicorn.error": {**_loggers.get("gunicorn.error", {}), "level": loglevel.upper()}},
