@@ -13,8 +13,6 @@ missing), REDIS_URL (redis://127.0.0.1:6379/3), UP_HTTPS_PORT (8443), UP_HTTP_PO
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import os
 import secrets
 import shutil
@@ -130,38 +128,24 @@ def secret_file(layout: Layout, name: str) -> Path:
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """Return a certificate and key for localhost and 127.0.0.1 in `directory`, made once (cryptography)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    """Return a certificate and key for localhost and 127.0.0.1 in `directory`, made once.
 
+    Debian's openssl makes them, as an operator would by hand: the cryptography package is the envelope's
+    alone (tests/envelope/test_record_schema.py), and a TLS certificate is no part of it.
+    """
     certificate, key_path = directory / "certificate.pem", directory / "key.pem"
     if certificate.exists() and key_path.exists():
         return certificate, key_path
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    subprocess.run(  # noqa: S603 - Debian's openssl with fixed arguments  # nosec B603
+        [
+            shutil.which("openssl") or "/usr/bin/openssl", "req", "-x509", "-nodes", "-days", "365",
+            "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", str(key_path), "-out", str(certificate), "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True, capture_output=True,
+    )  # fmt: skip
     key_path.chmod(0o600)
-    certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     say(
         f"made a SELF-SIGNED certificate for localhost in {certificate} (browsers will warn; production uses a real one)"
     )
