@@ -60,6 +60,7 @@ class Response:
     status: int
     headers: dict[str, str]
     body: str
+    data: bytes = field(default=b"", repr=False)  # the body's bytes, as sent (a downloaded file)
 
 
 def classify(error: BaseException) -> str:
@@ -107,9 +108,10 @@ class Browser:
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
-            text = raw.read().decode("utf-8", "replace")
+            data = raw.read()
             self._store_cookies(raw)
-            response = Response(status=raw.status, headers={k.lower(): v for k, v in raw.getheaders()}, body=text)
+            headers = {k.lower(): v for k, v in raw.getheaders()}
+            response = Response(raw.status, headers, body=data.decode("utf-8", "replace"), data=data)
         except (OSError, http.client.HTTPException) as error:
             kind = classify(error)
             self.ledger.record(Sample(endpoint, begun - self.started, (time.monotonic() - begun) * 1000, None, kind))
