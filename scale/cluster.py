@@ -39,7 +39,7 @@ REDIS_DB = 6
 BUCKET = "tipline-scale"
 # Fake credentials for moto's server (it accepts any); region and path-style addressing as MinIO needs too.
 S3_ACCESS_KEY = "drill-access-key"
-S3_SECRET_KEY = "drill-secret-key"  # nosec B105 - a fake credential for a local fake S3 server
+S3_SECRET_KEY = "drill-secret-key"  # a fake credential: moto accepts any
 S3_REGION = "us-east-1"
 # Low enough to be reached in a few attempts, high enough that the load's follow-ups never meet it.
 RECEIPT_ATTEMPTS_PER_LOOKUP_PER_HOUR = 30
