@@ -127,6 +127,8 @@ class ScaleFigures:
     digests: dict[str, Any]
     store_orphans: int
     timings: dict[str, float] = field(default_factory=dict)
+    # The machine's 1-minute load average at the end of each phase (whatever else runs on it included).
+    load_average: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -191,6 +193,11 @@ def report_lines(figures: ScaleFigures) -> list[str]:
             f"  {phase.name}: {phase.seconds:.0f} s, {phase.requests} requests, "
             f"{phase.requests_per_second:.1f} req/s, {phase.tips} tips ({phase.tips_per_minute:.1f}/min), "
             f"p50 {_ms(phase.p50_ms)}, p95 {_ms(phase.p95_ms)}"
+        )
+    if figures.load_average:
+        lines.append(
+            "  machine load average (1 min) at the end of: "
+            + ", ".join(f"{name} {value:.1f}" for name, value in figures.load_average.items())
         )
     if figures.scaling is not None:
         lines.append(f"  two nodes (both up) / one node, requests per second: {figures.scaling:.2f}x")

@@ -84,6 +84,7 @@ def _terminate(_signum: int, _frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C too, even when started in the background
     plan = cl.plan_for(args.database, secrets.token_urlsafe(50), secrets.token_urlsafe(50))
     os.environ.update(plan.environment(plan.operator))
     began = time.monotonic()
@@ -157,6 +158,7 @@ def drill(args: argparse.Namespace, cluster: cl.Cluster, timings: dict[str, floa
     started = time.monotonic()
     seconds, _none = run_phase(args, cluster, ledger, seed=args.seed, kill=False)
     first_samples = len(ledger.samples)
+    load_average = {"one node": round(os.getloadavg()[0], 1)}
     phases.append(phase_figures(ledger.samples, name="one node", nodes=1, seconds=seconds))
 
     cluster.proxy_switch([cluster.node_a, cluster.node_b])
@@ -167,6 +169,7 @@ def drill(args: argparse.Namespace, cluster: cl.Cluster, timings: dict[str, floa
     if outage is not None:
         steady, steady_seconds = outside_outage(second, outage, seconds)
         phases.append(phase_figures(steady, name="two nodes, both up", nodes=2, seconds=steady_seconds))
+    load_average["two nodes"] = round(os.getloadavg()[0], 1)
     timings["load"] = round(time.monotonic() - started, 1)
 
     print("scale: cross-node checks ...", flush=True)
@@ -192,6 +195,7 @@ def drill(args: argparse.Namespace, cluster: cl.Cluster, timings: dict[str, floa
     figures = verify(args, plan, ledger, phases, outage, cross_node, digests)
     timings["verification"] = round(time.monotonic() - verifying, 1)
     figures.timings = timings
+    figures.load_average = load_average
     return figures
 
 
