@@ -7,7 +7,8 @@ under `Referrer-Policy: no-referrer`, and reads the receipt off the receipt page
 
 A 503 or a connection error is answered like a person would: wait a moment and
 press send again with the same text (from the form the 503 page kept, or a fresh
-one). A 500 is recorded as a failure, and the person tries again too.
+one); after a proxy's 502 page, the same form again (the Back button). A 500 is
+recorded as a failure, and the person tries again too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from chaos.html import Form, form_with, multipart, receipt_in, shows_text
 from chaos.ledger import (
     CONNECTION_REFUSED,
     CONNECTION_RESET,
+    PROXY_ERROR,
     TIMEOUT,
     Ledger,
     Sample,
@@ -222,6 +224,10 @@ class Person:
             self.browser.note_text_kept(response, tip.description, "POST /report/")
             self.ledger.count_retry()
             self.pause(attempt)
+            if response.status == PROXY_ERROR:
+                # A proxy's error page holds no form: the person goes Back and sends the same form again
+                # (its receipt-again key shows the receipt if the report was stored after all).
+                continue
             # Press send again on the page the server gave back, if it kept the form; else start over.
             kept = form_with(response.body, "description") if response.status < 500 or response.status == 503 else None
             hidden = kept.hidden if kept is not None else self._fresh_hidden("/report/", "description", attempt)

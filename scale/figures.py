@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from chaos.figures import EndpointFigures, percentile, server_error_summary
-from chaos.ledger import Sample
+from chaos.ledger import PROXY_ERROR, Sample
 
 REPORT_ENDPOINT = "POST /report/"  # chaos/load.py's name for sending the report form
-PROXY_ERROR = 502  # nginx's answer when the node it was talking to died mid-request
 # A 502 this long after node A answered /healthz again still counts as part of its outage.
 OUTAGE_MARGIN_SECONDS = 5.0
 
