@@ -235,6 +235,25 @@ def bucket_objects(plan: Plan) -> int:
 # --- the running cluster ---------------------------------------------------------------------------------
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """Return the CPU time (user + system) the live processes of a process group have used, in seconds.
+
+    Read from /proc, so the drill can tell which node did the work without an access
+    log (which would hold addresses). 0.0 where /proc is not there.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name (field 2) may hold spaces; the fields after its ")" are fixed.
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if len(fields) > 12 and int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    return total / ticks
+
+
 @dataclass
 class Node:
     """A web node: gunicorn on its own port, with its own var directory."""
@@ -250,6 +269,11 @@ class Node:
     @property
     def upstream(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time of the node's gunicorn (master and workers) since it was last started."""
+        process = self.process.process
+        return group_cpu_seconds(process.pid) if process is not None and self.process.alive else 0.0
 
 
 @dataclass

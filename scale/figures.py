@@ -128,6 +128,8 @@ class ScaleFigures:
     timings: dict[str, float] = field(default_factory=dict)
     # The machine's 1-minute load average at the end of each phase (whatever else runs on it included).
     load_average: dict[str, float] = field(default_factory=dict)
+    # CPU seconds of each web node's gunicorn in each stretch of the load (read from /proc).
+    cpu_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -140,6 +142,24 @@ class ScaleFigures:
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.as_json() + "\n")
+
+
+BOTH_UP = "two nodes, before the kill"
+# With two nodes up, round-robin gives each about half the work; less than this share means one was left out.
+LEAST_SHARE = 0.2
+
+
+def balance_failures(cpu_seconds: dict[str, dict[str, float]]) -> list[str]:
+    """Return a failure if, with both nodes behind the proxy, one of them did (almost) none of the work."""
+    stretch = cpu_seconds.get(BOTH_UP, {})
+    total = sum(stretch.values())
+    if not stretch or total <= 0:
+        return [f"no CPU time measured for the web nodes ({BOTH_UP})"]
+    return [
+        f"{name} did {seconds / total:.0%} of the work with both nodes up: the proxy did not spread the load"
+        for name, seconds in sorted(stretch.items())
+        if seconds / total < LEAST_SHARE
+    ]
 
 
 def failures_of(figures: ScaleFigures, *, server_error_samples: Sequence[Sample]) -> list[str]:
@@ -213,6 +233,8 @@ def report_lines(figures: ScaleFigures) -> list[str]:
         f"Proxy 502s: during node A's outage {figures.proxy_502.get('during_outage', 0)}, "
         f"otherwise {figures.proxy_502.get('outside_outage', 0)}",
         "Node A downtime (SIGKILL to /healthz ready): " + ("-" if downtime is None else f"{downtime:.1f} s"),
+        "CPU seconds of each node's gunicorn: "
+        + "; ".join(f"{stretch}: {_pairs_float(nodes)}" for stretch, nodes in figures.cpu_seconds.items()),
         "Cross-node checks:",
     ]
     for name, check in figures.cross_node.items():
@@ -236,3 +258,7 @@ def _ms(value: float | None) -> str:
 
 def _pairs(values: dict[str, int]) -> str:
     return ", ".join(f"{key}: {count}" for key, count in values.items())
+
+
+def _pairs_float(values: dict[str, float]) -> str:
+    return ", ".join(f"{key} {value:.1f}" for key, value in values.items())

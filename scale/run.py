@@ -51,6 +51,7 @@ from scale.figures import (
     Outage,
     PhaseFigures,
     ScaleFigures,
+    balance_failures,
     failures_of,
     outside_outage,
     phase_figures,
@@ -121,17 +122,40 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if figures.passed else 1
 
 
+class CpuMeter:
+    """The CPU seconds each web node used in each stretch of the load (which node did the work, no access log)."""
+
+    def __init__(self, cluster: cl.Cluster) -> None:
+        self.cluster = cluster
+        self.stretches: dict[str, dict[str, float]] = {}
+        self._since = self._now()
+
+    def _now(self) -> dict[str, float]:
+        return {node.role.name: node.cpu_seconds() for node in self.cluster.nodes()}
+
+    def mark(self, stretch: str, *, restarted: tuple[str, ...] = ()) -> None:
+        """Close a stretch: the CPU each node used since the last mark (a restarted node counts from zero)."""
+        now = self._now()
+        self.stretches[stretch] = {
+            name: round(seconds - (0.0 if name in restarted else self._since.get(name, 0.0)), 1)
+            for name, seconds in now.items()
+        }
+        self._since = now
+
+
 def run_phase(
-    args: argparse.Namespace, cluster: cl.Cluster, ledger: Ledger, *, seed: int, kill: bool
+    args: argparse.Namespace, cluster: cl.Cluster, ledger: Ledger, cpu: CpuMeter, *, seed: int, kill: bool
 ) -> tuple[float, Outage | None]:
     """Run the load for one phase through the proxy (killing node A in it if asked); return its seconds and outage."""
     load = Load(LoadSettings(cluster.proxy_url, args.people, args.duration, args.grace, seed), ledger)
+    cpu.mark("between phases")
     load.start()
     outage = None
     if kill:
         assert cluster.node_a is not None
         time.sleep(args.duration * 0.3)
         killed_at = load.elapsed()
+        cpu.mark("two nodes, before the kill")
         cluster.node_a.process.kill()
         print(f"scale: node A SIGKILLed at {killed_at:.1f} s", flush=True)
         time.sleep(args.down)
@@ -139,10 +163,12 @@ def run_phase(
         wait_until_healthy(cluster.node_a.url)
         outage = Outage(killed_at=killed_at, healthy_at=load.elapsed())
         print(f"scale: node A restarted, /healthz ready at {outage.healthy_at:.1f} s", flush=True)
+        cpu.mark("two nodes, A down and starting", restarted=("node-a",))
     remaining = args.duration - load.elapsed()
     if remaining > 0:
         time.sleep(remaining)
     load.stop_and_wait()
+    cpu.mark("two nodes, after A was back" if kill else "one node")
     return load.elapsed(), outage
 
 
@@ -156,14 +182,16 @@ def drill(args: argparse.Namespace, cluster: cl.Cluster, timings: dict[str, floa
         f"scale: phase 1, one node: {args.people} people for {args.duration:.0f} s via {cluster.proxy_url}", flush=True
     )
     started = time.monotonic()
-    seconds, _none = run_phase(args, cluster, ledger, seed=args.seed, kill=False)
+    cpu = CpuMeter(cluster)
+    seconds, _none = run_phase(args, cluster, ledger, cpu, seed=args.seed, kill=False)
     first_samples = len(ledger.samples)
     load_average = {"one node": round(os.getloadavg()[0], 1)}
     phases.append(phase_figures(ledger.samples, name="one node", nodes=1, seconds=seconds))
 
     cluster.proxy_switch([cluster.node_a, cluster.node_b])
     print(f"scale: phase 2, two nodes, node A killed at {args.duration * 0.3:.0f} s for {args.down:.0f} s", flush=True)
-    seconds, outage = run_phase(args, cluster, ledger, seed=args.seed + 1, kill=True)
+    seconds, outage = run_phase(args, cluster, ledger, cpu, seed=args.seed + 1, kill=True)
+    cpu.stretches.pop("between phases", None)
     second = ledger.samples[first_samples:]
     phases.append(phase_figures(second, name="two nodes, A killed and restarted", nodes=2, seconds=seconds))
     if outage is not None:
@@ -196,6 +224,8 @@ def drill(args: argparse.Namespace, cluster: cl.Cluster, timings: dict[str, floa
     timings["verification"] = round(time.monotonic() - verifying, 1)
     figures.timings = timings
     figures.load_average = load_average
+    figures.cpu_seconds = cpu.stretches
+    figures.failures += balance_failures(cpu.stretches)
     return figures
 
 

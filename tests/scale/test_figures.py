@@ -8,6 +8,7 @@ from chaos.ledger import CONNECTION_RESET, Sample
 from scale.figures import (
     Outage,
     ScaleFigures,
+    balance_failures,
     failures_of,
     outside_outage,
     phase_figures,
@@ -128,3 +129,14 @@ def test_losses_500s_stray_502s_failed_checks_and_duplicate_mails_fail_the_drill
     assert "2 x 502 from the proxy while both nodes were up" in failures
     assert "cross-node check failed: staff session (403 on B)" in failures
     assert "digest mails duplicated: {'a@x': 1}" in failures
+
+
+def test_with_both_nodes_up_each_must_do_a_fair_share_of_the_work() -> None:
+    spread = {"one node": {"node-a": 20.0, "node-b": 0.1}, "two nodes, before the kill": {"node-a": 6.0, "node-b": 5.0}}
+    lopsided = {"two nodes, before the kill": {"node-a": 9.5, "node-b": 0.5}}
+
+    assert balance_failures(spread) == []
+    assert balance_failures(lopsided) == [
+        "node-b did 5% of the work with both nodes up: the proxy did not spread the load"
+    ]
+    assert balance_failures({}) == ["no CPU time measured for the web nodes (two nodes, before the kill)"]
