@@ -20,7 +20,7 @@ Debian's nginx in front (scale/proxy.py). Then:
 
 Prints the figures and writes var/scale/figures.json. Exit status 1 on any lost tip,
 reply or file, any 500 (a 502 from the proxy counts apart, and only while node A is
-down), or a failed cross-node check. Every process is stopped at the end, on Ctrl-C too.
+down), a failed cross-node check, or a node left out by the proxy with both up. Every process is stopped at the end, on Ctrl-C too.
 """
 
 from __future__ import annotations
