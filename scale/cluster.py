@@ -202,12 +202,17 @@ def s3_client(plan: Plan):  # type: ignore[no-untyped-def]  # boto3's client typ
     )
 
 
+def plain_environment() -> dict[str, str]:
+    """Return the environment for nginx and the S3 server: none of the application's settings or secrets."""
+    return {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "TMPDIR")}
+
+
 def object_store(plan: Plan) -> ManagedProcess:
     """Return moto's standalone S3 server on the plan's port (not started)."""
     command = [str(BASE_DIR / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(plan.s3_port)]
     logs = SCALE_DIR / "logs" / "s3"
     logs.mkdir(parents=True, exist_ok=True)
-    return ManagedProcess("moto S3 server", command, {**os.environ}, logs / "moto.log")
+    return ManagedProcess("moto S3 server", command, plain_environment(), logs / "moto.log")
 
 
 def bucket_create(plan: Plan, *, timeout: float = 30.0) -> None:
@@ -330,7 +335,7 @@ class Cluster:
         self.proxy = ManagedProcess(
             "nginx",
             proxy.command(conf, self.proxy_prefix, NGINX),
-            {**os.environ},
+            plain_environment(),
             self.plan.operator.logs / "nginx.log",
         )
         self.proxy.start()

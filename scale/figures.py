@@ -124,7 +124,7 @@ class ScaleFigures:
     attachments: dict[str, int]
     cross_node: dict[str, Any]
     digests: dict[str, Any]
-    store_orphans: int
+    store_orphans: dict[str, int]  # files no row names: before the orphan sweep, deleted by it, left after it
     timings: dict[str, float] = field(default_factory=dict)
     # The machine's 1-minute load average at the end of each phase (whatever else runs on it included).
     load_average: dict[str, float] = field(default_factory=dict)
@@ -184,6 +184,8 @@ def failures_of(figures: ScaleFigures, *, server_error_samples: Sequence[Sample]
     for name, check in figures.cross_node.items():
         if not check.get("ok"):
             failures.append(f"cross-node check failed: {name} ({check.get('detail', '')})")
+    if figures.store_orphans.get("after_sweep"):
+        failures.append(f"{figures.store_orphans['after_sweep']} orphan file(s) left in the bucket after the sweep")
     digests = figures.digests
     if digests["duplicated"]:
         failures.append(f"digest mails duplicated: {digests['duplicated']}")
@@ -243,7 +245,9 @@ def report_lines(figures: ScaleFigures) -> list[str]:
     lines += [
         f"Digest mails (task sent to both workers at once): expected {digests['expected']}, sent {digests['sent']}, "
         f"duplicated {sum(digests['duplicated'].values())}, missing {len(digests['missing'])}",
-        f"Orphan files in the bucket: {figures.store_orphans}",
+        f"Orphan files in the bucket (uploads cut by the kill): {figures.store_orphans.get('before_sweep', 0)}, "
+        f"deleted by the orphan sweep {figures.store_orphans.get('swept', 0)}, "
+        f"left {figures.store_orphans.get('after_sweep', 0)}",
         "Time: " + ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in figures.timings.items()),
         "PASSED: nothing lost, no 500, every cross-node check held."
         if figures.passed

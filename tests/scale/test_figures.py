@@ -93,7 +93,7 @@ def figures(**changes: Any) -> ScaleFigures:
         "attachments": {"expected": 1, "verified": 1, "wrong": 0},
         "cross_node": {"report on A opens on B": {"ok": True, "detail": "3 of 3 files"}},
         "digests": {"expected": 7, "sent": 7, "duplicated": {}, "missing": [], "lost_mid_send": [], "unexpected": []},
-        "store_orphans": 0,
+        "store_orphans": {"before_sweep": 2, "swept": 2, "after_sweep": 0},
     }
     base.update(changes)
     return ScaleFigures(**base)
