@@ -112,9 +112,10 @@ chaos: $(RUNTIME_STAMP)
 ## and the receipt limit shared across nodes, the daily digest sent to both workers reach each recipient once,
 ## and every receipt shown open its tip with its files. Prints the figures (throughput with one node and two) and
 ## writes var/scale/figures.json; exits 1 on any loss, 500 or failed check (about 2.5 minutes). Uses the database
-## tipline_scale (dropped and created again, dropped afterwards) and Redis db 6. SCALE_ARGS passes options,
+## tipline_scale (dropped and created again, dropped afterwards) and Redis db 6; moto comes with the dev requirements.
+## SCALE_ARGS passes options,
 ## e.g. make scale-drill SCALE_ARGS="--duration 20 --keep".
-scale-drill: $(RUNTIME_STAMP)
+scale-drill: $(DEV_STAMP)
 	$(PY) -m scale.run $(SCALE_ARGS)
 
 ## Fuzz every public form and view (10,000 generated requests each), the staff forms (1,000 each) and the

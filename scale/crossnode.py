@@ -161,7 +161,7 @@ class StaffLogin:
 
 
 def staff_member_for(tip: SentTip, escrow_private_key: bytes) -> StaffLogin:
-    """Make an investigator of the tip's unit as an operator would (create_staff, add_staff_to_unit, enrol_totp).
+    """Make an investigator of the tip's unit as create_staff, add_staff_to_unit --escrow-private-key and enrol_totp do.
 
     The demo staff's published password is refused with DEBUG off, so the drill makes its
     own account with a random password and authenticator; returns the login and the current code.
