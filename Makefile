@@ -113,8 +113,7 @@ chaos: $(RUNTIME_STAMP)
 ## and every receipt shown open its tip with its files. Prints the figures (throughput with one node and two) and
 ## writes var/scale/figures.json; exits 1 on any loss, 500 or failed check (about 2.5 minutes). Uses the database
 ## tipline_scale (dropped and created again, dropped afterwards) and Redis db 6; moto comes with the dev requirements.
-## SCALE_ARGS passes options,
-## e.g. make scale-drill SCALE_ARGS="--duration 20 --keep".
+## SCALE_ARGS passes options, e.g. make scale-drill SCALE_ARGS="--duration 20 --keep".
 scale-drill: $(DEV_STAMP)
 	$(PY) -m scale.run $(SCALE_ARGS)
 
