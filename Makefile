@@ -11,7 +11,7 @@ CLAMD := /usr/sbin/clamd
 NGINX := /usr/sbin/nginx
 TOR := /usr/sbin/tor
 
-.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clamav clamd nginx tor up down clean worker bench restore-drill chaos fuzz eval-linking public-css page-weight
+.PHONY: run test test-fast e2e lint typecheck messages migrate demo chromium clamav clamd nginx tor up down clean worker bench restore-drill chaos scale-drill fuzz eval-linking public-css page-weight
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -135,6 +135,18 @@ restore-drill: $(RUNTIME_STAMP)
 ## CHAOS_ARGS passes options, e.g. make chaos CHAOS_ARGS="--duration 40 --no-restarts".
 chaos: $(RUNTIME_STAMP)
 	$(PY) -m chaos.run $(CHAOS_ARGS)
+
+## More than one machine, on this one: two gunicorn nodes (each with its own var/ directory, nothing local shared)
+## behind Debian's nginx, two Celery workers, this machine's PostgreSQL and Redis, attachments in moto's S3 server.
+## Simulated whistleblowers report and follow up with one node, then two while node A is SIGKILLed and restarted;
+## then a report made on A must open on B with its files, a staff login on A work on B, a form token be single-use
+## and the receipt limit shared across nodes, the daily digest sent to both workers reach each recipient once,
+## and every receipt shown open its tip with its files. Prints the figures (throughput with one node and two) and
+## writes var/scale/figures.json; exits 1 on any loss, 500 or failed check (about 2.5 minutes). Uses the database
+## tipline_scale (dropped and created again, dropped afterwards) and Redis db 6; moto comes with the dev requirements.
+## SCALE_ARGS passes options, e.g. make scale-drill SCALE_ARGS="--duration 20 --keep".
+scale-drill: $(DEV_STAMP)
+	$(PY) -m scale.run $(SCALE_ARGS)
 
 ## Fuzz every public form and view (10,000 generated requests each), the staff forms (1,000 each) and the
 ## envelope parsers (5,000 mutations each) with Hypothesis, derandomized; prints the figures and writes them

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 CONNECTION_REFUSED = "connection refused"
 CONNECTION_RESET = "connection reset"
 TIMEOUT = "timeout"
+# The status a reverse proxy answers when the node it was talking to died mid-request (scale/).
+PROXY_ERROR = 502
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ under `Referrer-Policy: no-referrer`, and reads the receipt off the receipt page
 
 A 503 or a connection error is answered like a person would: wait a moment and
 press send again with the same text (from the form the 503 page kept, or a fresh
-one). A 500 is recorded as a failure, and the person tries again too.
+one); after a proxy's 502 page, the same form again (the Back button). A 500 is
+recorded as a failure, and the person tries again too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import datetime
 import http.client
 import random
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -28,6 +30,7 @@ from chaos.html import Form, form_with, multipart, receipt_in, shows_text
 from chaos.ledger import (
     CONNECTION_REFUSED,
     CONNECTION_RESET,
+    PROXY_ERROR,
     TIMEOUT,
     Ledger,
     Sample,
@@ -60,6 +63,7 @@ class Response:
     status: int
     headers: dict[str, str]
     body: str
+    data: bytes = field(default=b"", repr=False)  # the body's bytes, as sent (a downloaded file)
 
 
 def classify(error: BaseException) -> str:
@@ -75,13 +79,32 @@ def classify(error: BaseException) -> str:
 
 @dataclass
 class Browser:
-    """One person's browser: a cookie jar and plain HTTP/1.1 to the server under test."""
+    """One person's browser: a cookie jar and HTTP/1.1 to the server under test (over TLS when `tls`)."""
 
     host: str
     port: int
     ledger: Ledger
     started: float
     cookies: dict[str, str] = field(default_factory=dict)
+    tls: bool = False
+
+    @classmethod
+    def at(cls, base_url: str, *, ledger: Ledger, started: float, cookies: dict[str, str] | None = None) -> Browser:
+        """Return a browser for `base_url` ("http://host:port" or "https://host:port")."""
+        parts = urlsplit(base_url)
+        tls = parts.scheme == "https"
+        port = parts.port or (443 if tls else 80)
+        jar = cookies if cookies is not None else {}
+        return cls(host=parts.hostname or "127.0.0.1", port=port, ledger=ledger, started=started, cookies=jar, tls=tls)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if not self.tls:
+            return http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT_SECONDS)
+        # The drills' own proxy on loopback, with the self-signed certificate `make up` makes: nothing to verify.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(self.host, self.port, timeout=REQUEST_TIMEOUT_SECONDS, context=context)
 
     def _store_cookies(self, response: http.client.HTTPResponse) -> None:
         for header in response.headers.get_all("Set-Cookie") or []:
@@ -102,14 +125,15 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if method == "POST":
             headers.update({"Origin": "null", "Sec-Fetch-Site": "same-origin", "Content-Type": content_type or ""})
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT_SECONDS)
+        connection = self._connection()
         begun = time.monotonic()
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
-            text = raw.read().decode("utf-8", "replace")
+            data = raw.read()
             self._store_cookies(raw)
-            response = Response(status=raw.status, headers={k.lower(): v for k, v in raw.getheaders()}, body=text)
+            headers = {k.lower(): v for k, v in raw.getheaders()}
+            response = Response(raw.status, headers, body=data.decode("utf-8", "replace"), data=data)
         except (OSError, http.client.HTTPException) as error:
             kind = classify(error)
             self.ledger.record(Sample(endpoint, begun - self.started, (time.monotonic() - begun) * 1000, None, kind))
@@ -220,6 +244,10 @@ class Person:
             self.browser.note_text_kept(response, tip.description, "POST /report/")
             self.ledger.count_retry()
             self.pause(attempt)
+            if response.status == PROXY_ERROR:
+                # A proxy's error page holds no form: the person goes Back and sends the same form again
+                # (its receipt-again key shows the receipt if the report was stored after all).
+                continue
             # Press send again on the page the server gave back, if it kept the form; else start over.
             kept = form_with(response.body, "description") if response.status < 500 or response.status == 503 else None
             hidden = kept.hidden if kept is not None else self._fresh_hidden("/report/", "description", attempt)
@@ -361,14 +389,11 @@ class Load:
         return pick
 
     def start(self) -> None:
-        parts = urlsplit(self.settings.base_url)
         self.started = time.monotonic()
         give_up_at = self.started + self.settings.duration + self.settings.grace
         for index in range(self.settings.people):
             rng = random.Random(self.settings.seed * 1000 + index)
-            browser = Browser(
-                host=parts.hostname or "127.0.0.1", port=parts.port or 80, ledger=self.ledger, started=self.started
-            )
+            browser = Browser.at(self.settings.base_url, ledger=self.ledger, started=self.started)
             person = Person(browser, rng, self._stop.is_set, self._serials, self.ledger, give_up_at)
             thread = threading.Thread(
                 target=person.live, args=(self._earlier(rng),), name=f"person-{index}", daemon=True

@@ -162,14 +162,21 @@ def _sha256_of(chunks: Iterable[bytes]) -> str:
 
 
 def _unit_keys(password: str) -> dict[str, bytes]:
-    """Unlock, with a member's password, the key of every unit that has an investigator or supervisor."""
+    """Unlock, with a member's password, the key of every unit that has an investigator or supervisor.
+
+    Members with another password (an account a drill made for itself) are passed over.
+    """
+    import envelope
     from accounts.keys import staff_unlock_keys
     from accounts.models import Role, StaffMember
 
     keys: dict[str, bytes] = {}
     members = StaffMember.objects.filter(role__in=[Role.INVESTIGATOR, Role.SUPERVISOR]).order_by("pk")
     for member in members:
-        keys.update(staff_unlock_keys(member=member, password=password))
+        try:
+            keys.update(staff_unlock_keys(member=member, password=password))
+        except envelope.CryptoError:
+            continue
     return keys
 
 
@@ -294,8 +301,8 @@ class TipVerifier:
 # --- digests, roll-ups, store ---------------------------------------------------------------------------
 
 
-def digest_check(mail_dir: Path, *, day: str) -> DigestOutcome:
-    """Compare the summary mails in `mail_dir` with one per member of each unit for `day`."""
+def digest_check(mail_dir: Path, *more_dirs: Path, day: str) -> DigestOutcome:
+    """Compare the summary mails in `mail_dir` and `more_dirs` with one per member of each unit for `day`."""
     from cases.digest import unit_digest_recipients
     from cases.models import DailyMailSent
     from org.models import Unit
@@ -310,7 +317,9 @@ def digest_check(mail_dir: Path, *, day: str) -> DigestOutcome:
         expected.update(recipients)
         if unit.pk in claimed_units:
             claimed.update(recipients)
-    received: Counter[str] = Counter(str(message["To"]) for message in mails_in(mail_dir))
+    received: Counter[str] = Counter(
+        str(message["To"]) for directory in (mail_dir, *more_dirs) for message in mails_in(directory)
+    )
     return digest_outcome(expected, received, claimed=claimed)
 
 

@@ -127,7 +127,7 @@ def secret_file(layout: Layout, name: str) -> Path:
     return path
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+def self_signed_certificate(directory: Path, *, quiet: bool = False) -> tuple[Path, Path]:
     """Return a certificate and key for localhost and 127.0.0.1 in `directory`, made once.
 
     Debian's openssl makes them, as an operator would by hand: the cryptography package is the envelope's
@@ -146,9 +146,10 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         check=True, capture_output=True,
     )  # fmt: skip
     key_path.chmod(0o600)
-    say(
-        f"made a SELF-SIGNED certificate for localhost in {certificate} (browsers will warn; production uses a real one)"
-    )
+    if not quiet:
+        say(
+            f"made a SELF-SIGNED certificate for localhost in {certificate} (browsers will warn; production uses a real one)"
+        )
     return certificate, key_path
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The Django apps (the envelope included): none of them may form a cycle.
 APPS = ("envelope", "org", "audit", "tipline", "accounts", "cases", "approvals", "linking", "trends", "demo")
-TOOLING = ("bench", "backups", "chaos", "fuzz", "evaluation")
+TOOLING = ("bench", "backups", "chaos", "scale", "fuzz", "evaluation")
 
 
 def _modules(package: str) -> Iterator[Path]:
