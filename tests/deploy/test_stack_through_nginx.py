@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import random
+import socket
 from urllib.parse import urlencode
 
 import pytest
@@ -118,6 +119,34 @@ def test_a_first_visit_through_the_proxy_stays_under_30_kb(stack: Stack, path: s
     assert weight.resources[0].encoding == "gzip", "nginx compresses the page itself"
     assert all(resource.encoding == "gzip" for resource in weight.resources if resource.kind == "stylesheet")
     assert weight.total_bytes < 30 * 1024, page_weight.render(weight)
+
+
+def test_clients_that_trickle_their_uploads_hold_no_worker(stack: Stack) -> None:
+    """Issue 12: three trickling uploads used to hold all three sync workers and block every page.
+
+    Here twice as many as gunicorn has workers send a report's headers and a few bytes of a
+    large body, then stall; nginx keeps reading their bodies itself, so a page still opens.
+    """
+    workers = int(stack.env["GUNICORN_WORKERS"])
+    slow = []
+    try:
+        for _ in range(2 * workers + 2):
+            connection = socket.create_connection(("127.0.0.1", stack.nginx.onion_port), timeout=30)
+            connection.sendall(
+                b"POST /report/ HTTP/1.1\r\nHost: " + stack.onion_address.encode() + b"\r\n"
+                b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 5000000\r\n\r\n--x\r\n"
+            )
+            slow.append(connection)
+        status, _, page = TorBrowser(stack).request("GET", "/report/")
+        assert status == 200 and "<form" in page
+        # The stalled uploads are still being read by nginx, not answered: no worker ever saw them.
+        for connection in slow:
+            connection.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                connection.recv(1)
+    finally:
+        for connection in slow:
+            connection.close()
 
 
 def test_no_file_written_by_nginx_or_gunicorn_names_the_client(stack: Stack) -> None:
