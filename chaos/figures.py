@@ -71,8 +71,25 @@ def server_errors(samples: Iterable[Sample]) -> list[Sample]:
     return [s for s in samples if s.status is not None and s.status >= 500 and s.status != 503]
 
 
+class FiguresFile:
+    """What a drill's figures dataclass shares (chaos's and the scale drill's): a verdict and a JSON file."""
+
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False, default=str)  # type: ignore[call-overload]
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.as_json() + "\n")
+
+
 @dataclass
-class Figures:
+class Figures(FiguresFile):
     """Everything `make chaos` reports; `failures` lists why the run failed (empty: it passed)."""
 
     command: str
@@ -95,17 +112,6 @@ class Figures:
     store_orphans: int
     phases: dict[str, float] = field(default_factory=dict)  # seconds: setup, load, tasks, checks, total
     failures: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    def as_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False, default=str)
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.as_json() + "\n")
 
 
 def failures_of(figures: Figures, *, server_error_samples: Sequence[Sample]) -> list[str]:

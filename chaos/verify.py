@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import Message as MailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from chaos.ledger import SentFile, SentReply, SentTip
 
@@ -132,6 +132,14 @@ def snapshot_difference(current: Snapshot, rebuilt: Snapshot) -> dict[str, dict[
 # --- tips, in the database ------------------------------------------------------------------------------
 
 
+class JourneyFigures(TypedDict):
+    """The sections of a run's figures that say what became of the people's tips, replies and files."""
+
+    tips: dict[str, Any]
+    replies: dict[str, int]
+    attachments: dict[str, int]
+
+
 @dataclass
 class TipFigures:
     receipts_seen: int = 0
@@ -152,6 +160,36 @@ class TipFigures:
     tips_stored_receipt_unseen: int = 0
     tips_stored_twice: int = 0
     problems: list[str] = field(default_factory=list)
+
+    def as_figures(self, sent: list[SentTip]) -> JourneyFigures:
+        """Return the "tips", "replies" and "attachments" sections of a run's figures (chaos's and the scale drill's)."""
+        return {
+            "tips": {
+                "accepted": self.receipts_seen,
+                "lost": len(set(self.lost)),
+                "opened_with_receipt": self.opened_with_receipt,
+                "description_ok": self.description_ok,
+                "opened_for_unit": self.opened_for_unit,
+                "opened_with_escrow": self.opened_with_escrow,
+                "stored_of_this_run": self.tips_stored,
+                "stored_receipt_unseen": self.tips_stored_receipt_unseen,
+                "stored_twice": self.tips_stored_twice,
+                "gave_up": sum(1 for tip in sent if not tip.receipt),
+                "problems": self.problems,
+            },
+            "replies": {
+                "accepted": self.replies_accepted,
+                "found": self.replies_found,
+                "lost": self.replies_lost,
+                "repeated": self.replies_repeated,
+                "stored_unseen": self.replies_stored_unseen,
+            },
+            "attachments": {
+                "expected": self.attachments_expected,
+                "verified": self.attachments_verified,
+                "wrong": self.attachments_wrong,
+            },
+        }
 
 
 def _sha256_of(chunks: Iterable[bytes]) -> str:

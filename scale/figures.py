@@ -6,13 +6,11 @@ The per-endpoint tables, percentiles and status counts are chaos/figures.py's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from chaos.figures import EndpointFigures, percentile, server_error_summary
+from chaos.figures import EndpointFigures, FiguresFile, percentile, server_error_summary
 from chaos.ledger import PROXY_ERROR, Sample
 
 REPORT_ENDPOINT = "POST /report/"  # chaos/load.py's name for sending the report form
@@ -104,7 +102,7 @@ def server_errors(samples: Sequence[Sample]) -> list[Sample]:
 
 
 @dataclass
-class ScaleFigures:
+class ScaleFigures(FiguresFile):
     """Everything `make scale-drill` reports; `failures` lists why the run failed (empty: it passed)."""
 
     command: str
@@ -131,17 +129,6 @@ class ScaleFigures:
     # CPU seconds of each web node's gunicorn in each stretch of the load (read from /proc).
     cpu_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    def as_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False, default=str)
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.as_json() + "\n")
 
 
 BOTH_UP = "two nodes, before the kill"
