@@ -150,18 +150,23 @@ def instance_for(database: str) -> Instance:
 
 def instance_prepare(instance: Instance) -> None:
     """Start from nothing: a new database, an empty Redis database, empty files."""
-    import psycopg
-    import redis
-
     for directory in (instance.var_dir, instance.mail_dir, instance.logs):
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-    parts = urlsplit(instance.database_url)
+    services_empty(instance.database_url, instance.redis_url)
+
+
+def services_empty(database_url: str, redis_url: str) -> None:
+    """Drop and create the run's database (PostgreSQL) and flush its Redis database (chaos's and the scale drill's)."""
+    import psycopg
+    import redis
+
+    parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
-    redis.Redis.from_url(instance.redis_url).flushdb()
+    redis.Redis.from_url(redis_url).flushdb()
 
 
 def instance_load(env: dict[str, str]) -> None:

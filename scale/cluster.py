@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from chaos import broker
 from chaos.processes import ManagedProcess, free_port, gunicorn, wait_until_healthy, worker
-from chaos.run import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Instance, with_database, with_redis_db
+from chaos.run import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Instance, services_empty, with_database, with_redis_db
 from scale import proxy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -145,20 +145,12 @@ def plan_for(database: str, secret_key: str, receipt_pepper: str) -> Plan:
 
 def prepare(plan: Plan) -> None:
     """Start from nothing: empty var directories, a new database, an empty Redis database."""
-    import psycopg
-    import redis
-
     for role in plan.roles:
         shutil.rmtree(role.var_dir, ignore_errors=True)
         shutil.rmtree(role.logs, ignore_errors=True)
         role.mail_dir.mkdir(parents=True)
         role.logs.mkdir(parents=True)
-    parts = urlsplit(plan.database_url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    redis.Redis.from_url(plan.redis_url).flushdb()
+    services_empty(plan.database_url, plan.redis_url)
 
 
 def drop(plan: Plan) -> None:
