@@ -52,6 +52,8 @@ STAFF_PREFIX = "/staff/"
 TIPS_DAYS = 7
 TIPS_CACHE_KEY = "metrics:tips-received-by-day"
 TIPS_CACHE_SECONDS = 5 * 60
+# The queue's length is shown in hundreds (celery_queue_length says why).
+QUEUE_ROUNDING = 100
 # kombu's Redis transport keeps a queue's messages of priorities 3, 6 and 9 in lists of their own.
 _PRIORITY_SEPARATOR = "\x06\x16"
 _PRIORITY_STEPS = (0, 3, 6, 9)
@@ -94,7 +96,12 @@ class StaffRequestMetricsMiddleware:
 
 
 def celery_queue_length() -> int | None:
-    """Return the number of messages waiting in the Celery queue in Redis; None without Redis or if it fails."""
+    """Return the messages waiting in the Celery queue in Redis, rounded down to QUEUE_ROUNDING; None without Redis.
+
+    Every new tip queues a task (the trends refresh): an exact length scraped every 15 s while the
+    workers are busy or down would count the tips that arrived in each 15 s (DESIGN.md section 8). A
+    backlog worth an alert is hundreds of messages; rounding keeps that and drops the count of tips.
+    """
     if not settings.REDIS_URL or settings.CELERY_TASK_ALWAYS_EAGER:
         return None
     import redis
@@ -103,9 +110,10 @@ def celery_queue_length() -> int | None:
     names = [queue if step == 0 else f"{queue}{_PRIORITY_SEPARATOR}{step}" for step in _PRIORITY_STEPS]
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-        return sum(int(client.llen(name)) for name in names)
+        length = sum(int(client.llen(name)) for name in names)
     except redis.RedisError:
         return None
+    return length - length % QUEUE_ROUNDING
 
 
 def tips_received_by_day() -> dict[str, int]:
@@ -135,7 +143,9 @@ class ScrapeTimeCollector(Collector):
         length = celery_queue_length()
         if length is not None:
             queue = GaugeMetricFamily(
-                "tipline_celery_queue_length", "Messages waiting in the Celery queue.", labels=["queue"]
+                "tipline_celery_queue_length",
+                "Messages waiting in the Celery queue, rounded down to a multiple of 100.",
+                labels=["queue"],
             )
             queue.add_metric([settings.CELERY_TASK_DEFAULT_QUEUE], length)
             yield queue

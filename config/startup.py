@@ -29,6 +29,10 @@ GUNICORN_WORKER_BOOT_ERROR = 3
 _HOST = re.compile(r"\.?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\]")
 
 
+# Set by gunicorn's post_fork hook (deploy/gunicorn.conf.py) in a worker that replaces another one.
+REPLACEMENT_WORKER_VARIABLE = "TIPLINE_REPLACEMENT_WORKER"
+
+
 class StartupRefused(Exception):
     """Raised with one line saying why this process must not start."""
 
@@ -99,10 +103,14 @@ def production_checks(*, serving_pages: bool = True) -> None:
 
     from tipline.storage import StoreUnavailable, store_check
 
-    try:
-        store_check()
-    except StoreUnavailable as exc:
-        raise StartupRefused(f"{exc}; check TIPLINE_S3_* or TIPLINE_ATTACHMENT_STORAGE and its options.") from exc
+    # A worker that replaces another (recycled after max_requests, or after a timeout) is not stopped by a
+    # passing outage of the object store, which would stop the whole node (gunicorn halts on a boot
+    # error): the first workers proved the configuration, and /healthz reports the store from then on.
+    if os.environ.get(REPLACEMENT_WORKER_VARIABLE) != "1":
+        try:
+            store_check()
+        except StoreUnavailable as exc:
+            raise StartupRefused(f"{exc}; check TIPLINE_S3_* or TIPLINE_ATTACHMENT_STORAGE and its options.") from exc
 
     if serving_pages and (problem := static_files_problem()):
         raise StartupRefused(problem)

@@ -46,6 +46,13 @@ proc_name = "tipline-web"
 # and a scrape of /metrics adds them up; `child_exit` drops a dead worker's live gauges (config/metrics.py).
 from config.metrics import child_exit, on_starting  # noqa: E402, F401 - gunicorn's server hooks
 
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Mark a worker that replaces another: its start-up checks leave out the object store (config/startup.py)."""
+    if worker.age > server.num_workers:
+        os.environ["TIPLINE_REPLACEMENT_WORKER"] = "1"
+
+
 # gunicorn's own lines ("Booting worker", "Worker timeout") in the site's format (LOG_FORMAT=json included).
 # A settings refusal (a missing secret) stops the master here with the same one line as a worker would.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -7,7 +7,8 @@ functions are keyword-only and return the file's text; nothing here starts a pro
     render_nginx_site(*, upstreams, https_listen="443", http_listen="80", onion_listen="127.0.0.1:8081",
                       metrics_listen="127.0.0.1:9108", server_name="_", app_host=None,
                       tls_certificate, tls_certificate_key, body_temp_dir, proxy_temp_dir,
-                      access_log, error_log, max_body_bytes=None, client_timeout="10s") -> str
+                      access_log, error_log, max_body_bytes=None, client_timeout="60s",
+                      max_uploads=20) -> str
         The http-context file (Debian: /etc/nginx/sites-available/tipline). `upstreams` is a list of
         gunicorn addresses ("127.0.0.1:8001"); the scale drill passes two. `max_body_bytes` defaults to
         the app's TIPLINE_MAX_REQUEST_BYTES.
@@ -42,6 +43,12 @@ def _port(listen: str) -> int:
     return int(listen.rsplit(":", 1)[-1])
 
 
+def _default_max_attachment_bytes() -> int:
+    from django.conf import settings
+
+    return int(settings.TIPLINE_MAX_ATTACHMENT_BYTES)
+
+
 def _default_max_body_bytes() -> int:
     from django.conf import settings
 
@@ -64,7 +71,9 @@ def render_nginx_site(
     server_name: str = "_",
     app_host: str | None = None,
     max_body_bytes: int | None = None,
-    client_timeout: str = "10s",
+    client_timeout: str = "60s",
+    max_uploads: int = 20,
+    max_temp_file_bytes: int | None = None,
 ) -> str:
     """Return the nginx site (http context): TLS server, port-80 redirect, onion and metrics listeners."""
     if not upstreams:
@@ -75,8 +84,17 @@ def render_nginx_site(
         error_log=error_log,
         max_body_bytes=max_body_bytes if max_body_bytes is not None else _default_max_body_bytes(),
         client_timeout=client_timeout,
+        max_uploads=max_uploads,
     )
-    proxy_common = _template("nginx/proxy-common.template").substitute().rstrip("\n")
+    proxy_common = (
+        _template("nginx/proxy-common.template")
+        .substitute(
+            max_temp_file_bytes=max_temp_file_bytes
+            if max_temp_file_bytes is not None
+            else _default_max_attachment_bytes() + 1024 * 1024
+        )
+        .rstrip("\n")
+    )
     public_locations = _template("nginx/proxy-locations.template").substitute(proxy_common=proxy_common)
     # The internal listener names the app's own host, so that ALLOWED_HOSTS needs no loopback entry.
     host = app_host or (server_name.split()[0] if server_name != "_" else "localhost")
@@ -160,13 +178,14 @@ def debian_files() -> dict[str, str]:
         server_name="denuncias.example.org",
         tls_certificate="/etc/letsencrypt/live/denuncias.example.org/fullchain.pem",
         tls_certificate_key="/etc/letsencrypt/live/denuncias.example.org/privkey.pem",
-        # /run/tipline-nginx is nginx's RuntimeDirectory (deploy/systemd/nginx.service.d/tipline.conf): a tmpfs.
+        # /run/tipline-nginx is nginx's own size-capped tmpfs (deploy/systemd/nginx.service.d/tipline.conf).
         body_temp_dir="/run/tipline-nginx/body",
         proxy_temp_dir="/run/tipline-nginx/proxy",
         access_log="/var/log/nginx/tipline-access.log",
         error_log="/var/log/nginx/tipline-error.log",
         # The app's default (TIPLINE_MAX_REQUEST_BYTES): 5 files of 20 MiB, 256 KiB of fields, 1 MiB framing.
         max_body_bytes=5 * 20 * 1024 * 1024 + 256 * 1024 + 1024 * 1024,
+        max_temp_file_bytes=20 * 1024 * 1024 + 1024 * 1024,
     )
     torrc = render_torrc(
         data_dir="/var/lib/tor",

@@ -36,10 +36,12 @@ from tipline import storage
 
 # S3's smallest part but the last; the writer holds at most about this much ciphertext at once.
 PART_BYTES = 5 * 1024 * 1024
-# The store's own requests: fail in seconds when the endpoint is gone, retry a passing fault twice.
+# The store's own requests: fail in seconds when the endpoint is gone, retry a passing fault once. The
+# worst case (2 x (5 + 15) s) stays well under gunicorn's 60 s timeout, so a slow bucket ends the request
+# with the app's own answer (the text kept, the upload aborted) instead of a killed worker.
 CONNECT_TIMEOUT_SECONDS = 5
-READ_TIMEOUT_SECONDS = 60
-MAX_ATTEMPTS = 3
+READ_TIMEOUT_SECONDS = 15
+MAX_ATTEMPTS = 2
 # The reachability check answers quickly or says why not: one attempt, short timeouts.
 CHECK_TIMEOUT_SECONDS = 3
 
@@ -63,6 +65,10 @@ class AttachmentS3Storage(S3Storage):  # type: ignore[misc]  # django-storages i
                     connect_timeout=CONNECT_TIMEOUT_SECONDS,
                     read_timeout=READ_TIMEOUT_SECONDS,
                     retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                    # Checksums only where S3 requires them: botocore's default CRC32 trailers on every
+                    # upload are refused by some S3-compatible servers (older MinIO, Ceph RGW, Garage).
+                    request_checksum_calculation="when_required",
+                    response_checksum_validation="when_required",
                 )
             )
 

@@ -114,3 +114,19 @@ def test_tips_per_day_covers_the_last_complete_days_and_never_today(
     assert days[yesterday.isoformat()] == 3
     assert today.isoformat() not in days
     assert sum(days.values()) == 3
+
+
+@pytest.mark.parametrize(("waiting", "shown"), [(0, 0), (1, 0), (99, 0), (100, 100), (257, 200)])
+def test_the_queue_length_is_shown_in_hundreds_so_it_never_counts_tips(
+    settings: LazySettings, monkeypatch: pytest.MonkeyPatch, waiting: int, shown: int
+) -> None:
+    """Each new tip queues a task: an exact length scraped every 15 s would count the tips of each 15 s."""
+    import redis
+
+    from config import metrics
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    lengths = iter([waiting] + [0] * 10)
+    monkeypatch.setattr(redis.Redis, "llen", lambda self, name: next(lengths))
+    assert metrics.celery_queue_length() == shown

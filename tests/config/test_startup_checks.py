@@ -7,7 +7,6 @@ what the operator would see: one line on standard error and a failing exit statu
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from envelope import primitives as crypto
 # The variables a test run may have exported that would change what these processes see.
 _INHERITED = (
     "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG", "SECRET_KEY", "TIPLINE_RECEIPT_PEPPER", "TIPLINE_VAR_DIR",
-    "TIPLINE_ATTACHMENT_STORAGE", "TIPLINE_ESCROW_PUBLIC_KEY_FILE",
+    "TIPLINE_ATTACHMENT_STORAGE", "TIPLINE_ESCROW_PUBLIC_KEY_FILE", "TIPLINE_S3_", "AWS_", "TIPLINE_REPLACEMENT_WORKER",
 )  # fmt: skip
 
 
@@ -135,19 +134,24 @@ def test_an_unreadable_escrow_public_key_is_refused(env: dict[str, str], tmp_pat
     refused_with(start_web(env), "escrow public key cannot be read")
 
 
+def unreachable_bucket(env: dict[str, str]) -> dict[str, str]:
+    return env | {
+        "TIPLINE_S3_BUCKET": "attachments",
+        "TIPLINE_S3_ENDPOINT_URL": "http://127.0.0.1:9",  # the discard port: nothing listens
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "TIPLINE_S3_REGION": "us-east-1",
+    }
+
+
 def test_an_unreachable_object_store_is_refused(env: dict[str, str]) -> None:
-    env["TIPLINE_ATTACHMENT_STORAGE"] = "storages.backends.s3.S3Storage"
-    env["TIPLINE_ATTACHMENT_STORAGE_OPTIONS"] = json.dumps(
-        {
-            "bucket_name": "attachments",
-            "endpoint_url": "http://127.0.0.1:9",  # the discard port: nothing listens
-            "access_key": "test",
-            "secret_key": "test",
-            "region_name": "us-east-1",
-            "client_config": None,
-        }
-    )
-    refused_with(start_web(env), "the attachment store cannot be read", "TIPLINE_ATTACHMENT_STORAGE")
+    refused_with(start_web(unreachable_bucket(env)), "attachment store", "127.0.0.1:9", "TIPLINE_S3_")
+
+
+def test_a_replacement_worker_is_not_stopped_by_a_passing_store_outage(env: dict[str, str]) -> None:
+    """gunicorn halts the node on a worker's boot error: a recycled worker must not, for a bucket's blip."""
+    result = start_web(unreachable_bucket(env) | {"TIPLINE_REPLACEMENT_WORKER": "1"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_web_node_without_collected_static_files_is_refused(env: dict[str, str], tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_every_server_logs_privately_and_writes_errors_at_emerg_only() -> None:
     servers = site.split("\nserver {")[1:]
     assert len(servers) == 4  # redirect, TLS, onion, metrics
     for server in servers:
-        assert re.search(r"^\s+access_log \S+ tipline_private;$", server, flags=re.M)
+        assert re.search(r"^\s+access_log \S+ tipline_private if=\$tipline_loggable;$", server, flags=re.M)
         assert re.findall(r"^\s+error_log .*;$", server, flags=re.M) == [
             "    error_log /var/log/nginx/tipline-error.log emerg;"
         ]
@@ -91,7 +91,7 @@ def test_the_body_cap_is_the_apps_and_bodies_are_buffered_on_a_tmpfs(tmp_path: P
     text = nginx_render(tmp_path / "nginx", ["127.0.0.1:18001"]).conf.read_text()
     assert f"client_max_body_size {settings.TIPLINE_MAX_REQUEST_BYTES};" in text
     assert "proxy_request_buffering on;" in text
-    assert "proxy_max_temp_file_size 0;" in text
+    assert f"proxy_max_temp_file_size {settings.TIPLINE_MAX_ATTACHMENT_BYTES + 1024 * 1024};" in text
     (body_path,) = re.findall(r"client_body_temp_path (\S+) ", text)
     assert body_path.startswith("/dev/shm/")
     debian = render.debian_files()["nginx-tipline.conf"]

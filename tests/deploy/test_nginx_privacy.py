@@ -168,9 +168,11 @@ def test_nginx_answers_redirect_413_502_400_404_and_writes_no_client_anywhere(
     nginx.process.terminate()  # nginx writes its last lines and exits
     nginx.process.wait(timeout=30)
     written = nginx.written_files()
-    access = (nginx.prefix / "logs" / "access.log").read_text()
-    for status_code in (" 301 ", " 413 ", " 404 ", " 400 ", " 502 "):
-        assert status_code in access, access
+    access = (nginx.prefix / "logs" / "access.log").read_text().splitlines()
+    # Server errors only, on the public and onion sides: a line per public request would date it.
+    assert sorted(line.split()[0] + " " + line.split()[3] for line in access) == sorted(
+        [f"{nginx.https_port} 502", f"{nginx.onion_port} 502"]
+    ), access
     for path in written:
         text = path.read_bytes().decode("utf-8", "replace")
         for needle in ("127.0.0.1", "::1", "client:", *CANARIES.values(), QUERY_CANARY):

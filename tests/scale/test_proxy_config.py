@@ -34,7 +34,9 @@ def test_bodies_are_buffered_and_capped_at_the_settings_limit(tmp_path: Path) ->
 
     assert set(directives(text, "proxy_request_buffering")) == {"on"}
     assert set(directives(text, "client_max_body_size")) == {str(settings.TIPLINE_MAX_REQUEST_BYTES)}
-    assert set(directives(text, "proxy_max_temp_file_size")) == {"0"}
+    assert set(directives(text, "proxy_max_temp_file_size")) == {
+        str(settings.TIPLINE_MAX_ATTACHMENT_BYTES + 1024 * 1024)
+    }
     assert (tmp_path / "temp" / "body").stat().st_mode & 0o777 == 0o700
 
 
