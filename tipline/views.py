@@ -41,6 +41,21 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "tipline/landing.html", {"onion_address": settings.TIPLINE_ONION_ADDRESS})
 
 
+@require_GET
+def too_large(request: HttpRequest) -> HttpResponse:
+    """Say, with the limits, that a report or reply was too large to be received (413).
+
+    The proxy (deploy/nginx/) refuses a body over TIPLINE_MAX_REQUEST_BYTES before anyone reads it and
+    shows this page instead of its own: nothing was received, so the person goes back, where the
+    browser keeps what they typed, and sends fewer or smaller files.
+    """
+    limits = {
+        "files": settings.TIPLINE_MAX_ATTACHMENTS,
+        "megabytes": settings.TIPLINE_MAX_ATTACHMENT_BYTES // (1024 * 1024),
+    }
+    return render(request, "tipline/too_large.html", limits, status=413)
+
+
 # --- refusals: every one keeps what the person typed and says what to do --------------------
 
 TOKEN_NOTICES = {

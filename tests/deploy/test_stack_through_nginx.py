@@ -121,6 +121,23 @@ def test_a_first_visit_through_the_proxy_stays_under_30_kb(stack: Stack, path: s
     assert weight.total_bytes < 30 * 1024, page_weight.render(weight)
 
 
+def test_a_report_over_the_size_limit_gets_the_apps_page_with_the_limits(stack: Stack) -> None:
+    """nginx refuses the body unread (413) and shows the app's page, in Spanish, instead of its own."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.nginx.onion_port, timeout=30)
+    try:
+        connection.putrequest("POST", "/report/", skip_host=True)
+        connection.putheader("Host", stack.onion_address)
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(int(stack.env.get("TIPLINE_MAX_REQUEST_BYTES", "0")) or 10**9))
+        connection.endheaders()
+        response = connection.getresponse()
+        page = response.read().decode()
+    finally:
+        connection.close()
+    assert response.status == 413
+    assert "Demasiado grande para enviarse" in page and "no se guardó nada" in page
+
+
 def test_clients_that_trickle_their_uploads_hold_no_worker(stack: Stack) -> None:
     """Issue 12: three trickling uploads used to hold all three sync workers and block every page.
 
