@@ -9,8 +9,10 @@ tests, an S3-compatible bucket (tipline/storage_s3.py) or any other Django stora
 
 Times: the local store dates every complete file the start of its UTC day (see
 AttachmentFileSystemStorage). An object store keeps its own LastModified, to the
-second, which this module cannot change: such a bucket must not be readable (or
-listable) by staff, only by the application's and the backups' credentials.
+second, which no upload can set: the nightly sweep rewrites the day's objects onto
+themselves, after which they show that night's time (upload_times_blur). Until then,
+and always, such a bucket must not be readable (or listable) by staff, only by the
+application's and the backups' credentials.
 
 Only ciphertext ever reaches a backend, and no backend ever shows a half-written
 file under the name an attachment row points to. open_for_writing() asks the store
@@ -192,6 +194,13 @@ class ListingStore(Protocol):
 
 
 @runtime_checkable
+class RedatingStore(Protocol):
+    """A store whose files keep the time they were written (an object's LastModified), which it can redo."""
+
+    def rewrite_written_after(self, since: datetime) -> tuple[int, datetime | None]: ...
+
+
+@runtime_checkable
 class CheckableStore(Protocol):
     """A store that can tell, cheaply, whether it is reachable with our credentials."""
 
@@ -344,3 +353,33 @@ def store_check() -> None:
         store.exists(new_storage_name())
     except Exception as exc:  # noqa: BLE001 - any failure means unreachable
         raise StoreUnavailable(f"the attachment store cannot be read: {type(exc).__name__}") from None
+
+
+# The store's own clock time up to which the nightly rewrite has redated uploads (see upload_times_blur).
+TIMES_BLURRED_KEY = "attachments:times-blurred-until"
+# Without that mark (a flushed cache): redo the last day and some, at worst one night twice.
+TIMES_BLUR_FALLBACK = timedelta(hours=26)
+
+
+def upload_times_blur() -> int:
+    """Redate every file written since the last run to now, in a store that keeps write times; return how many.
+
+    An object store keeps each object's LastModified, to the second it was uploaded, and
+    no request can set it: rewritten onto itself (a server-side copy), an object takes the
+    time of the copy. Run nightly (with the orphan sweep), this leaves every upload of a
+    day showing the same time, the night's run, as the local store shows its day's start
+    (AttachmentFileSystemStorage). Only what was written since the last run is copied,
+    once: the mark is the latest time the store gave a copy, in the store's own clock (an
+    upload that completes during the run itself may be passed over; its time is the run's).
+    Other stores: nothing to do.
+    """
+    from django.core.cache import cache
+
+    store = attachment_store()
+    if not isinstance(store, RedatingStore):
+        return 0
+    since = cache.get(TIMES_BLURRED_KEY) or timezone.now() - TIMES_BLUR_FALLBACK
+    rewritten, latest = store.rewrite_written_after(since)
+    if latest is not None:
+        cache.set(TIMES_BLURRED_KEY, max(since, latest), timeout=None)
+    return rewritten

@@ -97,6 +97,33 @@ class AttachmentS3Storage(S3Storage):  # type: ignore[misc]  # django-storages i
                 if entry["LastModified"] < cutoff:
                     yield entry["Key"][len(prefix) :]
 
+    def rewrite_written_after(self, since: datetime) -> tuple[int, datetime | None]:
+        """Copy every store object last written after `since` onto itself; return how many, and the latest new time.
+
+        The copy (metadata replaced, which S3 requires to copy an object onto itself) keeps the bytes,
+        the content type and the server-side encryption, and takes the time of the copy as its
+        LastModified (storage.upload_times_blur says why).
+        """
+        prefix = self._prefix()
+        copied, latest = 0, None
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket_name, Prefix=prefix)
+        for page in pages:
+            for entry in page.get("Contents", ()):
+                name = entry["Key"][len(prefix) :]
+                if entry["LastModified"] <= since or not storage.is_storage_name(name):
+                    continue
+                answer = self.client.copy_object(
+                    Bucket=self.bucket_name,
+                    Key=entry["Key"],
+                    CopySource={"Bucket": self.bucket_name, "Key": entry["Key"]},
+                    MetadataDirective="REPLACE",
+                    **object_parameters(self, name),
+                )
+                copied += 1
+                written = answer["CopyObjectResult"]["LastModified"]
+                latest = written if latest is None else max(latest, written)
+        return copied, latest
+
     def abort_uploads_older_than(self, cutoff: datetime) -> int:
         """Abort the store's incomplete multipart uploads started before `cutoff`; return how many."""
         prefix = self._prefix()
@@ -217,10 +244,7 @@ class MultipartCiphertextWriter(storage.CiphertextWriter):
         return self._buffer
 
     def _parameters(self) -> dict[str, Any]:
-        # Server-side encryption, if configured (TIPLINE_S3_SERVER_SIDE_ENCRYPTION); never an ACL.
-        parameters: dict[str, Any] = self._store.get_object_parameters(self.storage_name)
-        parameters.setdefault("ContentType", "application/octet-stream")
-        return parameters
+        return object_parameters(self._store, self.storage_name)
 
     def _upload_part(self, part: bytearray) -> None:
         client = self._store.client
@@ -234,3 +258,10 @@ class MultipartCiphertextWriter(storage.CiphertextWriter):
             Bucket=self._store.bucket_name, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=part
         )
         self._parts.append({"ETag": answer["ETag"], "PartNumber": number})
+
+
+def object_parameters(store: AttachmentS3Storage, name: str) -> dict[str, Any]:
+    """Return what every object of the store is written with: server-side encryption if configured, never an ACL."""
+    parameters: dict[str, Any] = store.get_object_parameters(name)
+    parameters.setdefault("ContentType", "application/octet-stream")
+    return parameters

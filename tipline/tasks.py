@@ -23,8 +23,14 @@ ORPHAN_AFTER_SECONDS = (24 + 6) * 60 * 60
 
 @shared_task(name="tipline.sweep_orphan_attachments", time_limit=600, soft_time_limit=540)
 def sweep_orphan_attachments() -> int:
-    """Delete attachment files that no attachment names (left by aborted requests), once old; return how many."""
-    return storage.orphans_delete(older_than_seconds=ORPHAN_AFTER_SECONDS)
+    """Delete attachment files that no attachment names (left by aborted requests), once old; return how many.
+
+    Then redate the day's uploads in a store that keeps each file's write time (an object store), so
+    that none shows when it was sent (storage.upload_times_blur).
+    """
+    deleted = storage.orphans_delete(older_than_seconds=ORPHAN_AFTER_SECONDS)
+    storage.upload_times_blur()
+    return deleted
 
 
 @shared_task(name="tipline.delete_expired_sessions", time_limit=300, soft_time_limit=240)

@@ -249,3 +249,50 @@ def test_healthz_answers_503_when_the_local_attachment_directory_cannot_be_made(
     assert response.json()["checks"]["attachments"] == "error"
     with pytest.raises(storage.StoreUnavailable, match=f"the attachment directory {blocker / 'x'} cannot be made"):
         storage.store_check()
+
+
+def test_the_nightly_sweep_redates_the_days_uploads_once_keeping_their_bytes(s3_store: AttachmentS3Storage) -> None:
+    """An object keeps the second it was uploaded (LastModified): the nightly run rewrites it with the run's time."""
+    from django.core.cache import cache
+
+    client, bucket = s3_store.client, s3_store.bucket_name
+    names = [storage.new_storage_name() for _ in range(2)]
+    for name in names:
+        with storage.open_for_writing(name) as writer:
+            writer.write(b"ciphertext of " + name.encode())
+            writer.commit()
+    uploaded = max(client.head_object(Bucket=bucket, Key=name)["LastModified"] for name in names)
+    cache.set(storage.TIMES_BLURRED_KEY, uploaded - timedelta(days=1), timeout=None)  # the last night's run
+
+    assert storage.upload_times_blur() == 2
+    for name in names:
+        assert storage.read_bytes(name) == b"ciphertext of " + name.encode()
+        assert client.head_object(Bucket=bucket, Key=name)["ContentType"] == "application/octet-stream"
+    assert cache.get(storage.TIMES_BLURRED_KEY) >= uploaded
+    assert storage.upload_times_blur() == 0  # the next night copies nothing that was not written since
+
+
+def test_nothing_written_before_the_mark_is_copied(s3_store: AttachmentS3Storage) -> None:
+    from django.core.cache import cache
+
+    with storage.open_for_writing(storage.new_storage_name()) as writer:
+        writer.write(b"ciphertext")
+        writer.commit()
+    cache.set(storage.TIMES_BLURRED_KEY, timezone.now() + timedelta(days=1), timeout=None)
+
+    assert storage.upload_times_blur() == 0
+
+
+def test_without_its_mark_the_redating_covers_the_last_day_and_then_stops(s3_store: AttachmentS3Storage) -> None:
+    from django.core.cache import cache
+
+    cache.delete(storage.TIMES_BLURRED_KEY)
+    name = storage.new_storage_name()
+    with storage.open_for_writing(name) as writer:
+        writer.write(b"ciphertext")
+        writer.commit()
+
+    assert sweep_orphan_attachments() == 0  # no orphan; the upload is redated
+    assert cache.get(storage.TIMES_BLURRED_KEY) is not None
+    assert storage.upload_times_blur() == 0
+    assert storage.read_bytes(name) == b"ciphertext"
