@@ -30,6 +30,8 @@ from html.parser import HTMLParser
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
+from deploy.up import self_signed_client_context
+
 try:  # Only to read an answer a server chose to send in brotli; not a dependency of the project.
     import brotli  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - depends on the machine
@@ -144,10 +146,8 @@ class _Visit:
     """One browser with an empty cache, talking to one site."""
 
     def __init__(self, *, insecure: bool, language: str) -> None:
-        context = ssl.create_default_context()
-        if insecure:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE  # noqa: S323 - asked for, for a self-signed certificate
+        # --insecure: a site with a self-signed certificate, such as `make up` makes.
+        context = self_signed_client_context() if insecure else ssl.create_default_context()
         self.opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
         self.headers = {"Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT}
         if language:

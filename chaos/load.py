@@ -17,7 +17,6 @@ import datetime
 import http.client
 import random
 import socket
-import ssl
 import threading
 import time
 import uuid
@@ -38,6 +37,7 @@ from chaos.ledger import (
     SentReply,
     SentTip,
 )
+from deploy.up import self_signed_client_context
 
 REQUEST_TIMEOUT_SECONDS = 60.0
 # A person presses send again a few times, then later; the run's grace period bounds it all.
@@ -100,10 +100,8 @@ class Browser:
     def _connection(self) -> http.client.HTTPConnection:
         if not self.tls:
             return http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT_SECONDS)
-        # The drills' own proxy on loopback, with the self-signed certificate `make up` makes: nothing to verify.
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+        # The drills' own proxy on loopback, with the self-signed certificate `make up` makes.
+        context = self_signed_client_context()
         return http.client.HTTPSConnection(self.host, self.port, timeout=REQUEST_TIMEOUT_SECONDS, context=context)
 
     def _store_cookies(self, response: http.client.HTTPResponse) -> None:

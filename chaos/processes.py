@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import socket
-import ssl
 import subprocess
 import time
 import urllib.error
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chaos.faults import SERVICE_WAIT_SECONDS
+from deploy.up import self_signed_client_context
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
@@ -100,12 +100,8 @@ def worker(env: dict[str, str], *, queue: str, node: str, logs: Path) -> Managed
 
 def healthz(base_url: str) -> tuple[int | None, dict[str, object]]:
     """Return the status and JSON of /healthz, or (None, {}) when nothing answers."""
-    context = None
-    if base_url.startswith("https://"):
-        # A drill's own proxy on loopback, with a self-signed certificate: nothing to verify.
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+    # A drill's own proxy on loopback, with a self-signed certificate.
+    context = self_signed_client_context() if base_url.startswith("https://") else None
     try:
         with urllib.request.urlopen(base_url + "/healthz", timeout=5, context=context) as response:  # noqa: S310 - our own URL  # nosec B310
             return response.status, json.loads(response.read())

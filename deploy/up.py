@@ -295,12 +295,21 @@ def supervisord_pid(layout: Layout) -> int | None:
     return pid
 
 
-def healthy(url: str) -> bool:
+def self_signed_client_context() -> ssl.SSLContext:
+    """Return a TLS client context for a site on this machine with the certificate `self_signed_certificate` made.
+
+    It verifies nothing (a self-signed certificate has nobody to vouch for it): for loopback only, as
+    `make up`, the drills, the page-weight measurement (--insecure) and the tests use it.
+    """
     context = ssl.create_default_context()
     context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # our own self-signed certificate, on this machine
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=5, context=context) as response:  # noqa: S310  # nosec B310
+        with urllib.request.urlopen(url, timeout=5, context=self_signed_client_context()) as response:  # noqa: S310  # nosec B310
             return int(response.status) == 200
     except (OSError, urllib.error.URLError):
         return False

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from deploy import render
-from deploy.up import self_signed_certificate
+from deploy.up import self_signed_certificate, self_signed_client_context
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 NGINX = "/usr/sbin/nginx"
@@ -255,11 +255,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, nginx_binary: str) -> Iterat
 
 def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """GET without following redirects; TLS without verification (our own self-signed certificate)."""
-    import ssl
-
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
+    context = self_signed_client_context()
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: object, **kwargs: object) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import http.client
 import socket
-import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.up import self_signed_client_context
 from tests.deploy.conftest import Nginx, free_port, http_get, nginx_render, nginx_running
 
 CANARIES = {
@@ -82,10 +82,7 @@ def nginx(tmp_path: Path, nginx_binary: str, app_server: ThreadingHTTPServer) ->
 
 
 def https(nginx: Nginx) -> http.client.HTTPSConnection:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return http.client.HTTPSConnection("127.0.0.1", nginx.https_port, timeout=30, context=context)
+    return http.client.HTTPSConnection("127.0.0.1", nginx.https_port, timeout=30, context=self_signed_client_context())
 
 
 def raw(port: int, data: bytes) -> bytes:
