@@ -15,6 +15,10 @@ functions are keyword-only and return the file's text; nothing here starts a pro
     render_nginx_standalone(*, site, pid_file, main_error_log, worker_processes=2,
                             mime_types="/etc/nginx/mime.types") -> str
         A whole nginx.conf around a site, for `nginx -p PREFIX -c FILE -g 'daemon off;'`.
+    render_loopback_nginx(*, conf, upstreams, https_port, http_port, onion_port, metrics_port,
+                          tls_certificate, tls_certificate_key, temp_dir, log_dir, pid_file,
+                          max_body_bytes=None, worker_processes=2) -> Path
+        Both of the above for 127.0.0.1 ports, written to `conf`: `make up`, the scale drill, the tests.
     render_torrc(*, data_dir, hidden_service_dir, onion_target, log_target="stdout", extra="") -> str
     render_supervisord(**paths) -> str
 
@@ -134,6 +138,53 @@ def render_nginx_standalone(
         worker_processes=worker_processes,
         mime_types=mime_types,
     )
+
+
+def render_loopback_nginx(
+    *,
+    conf: Path,
+    upstreams: Sequence[str],
+    https_port: int,
+    http_port: int,
+    onion_port: int,
+    metrics_port: int,
+    tls_certificate: str | Path,
+    tls_certificate_key: str | Path,
+    temp_dir: Path,
+    log_dir: Path,
+    pid_file: Path,
+    max_body_bytes: int | None = None,
+    worker_processes: int = 2,
+) -> Path:
+    """Write to `conf` a whole nginx.conf serving the site on 127.0.0.1 ports, for this machine; return `conf`.
+
+    What `make up`, the scale drill and the tests run: server name localhost, request bodies and large
+    downloads under `temp_dir` (a tmpfs directory, or one the caller keeps private), and access.log,
+    error.log and main-error.log in `log_dir`.
+    """
+    site = render_nginx_site(
+        upstreams=upstreams,
+        https_listen=f"127.0.0.1:{https_port}",
+        http_listen=f"127.0.0.1:{http_port}",
+        onion_listen=f"127.0.0.1:{onion_port}",
+        metrics_listen=f"127.0.0.1:{metrics_port}",
+        server_name="localhost",
+        tls_certificate=tls_certificate,
+        tls_certificate_key=tls_certificate_key,
+        body_temp_dir=temp_dir / "body",
+        proxy_temp_dir=temp_dir / "proxy",
+        access_log=log_dir / "access.log",
+        error_log=log_dir / "error.log",
+        max_body_bytes=max_body_bytes,
+    )
+    log_dir.mkdir(parents=True, exist_ok=True)
+    conf.write_text(
+        render_nginx_standalone(
+            site=site, pid_file=pid_file, main_error_log=log_dir / "main-error.log", worker_processes=worker_processes
+        ),
+        encoding="utf-8",
+    )
+    return conf
 
 
 def render_torrc(

@@ -252,25 +252,18 @@ def render_all(layout: Layout) -> None:
     # Traversable, not listable: nginx creates body/ and proxy/ inside, 0700 for its worker user.
     layout.tmpfs.mkdir(exist_ok=True)
     layout.tmpfs.chmod(0o711)
-    site = render.render_nginx_site(
+    render.render_loopback_nginx(
+        conf=layout.root / "nginx" / "nginx.conf",
         upstreams=[f"127.0.0.1:{layout.gunicorn_port}"],
-        https_listen=f"127.0.0.1:{layout.https_port}",
-        http_listen=f"127.0.0.1:{layout.http_port}",
-        onion_listen=f"127.0.0.1:{layout.onion_port}",
-        metrics_listen=f"127.0.0.1:{layout.metrics_port}",
-        server_name="localhost",
+        https_port=layout.https_port,
+        http_port=layout.http_port,
+        onion_port=layout.onion_port,
+        metrics_port=layout.metrics_port,
         tls_certificate=certificate,
         tls_certificate_key=key,
-        body_temp_dir=layout.tmpfs / "body",
-        proxy_temp_dir=layout.tmpfs / "proxy",
-        access_log=layout.logs / "nginx-access.log",
-        error_log=layout.logs / "nginx-error.log",
-    )
-    (layout.root / "nginx" / "nginx.conf").write_text(
-        render.render_nginx_standalone(
-            site=site, pid_file=layout.run / "nginx.pid", main_error_log=layout.logs / "nginx-main.log"
-        ),
-        encoding="utf-8",
+        temp_dir=layout.tmpfs,
+        log_dir=layout.logs / "nginx",
+        pid_file=layout.run / "nginx.pid",
     )
     layout.supervisord_conf.write_text(
         render.render_supervisord(

@@ -38,28 +38,20 @@ def render(upstreams: list[str], listen: int, prefix: Path) -> Path:
     http_port, onion_port, metrics_port = (int(port) for port in ports_file.read_text().split())
     for name in ("body", "proxy"):
         (prefix / "temp" / name).mkdir(parents=True, exist_ok=True, mode=0o700)
-    site = deploy_render.render_nginx_site(
+    return deploy_render.render_loopback_nginx(
+        conf=prefix / CONF_NAME,
         upstreams=upstreams,
-        https_listen=f"127.0.0.1:{listen}",
-        http_listen=f"127.0.0.1:{http_port}",
-        onion_listen=f"127.0.0.1:{onion_port}",
-        metrics_listen=f"127.0.0.1:{metrics_port}",
-        server_name="localhost",
-        app_host="localhost",
+        https_port=listen,
+        http_port=http_port,
+        onion_port=onion_port,
+        metrics_port=metrics_port,
         tls_certificate=certificate,
         tls_certificate_key=key,
-        body_temp_dir=prefix / "temp" / "body",
-        proxy_temp_dir=prefix / "temp" / "proxy",
-        access_log=prefix / "access.log",
-        error_log=prefix / "error.log",
+        temp_dir=prefix / "temp",
+        log_dir=prefix,
+        pid_file=prefix / "nginx.pid",
+        worker_processes=1,
     )
-    path = prefix / CONF_NAME
-    path.write_text(
-        deploy_render.render_nginx_standalone(
-            site=site, pid_file=prefix / "nginx.pid", main_error_log=prefix / "main-error.log", worker_processes=1
-        )
-    )
-    return path
 
 
 def command(conf: Path, prefix: Path, nginx: str = "/usr/sbin/nginx") -> list[str]:

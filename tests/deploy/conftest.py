@@ -132,26 +132,19 @@ def nginx_render(prefix: Path, upstreams: list[str], *, max_body_bytes: int | No
         metrics_port=free_port(),
         body_temp_dir=tmpfs / "body",
     )
-    site = render.render_nginx_site(
+    render.render_loopback_nginx(
+        conf=nginx.conf,
         upstreams=upstreams,
-        https_listen=f"127.0.0.1:{nginx.https_port}",
-        http_listen=f"127.0.0.1:{nginx.http_port}",
-        onion_listen=f"127.0.0.1:{nginx.onion_port}",
-        metrics_listen=f"127.0.0.1:{nginx.metrics_port}",
-        server_name="localhost",
+        https_port=nginx.https_port,
+        http_port=nginx.http_port,
+        onion_port=nginx.onion_port,
+        metrics_port=nginx.metrics_port,
         tls_certificate=certificate,
         tls_certificate_key=key,
-        body_temp_dir=nginx.body_temp_dir,
-        proxy_temp_dir=tmpfs / "proxy",
-        access_log=prefix / "logs" / "access.log",
-        error_log=prefix / "logs" / "error.log",
+        temp_dir=tmpfs,
+        log_dir=prefix / "logs",
+        pid_file=prefix / "nginx.pid",
         max_body_bytes=max_body_bytes,
-    )
-    (prefix / "logs").mkdir(exist_ok=True)
-    nginx.conf.write_text(
-        render.render_nginx_standalone(
-            site=site, pid_file=prefix / "nginx.pid", main_error_log=prefix / "logs" / "main-error.log"
-        )
     )
     return nginx
 
