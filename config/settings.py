@@ -145,6 +145,9 @@ INSTALLED_APPS = [
     "approvals",
     "trends",
     "linking",
+    "investigation",
+    "evidence",
+    "outcomes",
     "demo",
 ]
 

@@ -123,9 +123,59 @@ CASE = Record(
     key_for_escrow_column="case_key_for_escrow",
 )
 NOTE = Record(kind="note", parent=CASE, fields=(EncryptedField("body", "body_ct", None),))
+# The investigation inside a case (investigation/): a task of its plan, and an interview record.
+TASK = Record(
+    kind="task",
+    parent=CASE,
+    fields=(EncryptedField("what", "what_ct", "what"), EncryptedField("result", "result_ct", "result")),
+)
+INTERVIEW = Record(
+    kind="interview",
+    parent=CASE,
+    fields=(
+        EncryptedField("interviewee", "interviewee_ct", "interviewee"),
+        EncryptedField("summary", "summary_ct", "summary"),
+    ),
+)
+# Evidence (evidence/): an exhibit of a case, its identifier (an IMEI or a phone number), its digital file's
+# key and name; one entry of its custody history; an identifier of a seized device as linking sees it.
+EXHIBIT = Record(
+    kind="exhibit",
+    parent=CASE,
+    fields=(
+        EncryptedField("description", "description_ct", "description"),
+        EncryptedField("file_key", "file_key_ct", "file key", text=False),
+        EncryptedField("file_name", "file_name_ct", "file name"),
+    ),
+)
+CUSTODY_ENTRY = Record(
+    kind="custody entry", parent=EXHIBIT, fields=(EncryptedField("remarks", "remarks_ct", "remarks"),)
+)
+EXHIBIT_IDENTIFIER = Record(
+    kind="exhibit identifier", parent=EXHIBIT, fields=(EncryptedField("value", "value_ct", "value"),)
+)
+# Outcomes (outcomes/): a person concerned by a case, pseudonymised by a code; their name is sealed here.
+PERSON_CONCERNED = Record(
+    kind="person concerned",
+    parent=CASE,
+    fields=(EncryptedField("name", "name_ct", "name"), EncryptedField("details", "details_ct", "details")),
+)
 
 # Every record with encrypted fields, for the checks that must cover all of them (canary, fuzz, restore).
-RECORDS: tuple[Record, ...] = (TIP, MESSAGE, ATTACHMENT, MENTION, CASE, NOTE)
+RECORDS: tuple[Record, ...] = (
+    TIP,
+    MESSAGE,
+    ATTACHMENT,
+    MENTION,
+    CASE,
+    NOTE,
+    TASK,
+    INTERVIEW,
+    EXHIBIT,
+    CUSTODY_ENTRY,
+    EXHIBIT_IDENTIFIER,
+    PERSON_CONCERNED,
+)
 
 # --- recipients and the other sealed things -------------------------------------------------------
 

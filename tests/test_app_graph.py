@@ -14,7 +14,21 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The Django apps (the envelope included): none of them may form a cycle.
-APPS = ("envelope", "org", "audit", "tipline", "accounts", "cases", "approvals", "linking", "trends", "demo")
+APPS = (
+    "envelope",
+    "org",
+    "audit",
+    "tipline",
+    "accounts",
+    "cases",
+    "approvals",
+    "linking",
+    "investigation",
+    "evidence",
+    "outcomes",
+    "trends",
+    "demo",
+)
 TOOLING = ("bench", "backups", "chaos", "scale", "fuzz", "evaluation")
 
 
