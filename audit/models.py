@@ -75,6 +75,13 @@ class AuditAction(models.TextChoices):
     ENTITY_CONFIRMED = "entity_confirmed", _("Confirmed an entity the machine found in a tip")
     LINK_JUDGED = "link_judged", _("Judged whether two reports are about the same matter")
     ENTITIES_BACKFILLED = "entities_backfilled", _("Linked the entities of waiting reports through escrow")
+    TASK_CHANGED = "task_changed", _("Planned or completed an investigation task")
+    INTERVIEW_RECORDED = "interview_recorded", _("Recorded an interview")
+    EXHIBIT_REGISTERED = "exhibit_registered", _("Registered an exhibit")
+    CUSTODY_CHANGED = "custody_changed", _("Recorded a change of custody of an exhibit")
+    SEARCH_RECORDED = "search_recorded", _("Recorded a cell search")
+    OUTCOME_RECORDED = "outcome_recorded", _("Recorded an outcome, proceeding or referral")
+    REFERRAL_FILE_MADE = "referral_file_made", _("Made a referral file")
 
 
 # Actions whose exact time would date someone who is not staff: an operator's entry of a tip dates the

@@ -62,6 +62,8 @@ class Case(models.Model):
     next_due = models.DateField(default=NO_DEADLINE, help_text="The earliest open deadline; orders the queue.")
     closed_on = models.DateField(null=True, blank=True)
     closing_reason_ct = models.BinaryField(default=b"")
+    # The whistleblower answered and no member who works the case has opened it since (the queue's mark).
+    unread_reply = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -156,6 +158,21 @@ class CaseEvent(models.Model):
         LINKED = "linked", _("Related tips linked")
         TRANSFERRED = "transferred", _("Transferred to another unit")
         RECUSED = "recused", _("Investigator recused")
+        # The investigation inside the case (investigation/, evidence/, outcomes/).
+        TASK_ADDED = "task_added", _("Task planned")
+        TASK_DONE = "task_done", _("Task done")
+        INTERVIEW_RECORDED = "interview_recorded", _("Interview recorded")
+        EXHIBIT_REGISTERED = "exhibit_registered", _("Exhibit registered")
+        CUSTODY_CHANGED = "custody_changed", _("Exhibit changed hands")
+        SEARCH_RECORDED = "search_recorded", _("Cell search recorded")
+        PERSON_ADDED = "person_added", _("Person concerned added")
+        OUTCOME_RECORDED = "outcome_recorded", _("Outcome recorded for a person concerned")
+        PROCEEDING_OPENED = "proceeding_opened", _("Disciplinary proceeding opened")
+        PROCEEDING_UPDATED = "proceeding_updated", _("Disciplinary proceeding updated")
+        REFERRAL_SENT = "referral_sent", _("Referred to another authority")
+        REFERRAL_UPDATED = "referral_updated", _("Referral updated")
+        PLATFORM_CODE_RECORDED = "platform_code", _("National platform code recorded")
+        REFERRAL_FILE_MADE = "referral_file", _("Referral file made")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now, help_text="Midnight of the day for whistleblower events.")
