@@ -10,7 +10,11 @@ per unit (or per assignee).
 
 Trends builds on cases, so cases does not import it: trends gives its alerts to
 `digest_spike_alerts_source` when it starts (trends/apps.py); without trends the
-summary has no alerts section.
+summary has no alerts section. Likewise the investigation app gives the tasks of
+the cases' investigation plans to `digest_planned_tasks_source` (investigation/apps.py):
+an assignee's reminder lists their tasks due soon or late, each as its due date and
+a link to its case (what a task asks is encrypted and never mailed), and the unit's
+summary counts its late tasks.
 
 "At most once a day" is a claim row (DailyMailSent) with a unique constraint on kind,
 unit (or staff member) and day: atomic across workers, and it survives a restart of
@@ -21,6 +25,7 @@ summary went out (for "new since") is kept in the cache.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +36,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -68,6 +74,8 @@ class UnitDigest:
     unassigned: int
     # From the spike alert source (trends.selectors.DigestAlert): facility, category and published counts.
     spike_alerts: tuple[Any, ...] = ()
+    # From the planned task source: open tasks of the unit's open cases whose due date has passed.
+    tasks_overdue: int = 0
 
     @property
     def open_total(self) -> int:
@@ -75,12 +83,26 @@ class UnitDigest:
 
 
 @dataclass(frozen=True)
+class TaskDue:
+    """One open task of a case's investigation plan, as a reminder names it: its due date and its case only."""
+
+    case_public_id: uuid.UUID
+    due_on: datetime.date
+
+    @property
+    def case_path(self) -> str:
+        return reverse("staff:case", kwargs={"public_id": self.case_public_id})
+
+
+@dataclass(frozen=True)
 class AssigneeDeadlines:
-    """How many of one staff member's cases have a deadline passed, or due within DUE_SOON_DAYS."""
+    """How many of one staff member's cases have a deadline passed, or due within DUE_SOON_DAYS; their tasks due."""
 
     member_id: int
     overdue: int
     due_soon: int
+    # Their open tasks (of open cases) late or due within DUE_SOON_DAYS, earliest first.
+    tasks: tuple[TaskDue, ...] = ()
 
 
 def open_cases() -> QuerySet[Case]:
@@ -133,6 +155,7 @@ def unit_digest(*, unit: Unit, day: datetime.date, new_since: datetime.date) -> 
         protection_overdue=counts["protection_overdue"],
         unassigned=counts["unassigned"],
         spike_alerts=_spike_alerts(unit=unit, day=day),
+        tasks_overdue=_planned_task_source.unit_overdue(unit_id=unit.pk, day=day) if _planned_task_source else 0,
     )
 
 
@@ -158,6 +181,31 @@ def _spike_alerts(*, unit: Unit, day: datetime.date) -> tuple[Any, ...]:
     return _spike_alert_source(unit_id=unit.pk, day=day)
 
 
+class PlannedTaskSource(Protocol):
+    """The open tasks of open cases' investigation plans, by assignee and by unit (investigation.selectors)."""
+
+    def assignee_ids(self, *, due_before: datetime.date) -> list[int]:
+        """Return the ids of the staff members with an open task due before `due_before`."""
+        ...
+
+    def assignee_tasks(self, *, member_id: int, due_before: datetime.date) -> tuple[TaskDue, ...]:
+        """Return a staff member's open tasks due before `due_before`, earliest first."""
+        ...
+
+    def unit_overdue(self, *, unit_id: int, day: datetime.date) -> int:
+        """Return how many open tasks of the unit's cases were due before `day`."""
+        ...
+
+
+_planned_task_source: PlannedTaskSource | None = None
+
+
+def digest_planned_tasks_source(source: PlannedTaskSource | None) -> None:
+    """Take the reminders' and summaries' planned tasks from `source` from now on (None: no tasks)."""
+    global _planned_task_source
+    _planned_task_source = source
+
+
 def unit_digest_recipients(*, unit: Unit) -> list[str]:
     """Return the addresses of the unit's members (those holding its key) whose account is active."""
     addresses = (
@@ -174,19 +222,21 @@ def _after_soon(day: datetime.date) -> datetime.date:
 
 
 def assignees_with_deadlines(*, day: datetime.date) -> list[int]:
-    """Return the ids of the staff members assigned an open case overdue or due within DUE_SOON_DAYS of `day`."""
-    ids = (
+    """Return the ids of the staff members with an open case, or a task, overdue or due within DUE_SOON_DAYS of `day`."""
+    ids = set(
         open_cases()
         .filter(_open_deadline_before(_after_soon(day)), assignee__isnull=False)
         .values_list("assignee", flat=True)
         .distinct()
         .order_by("assignee")
     )
-    return [member_id for member_id in ids if member_id is not None]
+    if _planned_task_source is not None:
+        ids.update(_planned_task_source.assignee_ids(due_before=_after_soon(day)))
+    return sorted(member_id for member_id in ids if member_id is not None)
 
 
 def assignee_deadlines(*, member: StaffMember, day: datetime.date) -> AssigneeDeadlines:
-    """Return how many of a staff member's assigned open cases are overdue, and how many due soon."""
+    """Return how many of a staff member's assigned open cases are overdue, how many due soon, and their tasks due."""
     counts = (
         open_cases()
         .filter(assignee=member)
@@ -196,8 +246,13 @@ def assignee_deadlines(*, member: StaffMember, day: datetime.date) -> AssigneeDe
         )
     )
     # Every overdue case is also due by then; the others are due soon.
+    tasks = (
+        _planned_task_source.assignee_tasks(member_id=member.pk, due_before=_after_soon(day))
+        if _planned_task_source
+        else ()
+    )
     return AssigneeDeadlines(
-        member_id=member.pk, overdue=counts["overdue"], due_soon=counts["due_by_soon"] - counts["overdue"]
+        member_id=member.pk, overdue=counts["overdue"], due_soon=counts["due_by_soon"] - counts["overdue"], tasks=tasks
     )
 
 
@@ -260,12 +315,15 @@ def unit_digest_send(*, unit: Unit, day: datetime.date) -> int:
 
 
 def assignee_reminder_send(*, member: StaffMember, day: datetime.date) -> int:
-    """Mail a staff member how many of their cases are overdue or due soon, once for `day`; return 0 or 1."""
+    """Mail a staff member how many of their cases are overdue or due soon, and their tasks due, once for `day`.
+
+    Return 0 or 1.
+    """
     address = member.user.email
     if not address or not member.user.is_active:
         return 0
     deadlines = assignee_deadlines(member=member, day=day)
-    if deadlines.overdue == 0 and deadlines.due_soon == 0:
+    if deadlines.overdue == 0 and deadlines.due_soon == 0 and not deadlines.tasks:
         return 0
     with translation.override(MAIL_LANGUAGE):
         subject = _("[Tipline] Your cases with deadlines")

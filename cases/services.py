@@ -13,6 +13,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -579,11 +580,36 @@ def attachments_scan_pending(*, tip: Tip, data_key: bytes, actor: StaffMember | 
 # --- linking and transfer ------------------------------------------------------------------------
 
 
+class CaseMergeHook(Protocol):
+    """Move what an app keeps of `other` into `target`, re-sealing its content from `other_key` to `target_key`."""
+
+    def __call__(self, *, target: Case, other: Case, target_key: bytes, other_key: bytes) -> None: ...
+
+
+_case_merge_hooks: list[CaseMergeHook] = []
+
+
+def on_case_merge(hook: CaseMergeHook) -> None:
+    """Call `hook` whenever one case is merged into another (cases_link), once per hook.
+
+    The apps built on cases keep rows of their own under a case, sealed under its key:
+    the investigation's tasks and interviews, the evidence's exhibits, custody remarks
+    and seized identifiers, the outcomes' persons concerned. cases imports none of
+    them, so each registers its hook when it starts (its AppConfig.ready). A hook runs
+    inside cases_link's transaction, with both case keys open and before the merged
+    case is deleted (its rows would go with it): it moves its rows to `target` and
+    re-seals their content under `target_key`. A hook that raises undoes the merge.
+    """
+    if hook not in _case_merge_hooks:
+        _case_merge_hooks.append(hook)
+
+
 def cases_link(*, target: Case, other: Case, actor: StaffMember, vault: dict[str, bytes]) -> Case:
     """Merge `other` into `target`: its tips, notes and timeline join the target case.
 
     Both cases must be in the same unit; the notes are re-encrypted under the
-    target's key. The earliest deadlines of the two are kept.
+    target's key, and so is what other apps keep under the case (on_case_merge).
+    The earliest deadlines of the two are kept.
     """
     permissions.require_work(actor, target)
     permissions.require_work(actor, other)
@@ -601,6 +627,8 @@ def cases_link(*, target: Case, other: Case, actor: StaffMember, vault: dict[str
                 envelope.NOTE, "body", target.public_id, note.public_id, key=target_key, value=body
             )
             note.save(update_fields=["case", "body_ct"])
+        for hook in _case_merge_hooks:
+            hook(target=target, other=other, target_key=target_key, other_key=other_key)
         moved = CaseTip.objects.filter(case=other).update(case=target)
         CaseEvent.objects.filter(case=other).update(case=target)
         Recusal.objects.filter(case=other).exclude(member__in=target.recusals.values("member")).update(case=target)

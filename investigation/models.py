@@ -46,6 +46,10 @@ class Task(models.Model):
     def is_done(self) -> bool:
         return self.done_on is not None
 
+    def may_be_done_by(self, member_id: int, *, case_assignee_id: int | None, supervises: bool) -> bool:
+        """Return whether a member who works the case may mark it done: its assignee, the case's, or a supervisor."""
+        return supervises or member_id in (self.assignee_id, case_assignee_id)
+
 
 class Interview(models.Model):
     """An interview held for a case: when, by whom, and who and what (both encrypted)."""
