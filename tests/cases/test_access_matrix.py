@@ -37,6 +37,8 @@ from cases.members import unit_member_add
 from cases.models import Case
 from cases.permissions import can_work
 from cases.views import CASE_ACTIONS
+from investigation.models import Interview, Task
+from investigation.services import task_add
 from linking.models import EntityKind, EntityMention, IndexKey
 from linking.services import index_key_create, mention_record
 from org.models import Facility, Unit
@@ -229,6 +231,20 @@ def recorded_mention(world: World) -> EntityMention:
     return mention
 
 
+def task_kwargs(world: World) -> dict[str, Any]:
+    """A task of the Lima case's plan, planned by its supervisor for the Lima investigator."""
+    supervisor = world.members[LIMA_SUPERVISOR]
+    task = task_add(
+        case=world.case,
+        actor=supervisor,
+        what=TIP_SECRET,
+        assignee=world.members[LIMA_INVESTIGATOR],
+        due_on=None,
+        vault=staff_unlock_keys(member=supervisor, password=PASSWORD),
+    )
+    return {"public_id": world.case.public_id, "task_id": task.public_id}
+
+
 def pending_change_kwargs(world: World) -> dict[str, Any]:
     """A role change asked for by the administrator: the Lima investigator made supervisor."""
     investigator = world.members[LIMA_INVESTIGATOR]
@@ -387,6 +403,17 @@ ROWS: list[Row] = [
     Row("linking:mention_correct", "POST", lima_readers(REDIRECT), kwargs=mention_kwargs),
     Row("linking:case_merge", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
     Row("linking:link_verdict", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
+    # The investigation plan and interviews, as the case page's forms post them (empty POSTs: an error
+    # message, but marking a task done needs no field: its assignee and the supervisor do mark it).
+    Row("investigation:task_add", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
+    Row(
+        "investigation:task_done",
+        "POST",
+        lima_readers(REDIRECT),
+        kwargs=task_kwargs,
+        may_change_case=frozenset(LIMA_READERS),
+    ),
+    Row("investigation:interview_record", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
     Row(
         "linking:pseudonym",
         "GET",
@@ -436,6 +463,8 @@ def case_state(case: Case) -> dict[str, Any]:
         "recusals": list(case.recusals.values_list("pk", flat=True)),
         "tips": list(Tip.objects.filter(case_link__case=case).values("pk", "status", "unit_id")),
         "messages": list(Message.objects.filter(tip__case_link__case=case).values_list("pk", flat=True)),
+        "tasks": list(Task.objects.filter(case=case).values("pk", "done_on", "result_ct")),
+        "interviews": list(Interview.objects.filter(case=case).values_list("pk", flat=True)),
     }
 
 
@@ -455,7 +484,7 @@ def test_access(world: World, row: Row, actor: str) -> None:
     if actor not in LIMA_READERS:
         body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
         assert TIP_SECRET.encode() not in body and ATTACHMENT_SECRET not in body, f"{where}: the tip's content leaked"
-    if row.name.startswith("staff:case_action") and actor not in row.may_change_case:
+    if row.name.startswith(("staff:case_action", "investigation:")) and actor not in row.may_change_case:
         assert case_state(world.case) == before, f"{where}: the case changed"
 
 
