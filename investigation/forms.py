@@ -49,6 +49,17 @@ class TaskForm(_InvestigationForm):
         field.queryset = workers
 
 
+class TaskChangeForm(_InvestigationForm):
+    assignee = MemberChoiceField(label=_("Who does it"), queryset=StaffMember.objects.none(), empty_label=None)
+    due_on = forms.DateField(label=_("By when"), required=False, widget=_DateInput(format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, workers: Any, prefix_id: str = "change", **kwargs: Any) -> None:
+        super().__init__(*args, auto_id=f"{prefix_id}_%s", **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = workers
+
+
 class TaskDoneForm(_InvestigationForm):
     result = forms.CharField(
         label=_("Result (optional)"),

@@ -27,6 +27,7 @@ from investigation.models import Task
 # Anchors of the case page the step points to: the forms' fields (Django's `id_<field>`) and the plan's sections.
 ACKNOWLEDGE_ANCHOR = "#id_message"
 ASSIGN_ANCHOR = "#id_assignee"
+ASSIGNEE_ANCHOR = "#case-assignee"  # who works the case, for those who do not assign it
 PROTECTION_ANCHOR = "#id_granted"
 MESSAGES_ANCHOR = "#id_tip"
 STATUS_ANCHOR = "#id_to"
@@ -47,23 +48,27 @@ def _protection_pending(case: Case) -> bool:
 def _protection_step(case: Case, member: StaffMember) -> NextStep:
     if permissions.can_supervise(member, case):
         explanation = _("The whistleblower asked for protection. Decide on it by %(date)s.")
+        anchor = PROTECTION_ANCHOR
     else:
         explanation = _("The whistleblower asked for protection. Tell the supervisor, who must decide by %(date)s.")
+        anchor = ""  # the decision's form is the supervisor's
     due = case.protection_due
     assert due is not None
     return NextStep(
         label=_("Decide on protection"),
         explanation=explanation % {"date": date_format(due, "SHORT_DATE_FORMAT")},
-        anchor=PROTECTION_ANCHOR,
+        anchor=anchor,
     )
 
 
 def _assign_step(case: Case, member: StaffMember) -> NextStep:
     if permissions.can_supervise(member, case):
         explanation = _("Nobody works this case yet. Assign it to an investigator of the unit.")
+        anchor = ASSIGN_ANCHOR
     else:
         explanation = _("Nobody works this case yet. The supervisor assigns it.")
-    return NextStep(label=_("Assign"), explanation=explanation, anchor=ASSIGN_ANCHOR)
+        anchor = ASSIGNEE_ANCHOR
+    return NextStep(label=_("Assign"), explanation=explanation, anchor=anchor)
 
 
 def next_step(case: Case, member: StaffMember, *, day: datetime.date | None = None) -> NextStep | None:

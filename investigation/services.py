@@ -95,21 +95,19 @@ def task_done(*, task: Task, actor: StaffMember, result: str, vault: dict[str, b
         actor.pk, case_assignee_id=case.assignee_id, supervises=permissions.can_supervise(actor, case)
     ):
         raise CaseActionRefused(_("Only the task's assignee, the case's assignee or the supervisor can mark it done."))
-    if task.is_done:
-        raise CaseActionRefused(_("This task is already done."))
-    task.done_on = timezone.localdate()
-    fields = ["done_on"]
-    if result.strip():
-        task.result_ct = envelope.seal_field(
-            envelope.TASK,
-            "result",
-            case.public_id,
-            task.public_id,
-            key=case_key_open(case=case, vault=vault),
-            value=result,
-        )
-        fields.append("result_ct")
+    key = case_key_open(case=case, vault=vault) if result.strip() else b""
     with transaction.atomic():
+        # Decided on the locked row: two people marking one task done at once record it once.
+        task = Task.objects.select_for_update().select_related("case").get(pk=task.pk)
+        if task.is_done:
+            raise CaseActionRefused(_("This task is already done."))
+        task.done_on = timezone.localdate()
+        fields = ["done_on"]
+        if key:
+            task.result_ct = envelope.seal_field(
+                envelope.TASK, "result", case.public_id, task.public_id, key=key, value=result
+            )
+            fields.append("result_ct")
         task.save(update_fields=fields)
         _record(
             case, actor, CaseEvent.Kind.TASK_DONE, AuditAction.TASK_CHANGED, task=str(task.public_id), change="done"

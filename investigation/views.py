@@ -1,4 +1,4 @@
-"""Staff views of a case's investigation: plan a task, mark it done, record an interview.
+"""Staff views of a case's investigation: plan a task, mark it done, change it, record an interview.
 
 All are POSTs from the case page's forms: look the case up (404 for anything the
 member may not read), validate the form, call one service, and go back to the case
@@ -23,7 +23,7 @@ from cases.permissions import CaseActionRefused
 from cases.selectors import case_visible_to, unit_workers
 from envelope.vault import vault_open
 from investigation import services
-from investigation.forms import InterviewForm, TaskDoneForm, TaskForm
+from investigation.forms import InterviewForm, TaskChangeForm, TaskDoneForm, TaskForm
 from investigation.selectors import task_of_case
 
 
@@ -38,7 +38,7 @@ def _back(case: Case, anchor: str = "investigation-plan") -> HttpResponse:
     return redirect(f"{reverse('staff:case', kwargs={'public_id': case.public_id})}#{anchor}")
 
 
-def _form_errors(form: TaskForm | TaskDoneForm | InterviewForm) -> str:
+def _form_errors(form: TaskForm | TaskChangeForm | TaskDoneForm | InterviewForm) -> str:
     return " ".join(
         f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
         for name, errors in form.errors.items()
@@ -87,6 +87,28 @@ def task_done(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, t
         messages.error(request, str(refused))
     else:
         messages.success(request, _("Task marked done."))
+    return _back(case)
+
+
+@staff_required
+@require_POST
+def task_change(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, task_id: uuid.UUID) -> HttpResponse:
+    case = _case_or_404(member, public_id)
+    task = task_of_case(case=case, public_id=task_id)
+    if task is None:
+        raise Http404
+    form = TaskChangeForm(request.POST, workers=unit_workers(case=case))
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(case)
+    try:
+        services.task_reassign(
+            task=task, actor=member, assignee=form.cleaned_data["assignee"], due_on=form.cleaned_data["due_on"]
+        )
+    except CaseActionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Task changed."))
     return _back(case)
 
 

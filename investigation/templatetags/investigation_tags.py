@@ -19,7 +19,7 @@ from cases.permissions import CaseActionRefused
 from cases.selectors import unit_workers
 from envelope import CryptoError
 from envelope.vault import vault_open
-from investigation.forms import InterviewForm, TaskDoneForm, TaskForm
+from investigation.forms import InterviewForm, TaskChangeForm, TaskDoneForm, TaskForm
 from investigation.next_step import next_step
 from investigation.selectors import case_plan
 
@@ -53,12 +53,15 @@ def case_investigation(context: template.Context) -> dict[str, Any]:
         return {"show": False}  # the case view itself sends a session without the key to log in again
     can_change = not case.is_closed
     supervises = permissions.can_supervise(member, case)
+    workers = unit_workers(case=case)
+    # Changing who does a task and by when: the case's supervisor or assignee (investigation.services.task_reassign).
+    may_replan = can_change and permissions.can_close(member, case)
     return {
         "show": True,
         "case": case,
         "plan": plan,
         "can_change": can_change,
-        # Each task with the form to mark it done, for those who may (None otherwise).
+        # Each task with the forms to mark it done and to change it, for those who may (None otherwise).
         "rows": [
             (
                 view,
@@ -67,10 +70,17 @@ def case_investigation(context: template.Context) -> dict[str, Any]:
                 and not view.task.is_done
                 and view.task.may_be_done_by(member.pk, case_assignee_id=case.assignee_id, supervises=supervises)
                 else None,
+                TaskChangeForm(
+                    workers=workers,
+                    prefix_id=f"change_{view.task.public_id.hex}",
+                    initial={"assignee": view.task.assignee_id, "due_on": view.task.due_on},
+                )
+                if may_replan and not view.task.is_done
+                else None,
             )
             for view in plan.tasks
         ],
-        "task_form": TaskForm(workers=unit_workers(case=case), initial={"assignee": member.pk}) if can_change else None,
+        "task_form": TaskForm(workers=workers, initial={"assignee": member.pk}) if can_change else None,
         "interview_form": InterviewForm() if can_change else None,
         "csrf_token": context.get("csrf_token"),
     }

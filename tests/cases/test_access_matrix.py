@@ -413,6 +413,7 @@ ROWS: list[Row] = [
         kwargs=task_kwargs,
         may_change_case=frozenset(LIMA_READERS),
     ),
+    Row("investigation:task_change", "POST", lima_readers(REDIRECT), kwargs=task_kwargs),
     Row("investigation:interview_record", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
     Row(
         "linking:pseudonym",

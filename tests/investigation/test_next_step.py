@@ -54,7 +54,7 @@ def test_an_acknowledged_unassigned_case_is_assigned_by_the_supervisor(
     supervisor_step = next_step(case, cast["lima_supervisor"])
     investigator_step = next_step(case, cast["lima_investigator"])
     assert supervisor_step and investigator_step
-    assert supervisor_step.anchor == investigator_step.anchor == steps.ASSIGN_ANCHOR
+    assert supervisor_step.anchor == steps.ASSIGN_ANCHOR and investigator_step.anchor == steps.ASSIGNEE_ANCHOR
     assert supervisor_step.explanation != investigator_step.explanation
 
 

@@ -12,6 +12,7 @@ from cases.services import case_transition, recusal_add
 from cases.statuses import CaseStatus
 from investigation import services
 from investigation.models import Interview, Task
+from investigation.selectors import member_open_tasks
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.factories import submit_tip
@@ -174,3 +175,44 @@ def test_a_task_of_another_case_is_404(
     )
     response = staff_client("lima_supervisor").post(plan_url(case, f"tasks/{task.public_id}/done/"), {})
     assert response.status_code == 404
+
+
+def test_the_supervisor_or_the_case_s_assignee_changes_who_does_a_task_and_by_when(
+    case: Case, cast: dict[str, StaffMember]
+) -> None:
+    supervisor, investigator = cast["lima_supervisor"], cast["lima_investigator"]
+    task = services.task_add(
+        case=case, actor=supervisor, what=WHAT, assignee=supervisor, due_on=None, vault=vault_of(supervisor)
+    )
+    change = plan_url(case, f"tasks/{task.public_id}/change/")
+    post(staff_client("lima_investigator"), change, {"assignee": investigator.pk, "due_on": days(4).isoformat()})
+    task.refresh_from_db()
+    assert task.assignee == supervisor and task.due_on is None  # not the case's assignee: refused
+
+    page = post(staff_client("lima_supervisor"), change, {"assignee": investigator.pk, "due_on": days(4).isoformat()})
+    task.refresh_from_db()
+    assert task.assignee == investigator and task.due_on == days(4)
+    assert WHAT in page
+    audit = AuditEvent.objects.get(action=AuditAction.TASK_CHANGED, details__change="reassigned")
+    assert "CANARY" not in str(audit.details)
+
+
+def test_a_member_s_open_tasks_are_listed_earliest_first_with_the_late_ones_marked(
+    case: Case, cast: dict[str, StaffMember]
+) -> None:
+    investigator = cast["lima_investigator"]
+    vault = vault_of(investigator)
+    later = services.task_add(
+        case=case, actor=investigator, what=WHAT, assignee=investigator, due_on=days(9), vault=vault
+    )
+    sooner = services.task_add(
+        case=case, actor=investigator, what=WHAT, assignee=investigator, due_on=days(1), vault=vault
+    )
+    done = services.task_add(case=case, actor=investigator, what=WHAT, assignee=investigator, due_on=None, vault=vault)
+    services.task_done(task=done, actor=investigator, result="", vault=vault)
+    services.task_add(
+        case=case, actor=investigator, what=WHAT, assignee=cast["lima_supervisor"], due_on=None, vault=vault
+    )
+    listed = list(member_open_tasks(member=investigator, day=days(5)))
+    assert [t.pk for t in listed] == [sooner.pk, later.pk]
+    assert [t.late for t in listed] == [True, False]  # type: ignore[attr-defined]
