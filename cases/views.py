@@ -108,12 +108,14 @@ def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID)
     except (CaseActionRefused, envelope.CryptoError):
         return _relogin(request)
     services.tips_viewed_record(tips=[tip_view.tip for tip_view in view.tips], actor=member)
+    services.case_replies_seen(case=case, actor=member)
     workers = unit_workers(case=case)
     candidates = link_candidates(case=case, member=member)
     context = {
         "member": member,
         "view": view,
         "case": case,
+        "deadline_states": case.deadline_states(view.today),
         "can_supervise": permissions.can_supervise(member, case),
         "can_close": permissions.can_close(member, case),
         "transition_form": case_forms.TransitionForm(case=case),
