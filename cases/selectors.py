@@ -197,7 +197,7 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
     last = rows[-1] if rows else None
     counts = _status_counts(member=member, filters=filters)
     return QueuePage(
-        rows=[QueueRow(case=case, title=_case_title(case, vault)) for case in rows],
+        rows=[QueueRow(case=case, title=case_title(case, vault)) for case in rows],
         next_cursor=f"{last.next_due.isoformat()}_{last.pk}" if has_more and last else None,
         status_counts=[(value, str(label), counts.get(value, 0)) for value, label in CaseStatus.choices],
         today=timezone.localdate(),
@@ -239,7 +239,8 @@ def _count_by_status(*, member: StaffMember, filters: QueueFilters) -> dict[str,
     )
 
 
-def _case_title(case: Case, vault: dict[str, bytes]) -> str:
+def case_title(case: Case, vault: dict[str, bytes]) -> str:
+    """Return the case's decrypted title, or "" if this session lacks its key."""
     try:
         return str(
             envelope.open_field(envelope.CASE, "title", case, case.public_id, key=case_key_open(case=case, vault=vault))
@@ -321,18 +322,16 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
 
 
 def link_candidates(*, case: Case, member: StaffMember) -> QuerySet[Case]:
-    """Return the 50 newest open cases of the same unit this case could be linked with.
+    """Return the open cases of the same unit this case could be linked with (the search is linking.link_search).
 
-    A filtered (not sliced) queryset, so a form can validate a choice against it.
+    A filtered queryset for a form to validate the chosen case against, never listed whole.
     """
-    newest = (
+    return (
         cases_visible_to(member=member)
         .filter(unit_id=case.unit_id, closed_on__isnull=True)
         .exclude(pk=case.pk)
-        .order_by("-received_on", "-id")
-        .values_list("pk", flat=True)[:50]
+        .select_related("facility")
     )
-    return Case.objects.filter(pk__in=list(newest)).select_related("facility").order_by("-received_on", "-id")
 
 
 def unit_workers(*, case: Case) -> QuerySet[StaffMember]:
