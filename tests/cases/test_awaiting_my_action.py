@@ -54,7 +54,9 @@ def test_the_tab_lists_and_counts_what_waits_for_me(
     unacknowledged = submit_tip(facility=lurigancho)[0].case_link.case
     Case.objects.filter(pk=unacknowledged.pk).update(assignee=me)
     tasked = quiet_case(lurigancho, me)
-    Task.objects.create(case=tasked, what_ct=b"x", assignee=me, due_on=today - datetime.timedelta(days=1), created_by=me)
+    Task.objects.create(
+        case=tasked, what_ct=b"x", assignee=me, due_on=today - datetime.timedelta(days=1), created_by=me
+    )
     Task.objects.create(case=tasked, what_ct=b"y", assignee=me, due_on=today, created_by=me)
     done_task = quiet_case(lurigancho, me)
     Task.objects.create(case=done_task, what_ct=b"z", assignee=me, due_on=today, done_on=today, created_by=me)

@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 
 def deadlines(client: Client, case: Case) -> list[str]:
     page = client.get(f"/staff/cases/{case.public_id}/").content.decode()
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)) for item in re.findall(r'<li class="deadline">(.*?)</li>', page, re.S)]
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item))
+        for item in re.findall(r'<li class="deadline">(.*?)</li>', page, re.S)
+    ]
 
 
 def english(client: Client) -> Client:
@@ -36,7 +39,9 @@ def case(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> Case:
 def test_an_acknowledgement_after_the_due_date_is_met_late(case: Case) -> None:
     today = timezone.localdate()
     Case.objects.filter(pk=case.pk).update(
-        acknowledge_due=today - datetime.timedelta(days=3), acknowledged_on=today, feedback_due=today + datetime.timedelta(days=9)
+        acknowledge_due=today - datetime.timedelta(days=3),
+        acknowledged_on=today,
+        feedback_due=today + datetime.timedelta(days=9),
     )
     acknowledge, feedback = deadlines(english(staff_client("lima_investigator")), case)
     assert "met late (3 days)" in acknowledge

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from django.contrib.auth import get_user_model
 
 from accounts.keys import staff_member_create
