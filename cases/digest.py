@@ -37,19 +37,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import StaffMember
-from cases.models import Case, DailyMailSent
+from cases.models import DUE_SOON_DAYS, Case, CaseEvent, DailyMailSent, open_deadline_before
 from cases.statuses import CLOSED_STATUSES, OPEN_STATUSES
 from org.models import Unit
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-# "Due soon": today, tomorrow or the day after.
-DUE_SOON_DAYS = 2
 # How far back "new since the last summary" may reach when summaries were missed.
 MAX_NEW_CASES_WINDOW_DAYS = 7
 LAST_DIGEST_SECONDS = (MAX_NEW_CASES_WINDOW_DAYS + 1) * 24 * 60 * 60
@@ -72,6 +70,10 @@ class UnitDigest:
     feedback_overdue: int
     protection_overdue: int
     unassigned: int
+    # Open cases whose whistleblower answered and nobody who works them has opened them since.
+    unread_replies: int = 0
+    # Whistleblower replies received from `new_since` up to the day before the summary.
+    replies_received: int = 0
     # From the spike alert source (trends.selectors.DigestAlert): facility, category and published counts.
     spike_alerts: tuple[Any, ...] = ()
     # From the planned task source: open tasks of the unit's open cases whose due date has passed.
@@ -101,6 +103,7 @@ class AssigneeDeadlines:
     member_id: int
     overdue: int
     due_soon: int
+    unread_replies: int = 0
     # Their open tasks (of open cases) late or due within DUE_SOON_DAYS, earliest first.
     tasks: tuple[TaskDue, ...] = ()
 
@@ -109,15 +112,8 @@ def open_cases() -> QuerySet[Case]:
     return Case.objects.exclude(status__in=CLOSED_STATUSES)
 
 
-def _open_deadline_before(day: datetime.date) -> Q:
-    """Match cases with a deadline not yet met that falls before `day`."""
-    # The deadline fields, not `next_due`: they are what the services write, so the
-    # counts stay right even for a row whose `next_due` was not recomputed.
-    return (
-        Q(acknowledged_on__isnull=True, acknowledge_due__lt=day)
-        | Q(feedback_given_on__isnull=True, feedback_due__lt=day)
-        | Q(protection_decided_on__isnull=True, protection_due__lt=day)
-    )
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 def unit_digest(*, unit: Unit, day: datetime.date, new_since: datetime.date) -> UnitDigest:
@@ -141,6 +137,7 @@ def unit_digest(*, unit: Unit, day: datetime.date, new_since: datetime.date) -> 
             feedback_overdue=Count("pk", filter=Q(feedback_given_on__isnull=True, feedback_due__lt=day)),
             protection_overdue=Count("pk", filter=Q(protection_decided_on__isnull=True, protection_due__lt=day)),
             unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+            unread_replies=Count("pk", filter=Q(unread_reply=True)),
         )
     )
     return UnitDigest(
@@ -154,6 +151,11 @@ def unit_digest(*, unit: Unit, day: datetime.date, new_since: datetime.date) -> 
         feedback_overdue=counts["feedback_overdue"],
         protection_overdue=counts["protection_overdue"],
         unassigned=counts["unassigned"],
+        unread_replies=counts["unread_replies"],
+        # Reply events are dated to their day's midnight, so whole days are counted, like new cases.
+        replies_received=CaseEvent.objects.filter(
+            case__unit=unit, kind=CaseEvent.Kind.REPLY_RECEIVED, at__gte=_midnight(new_since), at__lt=_midnight(day)
+        ).count(),
         spike_alerts=_spike_alerts(unit=unit, day=day),
         tasks_overdue=_planned_task_source.unit_overdue(unit_id=unit.pk, day=day) if _planned_task_source else 0,
     )
@@ -222,10 +224,11 @@ def _after_soon(day: datetime.date) -> datetime.date:
 
 
 def assignees_with_deadlines(*, day: datetime.date) -> list[int]:
-    """Return the ids of the staff members with an open case, or a task, overdue or due within DUE_SOON_DAYS of `day`."""
+    """Return the ids of the staff members with an open case or a task overdue or due within DUE_SOON_DAYS of `day`,
+    or an open case with an unread reply."""
     ids = set(
         open_cases()
-        .filter(_open_deadline_before(_after_soon(day)), assignee__isnull=False)
+        .filter(open_deadline_before(_after_soon(day)) | Q(unread_reply=True), assignee__isnull=False)
         .values_list("assignee", flat=True)
         .distinct()
         .order_by("assignee")
@@ -241,8 +244,9 @@ def assignee_deadlines(*, member: StaffMember, day: datetime.date) -> AssigneeDe
         open_cases()
         .filter(assignee=member)
         .aggregate(
-            overdue=Count("pk", filter=_open_deadline_before(day)),
-            due_by_soon=Count("pk", filter=_open_deadline_before(_after_soon(day))),
+            overdue=Count("pk", filter=open_deadline_before(day)),
+            due_by_soon=Count("pk", filter=open_deadline_before(_after_soon(day))),
+            unread_replies=Count("pk", filter=Q(unread_reply=True)),
         )
     )
     # Every overdue case is also due by then; the others are due soon.
@@ -252,7 +256,11 @@ def assignee_deadlines(*, member: StaffMember, day: datetime.date) -> AssigneeDe
         else ()
     )
     return AssigneeDeadlines(
-        member_id=member.pk, overdue=counts["overdue"], due_soon=counts["due_by_soon"] - counts["overdue"], tasks=tasks
+        member_id=member.pk,
+        overdue=counts["overdue"],
+        due_soon=counts["due_by_soon"] - counts["overdue"],
+        unread_replies=counts["unread_replies"],
+        tasks=tasks,
     )
 
 
@@ -323,7 +331,7 @@ def assignee_reminder_send(*, member: StaffMember, day: datetime.date) -> int:
     if not address or not member.user.is_active:
         return 0
     deadlines = assignee_deadlines(member=member, day=day)
-    if deadlines.overdue == 0 and deadlines.due_soon == 0 and not deadlines.tasks:
+    if deadlines.overdue == 0 and deadlines.due_soon == 0 and deadlines.unread_replies == 0 and not deadlines.tasks:
         return 0
     with translation.override(MAIL_LANGUAGE):
         subject = _("[Tipline] Your cases with deadlines")

@@ -66,6 +66,9 @@ class QueueFilterForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=_any(_("Any")) + Priority.choices, required=False)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    unread = forms.BooleanField(label=_("With an unread reply"), required=False)
+    # The "Awaiting my action" tab above the queue; kept when other filters are applied.
+    mine = forms.ChoiceField(choices=[("", ""), ("action", "action")], required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, workers: list[StaffMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,6 +94,8 @@ class QueueFilterForm(forms.Form):
             priority=data.get("priority") or "",
             assignee=data.get("assignee") or "",
             overdue=bool(data.get("overdue")),
+            unread=bool(data.get("unread")),
+            awaiting_action=data.get("mine") == "action",
         )
 
 
@@ -108,7 +113,9 @@ class TransitionForm(_CrispyForm):
         super().__init__(*args, **kwargs)
         field = self.fields["to"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(value, label) for value, label in CaseStatus.choices if case.can_transition_to(value)]
+        # No status preselected: an untouched menu must not submit a closing status.
+        allowed = [(value, label) for value, label in CaseStatus.choices if case.can_transition_to(value)]
+        field.choices = [("", _("— Choose —")), *allowed] if allowed else []
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -220,9 +227,47 @@ class ProtectionForm(_CrispyForm):
     )
 
 
+# The public form speaks to the whistleblower ("you"); the operator fills it in about the caller.
+PHONE_WORDING: dict[str, tuple[Any, Any]] = {
+    "facility": (_("Which prison did the caller report about?"), ""),
+    "category": (_("What is the report about?"), ""),
+    "smuggling_channel": (
+        _("How did the item get in, according to the caller?"),
+        _("Only if something was brought into the prison."),
+    ),
+    "when_period": (_("When did it happen, according to the caller?"), ""),
+    "occurred_on": (_("Date, if the caller knows it"), _("For example 2026-11-03 or 03/11/2026.")),
+    "description": (
+        _("What did the caller report?"),
+        _("Who, what, where and when, in the caller's words. Do not write down the caller's name here."),
+    ),
+    "staff_involved": (
+        _("Did the caller say staff or internal affairs of this prison are involved?"),
+        _("If yes, the report goes to the national internal-affairs office, not the local one."),
+    ),
+    "protection_requested": (
+        _("Did the caller ask for protection?"),
+        _(
+            "Tick only if the caller asked for it. Internal affairs must decide within 15 working days "
+            "(D.Leg. 1327); write in the contact field how to reach the caller."
+        ),
+    ),
+    "contact": (
+        _("The caller's contact details or name (only if they ask)"),
+        _("Leave empty unless the caller asks to be contacted. It is encrypted like the rest."),
+    ),
+}
+
+
 class PhoneReportForm(ReportForm):
-    """The intake form, filled by a hotline operator while on the phone with the caller (no files)."""
+    """The intake form, filled by a hotline operator while on the phone with the caller (no files).
+
+    Its questions speak to the operator about the caller, not to a whistleblower.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["attachments"]
+        for name, (label, help_text) in PHONE_WORDING.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = help_text

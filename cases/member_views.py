@@ -105,11 +105,39 @@ def unit_member_add(request: HttpRequest, actor: StaffMember, slug: str) -> Http
     return redirect("staff:unit_members", slug=unit.slug)
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Return whether this is the confirmation page's POST; the list's button only leads to that page."""
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
+def _confirmation_page(
+    request: HttpRequest, unit: Unit, *, question: str, consequence: str, button: str
+) -> HttpResponse:
+    return render(
+        request,
+        "cases/unit_member_confirm.html",
+        {"unit": unit, "question": question, "consequence": consequence, "button": button},
+    )
+
+
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def unit_member_remove(request: HttpRequest, actor: StaffMember, slug: str, member_id: int) -> HttpResponse:
     unit = _managed_unit_or_404(actor, slug)
     member = get_object_or_404(StaffMember.objects.select_related("user"), pk=member_id)
+    if not _confirmed(request):
+        names = {"username": member.user.get_username(), "unit": unit.name}
+        return _confirmation_page(
+            request,
+            unit,
+            question=_("Remove %(username)s from %(unit)s?") % names,
+            consequence=_(
+                "%(username)s will lose access to the cases and tips of %(unit)s at once. Rotate the unit key "
+                "afterwards, so that new tips are sealed to a key they never had."
+            )
+            % names,
+            button=_("Remove"),
+        )
     try:
         members.unit_member_remove(unit=unit, member=member, actor=actor)
     except CaseActionRefused as refused:
@@ -131,9 +159,20 @@ def unit_member_remove(request: HttpRequest, actor: StaffMember, slug: str, memb
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def unit_key_rotate(request: HttpRequest, actor: StaffMember, slug: str) -> HttpResponse:
     unit = _managed_unit_or_404(actor, slug)
+    if not _confirmed(request):
+        return _confirmation_page(
+            request,
+            unit,
+            question=_("Rotate the key of %(unit)s?") % {"unit": unit.name},
+            consequence=_(
+                "A new key is created and sealed to the unit's current members; new tips are sealed to it. "
+                "Earlier tips stay readable with the earlier keys. The other members receive it at their next login."
+            ),
+            button=_("Rotate the key"),
+        )
     vault = vault_open(request)
     response = redirect("staff:unit_members", slug=unit.slug)
     try:

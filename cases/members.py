@@ -11,11 +11,14 @@ useless and are deleted until a supervisor adds them again.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import envelope
@@ -76,6 +79,48 @@ class UnitMemberRow:
     member: StaffMember
     keypairs: list[UnitKeyPair] = field(default_factory=list)
     holds_active_key: bool = False
+    workload: Workload | None = None
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What one member carries in the unit: open cases assigned, of which overdue and with an unread reply,
+    and their open investigation tasks."""
+
+    open_cases: int = 0
+    overdue: int = 0
+    unread_replies: int = 0
+    open_tasks: int = 0
+
+
+def _count(cases: QuerySet[Case], counted: str = "pk") -> Coalesce:
+    """Count `cases` (or the rows of `counted` they join) as a subquery of one member's row."""
+    return Coalesce(Subquery(cases.order_by().values("unit_id").annotate(n=Count(counted)).values("n")[:1]), 0)
+
+
+def unit_workloads(*, unit: Unit, today: datetime.date) -> dict[int, Workload]:
+    """Return each member's workload in the unit, by member id, in one query (counted subqueries per member).
+
+    Tasks are read through the case's `tasks` relation, so cases does not import the
+    investigation app.
+    """
+    assigned = Case.objects.filter(unit=unit, closed_on__isnull=True, assignee=OuterRef("pk"))
+    tasks = Case.objects.filter(unit=unit, tasks__assignee=OuterRef("pk"), tasks__done_on__isnull=True)
+    rows = (
+        StaffMember.objects.filter(memberships__unit=unit)
+        .distinct()
+        .annotate(
+            open_cases=_count(assigned),
+            overdue=_count(assigned.filter(next_due__lt=today)),
+            unread_replies=_count(assigned.filter(unread_reply=True)),
+            open_tasks=_count(tasks, "tasks"),
+        )
+        .values_list("pk", "open_cases", "overdue", "unread_replies", "open_tasks")
+    )
+    return {
+        pk: Workload(open_cases=open_cases, overdue=overdue, unread_replies=unread, open_tasks=open_tasks)
+        for pk, open_cases, overdue, unread, open_tasks in rows
+    }
 
 
 def unit_members(*, unit: Unit) -> list[UnitMemberRow]:
@@ -89,11 +134,13 @@ def unit_members(*, unit: Unit) -> list[UnitMemberRow]:
     )
     for grant in grants:
         by_member.setdefault(grant.member_id, (grant.member, []))[1].append(grant.keypair)
+    workloads = unit_workloads(unit=unit, today=timezone.localdate())
     return [
         UnitMemberRow(
             member=member,
             keypairs=keypairs,
             holds_active_key=active is not None and any(k.pk == active.pk for k in keypairs),
+            workload=workloads.get(member.pk),
         )
         for member, keypairs in by_member.values()
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
@@ -12,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import StaffMember
 from cases.statuses import CaseStatus, allowed_transitions, is_closed
 from tipline.models import Category, SmugglingChannel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Priority(models.TextChoices):
@@ -23,6 +28,36 @@ class Priority(models.TextChoices):
 
 # A date after every real deadline: the "next deadline" of a case with none open.
 NO_DEADLINE = datetime.date(9999, 12, 31)
+# "Due soon": today, tomorrow or the day after (the reminders, the digest, "awaiting my action").
+DUE_SOON_DAYS = 2
+
+
+def open_deadline_before(day: datetime.date) -> models.Q:
+    """Match cases with a deadline not yet met that falls before `day`."""
+    # The deadline fields, not `next_due`: they are what the services write, so the
+    # counts stay right even for a row whose `next_due` was not recomputed.
+    return (
+        models.Q(acknowledged_on__isnull=True, acknowledge_due__lt=day)
+        | models.Q(feedback_given_on__isnull=True, feedback_due__lt=day)
+        | models.Q(protection_decided_on__isnull=True, protection_due__lt=day)
+    )
+
+
+@dataclass(frozen=True)
+class DeadlineState:
+    """One deadline of a case as the case page shows it: due, met (on time or late), or overdue."""
+
+    label: StrOrPromise
+    due: datetime.date
+    met_on: datetime.date | None
+    is_overdue: bool
+
+    @property
+    def days_late(self) -> int:
+        """Return how many days after the due date it was met (0: on time, or not met)."""
+        if self.met_on is None:
+            return 0
+        return max((self.met_on - self.due).days, 0)
 
 
 class Case(models.Model):
@@ -79,6 +114,12 @@ class Case(models.Model):
             ),
             # A queue filtered by status, and the counts per status.
             models.Index(fields=["unit", "status", "next_due", "id"], name="case_status_queue"),
+            # The queue narrowed to open cases with an unread whistleblower reply.
+            models.Index(
+                fields=["unit", "next_due", "id"],
+                condition=models.Q(unread_reply=True, closed_on__isnull=True),
+                name="case_unread_queue",
+            ),
             # "Same facility, category and channel within 30 days": linking's suggested links.
             models.Index(
                 fields=["facility", "category", "smuggling_channel", "received_on"], name="case_similar_metadata"
@@ -108,6 +149,24 @@ class Case(models.Model):
         if self.protection_due is not None and self.protection_decided_on is None:
             deadlines["protection"] = self.protection_due
         return deadlines
+
+    def deadline_states(self, today: datetime.date) -> list[DeadlineState]:
+        """Return each of the case's deadlines: met on time, met late (by how much), overdue, or pending."""
+        deadlines: list[tuple[StrOrPromise, datetime.date | None, datetime.date | None]] = [
+            (_("Acknowledge"), self.acknowledge_due, self.acknowledged_on),
+            (_("Feedback"), self.feedback_due, self.feedback_given_on),
+            (_("Protection decision"), self.protection_due, self.protection_decided_on),
+        ]
+        return [
+            DeadlineState(
+                label=label,
+                due=due,
+                met_on=met_on,
+                is_overdue=met_on is None and self.closed_on is None and due < today,
+            )
+            for label, due, met_on in deadlines
+            if due is not None
+        ]
 
     def compute_next_due(self) -> datetime.date:
         return min(self.open_deadlines().values(), default=NO_DEADLINE)

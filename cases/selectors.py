@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BooleanField, Count, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 import envelope
 from accounts.keys import vault_unit_key_name
 from accounts.models import Membership, StaffMember
-from cases.models import NO_DEADLINE, Case, CaseEvent, Note, Recusal
+from cases.models import DUE_SOON_DAYS, NO_DEADLINE, Case, CaseEvent, Note, Recusal, open_deadline_before
 from cases.permissions import CaseActionRefused
 from cases.services import TriageScore, case_key_open, case_triage, tip_data_key_open
 from cases.statuses import CaseStatus
@@ -84,6 +85,8 @@ class QueueFilters:
     assignee: str = ""  # "", "me", "none", or a StaffMember id
     overdue: bool = False
     include_closed: bool = False
+    unread: bool = False  # only cases with an unread whistleblower reply
+    awaiting_action: bool = False  # "awaiting my action": see awaiting_action_of
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class QueuePage:
     next_cursor: str | None
     status_counts: list[tuple[str, str, int]]  # (status, label, count), every status
     today: datetime.date
+    awaiting_action: int = 0  # how many cases await the member's action (the tab above the queue)
 
 
 def _filtered(*, member: StaffMember, filters: QueueFilters, with_status: bool = True) -> QuerySet[Case]:
@@ -122,7 +126,32 @@ def _filtered(*, member: StaffMember, filters: QueueFilters, with_status: bool =
         cases = cases.filter(assignee_id=int(filters.assignee))
     if filters.overdue:
         cases = cases.filter(next_due__lt=timezone.localdate())
+    if filters.unread:
+        cases = cases.filter(unread_reply=True)
+    if filters.awaiting_action:
+        cases = cases.filter(awaiting_action_of(member=member, day=timezone.localdate()))
     return cases
+
+
+def awaiting_action_of(*, member: StaffMember, day: datetime.date) -> Q:
+    """Match the open cases assigned to `member` that need them now.
+
+    That is: the whistleblower replied and nobody read it yet; a deadline is past or
+    due within DUE_SOON_DAYS; the case was received and not acknowledged; or one of
+    the member's investigation tasks in it is open and past or due as soon. The
+    tasks are read through their relation (`tasks`), so cases does not import the
+    investigation app; a subquery, so a case with two such tasks is listed once.
+    """
+    after_soon = day + datetime.timedelta(days=DUE_SOON_DAYS + 1)
+    tasks_due = Case.objects.filter(
+        tasks__assignee=member, tasks__done_on__isnull=True, tasks__due_on__lt=after_soon
+    ).values("pk")
+    return Q(assignee=member, closed_on__isnull=True) & (
+        Q(unread_reply=True)
+        | open_deadline_before(after_soon)
+        | Q(status=CaseStatus.RECEIVED, acknowledged_on__isnull=True)
+        | Q(pk__in=tasks_due)
+    )
 
 
 MAX_ID = 2**63 - 1
@@ -168,10 +197,13 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
     last = rows[-1] if rows else None
     counts = _status_counts(member=member, filters=filters)
     return QueuePage(
-        rows=[QueueRow(case=case, title=_case_title(case, vault)) for case in rows],
+        rows=[QueueRow(case=case, title=case_title(case, vault)) for case in rows],
         next_cursor=f"{last.next_due.isoformat()}_{last.pk}" if has_more and last else None,
         status_counts=[(value, str(label), counts.get(value, 0)) for value, label in CaseStatus.choices],
         today=timezone.localdate(),
+        awaiting_action=cases_visible_to(member=member)
+        .filter(awaiting_action_of(member=member, day=timezone.localdate()))
+        .count(),
     )
 
 
@@ -207,7 +239,8 @@ def _count_by_status(*, member: StaffMember, filters: QueueFilters) -> dict[str,
     )
 
 
-def _case_title(case: Case, vault: dict[str, bytes]) -> str:
+def case_title(case: Case, vault: dict[str, bytes]) -> str:
+    """Return the case's decrypted title, or "" if this session lacks its key."""
     try:
         return str(
             envelope.open_field(envelope.CASE, "title", case, case.public_id, key=case_key_open(case=case, vault=vault))
@@ -273,24 +306,32 @@ def case_view(*, case: Case, vault: dict[str, bytes]) -> CaseView:
         triage=case_triage(case),
         tips=tips,
         notes=notes,
-        events=list(case.events.select_related("actor__user")),
+        events=case_timeline(case=case),
         deadlines=case.open_deadlines(),
     )
 
 
-def link_candidates(*, case: Case, member: StaffMember) -> QuerySet[Case]:
-    """Return the 50 newest open cases of the same unit this case could be linked with.
+def case_timeline(*, case: Case) -> list[CaseEvent]:
+    """Return the case's events in the order they happened.
 
-    A filtered (not sliced) queryset, so a form can validate a choice against it.
+    A whistleblower's events are stored at midnight of their day (DESIGN.md section
+    8), so ordering by `at` would put a reply before the question sent that
+    afternoon. Within a day the rows' insertion order (id) is the order of events.
     """
-    newest = (
+    return list(case.events.select_related("actor__user").order_by(TruncDate("at"), "id"))
+
+
+def link_candidates(*, case: Case, member: StaffMember) -> QuerySet[Case]:
+    """Return the open cases of the same unit this case could be linked with (the search is linking.link_search).
+
+    A filtered queryset for a form to validate the chosen case against, never listed whole.
+    """
+    return (
         cases_visible_to(member=member)
         .filter(unit_id=case.unit_id, closed_on__isnull=True)
         .exclude(pk=case.pk)
-        .order_by("-received_on", "-id")
-        .values_list("pk", flat=True)[:50]
+        .select_related("facility")
     )
-    return Case.objects.filter(pk__in=list(newest)).select_related("facility").order_by("-received_on", "-id")
 
 
 def unit_workers(*, case: Case) -> QuerySet[StaffMember]:

@@ -391,10 +391,29 @@ def case_message_send(
 
 
 def case_reply_received(*, tip: Tip) -> None:
-    """Note on the timeline that the whistleblower answered (the reply itself stays encrypted)."""
+    """Note on the timeline that the whistleblower answered, and mark the case as having an unread reply.
+
+    The reply itself stays encrypted; the mark is what the queue, the digest and the
+    assignee's reminder show until someone who works the case opens it.
+    """
     link = CaseTip.objects.filter(tip=tip).select_related("case").first()
-    if link is not None:
+    if link is None:
+        return
+    with transaction.atomic():
+        Case.objects.filter(pk=link.case_id).update(unread_reply=True)
         _event(link.case, CaseEvent.Kind.REPLY_RECEIVED, None)
+
+
+def case_replies_seen(*, case: Case, actor: StaffMember) -> None:
+    """Clear the case's unread-reply mark: a member who works the case has opened it.
+
+    The page view is already audited (tip viewed); this writes one row only when the
+    mark was set, so an ordinary visit costs no write.
+    """
+    if not case.unread_reply or not permissions.can_work(actor, case):
+        return
+    Case.objects.filter(pk=case.pk, unread_reply=True).update(unread_reply=False)
+    case.unread_reply = False
 
 
 def case_protection_decide(*, case: Case, actor: StaffMember, granted: bool) -> Case:

@@ -108,12 +108,13 @@ def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID)
     except (CaseActionRefused, envelope.CryptoError):
         return _relogin(request)
     services.tips_viewed_record(tips=[tip_view.tip for tip_view in view.tips], actor=member)
+    services.case_replies_seen(case=case, actor=member)
     workers = unit_workers(case=case)
-    candidates = link_candidates(case=case, member=member)
     context = {
         "member": member,
         "view": view,
         "case": case,
+        "deadline_states": case.deadline_states(view.today),
         "can_supervise": permissions.can_supervise(member, case),
         "can_close": permissions.can_close(member, case),
         "transition_form": case_forms.TransitionForm(case=case),
@@ -124,8 +125,6 @@ def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID)
         "message_form": case_forms.MessageForm(
             tips=Tip.objects.filter(case_link__case=case).select_related("facility")
         ),
-        "link_form": case_forms.LinkForm(candidates=candidates),
-        "has_link_candidates": candidates.exists(),
         "transfer_form": case_forms.TransferForm(case=case),
         "recuse_form": case_forms.RecuseForm(workers=workers.exclude(pk=member.pk)),
         "protection_form": case_forms.ProtectionForm(),

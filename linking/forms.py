@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linking.models import EntityKind, PersonRole, Verdict
 from linking.normalise import normalise
+from org.models import Facility
 from tipline.forms import inline_form_helper
 
 VALUE_MAX = 200
@@ -59,3 +60,38 @@ class VerdictForm(forms.Form):
         if not cleaned.get("other") and not cleaned.get("link"):
             raise forms.ValidationError(_("Choose the related case."))
         return cleaned
+
+
+class LinkSearchForm(forms.Form):
+    """Find a related case to link on the case page (GET): by title, prison, received dates or an entity named.
+
+    Field names start with "link_" so they share the case page's query string with nothing else.
+    """
+
+    link_q = forms.CharField(label=_("Title contains"), required=False, max_length=VALUE_MAX)
+    link_facility = forms.ModelChoiceField(
+        label=_("Prison"), queryset=Facility.objects.all(), required=False, empty_label=_("Any")
+    )
+    link_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    link_to = forms.DateField(
+        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    link_kind = forms.ChoiceField(
+        label=_("Entity named in a report"), choices=[("", _("Any")), *EntityKind.choices], required=False
+    )
+    link_entity = forms.CharField(label=_("As written"), required=False, max_length=VALUE_MAX)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind, value = cleaned.get("link_kind"), cleaned.get("link_entity")
+        if value and not kind:
+            self.add_error("link_kind", _("Say what kind of entity it is."))
+        elif kind and value and not normalise(kind, value):
+            self.add_error("link_entity", _("There is nothing to look for in that value for this kind of entity."))
+        return cleaned
+
+    def has_criteria(self) -> bool:
+        """Return whether the member asked for something (a bound form with any field filled)."""
+        return self.is_bound and any(self.data.get(name) for name in self.fields)

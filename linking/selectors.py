@@ -25,7 +25,7 @@ from django.db.models import Count, Q, QuerySet
 import envelope
 from accounts.models import Membership, StaffMember
 from cases.models import Case, CaseTip, Recusal
-from cases.selectors import cases_visible_to, tip_data_key
+from cases.selectors import case_title, cases_visible_to, tip_data_key
 from linking.extract import Suggestion, suggest_entities
 from linking.matching import related_tips
 from linking.models import (
@@ -37,8 +37,8 @@ from linking.models import (
     TipLink,
     Verdict,
 )
-from linking.normalise import normalise
-from linking.pseudonyms import index_key_peek
+from linking.normalise import fold, normalise
+from linking.pseudonyms import entity_pseudonym, index_key_peek, index_scope_of_unit
 from linking.scoring import STRONG, evidence_in_words
 from org.models import Unit
 from tipline.models import Tip
@@ -626,4 +626,92 @@ def pseudonyms_repeated(*, min_tips: int = 2) -> QuerySet[EntityMention, dict[st
         .annotate(tips=Count("id"), facilities=Count("tip__facility", distinct=True))
         .filter(Q(tips__gte=min_tips))
         .order_by("-tips", "kind")
+    )
+
+
+# --- finding a related case to link --------------------------------------------------------------------
+
+# Titles are encrypted: a title search decrypts the titles of at most this many of the newest open cases.
+LINK_SEARCH_TITLE_CAP = 300
+LINK_SEARCH_RESULTS = 50
+
+
+@dataclass(frozen=True)
+class LinkSearchResult:
+    """A case found by the search, with what tells it apart from others of the same title."""
+
+    case: Case
+    title: str
+
+    @property
+    def short_id(self) -> str:
+        return self.case.public_id.hex[:8]
+
+
+@dataclass(frozen=True)
+class LinkSearch:
+    results: list[LinkSearchResult]
+    title_capped: bool = False  # the title search read only the LINK_SEARCH_TITLE_CAP newest cases
+    entity_unavailable: bool = False  # the session holds no index key to look the entity up
+    pseudonym: bytes | None = None  # the entity's pseudonym, when one was looked up (for the audit)
+
+
+def link_search(
+    *,
+    case: Case,
+    member: StaffMember,
+    vault: dict[str, bytes],
+    title: str = "",
+    facility_id: int | None = None,
+    received_from: datetime.date | None = None,
+    received_to: datetime.date | None = None,
+    entity_kind: str = "",
+    entity_value: str = "",
+) -> LinkSearch:
+    """Return the open cases of this case's unit, visible to the member, that match the search.
+
+    The clear filters (prison, received dates) narrow first. An entity is looked up
+    the way a mention of that kind is made: its keyed pseudonym under the index key of
+    the unit's scope (a place within the chosen prison, or this case's), matched
+    against the pseudonyms recorded on the tips. A title, being encrypted, is sought
+    among the titles of the LINK_SEARCH_TITLE_CAP newest cases left, decrypted with
+    the session's keys, folded like entity values (no accents, any case).
+    """
+    candidates = (
+        cases_visible_to(member=member)
+        .filter(unit_id=case.unit_id, closed_on__isnull=True)
+        .exclude(pk=case.pk)
+        .select_related("facility", "unit_keypair")
+        .order_by("-received_on", "-id")
+    )
+    if facility_id:
+        candidates = candidates.filter(facility_id=facility_id)
+    if received_from:
+        candidates = candidates.filter(received_on__gte=received_from)
+    if received_to:
+        candidates = candidates.filter(received_on__lte=received_to)
+    pseudonym = None
+    if entity_kind and entity_value:
+        key = index_key_peek(vault=vault, scope=index_scope_of_unit(case.unit_id))
+        if key is None:
+            return LinkSearch(results=[], entity_unavailable=True)
+        pseudonym = entity_pseudonym(
+            key=key, kind=entity_kind, value=" ".join(entity_value.split()), facility_id=facility_id or case.facility_id
+        )
+        naming = CaseTip.objects.filter(tip__entity_mentions__pseudonym=pseudonym).values("case_id")
+        candidates = candidates.filter(pk__in=naming)
+    if not title.strip():
+        rows = list(candidates[:LINK_SEARCH_RESULTS])
+        return LinkSearch(
+            results=[LinkSearchResult(case=c, title=case_title(c, vault)) for c in rows], pseudonym=pseudonym
+        )
+    wanted = fold(title)
+    newest = list(candidates[: LINK_SEARCH_TITLE_CAP + 1])
+    found = []
+    for candidate in newest[:LINK_SEARCH_TITLE_CAP]:
+        candidate_title = case_title(candidate, vault)
+        if wanted in fold(candidate_title):
+            found.append(LinkSearchResult(case=candidate, title=candidate_title))
+    return LinkSearch(
+        results=found[:LINK_SEARCH_RESULTS], title_capped=len(newest) > LINK_SEARCH_TITLE_CAP, pseudonym=pseudonym
     )

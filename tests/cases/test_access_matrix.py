@@ -345,17 +345,32 @@ ROWS: list[Row] = [
         lima_readers(REDIRECT),
         kwargs=lambda world: {"public_id": world.tip.public_id, "attachment_id": world.attachment.public_id},
     ),
-    # A unit's members page and its forms: the unit's supervisors only (empty POSTs: an error message, or,
-    # for remove and rotate, which need no form, the removal and the rotation themselves).
+    # A unit's members page and its forms: the unit's supervisors only (empty POSTs: an error message).
     Row("staff:unit_members", "GET", expect(NOT_FOUND, **{LIMA_SUPERVISOR: OK}), kwargs=unit_kwargs),
     Row("staff:unit_member_add", "POST", expect(NOT_FOUND, **{LIMA_SUPERVISOR: REDIRECT}), kwargs=unit_kwargs),
+    # Removing a member and rotating the key first show a confirmation page (GET, or the list's POST
+    # without confirm=yes); an empty POST acts on nothing.
     Row(
         "staff:unit_member_remove",
         "POST",
-        expect(NOT_FOUND, **{LIMA_SUPERVISOR: REDIRECT}),
+        expect(NOT_FOUND, **{LIMA_SUPERVISOR: OK}),
         kwargs=lambda world: {"slug": world.unit.slug, "member_id": world.members[LIMA_INVESTIGATOR].pk},
     ),
-    Row("staff:unit_key_rotate", "POST", expect(NOT_FOUND, **{LIMA_SUPERVISOR: REDIRECT}), kwargs=unit_kwargs),
+    Row(
+        "staff:unit_member_remove",
+        "GET",
+        expect(NOT_FOUND, **{LIMA_SUPERVISOR: OK}),
+        kwargs=lambda world: {"slug": world.unit.slug, "member_id": world.members[LIMA_INVESTIGATOR].pk},
+        label="staff:unit_member_remove:confirm",
+    ),
+    Row("staff:unit_key_rotate", "POST", expect(NOT_FOUND, **{LIMA_SUPERVISOR: OK}), kwargs=unit_kwargs),
+    Row(
+        "staff:unit_key_rotate",
+        "GET",
+        expect(NOT_FOUND, **{LIMA_SUPERVISOR: OK}),
+        kwargs=unit_kwargs,
+        label="staff:unit_key_rotate:confirm",
+    ),
     Row(
         "staff:staff_password_reset",
         "GET",

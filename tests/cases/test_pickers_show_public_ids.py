@@ -1,4 +1,4 @@
-"""The case page's pickers name tips and cases by their public UUIDs, never by their row numbers.
+"""The case page's pickers (and the related-case search's buttons) name tips and cases by their public UUIDs, never by their row numbers.
 
 Sequential ids in option values told any staff member reading the page source in what
 order reports arrived (and, against the dates around them, roughly when), and let them
@@ -37,16 +37,20 @@ def test_the_message_and_link_pickers_offer_public_ids_and_a_picked_one_works(
     investigator = staff_client("lima_investigator")
 
     page = investigator.get(f"/staff/cases/{target.public_id}/").content.decode()
+    # The related case is found by a search (tests/cases/test_link_search.py); each result has its own button.
+    found = investigator.get(f"/staff/cases/{target.public_id}/?link_q=lurigancho").content.decode()
+    results = found.split('id="link-search-results"', 1)[1].split("</ul>", 1)[0]
+    linkable = re.findall(r'name="other" value="([^"]*)"', results)
 
     assert options(page, "tip") == [str(first.public_id)]
-    assert options(page, "other") == [str(other.public_id)]
+    assert linkable == [str(other.public_id)]
     row_numbers = {
         str(pk) for pk in [*Tip.objects.values_list("pk", flat=True), *Case.objects.values_list("pk", flat=True)]
     }
-    assert not row_numbers & {*options(page, "tip"), *options(page, "other")}
+    assert not row_numbers & {*options(page, "tip"), *linkable}
 
     # What the page offers is what the form takes: the related case is merged.
-    response = investigator.post(f"/staff/cases/{target.public_id}/link/", {"other": options(page, "other")[0]})
+    response = investigator.post(f"/staff/cases/{target.public_id}/link/", {"other": linkable[0]})
     assert response.status_code == 302
     assert set(Tip.objects.filter(case_link__case=target)) == {first, second}
 

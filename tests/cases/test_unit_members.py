@@ -56,6 +56,8 @@ def norte_supervisor(cast: dict[str, StaffMember], units: dict[str, Unit], setti
 
 
 LIMA = "/staff/units/lima/members/"
+# What the confirmation page posts; the list's buttons only lead to that page.
+CONFIRM = {"confirm": "yes"}
 
 
 def english(client: Client) -> Client:
@@ -146,7 +148,7 @@ def test_removing_on_the_page_suggests_rotating_the_key(
     tip, _receipt = submit_tip(facility=facilities["lurigancho"], description="no longer for the investigator")
     investigator = staff_client("lima_investigator")
     supervisor = english(staff_client("lima_supervisor"))
-    response = supervisor.post(LIMA + f"{cast['lima_investigator'].pk}/remove/", follow=True)
+    response = supervisor.post(LIMA + f"{cast['lima_investigator'].pk}/remove/", CONFIRM, follow=True)
     page = response.content.decode()
     assert "lima_investigator was removed from the unit" in page
     assert "Rotate the unit key now" in page
@@ -157,7 +159,7 @@ def test_removing_on_the_page_suggests_rotating_the_key(
     assert investigator.get(f"/staff/tips/{tip.public_id}/").status_code == 404
     assert investigator.get(f"/staff/cases/{tip.case_link.case.public_id}/").status_code == 404
 
-    supervisor.post(LIMA + "rotate-key/")
+    supervisor.post(LIMA + "rotate-key/", CONFIRM)
     assert "Someone was removed" not in supervisor.get(LIMA).content.decode()
 
 
@@ -167,7 +169,7 @@ def test_rotating_on_the_page_puts_the_new_key_in_the_supervisors_session(
     supervisor = english(staff_client("lima_supervisor"))
     investigator = staff_client("lima_investigator")  # logged in before the rotation
     old_keypair = units["lima"].active_keypair()
-    response = supervisor.post(LIMA + "rotate-key/", follow=True)
+    response = supervisor.post(LIMA + "rotate-key/", CONFIRM, follow=True)
     assert "The unit has a new key" in response.content.decode()
     new_keypair = units["lima"].active_keypair()
     assert new_keypair is not None and new_keypair != old_keypair
@@ -188,7 +190,7 @@ def test_rotating_on_the_page_puts_the_new_key_in_the_supervisors_session(
 def test_a_session_that_lost_its_keys_cannot_rotate(cast: dict[str, StaffMember], units: dict[str, Unit]) -> None:
     supervisor = english(staff_client("lima_supervisor"))
     supervisor.cookies.pop(settings.VAULT_COOKIE_NAME)
-    response = supervisor.post(LIMA + "rotate-key/", follow=True)
+    response = supervisor.post(LIMA + "rotate-key/", CONFIRM, follow=True)
     assert "Log in again" in response.content.decode()
     assert units["lima"].keypairs.count() == 1
 

@@ -266,7 +266,9 @@ def test_unit_member_forms_refuse_outsiders_and_junk(cast: dict[str, StaffMember
             )
         else:
             path = f"/staff/units/{slug}/members/{remove_id}/remove/"
-            response = send(supervisor, log, "POST /staff/units/<slug>/members/<id>/remove/", "POST", path, data={})
+            response = send(
+                supervisor, log, "POST /staff/units/<slug>/members/<id>/remove/", "POST", path, data={"confirm": "yes"}
+            )
         if slug != "lima":
             assert response.status_code == 404
             assert (
