@@ -345,7 +345,15 @@ def mention_store(
 
 def _index_key_of_tip(*, tip: Tip, vault: dict[str, bytes]) -> tuple[IndexKey, bytes]:
     """Open the index key of the tip's scope with the session's keys, or raise CaseActionRefused."""
-    opened = index_key_open(vault=vault, scope=index_scope_of_unit(tip.unit_id))
+    return index_key_of_unit(unit_id=tip.unit_id, vault=vault)
+
+
+def index_key_of_unit(*, unit_id: int | None, vault: dict[str, bytes]) -> tuple[IndexKey, bytes]:
+    """Open the index key that pseudonyms of this unit's tips are made with, or raise CaseActionRefused.
+
+    Evidence makes the pseudonym of a seized phone's number with it, so that it meets the tips that name it.
+    """
+    opened = index_key_open(vault=vault, scope=index_scope_of_unit(unit_id))
     if opened is None:
         raise CaseActionRefused(
             _(
