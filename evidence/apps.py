@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = _("Evidence, chain of custody and cell searches")
+
+    def ready(self) -> None:
+        # Evidence builds on linking and tipline, which import nothing of it: it registers what they show and keep.
+        from evidence.selectors import pseudonym_seizures
+        from evidence.services import exhibit_storage_names_kept
+        from linking.selectors import pseudonym_seizures_source
+        from tipline.storage import kept_names_source
+
+        pseudonym_seizures_source(pseudonym_seizures)
+        kept_names_source(exhibit_storage_names_kept)

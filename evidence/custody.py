@@ -195,7 +195,13 @@ def _hand_over(
 
 
 def custody_transfer(
-    *, exhibit: Exhibit, to_member: StaffMember, actor: StaffMember, password: str, remarks: str, vault: dict[str, bytes]
+    *,
+    exhibit: Exhibit,
+    to_member: StaffMember,
+    actor: StaffMember,
+    password: str,
+    remarks: str,
+    vault: dict[str, bytes],
 ) -> CustodyEntry:
     """Hand an exhibit to another member of its unit who works its case, signed with the holder's password."""
     case = exhibit.case
@@ -271,7 +277,9 @@ def custody_rechain(*, exhibit: Exhibit, from_case: Case, to_case: Case, from_ke
     for entry in CustodyEntry.objects.filter(exhibit=exhibit).order_by("seq"):
         ids = (exhibit.public_id, entry.public_id)
         if entry.remarks_ct:
-            remarks = envelope.open_field(envelope.CUSTODY_ENTRY, "remarks", entry, from_case.public_id, *ids, key=from_key)
+            remarks = envelope.open_field(
+                envelope.CUSTODY_ENTRY, "remarks", entry, from_case.public_id, *ids, key=from_key
+            )
             entry.remarks_ct = envelope.seal_field(
                 envelope.CUSTODY_ENTRY, "remarks", to_case.public_id, *ids, key=to_key, value=remarks
             )
@@ -312,9 +320,13 @@ def custody_verify(exhibit: Exhibit) -> CustodyVerification:
     hold a CUSTODY_CHANGED entry for each seq whose latest digest is that one, and none for a seq past the last.
     """
     audited: dict[int, str] = {}
-    for details in AuditEvent.objects.filter(
-        action=AuditAction.CUSTODY_CHANGED, target_type=AUDIT_TARGET, target_id=str(exhibit.public_id)
-    ).order_by("seq").values_list("details", flat=True):
+    for details in (
+        AuditEvent.objects.filter(
+            action=AuditAction.CUSTODY_CHANGED, target_type=AUDIT_TARGET, target_id=str(exhibit.public_id)
+        )
+        .order_by("seq")
+        .values_list("details", flat=True)
+    ):
         # A merge re-links a chain (custody_rechain): the latest digest recorded for a seq is the one that holds.
         audited[int(details["seq"])] = str(details["digest"])
     entries = list(CustodyEntry.objects.filter(exhibit=exhibit).order_by("seq"))

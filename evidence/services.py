@@ -41,7 +41,9 @@ SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 IDENTIFIER_KINDS = (EntityKind.IMEI, EntityKind.PHONE)
 
 
-def _audit(actor: StaffMember, action: str, *, target_type: str, target_id: object, unit_id: int, **details: object) -> None:
+def _audit(
+    actor: StaffMember, action: str, *, target_type: str, target_id: object, unit_id: int, **details: object
+) -> None:
     audit_record(
         actor=actor.user,
         action=action,
@@ -118,7 +120,10 @@ def search_record(
         search.save()
         if prompted_by is not None:
             CaseEvent.objects.create(
-                case=prompted_by, kind=CaseEvent.Kind.SEARCH_RECORDED, actor=actor, details={"found": search.found_anything}
+                case=prompted_by,
+                kind=CaseEvent.Kind.SEARCH_RECORDED,
+                actor=actor,
+                details={"found": search.found_anything},
             )
         _audit(
             actor,
@@ -190,7 +195,7 @@ def exhibit_register(
     if upload is not None:
         exhibit.storage_name = upload.storage_name
         exhibit.size = upload.size or 0
-        fields.update(file_key=upload.file_key, file_name=upload.name)
+        fields.update(file_key=upload.file_key, file_name=upload.name or "")
     for column, ciphertext in envelope.seal_fields(
         envelope.EXHIBIT, case.public_id, exhibit.public_id, key=case_key, **fields
     ).items():
@@ -231,7 +236,11 @@ def exhibit_file_decrypt(
         storage.read_chunks(exhibit.storage_name), file_key=opened["file_key"], storage_name=exhibit.storage_name
     )
     _audit(
-        actor, AuditAction.ATTACHMENT_DECRYPTED, target_type=AUDIT_TARGET, target_id=exhibit.public_id, unit_id=case.unit_id
+        actor,
+        AuditAction.ATTACHMENT_DECRYPTED,
+        target_type=AUDIT_TARGET,
+        target_id=exhibit.public_id,
+        unit_id=case.unit_id,
     )
     return opened["file_name"], chunks
 
@@ -313,7 +322,9 @@ def exhibits_move_to_case(*, target: Case, other: Case, target_key: bytes, other
         exhibit.save(update_fields=["case", "description_ct", "file_key_ct", "file_name_ct"])
         for identifier in ExhibitIdentifier.objects.filter(exhibit=exhibit):
             ids = (exhibit.public_id, identifier.public_id)
-            value = envelope.open_field(envelope.EXHIBIT_IDENTIFIER, "value", identifier, other.public_id, *ids, key=other_key)
+            value = envelope.open_field(
+                envelope.EXHIBIT_IDENTIFIER, "value", identifier, other.public_id, *ids, key=other_key
+            )
             identifier.value_ct = envelope.seal_field(
                 envelope.EXHIBIT_IDENTIFIER, "value", target.public_id, *ids, key=target_key, value=value
             )
