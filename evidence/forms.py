@@ -34,7 +34,7 @@ def _not_future(day: Any) -> Any:
 
 
 class SearchForm(_CrispyForm):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), empty_label=None)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), empty_label=None, required=False)
     facility = forms.ModelChoiceField(label=_("Prison"), queryset=Facility.objects.none())
     area = forms.CharField(
         label=_("Area searched"), max_length=100, required=False, help_text=_("A pavilion, a block, a cell.")
@@ -54,9 +54,16 @@ class SearchForm(_CrispyForm):
         assert isinstance(unit_field, forms.ModelChoiceField) and isinstance(facility_field, forms.ModelChoiceField)
         unit_field.queryset = units
         facility_field.queryset = facilities
-        if units.count() == 1:
+        # A member of one unit records its searches: the field is not shown.
+        self.only_unit = units.first() if units.count() == 1 else None
+        if self.only_unit is not None:
             unit_field.widget = forms.HiddenInput()
-            unit_field.initial = units.first()
+
+    def clean_unit(self) -> Any:
+        unit = self.cleaned_data.get("unit") or self.only_unit
+        if unit is None:
+            raise forms.ValidationError(_("Choose the unit."))
+        return unit
 
     def clean_held_on(self) -> Any:
         return _not_future(self.cleaned_data.get("held_on"))
