@@ -26,11 +26,18 @@ pytestmark = pytest.mark.django_db
 
 def transfer(exhibit: Exhibit, giver: StaffMember, taker: StaffMember, password: str = PASSWORD) -> CustodyEntry:
     return custody_transfer(
-        exhibit=exhibit, to_member=taker, actor=giver, password=password, remarks="En bolsa sellada 0042", vault=vault_of(giver)
+        exhibit=exhibit,
+        to_member=taker,
+        actor=giver,
+        password=password,
+        remarks="En bolsa sellada 0042",
+        vault=vault_of(giver),
     )
 
 
-def test_registering_writes_the_first_entry_signed_by_the_registrar(exhibit: Exhibit, cast: dict[str, StaffMember]) -> None:
+def test_registering_writes_the_first_entry_signed_by_the_registrar(
+    exhibit: Exhibit, cast: dict[str, StaffMember]
+) -> None:
     entry = exhibit.custody.get()
     assert (entry.seq, entry.kind, entry.prev_digest) == (1, CustodyEntry.Kind.REGISTERED, FIRST_PREV_DIGEST)
     assert entry.signed_by == cast["lima_investigator"] == exhibit.holder
@@ -93,7 +100,9 @@ def test_handed_over_to_the_prosecutor_it_leaves_the_unit(exhibit: Exhibit, cast
     exhibit.refresh_from_db()
     assert (exhibit.status, exhibit.holder) == (ExhibitStatus.HANDED_OVER, None)
     with pytest.raises(CaseActionRefused):
-        custody_destroy(exhibit=exhibit, actor=investigator, password=PASSWORD, remarks="", vault=vault_of(investigator))
+        custody_destroy(
+            exhibit=exhibit, actor=investigator, password=PASSWORD, remarks="", vault=vault_of(investigator)
+        )
     assert custody_verify(exhibit).ok
 
 

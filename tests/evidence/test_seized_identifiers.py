@@ -49,7 +49,11 @@ def seized(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> tup
         vault=vault_of(investigator),
     )
     identifier = exhibit_identifier_add(
-        exhibit=exhibit, kind=EntityKind.PHONE, value="+51 987 654 321", actor=investigator, vault=vault_of(investigator)
+        exhibit=exhibit,
+        kind=EntityKind.PHONE,
+        value="+51 987 654 321",
+        actor=investigator,
+        vault=vault_of(investigator),
     )
     return tip.case_link.case, seizing_case, identifier
 
@@ -72,7 +76,9 @@ def test_the_pseudonym_page_lists_the_exhibit(seized: tuple[Case, Case, ExhibitI
     assert f"/staff/evidence/exhibits/{identifier.exhibit.public_id}/" in html
 
 
-def test_another_unit_sees_only_a_count(seized: tuple[Case, Case, ExhibitIdentifier], cast: dict[str, StaffMember]) -> None:
+def test_another_unit_sees_only_a_count(
+    seized: tuple[Case, Case, ExhibitIdentifier], cast: dict[str, StaffMember]
+) -> None:
     _tip_case, _seizing_case, identifier = seized
     html = (
         staff_client("norte_investigator")
@@ -83,7 +89,9 @@ def test_another_unit_sees_only_a_count(seized: tuple[Case, Case, ExhibitIdentif
     assert "Lima IA" in html
 
 
-def test_an_imei_is_recorded_by_its_15_digits(seized: tuple[Case, Case, ExhibitIdentifier], cast: dict[str, StaffMember]) -> None:
+def test_an_imei_is_recorded_by_its_15_digits(
+    seized: tuple[Case, Case, ExhibitIdentifier], cast: dict[str, StaffMember]
+) -> None:
     _tip_case, _seizing_case, identifier = seized
     investigator = cast["lima_investigator"]
     imei = exhibit_identifier_add(
@@ -94,12 +102,11 @@ def test_an_imei_is_recorded_by_its_15_digits(seized: tuple[Case, Case, ExhibitI
         vault=vault_of(investigator),
     )
     tip, _receipt = submit_tip(
-        facility=identifier.exhibit.case.facility, description="El celular tiene IMEI 35 209900 176148 1, es del interno."
+        facility=identifier.exhibit.case.facility,
+        description="El celular tiene IMEI 35 209900 176148 1, es del interno.",
     )
     supervisor = cast["lima_supervisor"]
-    mention_record(
-        tip=tip, kind=EntityKind.IMEI, value="352099001761481", actor=supervisor, vault=vault_of(supervisor)
-    )
+    mention_record(tip=tip, kind=EntityKind.IMEI, value="352099001761481", actor=supervisor, vault=vault_of(supervisor))
     page = staff_client("lima_investigator").get(f"/staff/evidence/exhibits/{imei.exhibit.public_id}/").content.decode()
     assert f"/staff/cases/{tip.case_link.case.public_id}/" in page
 
