@@ -172,7 +172,7 @@ def test_handing_over_through_the_page(exhibit: Exhibit, cast: dict[str, StaffMe
     page = client.post(
         url, {"transfer-to_member": supervisor.pk, "transfer-password": "wrong", "transfer-remarks": ""}, follow=True
     ).content.decode()
-    assert "That is not your password" in page
+    assert "Esa no es su contraseña" in page
     exhibit.refresh_from_db()
     assert exhibit.holder == cast["lima_investigator"]
     client.post(url, {"transfer-to_member": supervisor.pk, "transfer-password": PASSWORD, "transfer-remarks": "ok"})

@@ -33,7 +33,7 @@ def register(client: object, case: Case, **fields: object) -> str:
 def test_a_registered_exhibit_shows_on_the_case_page_and_is_encrypted(case: Case, cast: dict[str, StaffMember]) -> None:
     client = staff_client("lima_investigator")
     page = register(client, case)
-    assert "you hold it" in page
+    assert "usted la tiene" in page
     exhibit = Exhibit.objects.get()
     assert DESCRIPTION.encode() not in bytes(exhibit.description_ct)
     assert exhibit.holder == cast["lima_investigator"]
@@ -67,7 +67,7 @@ def test_a_file_that_does_not_match_the_sha256_entered_is_not_kept(case: Case, c
     client = staff_client("lima_investigator")
     upload = SimpleUploadedFile("export.zip", FILE, "application/zip")
     page = register(client, case, kind=ExhibitKind.DIGITAL_FILE, description="Export", file=upload, sha256="a" * 64)
-    assert "not the one you entered" in page
+    assert "no es el que ingresó" in page
     assert not Exhibit.objects.exists()
     assert storage.file_names() == []
 
@@ -92,5 +92,5 @@ def test_another_unit_cannot_register_or_read(case: Case, exhibit: Exhibit, cast
 def test_a_future_seizure_day_is_refused(case: Case, cast: dict[str, StaffMember]) -> None:
     tomorrow = datetime.date.today() + datetime.timedelta(days=2)
     page = register(staff_client("lima_investigator"), case, seized_on=tomorrow.isoformat())
-    assert "not registered" in page
+    assert "no se registró" in page
     assert not Exhibit.objects.exists()

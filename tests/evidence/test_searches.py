@@ -36,7 +36,7 @@ def test_a_search_is_recorded_and_listed(cast: dict[str, StaffMember], facilitie
     client = staff_client("lima_investigator")
     response = client.post("/staff/evidence/searches/", search_data(facilities["lurigancho"]), follow=True)
     page = response.content.decode()
-    assert "The search was recorded." in page and "Pabellón 5" in page
+    assert "La requisa quedó registrada." in page and "Pabellón 5" in page
     search = CellSearch.objects.get()
     assert (search.phones_found, search.prompted_by, search.category) == (3, None, "")
     assert AuditEvent.objects.filter(action=AuditAction.SEARCH_RECORDED).exists()
@@ -45,7 +45,7 @@ def test_a_search_is_recorded_and_listed(cast: dict[str, StaffMember], facilitie
 def test_a_search_a_case_prompted_takes_its_category(case: Case, cast: dict[str, StaffMember]) -> None:
     client = staff_client("lima_supervisor")
     form = client.get(f"/staff/evidence/searches/?case={case.public_id}").content.decode()
-    assert "Record a search this case prompted" in form
+    assert "Registrar una requisa motivada por este caso" in form
     response = client.post(
         f"/staff/evidence/searches/?case={case.public_id}", {**search_data(case.facility), "case": str(case.public_id)}
     )

@@ -64,7 +64,7 @@ def test_the_seizing_case_page_shows_the_tip_that_named_the_number(
     tip_case, seizing_case, identifier = seized
     assert b"987 654 321" not in bytes(identifier.value_ct)
     page = staff_client("lima_investigator").get(f"/staff/cases/{seizing_case.public_id}/").content.decode()
-    assert "named in 1 report" in page
+    assert "figura en 1 denuncia" in page
     assert f"/staff/cases/{tip_case.public_id}/" in page
 
 
