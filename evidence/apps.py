@@ -9,9 +9,11 @@ class EvidenceConfig(AppConfig):
     def ready(self) -> None:
         # Evidence builds on linking and tipline, which import nothing of it: it registers what they show and keep.
         from evidence.selectors import pseudonym_seizures
-        from evidence.services import exhibit_storage_names_kept
+        from evidence.services import exhibit_identifiers_rekey, exhibit_storage_names_kept
         from linking.selectors import pseudonym_seizures_source
+        from linking.services import pseudonym_holder_register
         from tipline.storage import kept_names_source
 
         pseudonym_seizures_source(pseudonym_seizures)
         kept_names_source(exhibit_storage_names_kept)
+        pseudonym_holder_register(exhibit_identifiers_rekey)

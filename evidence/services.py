@@ -29,7 +29,7 @@ from cases.services import case_key_open
 from evidence.custody import AUDIT_TARGET, custody_append, custody_rechain
 from evidence.models import CellSearch, CustodyEntry, Exhibit, ExhibitIdentifier, ExhibitKind
 from evidence.uploads import EvidenceUpload
-from linking.models import EntityKind
+from linking.models import EntityKind, IndexKey
 from linking.pseudonyms import entity_pseudonym
 from linking.services import index_key_of_unit
 from org.models import Facility, Unit
@@ -293,6 +293,45 @@ def exhibit_identifier_add(
             identifier=kind,
         )
     return identifier
+
+
+def exhibit_identifiers_rekey(*, scope: str, index_key: IndexKey, key: bytes, escrow_private_key: bytes) -> int:
+    """Recompute the pseudonyms of the seized identifiers of a scope under its new index key (a rotation).
+
+    Called by linking.services.index_key_rotate inside its transaction: each value is opened with
+    its case's key through escrow, as the rotation opens tips. Return how many were recomputed.
+    """
+    identifiers = list(
+        ExhibitIdentifier.objects.exclude(index_key=index_key)
+        .filter(index_key__scope=scope)
+        .select_related("exhibit__case")
+        .order_by("exhibit__case_id", "pk")
+    )
+    case_keys: dict[int, bytes] = {}
+    changed: list[ExhibitIdentifier] = []
+    for identifier in identifiers:
+        case = identifier.exhibit.case
+        if case.pk not in case_keys:
+            case_keys[case.pk] = envelope.open_record_key_with_escrow(
+                envelope.CASE, case, escrow_private_key=escrow_private_key
+            )
+        value = envelope.open_field(
+            envelope.EXHIBIT_IDENTIFIER,
+            "value",
+            identifier,
+            case.public_id,
+            identifier.exhibit.public_id,
+            identifier.public_id,
+            key=case_keys[case.pk],
+        )
+        pseudonym = entity_pseudonym(key=key, kind=identifier.kind, value=value, facility_id=case.facility_id)
+        if pseudonym is None:  # accepted once, so the normalisation changed since: it no longer links
+            continue
+        identifier.pseudonym = pseudonym
+        identifier.index_key = index_key
+        changed.append(identifier)
+    ExhibitIdentifier.objects.bulk_update(changed, ["pseudonym", "index_key"], batch_size=1000)
+    return len(changed)
 
 
 # --- merging cases ------------------------------------------------------------------------------------------------

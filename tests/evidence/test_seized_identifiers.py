@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import LazySettings
 
 from accounts.models import StaffMember
 from cases.models import Case
 from evidence.models import ExhibitIdentifier, ExhibitKind
 from evidence.services import Found, exhibit_identifier_add, exhibit_register, search_record
-from linking.models import EntityKind
+from linking.models import EntityKind, IndexKey, IndexScope
 from linking.normalise import normalise_imei
-from linking.services import mention_record
+from linking.services import index_key_rotate, mention_record
 from org.models import Facility
 from tests.conftest import staff_client
 from tests.evidence.conftest import vault_of
@@ -123,3 +124,16 @@ def test_an_imei_is_recorded_by_its_15_digits(
 )
 def test_imei_normalisation(written: str, imei: str) -> None:
     assert normalise_imei(written) == imei
+
+
+def test_a_rotated_index_key_keeps_the_seized_number_linked(
+    seized: tuple[Case, Case, ExhibitIdentifier], settings: LazySettings
+) -> None:
+    _tip_case, seizing_case, identifier = seized
+    before = bytes(identifier.pseudonym)
+    index_key_rotate(escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
+    identifier.refresh_from_db()
+    assert bytes(identifier.pseudonym) != before
+    assert identifier.index_key == IndexKey.objects.get(scope=IndexScope.REGIONAL, is_active=True)
+    page = staff_client("lima_investigator").get(f"/staff/cases/{seizing_case.public_id}/").content.decode()
+    assert "figura en 1 denuncia" in page
