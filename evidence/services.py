@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,7 @@ from cases.services import case_key_open
 from evidence.custody import AUDIT_TARGET, custody_append, custody_rechain
 from evidence.models import CellSearch, CustodyEntry, Exhibit, ExhibitIdentifier, ExhibitKind
 from evidence.uploads import EvidenceUpload
-from linking.models import EntityKind, IndexKey
+from linking.models import EntityKind, IndexKey, IndexScope
 from linking.pseudonyms import entity_pseudonym
 from linking.services import index_key_of_unit
 from org.models import Facility, Unit
@@ -202,7 +203,6 @@ def exhibit_register(
         setattr(exhibit, column, ciphertext)
     with transaction.atomic():
         exhibit.save()
-        exhibit.holder = None  # the registration entry hands it to the registrar
         custody_append(
             exhibit=exhibit, kind=CustodyEntry.Kind.REGISTERED, signed_by=actor, to_member=actor, case_key=case_key
         )
@@ -299,13 +299,14 @@ def exhibit_identifiers_rekey(*, scope: str, index_key: IndexKey, key: bytes, es
     """Recompute the pseudonyms of the seized identifiers of a scope under its new index key (a rotation).
 
     Called by linking.services.index_key_rotate inside its transaction: each value is opened with
-    its case's key through escrow, as the rotation opens tips. Return how many were recomputed.
+    its case's key through escrow, as the rotation opens tips. The scope's identifiers are those of
+    its units' cases today, so a case transferred into or out of the national unit moves to the
+    right key, as its tips do. Return how many were recomputed.
     """
+    national = Q(exhibit__case__unit__kind=Unit.Kind.NATIONAL)
+    of_scope = ExhibitIdentifier.objects.filter(national if scope == IndexScope.NATIONAL else ~national)
     identifiers = list(
-        ExhibitIdentifier.objects.exclude(index_key=index_key)
-        .filter(index_key__scope=scope)
-        .select_related("exhibit__case")
-        .order_by("exhibit__case_id", "pk")
+        of_scope.exclude(index_key=index_key).select_related("exhibit__case").order_by("exhibit__case_id", "pk")
     )
     case_keys: dict[int, bytes] = {}
     changed: list[ExhibitIdentifier] = []
@@ -344,7 +345,9 @@ def exhibits_move_to_case(*, target: Case, other: Case, target_key: bytes, other
     to their case by their associated data, so each is opened with `other_key` and sealed
     with `target_key`. A custody remark's new ciphertext changes its entry's digest: the
     chain is re-linked and its new digests recorded in the audit chain (custody_rechain),
-    after checking that it held before. Call it inside the merge's transaction; return how many moved.
+    after checking that it held before. The searches `other` prompted are the target's then. Call it
+    inside the merge's transaction, before `other` is deleted (its exhibits cascade with it); return
+    how many exhibits moved.
     """
     moved = 0
     for exhibit in Exhibit.objects.select_for_update().filter(case=other).order_by("pk"):
@@ -370,4 +373,6 @@ def exhibits_move_to_case(*, target: Case, other: Case, target_key: bytes, other
             identifier.save(update_fields=["value_ct"])
         custody_rechain(exhibit=exhibit, from_case=other, to_case=target, from_key=other_key, to_key=target_key)
         moved += 1
+    # The searches its tips prompted were prompted by the merged case's tips now.
+    CellSearch.objects.filter(prompted_by=other).update(prompted_by=target)
     return moved
