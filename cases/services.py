@@ -602,7 +602,7 @@ def attachments_scan_pending(*, tip: Tip, data_key: bytes, actor: StaffMember | 
 class CaseMergeHook(Protocol):
     """Move what an app keeps of `other` into `target`, re-sealing its content from `other_key` to `target_key`."""
 
-    def __call__(self, *, target: Case, other: Case, target_key: bytes, other_key: bytes) -> None: ...
+    def __call__(self, *, target: Case, other: Case, target_key: bytes, other_key: bytes) -> object: ...
 
 
 _case_merge_hooks: list[CaseMergeHook] = []

@@ -1,4 +1,4 @@
-"""Find the entities a tip's text names: people, phones, plates, companies, places, DNIs and times.
+"""Find the entities a tip's text names: people, phones, plates, companies, places, DNIs, IMEIs and times.
 
 Pure functions of the text, fast (no model), run on every tip at intake and linked
 without a person checking: they must find what people really write (lower case, ALL
@@ -20,6 +20,7 @@ How each kind is found:
 - places inside a prison: a place noun with a number, letter or direction ("torreón tres",
   "muro de la parte norte"), or a place that needs none ("locutorio", "ingreso de visitas");
 - DNIs: 8 digits after "DNI", "D.N.I." or "documento";
+- IMEIs: 14 to 16 digits after "IMEI" ("IMEI 35 209900 176148 1"), valid by their check digit;
 - times that matter: weekdays, visiting days, shift changes, night and small hours.
 
 Where two findings overlap, the more certain one wins (a plate over a person, a company's
@@ -47,7 +48,15 @@ from linking.lexicon import (
     is_name_stopword,
     is_surname,
 )
-from linking.normalise import WEEKDAYS, fold, is_peruvian_number, normalise, normalise_phone, normalise_time
+from linking.normalise import (
+    WEEKDAYS,
+    fold,
+    is_peruvian_number,
+    normalise,
+    normalise_imei,
+    normalise_phone,
+    normalise_time,
+)
 
 # --- what a suggestion is ----------------------------------------------------------------------------------
 
@@ -75,6 +84,8 @@ class _Candidate:
 
 # Which finding wins where two overlap.
 _BY_DNI, _BY_PHONE, _BY_VEHICLE, _BY_NICKNAME, _BY_COMPANY, _BY_TITLE, _BY_PLACE, _BY_NAME, _BY_TIME = range(9)
+# An IMEI is written after its name: it wins over a phone or a DNI read inside its digits.
+_BY_IMEI = -1
 
 
 # --- the text, folded but aligned -----------------------------------------------------------------------------
@@ -447,6 +458,21 @@ def _phones(text: str, plain: str) -> Iterator[_Candidate]:
             yield _Candidate(match.start, match.end, _BY_PHONE, Suggestion("phone", raw))
 
 
+# --- IMEIs ----------------------------------------------------------------------------------------------------
+
+_IMEI = re.compile(
+    r"\bimei(?:\s*sv)?\b\.?(?:\s*(?:n\.?\s?[°ºo]?\.?|nro\.?|numero|num\.?|es|el|:|#)\s*)*\s*"
+    r"(?P<imei>\d(?:[\s\-/.]?\d){13,15})(?!\d)"
+)
+
+
+def _imeis(plain: str, text: str) -> Iterator[_Candidate]:
+    for match in _IMEI.finditer(plain):
+        written = text[match.start("imei") : match.end("imei")]
+        if normalise_imei(written):
+            yield _Candidate(match.start("imei"), match.end("imei"), _BY_IMEI, Suggestion("imei", written))
+
+
 # --- DNIs ----------------------------------------------------------------------------------------------------
 
 _DNI = re.compile(
@@ -765,6 +791,7 @@ def _candidates(text: str) -> list[_Candidate]:
     uncapitalised = not all_caps and not re.search(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]", text)
     words = _words(name_text)
     return [
+        *_imeis(plain, text),
         *_dnis(plain, text),
         *_phones(text, plain),
         *_plates(text, plain, all_caps),

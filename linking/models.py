@@ -79,6 +79,7 @@ class EntityKind(models.TextChoices):
     PLACE = "place", _("Place in the prison")
     DNI = "dni", _("DNI number")
     TIME = "time", _("Time (day, shift, night)")
+    IMEI = "imei", _("IMEI of a phone")
 
 
 class MentionOrigin(models.TextChoices):

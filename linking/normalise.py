@@ -453,6 +453,41 @@ def normalise_dni(value: str) -> str:
     return digits if len(digits) == 8 else ""
 
 
+# --- phones' IMEIs ------------------------------------------------------------------------------------------
+
+
+def luhn_check_digit(digits: str) -> str:
+    """Return the Luhn check digit that completes `digits` (an IMEI's 14 digits)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # every second digit from the right of the full number, the check digit's neighbour first
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def normalise_imei(value: str) -> str:
+    """Return a phone's IMEI as its 15 digits, or "" if the value is not one.
+
+    Spaces, dashes, slashes and dots between the digits go ("35 209900 176148 1",
+    "35-209900-176148-1"). 14 digits (printed without the check digit) get it computed;
+    16 digits are an IMEISV, whose first 14 are the IMEI (its check digit computed);
+    15 digits must end in their Luhn check digit.
+    """
+    text = unicodedata.normalize("NFKC", value)
+    if re.search(r"[^\d\s\-/.]", text):
+        return ""
+    digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
+    if len(digits) in (14, 16):
+        return digits[:14] + luhn_check_digit(digits[:14])
+    if len(digits) == 15 and digits[14] == luhn_check_digit(digits[:14]):
+        return digits
+    return ""
+
+
 # --- times that matter -------------------------------------------------------------------------------------
 
 WEEKDAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
@@ -518,6 +553,7 @@ NORMALISERS = {
     "place": normalise_place,
     "dni": normalise_dni,
     "time": normalise_time,
+    "imei": normalise_imei,
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -538,6 +539,27 @@ class PseudonymElsewhere:
 
 
 @dataclass(frozen=True)
+class PseudonymSeizure:
+    """A seized device that carries the entity: a link to it for a member who may see it, else its unit only."""
+
+    label: str
+    seized_on: datetime.date
+    unit_name: str
+    url: str = ""
+
+
+# Apps that hold seized identifiers (evidence) give their rows here when they start; linking imports none of them.
+PseudonymSeizureSource = Callable[[bytes, StaffMember], list[PseudonymSeizure]]
+_pseudonym_seizure_sources: list[PseudonymSeizureSource] = []
+
+
+def pseudonym_seizures_source(source: PseudonymSeizureSource) -> None:
+    """Have the pseudonym page also list what `source` says was seized carrying a pseudonym."""
+    if source not in _pseudonym_seizure_sources:
+        _pseudonym_seizure_sources.append(source)
+
+
+@dataclass(frozen=True)
 class PseudonymView:
     pseudonym_hex: str
     kind_label: str
@@ -545,6 +567,7 @@ class PseudonymView:
     elsewhere: list[PseudonymElsewhere]
     facilities: list[tuple[str, int]]
     total_tips: int
+    seizures: list[PseudonymSeizure] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
@@ -608,6 +631,7 @@ def pseudonym_view(*, pseudonym: bytes, member: StaffMember, vault: dict[str, by
         elsewhere=elsewhere,
         facilities=facilities,
         total_tips=total,
+        seizures=[seizure for source in _pseudonym_seizure_sources for seizure in source(pseudonym, member)],
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Protocol
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -169,6 +170,23 @@ def _tips_of_scope(scope: str) -> QuerySet[Tip]:
     return national if scope == IndexScope.NATIONAL else Tip.objects.exclude(pk__in=national.values("pk"))
 
 
+class PseudonymHolder(Protocol):
+    """Recompute, under a scope's new index key, the pseudonyms an app keeps beside its own sealed values."""
+
+    def __call__(self, *, scope: str, index_key: IndexKey, key: bytes, escrow_private_key: bytes) -> object: ...
+
+
+# Apps that keep pseudonyms made like a tip's (evidence's seized identifiers) register here when they start;
+# a rotation calls each inside its transaction. Linking imports none of them.
+_pseudonym_holders: list[PseudonymHolder] = []
+
+
+def pseudonym_holder_register(holder: PseudonymHolder) -> None:
+    """Have every index key rotation also call `holder` with the new key and the escrow private key."""
+    if holder not in _pseudonym_holders:
+        _pseudonym_holders.append(holder)
+
+
 def index_key_rotate(*, escrow_private_key: bytes, scope: str = IndexScope.REGIONAL) -> tuple[IndexKey, int]:
     """Replace a scope's index key with a new version and recompute its tips' pseudonyms under it.
 
@@ -233,6 +251,8 @@ def index_key_rotate(*, escrow_private_key: bytes, scope: str = IndexScope.REGIO
             NameKey.objects.bulk_create(name_rows, batch_size=1000)
             recomputed += len(changed)
             merged += len(duplicates)
+        for rekey in _pseudonym_holders:
+            rekey(scope=scope, index_key=index_key, key=key, escrow_private_key=escrow_private_key)
         IndexKeySeal.objects.filter(index_key__scope=scope).exclude(index_key=index_key).delete()
         pseudonyms_rekeyed.send(sender=IndexKey, scope=scope)
         audit_record(
@@ -345,7 +365,15 @@ def mention_store(
 
 def _index_key_of_tip(*, tip: Tip, vault: dict[str, bytes]) -> tuple[IndexKey, bytes]:
     """Open the index key of the tip's scope with the session's keys, or raise CaseActionRefused."""
-    opened = index_key_open(vault=vault, scope=index_scope_of_unit(tip.unit_id))
+    return index_key_of_unit(unit_id=tip.unit_id, vault=vault)
+
+
+def index_key_of_unit(*, unit_id: int | None, vault: dict[str, bytes]) -> tuple[IndexKey, bytes]:
+    """Open the index key that pseudonyms of this unit's tips are made with, or raise CaseActionRefused.
+
+    Evidence makes the pseudonym of a seized phone's number with it, so that it meets the tips that name it.
+    """
+    opened = index_key_open(vault=vault, scope=index_scope_of_unit(unit_id))
     if opened is None:
         raise CaseActionRefused(
             _(

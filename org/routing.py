@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from org.models import Facility, RoutingRule, Unit
 
@@ -53,3 +53,16 @@ def route_tip(*, facility: Facility, category: str, staff_involved: str) -> Unit
         default=None,
     )
     return best.unit if best is not None else facility.region.unit
+
+
+def facilities_routed_to(unit: Unit) -> QuerySet[Facility]:
+    """Return the active facilities whose tips can reach this unit, by name.
+
+    Those of the regions it serves and those an active routing rule sends to it; the
+    national unit, which the conflict-of-interest path reaches from every facility, has all.
+    """
+    facilities = Facility.objects.filter(is_active=True).order_by("name")
+    if unit.kind == Unit.Kind.NATIONAL:
+        return facilities
+    routed = Q(region__unit=unit) | Q(routing_rules__unit=unit, routing_rules__is_active=True)
+    return facilities.filter(pk__in=Facility.objects.filter(routed).values("pk"))

@@ -31,7 +31,7 @@ import contextlib
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path, PurePosixPath
@@ -294,8 +294,22 @@ def _modified_before(store: Storage, name: str, cutoff: datetime) -> bool:
         return False  # deleted meanwhile
 
 
+# Other apps that keep files in this store (evidence's digital exhibits) say here, when they start, which
+# of a batch of names their rows hold, so the orphan sweep keeps those files.
+KeptNames = Callable[[list[str]], Iterable[str]]
+_kept_name_sources: list[KeptNames] = []
+
+
+def kept_names_source(source: KeptNames) -> None:
+    """Have the orphan sweep also keep the files `source` says (given a batch of names) its rows hold."""
+    if source not in _kept_name_sources:
+        _kept_name_sources.append(source)
+
+
 def orphans_delete(*, older_than_seconds: float) -> int:
-    """Delete the store's files older than `older_than_seconds` that no Attachment row names; return how many.
+    """Delete the store's files older than `older_than_seconds` that no row names; return how many.
+
+    An Attachment row, or a row of an app that registered with kept_names_source, keeps its file.
 
     In an object store, also abort the multipart uploads started before the cut-off
     (counted with the files): a writer killed before commit() or close() leaves one.
@@ -317,6 +331,8 @@ def orphans_delete(*, older_than_seconds: float) -> int:
     old = files_older_than(older_than_seconds)
     while batch := list(islice(old, SWEEP_BATCH)):
         kept = set(Attachment.objects.filter(storage_name__in=batch).values_list("storage_name", flat=True))
+        for source in _kept_name_sources:
+            kept.update(source(batch))
         for name in batch:
             if name not in kept:  # a partial file is never named by a row
                 store.delete(name)

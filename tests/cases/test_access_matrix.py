@@ -37,6 +37,9 @@ from cases.members import unit_member_add
 from cases.models import Case
 from cases.permissions import can_work
 from cases.views import CASE_ACTIONS
+from evidence.models import ExhibitKind
+from evidence.services import exhibit_register
+from evidence.views import EXHIBIT_ACTIONS
 from investigation.models import Interview, Task
 from investigation.services import task_add
 from linking.models import EntityKind, EntityMention, IndexKey
@@ -264,6 +267,32 @@ def pseudonym_kwargs(world: World) -> dict[str, Any]:
     return {"pseudonym": bytes(recorded_mention(world).pseudonym)}
 
 
+def exhibit_kwargs(world: World) -> dict[str, Any]:
+    """A phone registered on the Lima case by its supervisor, described with the tip's secret phrase:
+    the check that no one else receives TIP_SECRET covers the exhibit's pages too."""
+    supervisor = world.members[LIMA_SUPERVISOR]
+    exhibit = exhibit_register(
+        case=world.case,
+        kind=ExhibitKind.PHONE,
+        description=TIP_SECRET,
+        seized_on=world.tip.received_on,
+        actor=supervisor,
+        vault=staff_unlock_keys(member=supervisor, password=PASSWORD),
+    )
+    return {"public_id": exhibit.public_id}
+
+
+def exhibit_action_row(action: str) -> Row:
+    """A change of hands or an identifier with an EMPTY POST body: the members are sent back with a message."""
+    return Row(
+        "evidence:exhibit_action",
+        "POST",
+        lima_readers(REDIRECT),
+        kwargs=lambda world: {**exhibit_kwargs(world), "action": action},
+        label=f"evidence:exhibit_action:{action}",
+    )
+
+
 @dataclass(frozen=True)
 class Row:
     """One staff URL: its name, how it is requested, and the answer for each actor."""
@@ -439,6 +468,21 @@ ROWS: list[Row] = [
         ),
         kwargs=pseudonym_kwargs,
     ),
+    # Evidence: a unit's searches are for its investigators and supervisors (each sees their own units'); a
+    # case's exhibits for the case's readers. Empty POSTs register nothing and change no hands: the members
+    # are sent back with a message. The exhibit has no file: its readers are sent back to it.
+    Row(
+        "evidence:searches",
+        "GET",
+        expect(
+            NOT_FOUND,
+            **{actor: OK for actor in (*LIMA_READERS, RECUSED, NORTE_INVESTIGATOR, NATIONAL_INVESTIGATOR)},
+        ),
+    ),
+    Row("evidence:exhibit_register", "POST", lima_readers(REDIRECT), kwargs=case_kwargs),
+    Row("evidence:exhibit", "GET", lima_readers(OK), kwargs=exhibit_kwargs),
+    Row("evidence:exhibit_file", "GET", lima_readers(REDIRECT), kwargs=exhibit_kwargs),
+    *(exhibit_action_row(action) for action in EXHIBIT_ACTIONS),
 ]
 
 # Representative URLs of the admin site (see ADMIN_NAMESPACE): administrators only; the site sends
