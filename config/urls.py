@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/audit/", include(audit_urls, namespace="audit")),
     path("staff/linking/", include("linking.urls", namespace="linking")),
     path("staff/trends/", include("trends.urls", namespace="trends")),
+    path("staff/outcomes/", include("outcomes.urls", namespace="outcomes")),
     path("staff/", include("cases.urls", namespace="staff")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
