@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -23,6 +23,9 @@ from outcomes.models import (
 from outcomes.selectors import INTERVIEWS, PERSONS_NAMES, TASKS, CaseFile
 from outcomes.services import SUSPENSION_DAYS_MAX
 from tipline.forms import inline_form_helper
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # How much of a message or note the referral file page shows beside its checkbox, to tell them apart.
 EXCERPT_CHARS = 80
@@ -178,7 +181,7 @@ class ReferralFileForm(forms.Form):
         if data_file.interviews:
             self._add(INTERVIEWS, _("The interview records"), "", False)
 
-    def _add(self, key: str, label: str, text: str, default: bool) -> None:
+    def _add(self, key: str, label: StrOrPromise, text: str, default: bool) -> None:
         self.keys.append(key)
         self.fields[key] = forms.BooleanField(
             label=label, required=False, initial=default, help_text=_excerpt(text) if text else ""

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -32,6 +33,11 @@ from cases.models import Case
 from outcomes.selectors import INTERVIEWS, PERSONS_NAMES, TASKS, CaseFile
 
 PRODUCER = "tipline referral file"
+
+
+def _reserved() -> str:
+    """The block that stands where an item was left out: never a silent gap."""
+    return _("[Reserved]")
 
 
 def disclosed_identity(case: Case) -> None:
@@ -98,7 +104,7 @@ class _Builder:
             self.para(f"<b>{_text(label)}</b><br/>{_text(text) or '—'}")
         else:
             self.redacted.append(key)
-            self.para(f"{_text(label)}<br/>{_text(_('[Reserved]'))}", "reserved")
+            self.para(f"{_text(label)}<br/>{_text(_reserved())}", "reserved")
         self.story.append(Spacer(1, 2 * mm))
 
     def table(self, rows: list[list[str]]) -> None:
@@ -127,10 +133,13 @@ def _case_section(b: _Builder, data: CaseFile, made_by: StaffMember, made_on: da
     b.field(_("Received on"), _day(case.received_on))
     b.field(_("Status"), str(case.get_status_display()))
     b.field(_("Acknowledged on"), _day(case.acknowledged_on) if case.acknowledged_on else _("not yet"))
-    met = case.acknowledged_on is not None and case.acknowledged_on <= case.acknowledge_due
-    b.field(_("Acknowledgement deadline"), f"{_day(case.acknowledge_due)} · {_('met') if met else _('not met')}")
+    acknowledged = case.acknowledged_on is not None and case.acknowledged_on <= case.acknowledge_due
     fed_back = case.feedback_given_on is not None and case.feedback_given_on <= case.feedback_due
-    b.field(_("Feedback deadline"), f"{_day(case.feedback_due)} · {_('met') if fed_back else _('not met')}")
+    for label, due, met in (
+        (_("Acknowledgement deadline"), case.acknowledge_due, acknowledged),
+        (_("Feedback deadline"), case.feedback_due, fed_back),
+    ):
+        b.field(label, f"{_day(due)} · " + (_("met") if met else _("not met")))
     if case.closed_on:
         b.field(_("Closed on"), _day(case.closed_on))
     b.field(_("Made on"), f"{_day(made_on)} · {made_by.user.get_username()}")
@@ -154,7 +163,8 @@ def _tips_section(b: _Builder, data: CaseFile) -> None:
         )
         b.item(tip.description_key, _("Description"), tip.description)
         if tip.attachments:
-            b.para(f"<b>{_text(_('Attachments (handed over separately)'))}</b>")
+            handed = _("Attachments (handed over separately)")
+            b.para(f"<b>{_text(handed)}</b>")
             b.table(
                 [[_("Name"), _("Stored size (bytes, encrypted)")]]
                 + [[a.name, str(a.stored_bytes) if a.stored_bytes is not None else "—"] for a in tip.attachments]
@@ -198,7 +208,8 @@ def _evidence_section(b: _Builder, data: CaseFile) -> None:
         return
     b.heading(_("Exhibits"))
     for exhibit in data.exhibits:
-        b.heading(f"{exhibit.kind} · {_('seized on')} {_day(exhibit.seized_on)} · {exhibit.status}", "h3")
+        seized = _("seized on %(day)s") % {"day": _day(exhibit.seized_on)}
+        b.heading(f"{exhibit.kind} · {seized} · {exhibit.status}", "h3")
         b.para(_text(exhibit.description))
         if exhibit.file_name:
             b.field(_("File"), exhibit.file_name)
@@ -226,7 +237,7 @@ def _outcomes_section(b: _Builder, data: CaseFile) -> None:
                 [
                     p.person.code,
                     str(p.person.get_role_display()),
-                    p.name if names else _("[Reserved]"),
+                    p.name if names else _reserved(),
                     str(p.person.get_outcome_display()),
                 ]
                 for p in data.persons
@@ -242,7 +253,13 @@ def _outcomes_section(b: _Builder, data: CaseFile) -> None:
                     p.person.code if p.person else "—",
                     str(p.get_stage_display()),
                     str(p.get_sanction_display())
-                    + (f" ({p.suspension_days} {_('days')})" if p.suspension_days else ""),
+                    + (
+                        " ("
+                        + ngettext("%(days)s day", "%(days)s days", p.suspension_days) % {"days": p.suspension_days}
+                        + ")"
+                        if p.suspension_days
+                        else ""
+                    ),
                     _day(p.opened_on),
                     _day(p.sanctioned_on),
                 ]
@@ -270,7 +287,8 @@ def _manifest(b: _Builder, data: CaseFile) -> list[dict[str, str]]:
         b.table([[_("Exhibit"), "SHA-256"]] + [[entry["exhibit"], entry["sha256"]] for entry in manifest])
     else:
         b.para(_text(_("No digital exhibit with a recorded SHA-256.")))
-    b.para(f"<b>{_text(_('Items reserved'))}:</b>")
+    reserved = _("Items reserved")
+    b.para(f"<b>{_text(reserved)}:</b>")
     b.para(_text("\n".join(b.redacted) or _("None.")), "small")
     return manifest
 

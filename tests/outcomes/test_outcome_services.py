@@ -32,7 +32,9 @@ def test_a_person_gets_the_next_code_and_the_name_is_encrypted_at_rest(lima: Lim
     assert (first.code, second.code) == ("P-1", "P-2")
     stored = PersonConcerned.objects.get(pk=first.pk)
     assert NAME.encode() not in bytes(stored.name_ct) and b"Pabellon" not in bytes(stored.details_ct)
-    opened = envelope.open_fields(envelope.PERSON_CONCERNED, stored, lima.case.public_id, stored.public_id, key=lima.key)
+    opened = envelope.open_fields(
+        envelope.PERSON_CONCERNED, stored, lima.case.public_id, stored.public_id, key=lima.key
+    )
     assert opened == {"name": NAME, "details": "Pabellon 5"}
     assert lima.case.events.filter(kind=CaseEvent.Kind.PERSON_ADDED).count() == 2
     audit = AuditEvent.objects.filter(action=AuditAction.OUTCOME_RECORDED)
@@ -40,14 +42,17 @@ def test_a_person_gets_the_next_code_and_the_name_is_encrypted_at_rest(lima: Lim
 
 
 def test_a_proceeding_needs_a_case_under_investigation_or_substantiated(lima: LimaCase) -> None:
-    with pytest.raises(CaseActionRefused, match="under investigation or substantiated"):
+    with pytest.raises(CaseActionRefused, match="en investigación o fundado"):
         services.proceeding_open(
             case=lima.case, person=None, reference="PAD-1", opened_on=datetime.date.today(), actor=lima.supervisor
         )
     set_status(lima.case, CaseStatus.SUBSTANTIATED)
-    assert services.proceeding_open(
-        case=lima.case, person=None, reference="PAD-1", opened_on=datetime.date.today(), actor=lima.supervisor
-    ).reference == "PAD-1"
+    assert (
+        services.proceeding_open(
+            case=lima.case, person=None, reference="PAD-1", opened_on=datetime.date.today(), actor=lima.supervisor
+        ).reference
+        == "PAD-1"
+    )
 
 
 def test_an_investigator_not_assigned_cannot_record_a_proceeding(lima: LimaCase) -> None:
@@ -60,7 +65,9 @@ def test_an_investigator_not_assigned_cannot_record_a_proceeding(lima: LimaCase)
 
 def test_a_suspension_needs_its_days_and_a_sanction_marks_the_person(lima: LimaCase) -> None:
     case = investigating(lima)
-    person = services.person_add(case=case, role="staff", name=NAME, details="", actor=lima.supervisor, vault=lima.vault)
+    person = services.person_add(
+        case=case, role="staff", name=NAME, details="", actor=lima.supervisor, vault=lima.vault
+    )
     proceeding = services.proceeding_open(
         case=case, person=person, reference="PAD-7/2026", opened_on=datetime.date.today(), actor=lima.supervisor
     )
@@ -89,7 +96,7 @@ def test_a_suspension_needs_its_days_and_a_sanction_marks_the_person(lima: LimaC
 
 def test_platform_codes_are_checked_and_unique_per_case(lima: LimaCase) -> None:
     services.platform_code_add(case=lima.case, code="2026-00123/INPE", actor=lima.investigator)
-    with pytest.raises(CaseActionRefused, match="already"):
+    with pytest.raises(CaseActionRefused, match="ya está"):
         services.platform_code_add(case=lima.case, code="2026-00123/inpe", actor=lima.investigator)
     for bad in ("x1", "<script>", "a" * 60):
         with pytest.raises(CaseActionRefused):
@@ -102,7 +109,9 @@ def test_merging_moves_persons_renumbered_and_reencrypted(lima: LimaCase, cast: 
     other_tip, _receipt = submit_tip(facility=lima.tip.facility, description="Otra denuncia")
     other = other_tip.case_link.case
     services.person_add(case=lima.case, role="staff", name="Uno", details="", actor=lima.supervisor, vault=lima.vault)
-    moved = services.person_add(case=other, role="staff", name=NAME, details="", actor=lima.supervisor, vault=lima.vault)
+    moved = services.person_add(
+        case=other, role="staff", name=NAME, details="", actor=lima.supervisor, vault=lima.vault
+    )
     services.platform_code_add(case=other, code="ABC-123", actor=lima.supervisor)
     from cases.services import case_key_open
 
@@ -130,13 +139,19 @@ def test_the_case_page_shows_the_outcome_section_and_its_forms_work(lima: LimaCa
     assert response.status_code == 200 and "P-1" in html and NAME in html
     html = client.post(
         url + "proceeding-open/",
-        {"proceeding-person": str(PersonConcerned.objects.get().public_id), "proceeding-reference": "PAD-9",
-         "proceeding-opened_on": datetime.date.today().isoformat()},
+        {
+            "proceeding-person": str(PersonConcerned.objects.get().public_id),
+            "proceeding-reference": "PAD-9",
+            "proceeding-opened_on": datetime.date.today().isoformat(),
+        },
         follow=True,
     ).content.decode()
     assert "PAD-9" in html
-    html = client.post(url + "referral-send/", {"referral-authority": "fiscalia", "referral-sent_on":
-                       datetime.date.today().isoformat()}, follow=True).content.decode()
+    html = client.post(
+        url + "referral-send/",
+        {"referral-authority": "fiscalia", "referral-sent_on": datetime.date.today().isoformat()},
+        follow=True,
+    ).content.decode()
     assert 'id="referrals"' in html
     assert html.index('id="timeline"') < html.index('id="outcome"')
 

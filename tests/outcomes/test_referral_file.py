@@ -1,0 +1,160 @@
+"""The referral file: what it shows and reserves, its SHA-256 and audit entry, and who may make it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pypdfium2 as pdfium
+import pytest
+
+from audit.models import AuditAction, AuditEvent
+from cases.models import CaseEvent
+from cases.services import note_add
+from outcomes import services
+from outcomes.models import ReferralExport
+from outcomes.referral_file import disclosed_identity, render_referral_file
+from outcomes.selectors import case_file, message_key, note_key, tip_description_key
+from tests.conftest import staff_client
+from tests.outcomes.conftest import CONTACT, DESCRIPTION, REPLY, LimaCase, exhibit_make
+
+pytestmark = pytest.mark.django_db
+
+NOTE = "Nota interna: el jefe de seguridad ya sabia de esto."
+
+
+def pdf_text(pdf: bytes) -> str:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    finally:
+        document.close()
+
+
+def page_url(lima: LimaCase) -> str:
+    return f"/staff/outcomes/cases/{lima.case.public_id}/referral-file/"
+
+
+def test_the_page_lists_each_item_with_the_defaults(lima: LimaCase) -> None:
+    note_add(case=lima.case, actor=lima.supervisor, body=NOTE, vault=lima.vault)
+    html = staff_client("lima_supervisor").get(page_url(lima)).content.decode()
+    reply = lima.tip.messages.get()
+    description = tip_description_key(lima.tip)
+    assert f'name="{description}"' in html and f'name="{message_key(reply.public_id)}"' in html
+    assert CONTACT not in html
+
+
+def test_the_downloaded_file_shows_what_was_chosen_and_reserves_the_rest(lima: LimaCase) -> None:
+    note_add(case=lima.case, actor=lima.supervisor, body=NOTE, vault=lima.vault)
+    exhibit = exhibit_make(lima, description="Video de la camara del pabellon", content=b"video bytes")
+    description = tip_description_key(lima.tip)
+    # The description is included; the whistleblower's reply and the note are left out.
+    response = staff_client("lima_supervisor").post(page_url(lima), {description: "on"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    pdf = response.content
+    assert pdf.startswith(b"%PDF-")
+    text = " ".join(pdf_text(pdf).split())
+    assert "Rojas del pabellon 5" in text  # the description
+    assert "domingo en la puerta" not in text  # the reply, reserved
+    assert "jefe de seguridad" not in text  # the note, left out by default
+    assert "[Reservado]" in text
+    assert "987654321" not in text and "Maria" not in text  # the contact field, never
+    assert exhibit.sha256 in text
+    assert "Lacrado en bolsa 12" in text  # the custody history
+
+    export = ReferralExport.objects.get(case=lima.case)
+    assert export.sha256 == hashlib.sha256(pdf).hexdigest()
+    reply = lima.tip.messages.get()
+    assert message_key(reply.public_id) in export.redactions
+    assert note_key(lima.case.notes.get().public_id) in export.redactions
+    assert export.manifest == [{"exhibit": str(exhibit.public_id), "sha256": exhibit.sha256}]
+    assert REPLY not in str(export.redactions) and DESCRIPTION not in str(export.manifest)
+    audit = AuditEvent.objects.get(action=AuditAction.REFERRAL_FILE_MADE)
+    assert audit.details["sha256"] == export.sha256
+    assert lima.case.events.filter(kind=CaseEvent.Kind.REFERRAL_FILE_MADE).count() == 1
+
+
+def test_each_export_writes_its_own_audit_entry_and_is_listed_with_its_hash(lima: LimaCase) -> None:
+    client = staff_client("lima_supervisor")
+    client.post(page_url(lima), {})
+    client.post(page_url(lima), {})
+    assert AuditEvent.objects.filter(action=AuditAction.REFERRAL_FILE_MADE).count() == 2
+    html = client.get(page_url(lima)).content.decode()
+    for export in ReferralExport.objects.filter(case=lima.case):
+        assert export.sha256 in html
+
+
+def test_the_same_inputs_on_the_same_day_give_the_same_bytes(lima: LimaCase) -> None:
+    data = case_file(case=lima.case, vault=lima.vault)
+    made_on = lima.case.received_on
+    first = render_referral_file(data=data, included=set(), made_by=lima.supervisor, made_on=made_on)
+    second = render_referral_file(data=data, included=set(), made_by=lima.supervisor, made_on=made_on)
+    assert first.pdf == second.pdf
+    assert f"D:{made_on:%Y%m%d}000000".encode() in first.pdf
+    assert b"ReportLab" not in first.pdf.split(b"%%EOF")[0].split(b"/Producer")[1][:80]
+
+
+def test_no_identity_is_disclosed_before_issue_14(lima: LimaCase) -> None:
+    assert disclosed_identity(lima.case) is None
+
+
+def test_an_investigator_not_assigned_is_refused(lima: LimaCase) -> None:
+    client = staff_client("lima_investigator")
+    response = client.post(page_url(lima), {}, follow=True)
+    assert "Only the supervisor or the assigned investigator" in response.content.decode() or response.redirect_chain
+    assert not ReferralExport.objects.exists()
+    assert not response.get("Content-Disposition")
+
+
+def test_the_assignee_may_make_it(lima: LimaCase) -> None:
+    services_case = lima.case
+    services_case.assignee = lima.investigator
+    services_case.save(update_fields=["assignee"])
+    response = staff_client("lima_investigator").post(page_url(lima), {})
+    assert response["Content-Type"] == "application/pdf"
+    assert ReferralExport.objects.get().made_by == lima.investigator
+
+
+def test_another_unit_gets_404(lima: LimaCase) -> None:
+    client = staff_client("norte_investigator")
+    assert client.get(page_url(lima)).status_code == 404
+    assert client.post(page_url(lima), {}).status_code == 404
+    assert not ReferralExport.objects.exists()
+
+
+def test_a_copy_is_verified_by_its_hash(lima: LimaCase) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = staff_client("lima_supervisor")
+    pdf = client.post(page_url(lima), {}).content
+    html = client.post(
+        "/staff/outcomes/referral-files/verify/", {"file": SimpleUploadedFile("copia.pdf", pdf)}
+    ).content.decode()
+    assert "alert-success" in html
+    changed = client.post(
+        "/staff/outcomes/referral-files/verify/", {"file": SimpleUploadedFile("copia.pdf", pdf + b"\n")}
+    ).content.decode()
+    assert "verify-result" in changed and "alert-warning" in changed
+    # Another unit's member learns nothing about it.
+    other = (
+        staff_client("norte_investigator")
+        .post("/staff/outcomes/referral-files/verify/", {"file": SimpleUploadedFile("copia.pdf", pdf)})
+        .content.decode()
+    )
+    assert "alert-warning" in other
+
+
+def test_services_refuse_a_referral_of_another_case(lima: LimaCase) -> None:
+    from cases.permissions import CaseActionRefused
+    from tests.factories import submit_tip
+
+    other = submit_tip(facility=lima.tip.facility)[0].case_link.case
+    referral = services.referral_send(
+        case=other, authority="fiscalia", reference="", sent_on=other.received_on, actor=lima.supervisor
+    )
+    with pytest.raises(CaseActionRefused):
+        services.referral_file_make(
+            case=lima.case, included=set(), actor=lima.supervisor, vault=lima.vault, referral=referral
+        )
