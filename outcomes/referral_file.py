@@ -109,7 +109,8 @@ class _Builder:
 
     def table(self, rows: list[list[str]]) -> None:
         cells = [[Paragraph(_text(cell), self.styles["small"]) for cell in row] for row in rows]
-        table = Table(cells, repeatRows=1)
+        # A long cell (a custody remark, a task result) may run over a page: rows split rather than fail.
+        table = Table(cells, repeatRows=1, splitInRow=1)
         table.setStyle(
             TableStyle(
                 [
@@ -133,13 +134,12 @@ def _case_section(b: _Builder, data: CaseFile, made_by: StaffMember, made_on: da
     b.field(_("Received on"), _day(case.received_on))
     b.field(_("Status"), str(case.get_status_display()))
     b.field(_("Acknowledged on"), _day(case.acknowledged_on) if case.acknowledged_on else _("not yet"))
-    acknowledged = case.acknowledged_on is not None and case.acknowledged_on <= case.acknowledge_due
-    fed_back = case.feedback_given_on is not None and case.feedback_given_on <= case.feedback_due
-    for label, due, met in (
-        (_("Acknowledgement deadline"), case.acknowledge_due, acknowledged),
-        (_("Feedback deadline"), case.feedback_due, fed_back),
+    for label, due, done in (
+        (_("Acknowledgement deadline"), case.acknowledge_due, case.acknowledged_on),
+        (_("Feedback deadline"), case.feedback_due, case.feedback_given_on),
     ):
-        b.field(label, f"{_day(due)} · " + (_("met") if met else _("not met")))
+        kept = _("not yet") if done is None else _("met") if done <= due else _("not met")
+        b.field(label, f"{_day(due)} · {kept}")
     if case.closed_on:
         b.field(_("Closed on"), _day(case.closed_on))
     b.field(_("Made on"), f"{_day(made_on)} · {made_by.user.get_username()}")

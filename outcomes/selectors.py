@@ -68,8 +68,13 @@ def case_outcomes(*, case: Case, vault: dict[str, bytes]) -> CaseOutcomes:
         proceedings=list(Proceeding.objects.filter(case=case).select_related("person")),
         referrals=list(Referral.objects.filter(case=case)),
         platform_filings=list(PlatformFiling.objects.filter(case=case).order_by("recorded_on", "id")),
-        exports=list(ReferralExport.objects.filter(case=case).select_related("made_by__user")),
+        exports=referral_exports(case=case),
     )
+
+
+def referral_exports(*, case: Case) -> list[ReferralExport]:
+    """Return the referral files made of the case, newest first: who, when, SHA-256 (their content is nowhere)."""
+    return list(ReferralExport.objects.filter(case=case).select_related("made_by__user"))
 
 
 def _open_person(case: Case, person: PersonConcerned, key: bytes) -> dict[str, str]:

@@ -33,6 +33,7 @@ from outcomes.models import (
     IMPOSED_SANCTIONS,
     PersonConcerned,
     PersonOutcome,
+    PersonRole,
     PlatformFiling,
     Proceeding,
     ProceedingStage,
@@ -96,8 +97,8 @@ def person_add(
 ) -> PersonConcerned:
     """Add a person the case is about: the next code of the case (P-1, P-2, ...), name and details sealed."""
     permissions.require_work(actor, case)
-    if not name.strip():
-        raise CaseActionRefused(_("Give the person's name."))
+    if role not in PersonRole.values or not name.strip():
+        raise CaseActionRefused(_("Give the person's role and name."))
     key = case_key_open(case=case, vault=vault)
     with transaction.atomic():
         # Two members adding a person at once must not get the same code: the case row is the lock.

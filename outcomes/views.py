@@ -28,7 +28,7 @@ from cases.permissions import CaseActionRefused
 from cases.selectors import case_visible_to, cases_visible_to
 from envelope.vault import vault_open
 from outcomes import forms, services
-from outcomes.selectors import case_file, case_outcomes, referral_export_by_hash
+from outcomes.selectors import case_file, referral_export_by_hash, referral_exports
 from outcomes.uploads import HashedUpload, HashingUploadHandler
 
 
@@ -208,7 +208,7 @@ def referral_file(request: HttpRequest, member: StaffMember, public_id: uuid.UUI
             "member": member,
             "case": case,
             "form": form,
-            "exports": case_outcomes(case=case, vault=vault).exports,
+            "exports": referral_exports(case=case),
         },
     )
 

@@ -158,3 +158,15 @@ def test_services_refuse_a_referral_of_another_case(lima: LimaCase) -> None:
         services.referral_file_make(
             case=lima.case, included=set(), actor=lima.supervisor, vault=lima.vault, referral=referral
         )
+
+
+def test_long_and_hostile_text_still_makes_a_file(lima: LimaCase) -> None:
+    hostile = "<b>no</b> & </para> \x00 😀 中文 \u202e " + " ".join(["palabra"] * 4000)
+    note_add(case=lima.case, actor=lima.supervisor, body=hostile, vault=lima.vault)
+    exhibit_make(lima, description=hostile)
+    data = case_file(case=lima.case, vault=lima.vault)
+    rendered = render_referral_file(
+        data=data, included=set(data.redactable_keys()), made_by=lima.supervisor, made_on=lima.case.received_on
+    )
+    text = " ".join(pdf_text(rendered.pdf).split())
+    assert "<b>no</b> &" in text and rendered.redactions == []
