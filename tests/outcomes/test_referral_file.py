@@ -170,3 +170,43 @@ def test_long_and_hostile_text_still_makes_a_file(lima: LimaCase) -> None:
     )
     text = " ".join(pdf_text(rendered.pdf).split())
     assert "<b>no</b> &" in text and rendered.redactions == []
+
+
+def test_tasks_interviews_and_names_appear_only_when_chosen(lima: LimaCase) -> None:
+    import envelope
+    from investigation.models import Interview, Task
+    from outcomes.selectors import INTERVIEWS, PERSONS_NAMES, TASKS
+
+    task = Task(case=lima.case, created_by=lima.supervisor, due_on=lima.case.received_on)
+    task.what_ct = envelope.seal_field(
+        envelope.TASK, "what", lima.case.public_id, task.public_id, key=lima.key, value="Revisar camaras del penal"
+    )
+    task.save()
+    interview = Interview(case=lima.case, held_on=lima.case.received_on, conducted_by=lima.supervisor)
+    sealed = envelope.seal_fields(
+        envelope.INTERVIEW,
+        lima.case.public_id,
+        interview.public_id,
+        key=lima.key,
+        interviewee="Agente Huaman",
+        summary="Declara que no vio nada.",
+    )
+    for column, value in sealed.items():
+        setattr(interview, column, value)
+    interview.save()
+    services.person_add(
+        case=lima.case, role="staff", name="Julio Quispe", details="", actor=lima.supervisor, vault=lima.vault
+    )
+    data = case_file(case=lima.case, vault=lima.vault)
+
+    left_out = render_referral_file(data=data, included=set(), made_by=lima.supervisor, made_on=lima.case.received_on)
+    text = " ".join(pdf_text(left_out.pdf).split())
+    assert "Revisar camaras" not in text and "Agente Huaman" not in text and "Julio Quispe" not in text
+    assert "P-1" in text and text.count("[Reservado]") >= 4
+    assert {TASKS, INTERVIEWS, PERSONS_NAMES} <= set(left_out.redactions)
+
+    chosen = render_referral_file(
+        data=data, included={TASKS, INTERVIEWS, PERSONS_NAMES}, made_by=lima.supervisor, made_on=lima.case.received_on
+    )
+    text = " ".join(pdf_text(chosen.pdf).split())
+    assert "Revisar camaras" in text and "Agente Huaman" in text and "Julio Quispe" in text
