@@ -158,6 +158,11 @@ class ReferralFileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = inline_form_helper()
         self.keys: list[str] = []
+        referrals = Referral.objects.filter(case=data_file.case)
+        if referrals.exists():
+            self.fields["referral"] = ReferralChoiceField(
+                label=_("For the referral"), queryset=referrals, required=False, empty_label=_("None in particular")
+            )
         for number, tip in enumerate(data_file.tips, start=1):
             self._add(tip.description_key, _("Report %(n)s: description") % {"n": number}, tip.description, True)
             for message in tip.messages:

@@ -192,6 +192,7 @@ def referral_file(request: HttpRequest, member: StaffMember, public_id: uuid.UUI
                 actor=member,
                 vault=vault,
                 language=translation.get_language() or "es",
+                referral=form.cleaned_data.get("referral"),
             )
         except CaseActionRefused as refused:
             messages.error(request, str(refused))

@@ -210,3 +210,13 @@ def test_tasks_interviews_and_names_appear_only_when_chosen(lima: LimaCase) -> N
     )
     text = " ".join(pdf_text(chosen.pdf).split())
     assert "Revisar camaras" in text and "Agente Huaman" in text and "Julio Quispe" in text
+
+
+def test_a_file_may_be_made_for_one_referral(lima: LimaCase) -> None:
+    referral = services.referral_send(
+        case=lima.case, authority="fiscalia", reference="F-12", sent_on=lima.case.received_on, actor=lima.supervisor
+    )
+    response = staff_client("lima_supervisor").post(page_url(lima), {"referral": str(referral.public_id)})
+    assert response["Content-Type"] == "application/pdf"
+    assert ReferralExport.objects.get().referral == referral
+    assert "F-12" in " ".join(pdf_text(response.content).split())
