@@ -220,3 +220,14 @@ def test_a_file_may_be_made_for_one_referral(lima: LimaCase) -> None:
     assert response["Content-Type"] == "application/pdf"
     assert ReferralExport.objects.get().referral == referral
     assert "F-12" in " ".join(pdf_text(response.content).split())
+
+
+def test_the_check_keeps_its_csrf_protection(lima: LimaCase) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    logged_in = staff_client("lima_supervisor")
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = logged_in.cookies
+    response = strict.post("/staff/outcomes/referral-files/verify/", {"file": SimpleUploadedFile("a.pdf", b"%PDF-")})
+    assert response.status_code == 403
