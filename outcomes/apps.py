@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OutcomesConfig(AppConfig):
     name = "outcomes"
     verbose_name = _("Outcomes: disciplinary proceedings, sanctions and referrals")
+
+    def ready(self) -> None:
+        from cases.services import on_case_merge
+        from outcomes.services import persons_move_to_case
+
+        # cases does not import outcomes: a merged case's persons, proceedings, referrals and exports move with it.
+        on_case_merge(persons_move_to_case)

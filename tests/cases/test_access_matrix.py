@@ -45,6 +45,7 @@ from investigation.services import task_add
 from linking.models import EntityKind, EntityMention, IndexKey
 from linking.services import index_key_create, mention_record
 from org.models import Facility, Unit
+from outcomes.views import OUTCOME_ACTIONS
 from tests.conftest import PASSWORD, staff_client
 from tests.factories import report_data
 from tipline.models import Attachment, Message, Tip
@@ -483,6 +484,33 @@ ROWS: list[Row] = [
     Row("evidence:exhibit", "GET", lima_readers(OK), kwargs=exhibit_kwargs),
     Row("evidence:exhibit_file", "GET", lima_readers(REDIRECT), kwargs=exhibit_kwargs),
     *(exhibit_action_row(action) for action in EXHIBIT_ACTIONS),
+    # Outcomes: the case page's outcome forms (empty POSTs: an error message back on the case page), the
+    # referral file (its supervisor, or its assignee: the Lima investigator is not assigned, so is sent back
+    # to the case with a message), and the check of a referral file, for every role that reads tips.
+    *(
+        Row(
+            "outcomes:outcome_action",
+            "POST",
+            lima_readers(REDIRECT),
+            kwargs=lambda world, action=action: {"public_id": world.case.public_id, "action": action},
+            label=f"outcomes:outcome_action:{action}",
+        )
+        for action in OUTCOME_ACTIONS
+    ),
+    Row(
+        "outcomes:referral_file",
+        "GET",
+        expect(NOT_FOUND, **{LIMA_SUPERVISOR: OK, LIMA_INVESTIGATOR: Expect(302, "/staff/cases/")}),
+        kwargs=case_kwargs,
+    ),
+    Row(
+        "outcomes:referral_file_verify",
+        "GET",
+        expect(
+            NOT_FOUND,
+            **{actor: OK for actor in (*LIMA_READERS, RECUSED, NORTE_INVESTIGATOR, NATIONAL_INVESTIGATOR)},
+        ),
+    ),
 ]
 
 # Representative URLs of the admin site (see ADMIN_NAMESPACE): administrators only; the site sends
@@ -581,6 +609,13 @@ def test_every_staff_url_has_a_row_in_the_matrix() -> None:
 def test_every_case_action_has_a_row() -> None:
     covered = {row.label.removeprefix("staff:case_action:") for row in ROWS if row.name == "staff:case_action"}
     assert covered == set(CASE_ACTIONS)
+
+
+def test_every_outcome_action_has_a_row() -> None:
+    covered = {
+        row.label.removeprefix("outcomes:outcome_action:") for row in ROWS if row.name == "outcomes:outcome_action"
+    }
+    assert covered == set(OUTCOME_ACTIONS)
 
 
 def test_the_admin_rows_name_admin_site_urls() -> None:
