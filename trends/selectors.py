@@ -26,8 +26,10 @@ from accounts.models import StaffMember
 from accounts.permissions import is_manager, is_supervisor
 from org.models import Facility
 from tipline.models import Category, IntakeChannel, SmugglingChannel
+from trends.indicators import Indicators, case_indicators
 from trends.models import (
     CaseRollup,
+    CaseTimingRollup,
     Deadline,
     OpenDeadlineRollup,
     PseudonymFacilityTally,
@@ -37,8 +39,9 @@ from trends.models import (
     TipRollup,
     TipWeekRollup,
 )
+from trends.searches import SearchResults, search_results
 from trends.services import CASE_MEASURES, CLOSE_BUCKETS
-from trends.suppression import Published, publish, publish_mean, publish_rate, publish_share
+from trends.suppression import Published, publish, publish_mean, publish_rate, publish_share, rank_key
 from trends.tables import Table
 from trends.weeks import WEEK
 
@@ -94,6 +97,8 @@ class TrendFilters:
     week_to: datetime.date
     region_id: int | None = None
     category: str = ""
+    # The heat map's columns: "week", "month", or "" to let the counts decide (trends.selectors.heatmap_grouping).
+    heat: str = ""
 
     @property
     def weeks(self) -> list[datetime.date]:
@@ -181,8 +186,20 @@ class MixRow:
 
 @dataclass(frozen=True)
 class Heatmap:
-    weeks: list[datetime.date]
+    """Facilities by periods, the latest period first: weeks (their Mondays) or months (their first days)."""
+
+    by_month: bool
+    periods: list[datetime.date]
     rows: list[tuple[FacilityInfo, list[Published]]]
+
+
+@dataclass(frozen=True)
+class ChannelMix:
+    """Prison by smuggling channel for one category: rows ranked by their exact totals, cells published."""
+
+    category: str
+    channels: Sequence[tuple[str, StrOrPromise]]
+    rows: list[tuple[FacilityInfo, list[Published], Published]]
 
 
 @dataclass(frozen=True)
@@ -240,11 +257,14 @@ class Dashboard:
     channels: list[MixRow]
     intake: list[MixRow]
     heatmap: Heatmap
+    channel_mix: ChannelMix
     compliance: list[ComplianceRow]
     outcomes_by_category: list[OutcomeRow]
     outcomes_by_channel: list[OutcomeRow]
     time_to_close: list[CloseRow]
     alerts: list[AlertRow]
+    searches: SearchResults
+    indicators: Indicators
     pseudonyms: list[MixRow] | None = field(default=None)
 
     @property
@@ -292,11 +312,72 @@ def _weekly(
 
 
 def _ranking(facilities: list[FacilityInfo], by_facility: dict[int, int]) -> list[RankRow]:
+    """Rank by exact counts (suppression.rank_key), so that facilities showing the same rounded number keep their order."""
+    ranked = sorted(facilities, key=lambda f: (rank_key(by_facility.get(f.id, 0)), f.name))
     rows = []
-    for facility in facilities:
+    for facility in ranked:
         tips = publish(by_facility.get(facility.id, 0))
         rows.append(RankRow(facility=facility, tips=tips, per_thousand=publish_rate(tips, facility.population)))
-    return sorted(rows, key=lambda row: (-row.tips.sort_value, row.facility.name))
+    return rows
+
+
+# The heat map groups by month by default when more than this share of its weekly cells would show "<T".
+MOSTLY_SUPPRESSED = 0.5
+
+
+def month_of(week: datetime.date) -> datetime.date:
+    """Return the first day of the month an ISO week belongs to: the month of its Thursday, as ISO 8601 counts weeks."""
+    return (week + datetime.timedelta(days=3)).replace(day=1)
+
+
+def heatmap_grouping(heat: str, by_cell: dict[tuple[int, datetime.date], int], cells: int) -> bool:
+    """Return True to group the heat map by month: if asked, or if not asked and most weekly cells would be "<T"."""
+    if heat in ("week", "month"):
+        return heat == "month"
+    shown = sum(1 for count in by_cell.values() if not publish(count).suppressed)
+    return cells > 0 and (cells - shown) / cells > MOSTLY_SUPPRESSED
+
+
+def _heatmap(ranking: list[RankRow], by_cell: dict[tuple[int, datetime.date], int], filters: TrendFilters) -> Heatmap:
+    by_month = heatmap_grouping(filters.heat, by_cell, len(ranking) * len(filters.weeks))
+    if by_month:
+        counts: dict[tuple[int, datetime.date], int] = defaultdict(int)
+        for (facility_id, week), tips in by_cell.items():
+            counts[(facility_id, month_of(week))] += tips
+        periods = sorted({month_of(week) for week in filters.weeks}, reverse=True)
+    else:
+        counts = by_cell
+        periods = list(reversed(filters.weeks))
+    return Heatmap(
+        by_month=by_month,
+        periods=periods,
+        rows=[(row.facility, [publish(counts.get((row.facility.id, p), 0)) for p in periods]) for row in ranking],
+    )
+
+
+# The category the first chart is drawn for when the filters do not choose one: how phones get in.
+CHANNEL_MIX_DEFAULT = Category.PHONES
+
+
+def _channel_mix(facilities: list[FacilityInfo], counts: dict[tuple[int, str], int], category: str) -> ChannelMix:
+    """Return facilities by smuggling channel, facilities ranked by their exact totals for the category."""
+    totals: dict[int, int] = defaultdict(int)
+    for (facility_id, _channel), tips in counts.items():
+        totals[facility_id] += tips
+    ranked = sorted(facilities, key=lambda f: (rank_key(totals.get(f.id, 0)), f.name))
+    channels = list(SmugglingChannel.choices)
+    return ChannelMix(
+        category=category,
+        channels=channels,
+        rows=[
+            (
+                facility,
+                [publish(counts.get((facility.id, value), 0)) for value, _label in channels],
+                publish(totals.get(facility.id, 0)),
+            )
+            for facility in ranked
+        ],
+    )
 
 
 def _mix(counts: dict[str, int], labels: Iterable[tuple[str, StrOrPromise]]) -> list[MixRow]:
@@ -446,14 +527,19 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
 
     channels: dict[str, int] = defaultdict(int)
     intake: dict[str, int] = defaultdict(int)
-    for smuggling, intake_channel, tips in (
+    mix_category = filters.category or CHANNEL_MIX_DEFAULT
+    by_facility_channel: dict[tuple[int, str], int] = defaultdict(int)
+    # One read for the channel mix, the intake mix and the first chart (prison by channel for one category).
+    for facility_id, category, smuggling, intake_channel, tips in (
         narrow(TipRollup.objects.all())
-        .values("smuggling_channel", "intake_channel")
+        .values("facility_id", "category", "smuggling_channel", "intake_channel")
         .annotate(tips=Sum("tips"))
-        .values_list("smuggling_channel", "intake_channel", "tips")
+        .values_list("facility_id", "category", "smuggling_channel", "intake_channel", "tips")
     ):
         channels[smuggling] += tips
         intake[intake_channel] += tips
+        if category == mix_category:
+            by_facility_channel[(facility_id, smuggling)] += tips
 
     case_rows = list(
         narrow(CaseRollup.objects.all())
@@ -488,13 +574,8 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
         ranking=ranking,
         channels=_mix(channels, SmugglingChannel.choices),
         intake=_mix(intake, IntakeChannel.choices),
-        heatmap=Heatmap(
-            weeks=weekly.weeks,
-            rows=[
-                (row.facility, [publish(by_cell.get((row.facility.id, week), 0)) for week in weekly.weeks])
-                for row in ranking
-            ],
-        ),
+        heatmap=_heatmap(ranking, by_cell, filters),
+        channel_mix=_channel_mix(facilities, by_facility_channel, mix_category),
         compliance=_compliance(all_measures, open_counts),
         outcomes_by_category=[
             *(_outcome_row(_category_label(c), _sum_measures(by_category.get(c, []))) for c in categories),
@@ -512,6 +593,8 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
             _close_row(everything, all_measures),
         ],
         alerts=open_alerts(scope=scope, filters=filters, facility_ids=facility_ids),
+        searches=search_results(scope=scope, filters=filters, facilities=facilities),
+        indicators=case_indicators(narrow=narrow),
         pseudonyms=repeated_pseudonyms() if scope.sees_pseudonyms else None,
     )
 
@@ -521,6 +604,7 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
 
 CLOSE_BUCKET_LABELS = [_("0–7 days"), _("8–30 days"), _("31–90 days"), _("91–180 days"), _("over 180 days")]
 EXPORT_NAMES = (
+    "channel-mix",
     "weekly",
     "facilities",
     "channels",
@@ -531,6 +615,9 @@ EXPORT_NAMES = (
     "outcomes-by-channel",
     "time-to-close",
     "alerts",
+    "searches-by-facility",
+    "searches-by-channel",
+    "indicators",
     "pseudonyms",
 )
 
@@ -565,7 +652,15 @@ def _outcome_table(name: str, title: StrOrPromise, first: StrOrPromise, rows: li
 
 def _tables(dashboard: Dashboard) -> list[Table]:
     weekly = dashboard.weekly
+    mix = dashboard.channel_mix
     tables = [
+        Table(
+            name="channel-mix",
+            title=_("%(category)s: tips by facility and smuggling channel")
+            % {"category": _category_label(mix.category)},
+            columns=[_("Facility"), *(label for _value, label in mix.channels), _("All channels")],
+            rows=[[facility.name, *cells, total] for facility, cells, total in mix.rows],
+        ),
         Table(
             name="weekly",
             title=_("Tips per week"),
@@ -598,8 +693,14 @@ def _tables(dashboard: Dashboard) -> list[Table]:
         ),
         Table(
             name="heatmap",
-            title=_("Tips by facility and week"),
-            columns=[_("Facility"), *dashboard.heatmap.weeks],
+            title=_("Tips by facility and month") if dashboard.heatmap.by_month else _("Tips by facility and week"),
+            columns=[
+                _("Facility"),
+                *(
+                    period.strftime("%Y-%m") if dashboard.heatmap.by_month else period
+                    for period in dashboard.heatmap.periods
+                ),
+            ],
             rows=[[facility.name, *values] for facility, values in dashboard.heatmap.rows],
         ),
         Table(
@@ -661,6 +762,8 @@ def _tables(dashboard: Dashboard) -> list[Table]:
             ],
         ),
     ]
+    tables.extend(dashboard.searches.tables())
+    tables.append(dashboard.indicators.table())
     if dashboard.pseudonyms is not None:
         tables.append(
             Table(
@@ -731,6 +834,7 @@ def rollups_snapshot() -> RollupSnapshot:
         ),
         "tip_weeks": rows(TipWeekRollup, "facility_id", "week", "unit_id", "category", "tips"),
         "cases": rows(CaseRollup, "facility_id", "unit_id", *case_fields),
+        "case_timings": rows(CaseTimingRollup, "facility_id", "week", "unit_id", "category", "event", "days", "cases"),
         "open_deadlines": rows(
             OpenDeadlineRollup, "facility_id", "week", "unit_id", "category", "deadline", "due_on", "open"
         ),

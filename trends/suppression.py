@@ -14,10 +14,18 @@ a region, a long period minus a shorter one) pins a suppressed count to no fewer
 than T - 1 values, so no suppressed count can be recomputed by subtraction, whatever
 filters are combined. Rounding to the nearest multiple does not have this property
 ("10" minus "<5" would pin 8 - 4 = 4).
+
+Rankings (docs/patterns.md, "Rankings"): the buckets make many facilities tie ("5" is
+any of 5 to 9), so rows are ordered by their exact counts with `rank_key`, while the
+numbers shown stay the published buckets. An order reveals only which of two published
+cells is larger, never by how much, and nothing about a suppressed cell: every count
+under the threshold gets the same key, so suppressed rows keep a fixed order (by name)
+after every published one whatever their exact counts (0 to T - 1).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -59,6 +67,31 @@ def publish(count: int) -> Published:
     if count < t:
         return Published(value=None, threshold=t)
     return Published(value=count - count % t, threshold=t)
+
+
+def rank_key(count: int) -> tuple[int, int]:
+    """Return a key that orders counts largest first by their exact value, all suppressed counts tied last."""
+    if count < threshold():
+        return (1, 0)
+    return (0, -count)
+
+
+def publish_quantile(histogram: dict[int, int], fraction: float) -> int | None:
+    """Return the value below which `fraction` of the observations fall, or None under the threshold.
+
+    `histogram` maps a value (days, say) to how many observations have it. Like a
+    mean, a quantile of fewer than T observations could describe one person's case.
+    """
+    count = sum(histogram.values())
+    if count < threshold() or count == 0:
+        return None
+    rank = max(1, math.ceil(fraction * count))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return max(histogram)
 
 
 def _one_decimal(value: Decimal) -> Decimal:
