@@ -1,4 +1,4 @@
-"""The managers' dashboard, its CSV exports, and dismissing a spike alert.
+"""The managers' dashboard, its CSV exports, dismissing a spike alert, and the public figures page.
 
 For managers (the whole country) and supervisors (their units); 404 for every other
 role. Nothing here links to a case or a tip, and nothing reads one: the pages are
@@ -22,6 +22,7 @@ from tipline.models import Category
 from trends import charts
 from trends.forms import TrendFilterForm
 from trends.models import SpikeAlert
+from trends.public import public_figures
 from trends.selectors import EXPORT_NAMES, Dashboard, TrendScope, trend_dashboard, trend_scope_for
 from trends.services import alert_dismiss, trend_export_record
 from trends.suppression import threshold
@@ -150,6 +151,19 @@ def dashboard(request: HttpRequest, member: StaffMember) -> HttpResponse:
             "channel_mix_label": Category(data.channel_mix.category).label,
         },
     )
+
+
+@require_GET
+def public_results(request: HttpRequest) -> HttpResponse:
+    """Show the public what reports led to, nationwide, by quarter (trends/public.py); no staff account needed."""
+    quarters = public_figures(today=timezone.localdate())
+    rows = [
+        (_("Reports received"), [quarter.reports for quarter in quarters]),
+        (_("Cases substantiated"), [quarter.substantiated for quarter in quarters]),
+        (_("Sanctions imposed"), [quarter.sanctions for quarter in quarters]),
+        (_("Phones seized in searches prompted by reports"), [quarter.phones_seized for quarter in quarters]),
+    ]
+    return render(request, "trends/results.html", {"quarters": quarters, "rows": rows, "threshold": threshold()})
 
 
 @staff_required
