@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evidence.models import CellSearch
 from tipline.models import SmugglingChannel
-from trends.suppression import Published, publish, publish_share, rank_key
+from trends.suppression import Published, publish, publish_share, rank
 from trends.tables import Table, TableCell
 
 if TYPE_CHECKING:
@@ -152,7 +152,12 @@ def search_results(*, scope: TrendScope, filters: TrendFilters, facilities: Sequ
         _add(by_facility[row["facility_id"]], row)
         _add(by_channel[row["smuggling_channel"]], row)
         _add(everything, row)
-    ranked = sorted(facilities, key=lambda f: (rank_key(by_facility.get(f.id, {}).get("prompted", 0)), f.name))
+    ranked = rank(
+        facilities,
+        count=lambda f: by_facility.get(f.id, {}).get("prompted", 0),
+        name=lambda f: f.name,
+        view=f"{filters.view}:searches",
+    )
     return SearchResults(
         by_facility=[
             *(_row(facility.name, by_facility.get(facility.id, {})) for facility in ranked),

@@ -41,7 +41,7 @@ from trends.models import (
 )
 from trends.searches import SearchResults, search_results
 from trends.services import CASE_MEASURES, CLOSE_BUCKETS
-from trends.suppression import Published, publish, publish_mean, publish_rate, publish_share, rank_key
+from trends.suppression import Published, publish, publish_mean, publish_rate, publish_share, rank
 from trends.tables import Table
 from trends.weeks import WEEK
 
@@ -104,6 +104,11 @@ class TrendFilters:
     def weeks(self) -> list[datetime.date]:
         count = (self.week_to - self.week_from) // WEEK + 1
         return [self.week_from + i * WEEK for i in range(max(0, count))]
+
+    @property
+    def view(self) -> str:
+        """Name what a ranking ranks (period, region, category): the seed of its order of equal counts."""
+        return f"{self.week_from}:{self.week_to}:{self.region_id}:{self.category}"
 
     def as_details(self) -> dict[str, Any]:
         """The filters as non-content metadata, for the audit log of an export."""
@@ -311,9 +316,13 @@ def _weekly(
     return WeeklyCounts(weeks=weeks, series=series, totals=totals), by_facility, by_cell
 
 
-def _ranking(facilities: list[FacilityInfo], by_facility: dict[int, int]) -> list[RankRow]:
-    """Rank by exact counts (suppression.rank_key), so that facilities showing the same rounded number keep their order."""
-    ranked = sorted(facilities, key=lambda f: (rank_key(by_facility.get(f.id, 0)), f.name))
+def _by_name(facility: FacilityInfo) -> str:
+    return facility.name
+
+
+def _ranking(facilities: list[FacilityInfo], by_facility: dict[int, int], view: str) -> list[RankRow]:
+    """Rank by exact counts (suppression.rank), so that facilities showing the same rounded number are still in order."""
+    ranked = rank(facilities, count=lambda f: by_facility.get(f.id, 0), name=_by_name, view=view)
     rows = []
     for facility in ranked:
         tips = publish(by_facility.get(facility.id, 0))
@@ -359,12 +368,14 @@ def _heatmap(ranking: list[RankRow], by_cell: dict[tuple[int, datetime.date], in
 CHANNEL_MIX_DEFAULT = Category.PHONES
 
 
-def _channel_mix(facilities: list[FacilityInfo], counts: dict[tuple[int, str], int], category: str) -> ChannelMix:
+def _channel_mix(
+    facilities: list[FacilityInfo], counts: dict[tuple[int, str], int], category: str, view: str
+) -> ChannelMix:
     """Return facilities by smuggling channel, facilities ranked by their exact totals for the category."""
     totals: dict[int, int] = defaultdict(int)
     for (facility_id, _channel), tips in counts.items():
         totals[facility_id] += tips
-    ranked = sorted(facilities, key=lambda f: (rank_key(totals.get(f.id, 0)), f.name))
+    ranked = rank(facilities, count=lambda f: totals.get(f.id, 0), name=_by_name, view=view)
     channels = list(SmugglingChannel.choices)
     return ChannelMix(
         category=category,
@@ -521,7 +532,7 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
         # A supervisor's facilities: those of their units' regions, and any other their units received tips about.
         assert scope.unit_ids is not None
         facilities = [f for f in facilities if f.unit_id in scope.unit_ids or by_facility.get(f.id)]
-    ranking = _ranking(facilities, by_facility)
+    ranking = _ranking(facilities, by_facility, filters.view)
     total = publish(sum(by_facility.values()))
     population = sum(facility.population for facility in facilities)
 
@@ -575,7 +586,7 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
         channels=_mix(channels, SmugglingChannel.choices),
         intake=_mix(intake, IntakeChannel.choices),
         heatmap=_heatmap(ranking, by_cell, filters),
-        channel_mix=_channel_mix(facilities, by_facility_channel, mix_category),
+        channel_mix=_channel_mix(facilities, by_facility_channel, mix_category, f"{filters.view}:mix:{mix_category}"),
         compliance=_compliance(all_measures, open_counts),
         outcomes_by_category=[
             *(_outcome_row(_category_label(c), _sum_measures(by_category.get(c, []))) for c in categories),

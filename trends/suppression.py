@@ -16,20 +16,29 @@ filters are combined. Rounding to the nearest multiple does not have this proper
 ("10" minus "<5" would pin 8 - 4 = 4).
 
 Rankings (docs/patterns.md, "Rankings"): the buckets make many facilities tie ("5" is
-any of 5 to 9), so rows are ordered by their exact counts with `rank_key`, while the
-numbers shown stay the published buckets. An order reveals only which of two published
-cells is larger, never by how much, and nothing about a suppressed cell: every count
-under the threshold gets the same key, so suppressed rows keep a fixed order (by name)
-after every published one whatever their exact counts (0 to T - 1).
+any of 5 to 9), so `rank` orders rows by their exact counts while the numbers shown
+stay the published buckets. Two rows with equal exact counts are put in an order drawn
+from a keyed hash of the row and the view, not by name: otherwise an order against the
+alphabet would say "strictly more", and strict inequalities between cells of one bucket
+narrow a suppressed cell beside them (three facilities at "5" in strict order hold at
+least 5 + 6 + 7 = 18 tips; with their region's total "15", i.e. 15 to 19, a fourth
+facility's "<5" would be 0 or 1). An order then says only "at least as many", which
+every bucket already allows (all equal). Rows under the threshold all come last, by
+name, whatever their exact counts.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+T = TypeVar("T")
 
 # Below this the bucket argument fails (T = 2 would pin a suppressed 1): enforced by a system check.
 MIN_THRESHOLD = 3
@@ -69,11 +78,21 @@ def publish(count: int) -> Published:
     return Published(value=count - count % t, threshold=t)
 
 
-def rank_key(count: int) -> tuple[int, int]:
-    """Return a key that orders counts largest first by their exact value, all suppressed counts tied last."""
-    if count < threshold():
-        return (1, 0)
-    return (0, -count)
+def rank(items: Iterable[T], *, count: Callable[[T], int], name: Callable[[T], str], view: str) -> list[T]:
+    """Return the items largest exact count first, equal counts in a keyed order per view, suppressed ones last by name.
+
+    `view` names what is being ranked (the filters): the same page shows the same order
+    on every load, and an order of equal counts tells nothing a visitor can check.
+    """
+    t = threshold()
+
+    def key(item: T) -> tuple[int, int, str]:
+        exact, label = count(item), name(item)
+        if exact < t:
+            return (1, 0, label)
+        return (0, -exact, salted_hmac("trends.suppression.rank", f"{view}|{label}").hexdigest())
+
+    return sorted(items, key=key)
 
 
 def publish_quantile(histogram: dict[int, int], fraction: float) -> int | None:
