@@ -26,6 +26,7 @@ from accounts.models import StaffMember
 from accounts.permissions import is_manager, is_supervisor
 from org.models import Facility
 from tipline.models import Category, IntakeChannel, SmugglingChannel
+from trends.breakdowns import CHANNEL_MIX_DEFAULT, ChannelMix, Heatmap, by_name, channel_mix_of, heatmap_of
 from trends.indicators import Indicators, case_indicators
 from trends.models import (
     CaseRollup,
@@ -190,24 +191,6 @@ class MixRow:
 
 
 @dataclass(frozen=True)
-class Heatmap:
-    """Facilities by periods, the latest period first: weeks (their Mondays) or months (their first days)."""
-
-    by_month: bool
-    periods: list[datetime.date]
-    rows: list[tuple[FacilityInfo, list[Published]]]
-
-
-@dataclass(frozen=True)
-class ChannelMix:
-    """Prison by smuggling channel for one category: rows ranked by their exact totals, cells published."""
-
-    category: str
-    channels: Sequence[tuple[str, StrOrPromise]]
-    rows: list[tuple[FacilityInfo, list[Published], Published]]
-
-
-@dataclass(frozen=True)
 class ComplianceRow:
     label: StrOrPromise
     on_time: Published
@@ -316,79 +299,14 @@ def _weekly(
     return WeeklyCounts(weeks=weeks, series=series, totals=totals), by_facility, by_cell
 
 
-def _by_name(facility: FacilityInfo) -> str:
-    return facility.name
-
-
 def _ranking(facilities: list[FacilityInfo], by_facility: dict[int, int], view: str) -> list[RankRow]:
     """Rank by exact counts (suppression.rank), so that facilities showing the same rounded number are still in order."""
-    ranked = rank(facilities, count=lambda f: by_facility.get(f.id, 0), name=_by_name, view=view)
+    ranked = rank(facilities, count=lambda f: by_facility.get(f.id, 0), name=by_name, view=view)
     rows = []
     for facility in ranked:
         tips = publish(by_facility.get(facility.id, 0))
         rows.append(RankRow(facility=facility, tips=tips, per_thousand=publish_rate(tips, facility.population)))
     return rows
-
-
-# The heat map groups by month by default when more than this share of its weekly cells would show "<T".
-MOSTLY_SUPPRESSED = 0.5
-
-
-def month_of(week: datetime.date) -> datetime.date:
-    """Return the first day of the month an ISO week belongs to: the month of its Thursday, as ISO 8601 counts weeks."""
-    return (week + datetime.timedelta(days=3)).replace(day=1)
-
-
-def heatmap_grouping(heat: str, by_cell: dict[tuple[int, datetime.date], int], cells: int) -> bool:
-    """Return True to group the heat map by month: if asked, or if not asked and most weekly cells would be "<T"."""
-    if heat in ("week", "month"):
-        return heat == "month"
-    shown = sum(1 for count in by_cell.values() if not publish(count).suppressed)
-    return cells > 0 and (cells - shown) / cells > MOSTLY_SUPPRESSED
-
-
-def _heatmap(ranking: list[RankRow], by_cell: dict[tuple[int, datetime.date], int], filters: TrendFilters) -> Heatmap:
-    by_month = heatmap_grouping(filters.heat, by_cell, len(ranking) * len(filters.weeks))
-    if by_month:
-        counts: dict[tuple[int, datetime.date], int] = defaultdict(int)
-        for (facility_id, week), tips in by_cell.items():
-            counts[(facility_id, month_of(week))] += tips
-        periods = sorted({month_of(week) for week in filters.weeks}, reverse=True)
-    else:
-        counts = by_cell
-        periods = list(reversed(filters.weeks))
-    return Heatmap(
-        by_month=by_month,
-        periods=periods,
-        rows=[(row.facility, [publish(counts.get((row.facility.id, p), 0)) for p in periods]) for row in ranking],
-    )
-
-
-# The category the first chart is drawn for when the filters do not choose one: how phones get in.
-CHANNEL_MIX_DEFAULT = Category.PHONES
-
-
-def _channel_mix(
-    facilities: list[FacilityInfo], counts: dict[tuple[int, str], int], category: str, view: str
-) -> ChannelMix:
-    """Return facilities by smuggling channel, facilities ranked by their exact totals for the category."""
-    totals: dict[int, int] = defaultdict(int)
-    for (facility_id, _channel), tips in counts.items():
-        totals[facility_id] += tips
-    ranked = rank(facilities, count=lambda f: totals.get(f.id, 0), name=_by_name, view=view)
-    channels = list(SmugglingChannel.choices)
-    return ChannelMix(
-        category=category,
-        channels=channels,
-        rows=[
-            (
-                facility,
-                [publish(counts.get((facility.id, value), 0)) for value, _label in channels],
-                publish(totals.get(facility.id, 0)),
-            )
-            for facility in ranked
-        ],
-    )
 
 
 def _mix(counts: dict[str, int], labels: Iterable[tuple[str, StrOrPromise]]) -> list[MixRow]:
@@ -585,8 +503,8 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
         ranking=ranking,
         channels=_mix(channels, SmugglingChannel.choices),
         intake=_mix(intake, IntakeChannel.choices),
-        heatmap=_heatmap(ranking, by_cell, filters),
-        channel_mix=_channel_mix(facilities, by_facility_channel, mix_category, f"{filters.view}:mix:{mix_category}"),
+        heatmap=heatmap_of(ranking, by_cell, filters),
+        channel_mix=channel_mix_of(facilities, by_facility_channel, mix_category, f"{filters.view}:mix:{mix_category}"),
         compliance=_compliance(all_measures, open_counts),
         outcomes_by_category=[
             *(_outcome_row(_category_label(c), _sum_measures(by_category.get(c, []))) for c in categories),
