@@ -1,8 +1,10 @@
 """The managers' dashboard, its CSV exports, dismissing a spike alert, and the public figures page.
 
-For managers (the whole country) and supervisors (their units); 404 for every other
-role. Nothing here links to a case or a tip, and nothing reads one: the pages are
-built from the roll-ups (trends/selectors.py).
+The staff pages are for managers (the whole country) and supervisors (their units); 404
+for every other role. The public figures page needs no account and shows the country's
+quarterly figures only (trends/public.py). Nothing here links to a case or a tip, and
+nothing reads one: the pages are built from the roll-ups (trends/selectors.py) and the
+cell searches' counts.
 """
 
 from __future__ import annotations
