@@ -7,6 +7,7 @@ from audit import views as audit_views
 from cases.admin import organisation_admin
 from config.metrics import metrics
 from tipline.views import healthz
+from trends.views import public_results
 
 # The audit log imports no app, so its pages get the auditor check here (audit/views.py says why).
 auditor_only = staff_required(roles={Role.AUDITOR})
@@ -20,6 +21,8 @@ audit_urls = (
 
 urlpatterns = [
     path("", include("tipline.urls")),
+    # Public: what reports led to, nationwide (trends/public.py).
+    path("results/", public_results, name="public_results"),
     path("staff/admin/", organisation_admin.urls),
     path("staff/changes/", include("approvals.urls", namespace="approvals")),
     path("staff/audit/", include(audit_urls, namespace="audit")),

@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 import envelope
 from cases.models import Case, Note
 from cases.services import case_key_open, tip_data_key_open
-from cases.statuses import CaseStatus
 from evidence.models import CustodyEntry, Exhibit
 from investigation.models import Interview, Task
 from outcomes.models import (
-    IMPOSED_SANCTIONS,
     PersonConcerned,
     PlatformFiling,
     Proceeding,
@@ -35,7 +32,7 @@ from outcomes.models import (
     ReferralExport,
 )
 from tipline import storage
-from tipline.models import Attachment, IntakeChannel, Message, Tip
+from tipline.models import Attachment, Message, Tip
 
 # --- the case page's section ---------------------------------------------------------------------------
 
@@ -346,159 +343,3 @@ def referral_export_by_hash(*, sha256: str, cases: QuerySet[Case]) -> ReferralEx
         .select_related("case__facility", "made_by__user")
         .first()
     )
-
-
-# --- the ISO 37002 indicators --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DaysTaken:
-    """How many days something took over `count` cases: median and 90th percentile (None with no case)."""
-
-    count: int
-    median: float | None
-    p90: float | None
-
-
-@dataclass(frozen=True)
-class Share:
-    """`numerator` of `denominator`, exact; `rate` is None when there is nothing to divide."""
-
-    numerator: int
-    denominator: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator else None
-
-
-@dataclass(frozen=True)
-class ShareBy:
-    """One share per value of a dimension (a smuggling channel, a category), by stored value."""
-
-    dimension: str
-    shares: dict[str, Share]
-
-
-def _percentile(histogram: Iterable[tuple[int, int]], fraction: float) -> tuple[int, float | None]:
-    """Return the count and the `fraction` percentile (linear interpolation) of a histogram of (days, cases)."""
-    bins = sorted(histogram)
-    total = sum(n for _days, n in bins)
-    if total == 0:
-        return 0, None
-    position = fraction * (total - 1)
-    lower_rank, upper_weight = int(position), position - int(position)
-
-    def value_at(rank: int) -> int:
-        seen = 0
-        for days, n in bins:
-            seen += n
-            if rank < seen:
-                return days
-        return bins[-1][0]
-
-    lower = value_at(lower_rank)
-    upper = value_at(min(lower_rank + 1, total - 1))
-    return total, lower + (upper - lower) * upper_weight
-
-
-def _days_taken(cases: QuerySet[Case], start: str, end: str) -> DaysTaken:
-    # A histogram of whole days, grouped in the database: as many rows as distinct durations, not cases.
-    duration = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    rows = cases.annotate(took=duration).values("took").annotate(n=Count("id")).values_list("took", "n").order_by()
-    histogram = [(_whole_days(took), n) for took, n in rows]
-    count, median = _percentile(histogram, 0.5)
-    _count, p90 = _percentile(histogram, 0.9)
-    return DaysTaken(count=count, median=median, p90=p90)
-
-
-def _whole_days(took: datetime.timedelta | int | float) -> int:
-    # PostgreSQL gives a timedelta; SQLite's date subtraction a number of microseconds on some versions.
-    if isinstance(took, datetime.timedelta):
-        return took.days
-    return int(took) // 86_400_000_000
-
-
-def _cases(unit_ids: Collection[int]) -> QuerySet[Case]:
-    return Case.objects.filter(unit_id__in=sorted(unit_ids))
-
-
-def days_to_acknowledge(*, unit_ids: Collection[int], start: datetime.date, end: datetime.date) -> DaysTaken:
-    """Days from receipt to acknowledgement of the cases received from `start` to `end` and acknowledged."""
-    cases = _cases(unit_ids).filter(received_on__range=(start, end), acknowledged_on__isnull=False)
-    return _days_taken(cases, "received_on", "acknowledged_on")
-
-
-def days_to_close(*, unit_ids: Collection[int], start: datetime.date, end: datetime.date) -> DaysTaken:
-    """Days from receipt to closing of the cases closed from `start` to `end` (whatever the outcome)."""
-    cases = _cases(unit_ids).filter(closed_on__range=(start, end))
-    return _days_taken(cases, "received_on", "closed_on")
-
-
-def acknowledged_late(
-    *, unit_ids: Collection[int], start: datetime.date, end: datetime.date, today: datetime.date | None = None
-) -> Share:
-    """The share of cases received from `start` to `end` whose acknowledgement came (or is still) late.
-
-    Late: acknowledged after its due day, or not acknowledged while its due day has
-    passed. The denominator is the cases whose acknowledgement is settled: acknowledged,
-    or past due; a case not yet acknowledged and not yet due counts in neither.
-    """
-    today = today or timezone.localdate()
-    cases = _cases(unit_ids).filter(received_on__range=(start, end))
-    acknowledged = Q(acknowledged_on__isnull=False)
-    overdue = Q(acknowledged_on__isnull=True, acknowledge_due__lt=today)
-    counts = cases.aggregate(
-        late=Count("id", filter=(acknowledged & Q(acknowledged_on__gt=F("acknowledge_due"))) | overdue),
-        settled=Count("id", filter=acknowledged | overdue),
-    )
-    return Share(numerator=counts["late"], denominator=counts["settled"])
-
-
-# Substantiation rate: substantiated / cases closed after an investigation, i.e. closed as substantiated or
-# unsubstantiated (the only closings that follow "under investigation" and decide the facts). Cases referred
-# elsewhere or closed as not actionable were never decided here, so they count in neither.
-DECIDED_STATUSES = (CaseStatus.SUBSTANTIATED, CaseStatus.UNSUBSTANTIATED)
-
-
-def substantiation_rate(*, unit_ids: Collection[int], start: datetime.date, end: datetime.date, by: str) -> ShareBy:
-    """Substantiated / decided cases closed from `start` to `end`, per `by` ("smuggling_channel" or "category")."""
-    if by not in ("smuggling_channel", "category"):
-        raise ValueError(f"no substantiation rate by {by!r}")
-    rows = (
-        _cases(unit_ids)
-        .filter(closed_on__range=(start, end), status__in=DECIDED_STATUSES)
-        .values(by)
-        .annotate(decided=Count("id"), substantiated=Count("id", filter=Q(status=CaseStatus.SUBSTANTIATED)))
-        .order_by(by)
-    )
-    return ShareBy(
-        dimension=by,
-        shares={row[by]: Share(numerator=row["substantiated"], denominator=row["decided"]) for row in rows},
-    )
-
-
-def sanctions_per_substantiated_case(*, unit_ids: Collection[int], start: datetime.date, end: datetime.date) -> Share:
-    """Sanctions imposed (sanctioned from `start` to `end`) per case substantiated (closed from `start` to `end`).
-
-    A ratio, not a share: it may exceed 1 where a case led to several sanctions.
-    """
-    sanctions = Proceeding.objects.filter(
-        case__unit_id__in=sorted(unit_ids), sanction__in=sorted(IMPOSED_SANCTIONS), sanctioned_on__range=(start, end)
-    ).count()
-    substantiated = _cases(unit_ids).filter(status=CaseStatus.SUBSTANTIATED, closed_on__range=(start, end)).count()
-    return Share(numerator=sanctions, denominator=substantiated)
-
-
-def whistleblowers_who_came_back(*, unit_ids: Collection[int], start: datetime.date, end: datetime.date) -> Share:
-    """Web tips received from `start` to `end` whose whistleblower wrote at least once after the report / all of them.
-
-    Only web tips: a phone report's caller does not come back to the site with a code
-    the operator entered for them in the same way. A whistleblower's message is written
-    only on a return visit (the report itself is the tip), so any one counts.
-    """
-    replied = Message.objects.filter(tip=OuterRef("pk"), author_kind=Message.Author.WHISTLEBLOWER)
-    counts = Tip.objects.filter(
-        unit_id__in=sorted(unit_ids), intake_channel=IntakeChannel.WEB, received_on__range=(start, end)
-    ).aggregate(all=Count("id"), came_back=Count("id", filter=Exists(replied)))
-    return Share(numerator=counts["came_back"], denominator=counts["all"])

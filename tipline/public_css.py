@@ -66,6 +66,8 @@ def content_files() -> list[Path]:
     return [
         *public_templates,
         *sorted((tipline / "templates" / "tipline").glob("*.html")),
+        # The public figures page (/results/) lives with the roll-ups it reads.
+        BASE_DIR / "trends" / "templates" / "trends" / "results.html",
         tipline / "forms.py",
         *(_CRISPY_TEMPLATES / name for name in CRISPY_TEMPLATES),
     ]

@@ -33,11 +33,13 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross", "plus", "circle-open")
 HEAT_FILLS = ("#f8f9fa", "#cfe2ff", "#9ec5fe", "#6ea8fe", "#3d8bfd", "#0a58ca")
 FONT = "system-ui, sans-serif"
+# Readable on a laptop screen at 100 %: no text in a chart is smaller than this (tests/trends check it).
+MIN_FONT_PX = 12
 
 
-def _text(x: float, y: float, content: str, *, size: int = 11, anchor: str = "start", fill: str = INK) -> str:
+def _text(x: float, y: float, content: str, *, anchor: str = "start", fill: str = INK) -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-family="{FONT}" '
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{MIN_FONT_PX}" font-family="{FONT}" '
         f'text-anchor="{anchor}" fill="{fill}">{escape(content)}</text>'
     )
 
@@ -99,10 +101,17 @@ class Line:
 
 
 def line_chart(
-    chart_id: str, *, title: str, weeks: Sequence[datetime.date], lines: Sequence[Line], suppressed_label: str
+    chart_id: str,
+    *,
+    title: str,
+    weeks: Sequence[datetime.date],
+    lines: Sequence[Line],
+    suppressed_label: str,
+    y_label: str = "",
+    x_label: str = "",
 ) -> SafeString:
-    """Draw weekly counts as lines, each with its own dash and marker and its label at its end."""
-    left, right, top, bottom = 52, 250, 16, 44
+    """Draw weekly counts as lines, each with its own dash and marker and its label at its end; axes named in words."""
+    left, right, top, bottom = 52, 250, 24, 62
     plot_w = max(520, min(900, 18 * len(weeks)))
     plot_h = 220
     width, height = left + plot_w + right, top + plot_h + bottom
@@ -120,12 +129,16 @@ def line_chart(
     for tick in range(0, y_max + 1, step):
         y = y_at(tick)
         body.append(f'<path d="M{left} {y:.1f}H{left + plot_w}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(_text(left - 6, y + 4, f"{tick}", size=10, anchor="end", fill=MUTED))
+        body.append(_text(left - 6, y + 4, f"{tick}", anchor="end", fill=MUTED))
     label_every = max(1, math.ceil(len(weeks) / 10))
     for i, week in enumerate(weeks):
         if i % label_every == 0:
-            body.append(_text(x_at(i), top + plot_h + 16, _short_week(week), size=10, anchor="middle", fill=MUTED))
+            body.append(_text(x_at(i), top + plot_h + 16, _short_week(week), anchor="middle", fill=MUTED))
     body.append(f'<path d="M{left} {top + plot_h}H{left + plot_w}" stroke="{INK}" stroke-width="1"/>')
+    if y_label:
+        body.append(_text(left - 40, top - 10, y_label, fill=MUTED))
+    if x_label:
+        body.append(_text(left + plot_w / 2, top + plot_h + 34, x_label, anchor="middle", fill=MUTED))
 
     end_labels: list[tuple[float, str, str]] = []
     for n, line in enumerate(lines):
@@ -164,10 +177,10 @@ def line_chart(
     for y_end, label, colour in sorted(end_labels):
         y = max(y_end + 4, placed[-1] + 13 if placed else top + 8)
         placed.append(y)
-        body.append(_text(left + plot_w + 8, y, label, size=11, fill=colour))
+        body.append(_text(left + plot_w + 8, y, label, fill=colour))
     body.append(
         f'<circle cx="{left + 6}" cy="{height - 10}" r="2.5" fill="#fff" stroke="{MUTED}" stroke-width="1"/>'
-        + _text(left + 14, height - 6, suppressed_label, size=10, fill=MUTED)
+        + _text(left + 14, height - 6, suppressed_label, fill=MUTED)
     )
     description = "; ".join(f"{line.label}: " + ", ".join(str(v) for v in line.values) for line in lines)
     return _svg(chart_id, width, height, title, description, body)
@@ -223,31 +236,33 @@ def heatmap(
     chart_id: str,
     *,
     title: str,
-    weeks: Sequence[datetime.date],
+    columns: Sequence[str],
     rows: Sequence[tuple[str, Sequence[Published]]],
     description: str = "",
+    cell_w: int = 40,
 ) -> SafeString:
-    """Draw facilities by weeks; every cell is shaded and carries its number ("<5" on white)."""
-    label_w, cell_w, cell_h, top = 230, 34, 20, 40
-    width = label_w + max(1, len(weeks)) * cell_w + 8
+    """Draw facilities by periods (weeks or months, in the order given); every cell is shaded and carries its number."""
+    label_w, cell_h, top = 230, 22, 40
+    width = label_w + max(1, len(columns)) * cell_w + 8
     height = top + max(1, len(rows)) * cell_h + 8
     peak = max((value.value or 0 for _name, values in rows for value in values), default=0)
     body: list[str] = []
-    label_every = max(1, math.ceil(len(weeks) / 26))
-    for j, week in enumerate(weeks):
+    # A 12 px label needs about two cells of 40 px: label every other column when they are narrow.
+    label_every = 1 if cell_w >= 56 else 2
+    for j, column in enumerate(columns):
         if j % label_every == 0:
             x = label_w + j * cell_w + cell_w / 2
-            body.append(_text(x, top - 8, _short_week(week), size=9, anchor="middle", fill=MUTED))
+            body.append(_text(x, top - 10, column, anchor="middle", fill=MUTED))
     for i, (name, values) in enumerate(rows):
         y = top + i * cell_h
-        body.append(_text(label_w - 6, y + 14, name, size=11, anchor="end"))
+        body.append(_text(label_w - 6, y + 15, name, anchor="end"))
         for j, value in enumerate(values):
             x = label_w + j * cell_w
             fill, ink = _heat_fill(value, peak)
             body.append(
                 f'<rect x="{x}" y="{y}" width="{cell_w - 1}" height="{cell_h - 1}" fill="{fill}" stroke="{GRID}" stroke-width="0.5"/>'
             )
-            body.append(_text(x + cell_w / 2, y + 14, str(value), size=9, anchor="middle", fill=ink))
+            body.append(_text(x + cell_w / 2, y + 15, str(value), anchor="middle", fill=ink))
     return _svg(chart_id, width, height, title, description or title, body, fluid=False)
 
 
@@ -299,7 +314,7 @@ def stacked_bars(chart_id: str, *, title: str, rows: Sequence[tuple[str, Sequenc
                 ink = "#fff" if k == 0 else INK
                 if k:
                     body.append(f'<rect x="{x + w / 2 - 15:.1f}" y="{y + 6}" width="30" height="13" fill="#fff"/>')
-                body.append(_text(x + w / 2, y + 16, str(segment.value), size=10, anchor="middle", fill=ink))
+                body.append(_text(x + w / 2, y + 16, str(segment.value), anchor="middle", fill=ink))
             x += w
     legend_y = len(rows) * row_h + 14
     x = float(label_w)
@@ -308,7 +323,7 @@ def stacked_bars(chart_id: str, *, title: str, rows: Sequence[tuple[str, Sequenc
         body.append(
             f'<rect x="{x:.1f}" y="{legend_y}" width="14" height="14" fill="{fill(k)}" stroke="{LINE_COLOURS[0]}"/>'
         )
-        body.append(_text(x + 18, legend_y + 11, segment.label, size=11))
+        body.append(_text(x + 18, legend_y + 11, segment.label))
         x += 24 + 7 * len(segment.label)
     description = "; ".join(
         f"{label}: " + ", ".join(f"{segment.label} {segment.value}" for segment in segments) for label, segments in rows

@@ -24,6 +24,11 @@ PERIODS = [
     ("custom", _("From – to")),
 ]
 DEFAULT_PERIOD = "12"
+HEAT_GROUPINGS = [
+    ("", _("By week, or by month if most weeks would show “fewer than”")),
+    ("week", _("By week, latest first")),
+    ("month", _("By month, latest first")),
+]
 
 
 class TrendFilterForm(forms.Form):
@@ -36,6 +41,7 @@ class TrendFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False, initial=DEFAULT_PERIOD)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    heat = forms.ChoiceField(label=_("Heat map"), choices=HEAT_GROUPINGS, required=False)
 
     def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,4 +78,5 @@ class TrendFilterForm(forms.Form):
             week_to=week_to,
             region_id=region.pk if region is not None else None,
             category=data.get("category") or "",
+            heat=data.get("heat") or "",
         )

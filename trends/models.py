@@ -108,6 +108,10 @@ class CaseRollup(models.Model):
     acknowledged_late = models.PositiveIntegerField(default=0)
     feedback_on_time = models.PositiveIntegerField(default=0)
     feedback_late = models.PositiveIntegerField(default=0)
+    # Outcomes beyond the case (ISO 37002 indicators): sanctions imposed in its proceedings
+    # (outcomes.models.IMPOSED_SANCTIONS), and cases whose whistleblower wrote back at least once.
+    sanctions = models.PositiveIntegerField(default=0)
+    came_back = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -124,6 +128,42 @@ class CaseRollup(models.Model):
 class Deadline(models.TextChoices):
     ACKNOWLEDGE = "acknowledge", _("Acknowledgement")
     FEEDBACK = "feedback", _("Feedback")
+
+
+class CaseTimingRollup(models.Model):
+    """How many cases took so many days from receipt to acknowledgement, or to closing: medians and percentiles.
+
+    One row per distinct number of days, so a percentile over any period, region and
+    category is read from a few hundred rows whatever the number of cases.
+    """
+
+    class Event(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        CLOSED = "closed", _("Closed")
+
+    week = models.DateField(help_text="Monday of the ISO week the cases were received in.")
+    facility = models.ForeignKey("org.Facility", on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    event = models.CharField(max_length=20, choices=Event.choices)
+    days = models.PositiveIntegerField()
+    cases = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "week", "unit", "category", "event", "days"], name="trends_case_timing_cell"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["week", "category", "facility", "unit", "event", "days", "cases"],
+                name="trends_case_timing_by_week",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cases} cases {self.event} in {self.days} days"
 
 
 class OpenDeadlineRollup(models.Model):

@@ -17,8 +17,9 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from cases.models import Case
-from tipline.models import Tip
+from cases.models import Case, CaseTip
+from outcomes.models import Proceeding
+from tipline.models import Message, Tip
 from trends.services import Cell, cell_of
 from trends.tasks import queue_cell_refresh
 
@@ -107,6 +108,32 @@ def case_saved(sender: type[Case], instance: Case, raw: bool = False, update_fie
 @receiver(post_delete, sender=Case, dispatch_uid="trends-case-deleted")
 def case_deleted(sender: type[Case], instance: Case, **kwargs: Any) -> None:
     queue_cell_refresh(case_cells={cell_of(instance.facility_id, instance.received_on)})
+
+
+def _case_cell(case_id: int | None) -> set[Cell]:
+    if case_id is None:
+        return set()
+    cell = Case.objects.filter(pk=case_id).values_list("facility_id", "received_on").first()
+    return {cell_of(*cell)} if cell is not None else set()
+
+
+@receiver(post_save, sender=Proceeding, dispatch_uid="trends-proceeding-saved")
+@receiver(post_delete, sender=Proceeding, dispatch_uid="trends-proceeding-deleted")
+def proceeding_changed(sender: type[Proceeding], instance: Proceeding, raw: bool = False, **kwargs: Any) -> None:
+    """A sanction imposed or withdrawn changes its case's cell (CaseRollup.sanctions)."""
+    if not raw:
+        queue_cell_refresh(case_cells=_case_cell(instance.case_id))
+
+
+@receiver(post_save, sender=Message, dispatch_uid="trends-message-saved")
+def message_saved(
+    sender: type[Message], instance: Message, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
+    """A whistleblower's reply may make their case one whose whistleblower came back (CaseRollup.came_back)."""
+    if raw or not created or instance.author_kind != Message.Author.WHISTLEBLOWER:
+        return
+    case_id = CaseTip.objects.filter(tip_id=instance.tip_id).values_list("case_id", flat=True).first()
+    queue_cell_refresh(case_cells=_case_cell(case_id))
 
 
 def connect_linking_receivers() -> None:

@@ -26,8 +26,11 @@ from accounts.models import StaffMember
 from accounts.permissions import is_manager, is_supervisor
 from org.models import Facility
 from tipline.models import Category, IntakeChannel, SmugglingChannel
+from trends.breakdowns import CHANNEL_MIX_DEFAULT, ChannelMix, Heatmap, by_name, channel_mix_of, heatmap_of
+from trends.indicators import Indicators, case_indicators
 from trends.models import (
     CaseRollup,
+    CaseTimingRollup,
     Deadline,
     OpenDeadlineRollup,
     PseudonymFacilityTally,
@@ -37,8 +40,9 @@ from trends.models import (
     TipRollup,
     TipWeekRollup,
 )
+from trends.searches import SearchResults, search_results
 from trends.services import CASE_MEASURES, CLOSE_BUCKETS
-from trends.suppression import Published, publish, publish_mean, publish_rate, publish_share
+from trends.suppression import Published, publish, publish_mean, publish_rate, publish_share, rank
 from trends.tables import Table
 from trends.weeks import WEEK
 
@@ -94,11 +98,18 @@ class TrendFilters:
     week_to: datetime.date
     region_id: int | None = None
     category: str = ""
+    # The heat map's columns: "week", "month", or "" to let the counts decide (trends.selectors.heatmap_grouping).
+    heat: str = ""
 
     @property
     def weeks(self) -> list[datetime.date]:
         count = (self.week_to - self.week_from) // WEEK + 1
         return [self.week_from + i * WEEK for i in range(max(0, count))]
+
+    @property
+    def view(self) -> str:
+        """Name what a ranking ranks (period, region, category): the seed of its order of equal counts."""
+        return f"{self.week_from}:{self.week_to}:{self.region_id}:{self.category}"
 
     def as_details(self) -> dict[str, Any]:
         """The filters as non-content metadata, for the audit log of an export."""
@@ -180,12 +191,6 @@ class MixRow:
 
 
 @dataclass(frozen=True)
-class Heatmap:
-    weeks: list[datetime.date]
-    rows: list[tuple[FacilityInfo, list[Published]]]
-
-
-@dataclass(frozen=True)
 class ComplianceRow:
     label: StrOrPromise
     on_time: Published
@@ -240,11 +245,14 @@ class Dashboard:
     channels: list[MixRow]
     intake: list[MixRow]
     heatmap: Heatmap
+    channel_mix: ChannelMix
     compliance: list[ComplianceRow]
     outcomes_by_category: list[OutcomeRow]
     outcomes_by_channel: list[OutcomeRow]
     time_to_close: list[CloseRow]
     alerts: list[AlertRow]
+    searches: SearchResults
+    indicators: Indicators
     pseudonyms: list[MixRow] | None = field(default=None)
 
     @property
@@ -291,12 +299,14 @@ def _weekly(
     return WeeklyCounts(weeks=weeks, series=series, totals=totals), by_facility, by_cell
 
 
-def _ranking(facilities: list[FacilityInfo], by_facility: dict[int, int]) -> list[RankRow]:
+def _ranking(facilities: list[FacilityInfo], by_facility: dict[int, int], view: str) -> list[RankRow]:
+    """Rank by exact counts (suppression.rank), so that facilities showing the same rounded number are still in order."""
+    ranked = rank(facilities, count=lambda f: by_facility.get(f.id, 0), name=by_name, view=view)
     rows = []
-    for facility in facilities:
+    for facility in ranked:
         tips = publish(by_facility.get(facility.id, 0))
         rows.append(RankRow(facility=facility, tips=tips, per_thousand=publish_rate(tips, facility.population)))
-    return sorted(rows, key=lambda row: (-row.tips.sort_value, row.facility.name))
+    return rows
 
 
 def _mix(counts: dict[str, int], labels: Iterable[tuple[str, StrOrPromise]]) -> list[MixRow]:
@@ -440,20 +450,25 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
         # A supervisor's facilities: those of their units' regions, and any other their units received tips about.
         assert scope.unit_ids is not None
         facilities = [f for f in facilities if f.unit_id in scope.unit_ids or by_facility.get(f.id)]
-    ranking = _ranking(facilities, by_facility)
+    ranking = _ranking(facilities, by_facility, filters.view)
     total = publish(sum(by_facility.values()))
     population = sum(facility.population for facility in facilities)
 
     channels: dict[str, int] = defaultdict(int)
     intake: dict[str, int] = defaultdict(int)
-    for smuggling, intake_channel, tips in (
+    mix_category = filters.category or CHANNEL_MIX_DEFAULT
+    by_facility_channel: dict[tuple[int, str], int] = defaultdict(int)
+    # One read for the channel mix, the intake mix and the first chart (prison by channel for one category).
+    for facility_id, category, smuggling, intake_channel, tips in (
         narrow(TipRollup.objects.all())
-        .values("smuggling_channel", "intake_channel")
+        .values("facility_id", "category", "smuggling_channel", "intake_channel")
         .annotate(tips=Sum("tips"))
-        .values_list("smuggling_channel", "intake_channel", "tips")
+        .values_list("facility_id", "category", "smuggling_channel", "intake_channel", "tips")
     ):
         channels[smuggling] += tips
         intake[intake_channel] += tips
+        if category == mix_category:
+            by_facility_channel[(facility_id, smuggling)] += tips
 
     case_rows = list(
         narrow(CaseRollup.objects.all())
@@ -488,13 +503,8 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
         ranking=ranking,
         channels=_mix(channels, SmugglingChannel.choices),
         intake=_mix(intake, IntakeChannel.choices),
-        heatmap=Heatmap(
-            weeks=weekly.weeks,
-            rows=[
-                (row.facility, [publish(by_cell.get((row.facility.id, week), 0)) for week in weekly.weeks])
-                for row in ranking
-            ],
-        ),
+        heatmap=heatmap_of(ranking, by_cell, filters),
+        channel_mix=channel_mix_of(facilities, by_facility_channel, mix_category, f"{filters.view}:mix:{mix_category}"),
         compliance=_compliance(all_measures, open_counts),
         outcomes_by_category=[
             *(_outcome_row(_category_label(c), _sum_measures(by_category.get(c, []))) for c in categories),
@@ -512,6 +522,8 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
             _close_row(everything, all_measures),
         ],
         alerts=open_alerts(scope=scope, filters=filters, facility_ids=facility_ids),
+        searches=search_results(scope=scope, filters=filters, facilities=facilities),
+        indicators=case_indicators(narrow=narrow),
         pseudonyms=repeated_pseudonyms() if scope.sees_pseudonyms else None,
     )
 
@@ -521,6 +533,7 @@ def trend_dashboard(*, scope: TrendScope, filters: TrendFilters, today: datetime
 
 CLOSE_BUCKET_LABELS = [_("0–7 days"), _("8–30 days"), _("31–90 days"), _("91–180 days"), _("over 180 days")]
 EXPORT_NAMES = (
+    "channel-mix",
     "weekly",
     "facilities",
     "channels",
@@ -531,6 +544,9 @@ EXPORT_NAMES = (
     "outcomes-by-channel",
     "time-to-close",
     "alerts",
+    "searches-by-facility",
+    "searches-by-channel",
+    "indicators",
     "pseudonyms",
 )
 
@@ -565,7 +581,15 @@ def _outcome_table(name: str, title: StrOrPromise, first: StrOrPromise, rows: li
 
 def _tables(dashboard: Dashboard) -> list[Table]:
     weekly = dashboard.weekly
+    mix = dashboard.channel_mix
     tables = [
+        Table(
+            name="channel-mix",
+            title=_("%(category)s: tips by facility and smuggling channel")
+            % {"category": _category_label(mix.category)},
+            columns=[_("Facility"), *(label for _value, label in mix.channels), _("All channels")],
+            rows=[[facility.name, *cells, total] for facility, cells, total in mix.rows],
+        ),
         Table(
             name="weekly",
             title=_("Tips per week"),
@@ -598,8 +622,14 @@ def _tables(dashboard: Dashboard) -> list[Table]:
         ),
         Table(
             name="heatmap",
-            title=_("Tips by facility and week"),
-            columns=[_("Facility"), *dashboard.heatmap.weeks],
+            title=_("Tips by facility and month") if dashboard.heatmap.by_month else _("Tips by facility and week"),
+            columns=[
+                _("Facility"),
+                *(
+                    period.strftime("%Y-%m") if dashboard.heatmap.by_month else period
+                    for period in dashboard.heatmap.periods
+                ),
+            ],
             rows=[[facility.name, *values] for facility, values in dashboard.heatmap.rows],
         ),
         Table(
@@ -661,6 +691,8 @@ def _tables(dashboard: Dashboard) -> list[Table]:
             ],
         ),
     ]
+    tables.extend(dashboard.searches.tables())
+    tables.append(dashboard.indicators.table())
     if dashboard.pseudonyms is not None:
         tables.append(
             Table(
@@ -731,6 +763,7 @@ def rollups_snapshot() -> RollupSnapshot:
         ),
         "tip_weeks": rows(TipWeekRollup, "facility_id", "week", "unit_id", "category", "tips"),
         "cases": rows(CaseRollup, "facility_id", "unit_id", *case_fields),
+        "case_timings": rows(CaseTimingRollup, "facility_id", "week", "unit_id", "category", "event", "days", "cases"),
         "open_deadlines": rows(
             OpenDeadlineRollup, "facility_id", "week", "unit_id", "category", "deadline", "due_on", "open"
         ),

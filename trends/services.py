@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import StaffMember
@@ -36,10 +37,12 @@ from audit.services import audit_record
 from cases.models import Case
 from cases.statuses import outcome_of
 from org.models import Facility, Unit
-from tipline.models import Tip
+from outcomes.models import IMPOSED_SANCTIONS, Proceeding
+from tipline.models import Message, Tip
 from trends import spikes
 from trends.models import (
     CaseRollup,
+    CaseTimingRollup,
     Deadline,
     OpenDeadlineRollup,
     PseudonymFacilityTally,
@@ -176,6 +179,8 @@ class _CaseCounts:
     acknowledged_late: int = 0
     feedback_on_time: int = 0
     feedback_late: int = 0
+    sanctions: int = 0
+    came_back: int = 0
 
 
 CASE_MEASURES = tuple(f.name for f in fields(_CaseCounts))
@@ -204,10 +209,23 @@ def _write_case_rows(facility_id: int, weeks: list[datetime.date] | None) -> Non
     cases = Case.objects.filter(facility_id=facility_id)
     old_rows = CaseRollup.objects.filter(facility_id=facility_id)
     old_open = OpenDeadlineRollup.objects.filter(facility_id=facility_id)
+    old_timings = CaseTimingRollup.objects.filter(facility_id=facility_id)
     if weeks is not None:
         cases = cases.filter(_received_in(weeks))
         old_rows = old_rows.filter(week__in=weeks)
         old_open = old_open.filter(week__in=weeks)
+        old_timings = old_timings.filter(week__in=weeks)
+    # Per case, through the indexes on the foreign keys: imposed sanctions, and a whistleblower's reply.
+    sanctions = (
+        Proceeding.objects.filter(case=OuterRef("pk"), sanction__in=sorted(IMPOSED_SANCTIONS))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    replied = Message.objects.filter(tip__case_link__case=OuterRef("pk"), author_kind=Message.Author.WHISTLEBLOWER)
+    cases = cases.annotate(sanctions=Coalesce(Subquery(sanctions), 0), came_back=Exists(replied))
+    timings: Counter[tuple[int, str, datetime.date, str, int]] = Counter()
 
     cells: dict[tuple[int, str, str, datetime.date], _CaseCounts] = defaultdict(_CaseCounts)
     open_deadlines: Counter[tuple[int, str, datetime.date, str, datetime.date]] = Counter()
@@ -222,13 +240,38 @@ def _write_case_rows(facility_id: int, weeks: list[datetime.date] | None) -> Non
         "acknowledge_due",
         "feedback_given_on",
         "feedback_due",
+        "sanctions",
+        "came_back",
     ):
-        unit_id, category, smuggling, received_on, status, closed_on, acknowledged_on, ack_due, fed_back_on, fb_due = (
-            row
-        )
+        (
+            unit_id,
+            category,
+            smuggling,
+            received_on,
+            status,
+            closed_on,
+            acknowledged_on,
+            ack_due,
+            fed_back_on,
+            fb_due,
+            sanctioned,
+            came_back,
+        ) = row
         week = week_of(received_on)
         counts = cells[(unit_id, category, smuggling, week)]
         counts.cases += 1
+        counts.sanctions += sanctioned
+        counts.came_back += int(came_back)
+        if acknowledged_on is not None:
+            timings[
+                (
+                    unit_id,
+                    category,
+                    week,
+                    CaseTimingRollup.Event.ACKNOWLEDGED,
+                    max(0, (acknowledged_on - received_on).days),
+                )
+            ] += 1
         # A status closes the case exactly when it counts as an outcome (cases/statuses.py).
         case_outcome = outcome_of(status)
         is_closed = case_outcome is not None
@@ -238,6 +281,7 @@ def _write_case_rows(facility_id: int, weeks: list[datetime.date] | None) -> Non
             if closed_on is not None:
                 days = max(0, (closed_on - received_on).days)
                 counts.close_days_sum += days
+                timings[(unit_id, category, week, CaseTimingRollup.Event.CLOSED, days)] += 1
                 bucket = next(name for limit, name in CLOSE_BUCKETS if limit is None or days <= limit)
                 setattr(counts, bucket, getattr(counts, bucket) + 1)
         for deadline, done_on, due in (
@@ -254,6 +298,22 @@ def _write_case_rows(facility_id: int, weeks: list[datetime.date] | None) -> Non
 
     old_rows.delete()
     old_open.delete()
+    old_timings.delete()
+    CaseTimingRollup.objects.bulk_create(
+        [
+            CaseTimingRollup(
+                facility_id=facility_id,
+                unit_id=unit_id,
+                category=category,
+                week=week,
+                event=event,
+                days=days,
+                cases=count,
+            )
+            for (unit_id, category, week, event, days), count in sorted(timings.items())
+        ],
+        batch_size=_BATCH,
+    )
     CaseRollup.objects.bulk_create(
         [
             CaseRollup(

@@ -1,8 +1,10 @@
-"""The managers' dashboard, its CSV exports, and dismissing a spike alert.
+"""The managers' dashboard, its CSV exports, dismissing a spike alert, and the public figures page.
 
-For managers (the whole country) and supervisors (their units); 404 for every other
-role. Nothing here links to a case or a tip, and nothing reads one: the pages are
-built from the roll-ups (trends/selectors.py).
+The staff pages are for managers (the whole country) and supervisors (their units); 404
+for every other role. The public figures page needs no account and shows the country's
+quarterly figures only (trends/public.py). Nothing here links to a case or a tip, and
+nothing reads one: the pages are built from the roll-ups (trends/selectors.py) and the
+cell searches' counts.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import StaffMember
 from accounts.security import staff_required
+from tipline.models import Category
 from trends import charts
 from trends.forms import TrendFilterForm
 from trends.models import SpikeAlert
+from trends.public import public_figures
 from trends.selectors import EXPORT_NAMES, Dashboard, TrendScope, trend_dashboard, trend_scope_for
 from trends.services import alert_dismiss, trend_export_record
 from trends.suppression import threshold
@@ -52,6 +57,8 @@ def _charts(dashboard: Dashboard) -> dict[str, SafeString]:
             weeks=weekly.weeks,
             lines=[charts.Line(label=str(series.label), values=series.values) for series in weekly.series],
             suppressed_label=below,
+            y_label=_("Tips"),
+            x_label=_("Week of (Monday)"),
         ),
         "facilities": charts.bar_chart(
             "chart-facilities",
@@ -79,13 +86,7 @@ def _charts(dashboard: Dashboard) -> dict[str, SafeString]:
                 for row in dashboard.channels
             ],
         ),
-        "heatmap": charts.heatmap(
-            "chart-heatmap",
-            title=_("Tips by facility and week"),
-            weeks=dashboard.heatmap.weeks,
-            rows=[(facility.name, values) for facility, values in dashboard.heatmap.rows],
-            description=_("One row per facility, one column per week; every cell shows its number of tips."),
-        ),
+        "heatmap": _heatmap_chart(dashboard),
         "compliance": charts.stacked_bars(
             "chart-compliance",
             title=_("Deadlines"),
@@ -103,6 +104,30 @@ def _charts(dashboard: Dashboard) -> dict[str, SafeString]:
             ],
         ),
     }
+
+
+def _heatmap_chart(dashboard: Dashboard) -> SafeString:
+    heat = dashboard.heatmap
+    if heat.by_month:
+        return charts.heatmap(
+            "chart-heatmap",
+            title=_("Tips by facility and month"),
+            columns=[date_format(month, "M Y") for month in heat.periods],
+            rows=[(facility.name, values) for facility, values in heat.rows],
+            description=_(
+                "One row per facility, one column per month, the latest first; every cell shows its number of tips."
+            ),
+            cell_w=64,
+        )
+    return charts.heatmap(
+        "chart-heatmap",
+        title=_("Tips by facility and week"),
+        columns=[date_format(week, "j M") for week in heat.periods],
+        rows=[(facility.name, values) for facility, values in heat.rows],
+        description=_(
+            "One row per facility, one column per week, the latest first; every cell shows its number of tips."
+        ),
+    )
 
 
 @staff_required
@@ -125,8 +150,22 @@ def dashboard(request: HttpRequest, member: StaffMember) -> HttpResponse:
             "alerts_shown": data.alerts[:ALERTS_ON_PAGE],
             "alerts_more": max(0, len(data.alerts) - ALERTS_ON_PAGE),
             "threshold": threshold(),
+            "channel_mix_label": Category(data.channel_mix.category).label,
         },
     )
+
+
+@require_GET
+def public_results(request: HttpRequest) -> HttpResponse:
+    """Show the public what reports led to, nationwide, by quarter (trends/public.py); no staff account needed."""
+    quarters = public_figures(today=timezone.localdate())
+    rows = [
+        (_("Reports received"), [quarter.reports for quarter in quarters]),
+        (_("Cases substantiated"), [quarter.substantiated for quarter in quarters]),
+        (_("Sanctions imposed"), [quarter.sanctions for quarter in quarters]),
+        (_("Phones seized in searches prompted by reports"), [quarter.phones_seized for quarter in quarters]),
+    ]
+    return render(request, "trends/results.html", {"quarters": quarters, "rows": rows, "threshold": threshold()})
 
 
 @staff_required

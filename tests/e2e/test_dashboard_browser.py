@@ -60,6 +60,8 @@ def test_a_manager_reads_the_dashboard_without_javascript(
     staff_page.wait_for_url(f"{live_server.url}/staff/trends/")
     staff_page.goto(f"{live_server.url}/staff/trends/?period=12")
     expect(staff_page.locator("#trends-summary")).to_be_visible()
+    # The first chart answers "where and how do phones get in": facilities by smuggling channel.
+    expect(staff_page.locator("#channel-mix-heading")).to_be_visible()
     # Charts are inline SVG drawn by the server; each has a data table behind it.
     assert staff_page.locator("main svg").count() >= 3
     assert staff_page.locator("main details table").count() >= 3

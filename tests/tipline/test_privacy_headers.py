@@ -13,7 +13,7 @@ from accounts.models import StaffMember
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_PAGES = ["/", "/report/", "/followup/"]
+PUBLIC_PAGES = ["/", "/report/", "/followup/", "/results/"]
 STAFF_PAGES = ["/staff/login/"]
 
 

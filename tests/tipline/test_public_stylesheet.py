@@ -50,7 +50,9 @@ def test_every_bootstrap_class_the_public_pages_render_is_kept(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
     public = public_client("es")
-    pages = [public.get(path).content.decode() for path in ("/", "/report/", "/followup/", "/no-such-page/")]
+    pages = [
+        public.get(path).content.decode() for path in ("/", "/report/", "/followup/", "/results/", "/no-such-page/")
+    ]
     pages.append(Client().post("/report/", report_data(facilities["lurigancho"], description="")).content.decode())
     receipt_page = public.post("/report/", report_data(facilities["lurigancho"])).content.decode()
     pages.append(receipt_page)

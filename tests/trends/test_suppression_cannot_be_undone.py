@@ -28,7 +28,9 @@ COUNTRY = TrendScope(unit_ids=None, sees_pseudonyms=True)
 
 
 def view(*, start: datetime.date, end: datetime.date, region: Region | None = None, category: str = "") -> Dashboard:
-    filters = TrendFilters(week_from=start, week_to=end, region_id=region.pk if region else None, category=category)
+    filters = TrendFilters(
+        week_from=start, week_to=end, region_id=region.pk if region else None, category=category, heat="week"
+    )
     return trend_dashboard(scope=COUNTRY, filters=filters, today=W2 + datetime.timedelta(days=30))
 
 
@@ -38,7 +40,7 @@ def ranked(dashboard: Dashboard, facility: Facility) -> Published:
 
 def cell(dashboard: Dashboard, facility: Facility, week: datetime.date) -> Published:
     values = next(values for info, values in dashboard.heatmap.rows if info.id == facility.pk)
-    return values[dashboard.heatmap.weeks.index(week)]
+    return values[dashboard.heatmap.periods.index(week)]
 
 
 def weekly_total(dashboard: Dashboard, week: datetime.date) -> Published:
