@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import connections, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Model
 from django.utils import timezone
 
 import envelope
@@ -118,21 +118,49 @@ class Rows:
     unread: list[Case] = field(default_factory=list)
 
     def insert(self) -> None:
-        """Insert every row (inside the caller's transaction); related rows after the rows they point to."""
+        """Insert every row (inside the caller's transaction); related rows after the rows they point to.
+
+        The rows other rows point to get their ids back from bulk_create; the others, most
+        of them (events, tasks, interviews), are written by COPY on PostgreSQL.
+        """
         CellSearch.objects.bulk_create(self.searches, batch_size=2000)
         Exhibit.objects.bulk_create(self.exhibits, batch_size=2000)
-        CustodyEntry.objects.bulk_create(self.custody, batch_size=2000)
-        ExhibitIdentifier.objects.bulk_create(self.identifiers, batch_size=2000)
         PersonConcerned.objects.bulk_create(self.persons, batch_size=2000)
-        Proceeding.objects.bulk_create(self.proceedings, batch_size=2000)
-        Task.objects.bulk_create(self.tasks, batch_size=2000)
-        Interview.objects.bulk_create(self.interviews, batch_size=2000)
-        Referral.objects.bulk_create(self.referrals, batch_size=2000)
-        PlatformFiling.objects.bulk_create(self.filings, batch_size=2000)
-        Message.objects.bulk_create(self.messages, batch_size=2000)
-        CaseEvent.objects.bulk_create(self.events, batch_size=2000)
+        for model, rows in (
+            (CustodyEntry, self.custody),
+            (ExhibitIdentifier, self.identifiers),
+            (Proceeding, self.proceedings),
+            (Task, self.tasks),
+            (Interview, self.interviews),
+            (Referral, self.referrals),
+            (PlatformFiling, self.filings),
+            (Message, self.messages),
+            (CaseEvent, self.events),
+        ):
+            _copy(model, rows)
         if self.unread:
             Case.objects.filter(pk__in=[case.pk for case in self.unread]).update(unread_reply=True)
+
+
+def _copy(model: type[Model], rows: Sequence[Model]) -> None:
+    """Insert rows nothing points to yet: by COPY on PostgreSQL (no ids returned), else with bulk_create."""
+    if not rows:
+        return
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows, batch_size=2000)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for row in rows:
+        row._prepare_related_fields_for_save(operation_name="COPY")  # type: ignore[attr-defined]  # as bulk_create does
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(  # type: ignore[attr-defined]
+            f"COPY {model._meta.db_table} ({', '.join(f.column for f in fields)}) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row([f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields])
 
 
 def facts_of(case: Case, *, investigating_on: datetime.date | None, end_date: datetime.date) -> CaseFacts:
