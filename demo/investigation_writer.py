@@ -512,22 +512,21 @@ def backfill_range(context: _Context, ids: range) -> int:
         .order_by("pk")
     )
     investigating = _investigating_days([case.pk for case in cases])
-    tips = {
-        link.case_id: link.tip
-        for link in CaseTip.objects.filter(case__in=cases).select_related("tip").order_by("-tip_id")
-    }
-    escrow = context.plan.escrow_private_key
-    rows = Rows()
-    written = 0
+    specs = []
     for case in cases:
         started = investigating.get(case.pk)
         if started is None and case.status in _INVESTIGATED:
             started = case.acknowledged_on or case.received_on
         facts = facts_of(case, investigating_on=started, end_date=context.end_date)
         spec = investigation_spec(seed=context.plan.seed, number=case.pk, facts=facts, pool=context.pool)
-        if spec.is_empty:
-            continue
-        tip = tips.get(case.pk) if spec.exchange is not None else None
+        if not spec.is_empty:
+            specs.append((case, spec))
+    asking = [case for case, spec in specs if spec.exchange is not None]
+    tips = {link.case_id: link.tip for link in CaseTip.objects.filter(case__in=asking).select_related("tip")}
+    escrow = context.plan.escrow_private_key
+    rows = Rows()
+    for case, spec in specs:
+        tip = tips.get(case.pk)
         investigation_build(
             rows,
             case=case,
@@ -537,7 +536,7 @@ def backfill_range(context: _Context, ids: range) -> int:
             tip=tip,
             data_key=envelope.open_tip_with_escrow(tip, escrow_private_key=escrow) if tip is not None else None,
         )
-        written += 1
+    written = len(specs)
     with transaction.atomic():
         rows.insert()
     return written
