@@ -160,7 +160,7 @@ def _copy(model: type[Model], rows: Sequence[Model]) -> None:
         ) as copy,
     ):
         for row in rows:
-            copy.write_row([f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields])
+            copy.write_row([f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields])
 
 
 def facts_of(case: Case, *, investigating_on: datetime.date | None, end_date: datetime.date) -> CaseFacts:
