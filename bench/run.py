@@ -41,6 +41,7 @@ GOALS = {
     "queue": 100.0,
     "tip": 100.0,
     "case": 100.0,
+    "public_results": 100.0,
     "suggested_links": 50.0,
     "dashboard": 300.0,
     "incremental": 1000.0,
@@ -250,6 +251,69 @@ class Stage:
     notes: list[str] = field(default_factory=list)
 
 
+def _available(url: str) -> bool:
+    """Return whether this version of the code has a page at `url` (a row for a page still to come is skipped)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(urlparse(url).path)
+    except Resolver404:
+        return False
+    return True
+
+
+def _investigated_cases(*, count: int) -> list[Any]:
+    """Return up to `count` Lima cases with tasks, interviews, exhibits, persons concerned and proceedings."""
+    from django.db.models import Exists, OuterRef
+
+    from cases.models import Case
+    from evidence.models import Exhibit
+    from investigation.models import Interview, Task
+    from outcomes.models import PersonConcerned, Proceeding
+
+    ids = list(
+        Case.objects.filter(unit__slug="lima")
+        .filter(
+            *(
+                Exists(model.objects.filter(case=OuterRef("pk")))
+                for model in (Exhibit, Proceeding, Interview, Task, PersonConcerned)
+            )
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    chosen = ids[:: max(1, len(ids) // count)][:count]
+    return list(Case.objects.filter(pk__in=chosen).order_by("pk"))
+
+
+def _take_over_workload(member: Any) -> str:
+    """Give the bench investigator the cases and open tasks of the busiest Lima member, once; describe them.
+
+    The synthetic work is assigned to the demo's members (demo.writer.Keys.worker), so
+    without this "awaiting my action" would time an empty list.
+    """
+    from django.db.models import Count
+
+    from accounts.models import StaffMember
+    from cases.models import Case
+    from investigation.models import Task
+
+    if not Case.objects.filter(assignee=member).exists():
+        busiest = (
+            StaffMember.objects.filter(memberships__unit__slug="lima", assigned_cases__isnull=False)
+            .exclude(pk=member.pk)
+            .annotate(n=Count("assigned_cases"))
+            .order_by("-n")
+            .first()
+        )
+        if busiest is not None:
+            Case.objects.filter(assignee=busiest, unit__slug="lima").update(assignee=member)
+            Task.objects.filter(assignee=busiest, case__unit__slug="lima").update(assignee=member)
+    cases = Case.objects.filter(assignee=member).count()
+    tasks = Task.objects.filter(assignee=member, done_on__isnull=True).count()
+    return f"the bench investigator holds {cases:,} cases and {tasks:,} open tasks (the busiest Lima member's)"
+
+
 def _get_ok(client: Any, url: str) -> Callable[[int], object]:
     def fetch(_i: int) -> object:
         response = client.get(url)
@@ -321,6 +385,9 @@ def _measure(stage: Stage, users: BenchUsers, *, runs: int, warmup: int, explain
         print(f"  {timing.name:<58} p50 {timing.p50:8.1f} ms  p95 {timing.p95:8.1f} ms", flush=True)
 
     def page(name: str, goal_key: str, url: str, note: str = "", client: Any = investigator) -> None:
+        if not _available(url):
+            stage.notes.append(f"{name}: not available ({url} does not exist in this version)")
+            return
         timing = Timing(name=name, goal_key=goal_key, note=note)
         timing.runs = _time(_get_ok(client, url), runs=runs, warmup=warmup)
         record(timing, lambda: _get_ok(client, url)(0))
@@ -359,6 +426,31 @@ def _measure(stage: Stage, users: BenchUsers, *, runs: int, warmup: int, explain
     # A tip and a case, a different one each run.
     pages("Tip page (/staff/tips/<uuid>/)", "tip", [f"/staff/tips/{tip.public_id}/" for tip in lima_tips])
     pages("Case page (/staff/cases/<uuid>/)", "case", [f"/staff/cases/{case.public_id}/" for case in lima_cases])
+    if all(apps.is_installed(app) for app in ("investigation", "evidence", "outcomes")):
+        worked = _investigated_cases(count=runs)
+        pages(
+            "Case page with its investigation (tasks, interviews, exhibits, persons, proceedings)",
+            "case",
+            [f"/staff/cases/{case.public_id}/" for case in worked],
+            note="a different Lima case each run",
+        )
+    # The queue's flags (issue 13).
+    page(
+        "Queue, awaiting my action (?mine=action)",
+        "queue",
+        "/staff/?mine=action",
+        note=_take_over_workload(member),
+    )
+    page(
+        "Queue, with an unread reply (?unread=1)",
+        "queue",
+        "/staff/?unread=1",
+        note=f"{Case.objects.filter(unit__slug='lima', unread_reply=True).count():,} Lima cases with one",
+    )
+    # The public figures (issue 13): cached, as a whistleblower's browser would get it, without a session.
+    from django.test import Client
+
+    page("Public figures (/results/)", "public_results", "/results/", client=Client(), note="cached, anonymous")
     if apps.is_installed("linking"):
         _measure_links(stage, member, lima_cases, runs=runs, warmup=warmup, record=record)
     else:
@@ -443,6 +535,20 @@ def _database_sizes() -> tuple[str, list[tuple[str, str]]]:
     return total, tables
 
 
+def _add_investigations(stage: Stage, escrow_private_key: bytes, args: argparse.Namespace) -> None:
+    """Add the synthetic investigation to cases that have none (generation writes it with new tips already)."""
+    from demo.investigation_writer import BackfillPlan, backfill
+
+    result = backfill(
+        BackfillPlan(seed=SEED, escrow_private_key=escrow_private_key, batch=args.batch, workers=args.workers)
+    )
+    if result.cases or result.routine_searches:
+        stage.notes.append(
+            f"investigation added to {result.cases:,} earlier cases and {result.routine_searches:,} routine "
+            f"searches written in {result.seconds:.0f} s (generate_investigation)"
+        )
+
+
 def _vacuum_analyze() -> float:
     from django.db import connection
 
@@ -482,6 +588,8 @@ def _run_stage(size: int, users: BenchUsers, escrow_private_key: bytes, args: ar
             progress=progress,
         )
         stage.generated, stage.generation_seconds = result.count, result.seconds
+    if not args.measure_only:
+        _add_investigations(stage, escrow_private_key, args)
     stage.tips = Tip.objects.count()
     print("VACUUM ANALYZE ...", flush=True)
     stage.vacuum_seconds = _vacuum_analyze()

@@ -46,6 +46,10 @@ class MentionWriter(Protocol):
         """Insert the mentions of these (tip, data key, day, mentions) rows; return how many."""
         ...
 
+    def pseudonym(self, *, unit_id: int, kind: str, value: str, facility_id: int) -> tuple[int, bytes] | None:
+        """Return (index key id, pseudonym) of an entity as a tip of this unit and facility naming it gets it."""
+        ...
+
 
 @dataclass(frozen=True)
 class _ScopeKey:
@@ -102,6 +106,13 @@ class _LinkingWriter:
         _name_keys_insert(name_keys)
         _tip_links_insert(self._links(mentions, {tip.pk: day for tip, _key, day, _named in rows}))
         return len(mentions)
+
+    def pseudonym(self, *, unit_id: int, kind: str, value: str, facility_id: int) -> tuple[int, bytes] | None:
+        from linking.pseudonyms import entity_pseudonym
+
+        scoped = self.keys[envelope.INDEX_NATIONAL if unit_id in self.national_units else envelope.INDEX_REGIONAL]
+        pseudonym = entity_pseudonym(key=scoped.key, kind=kind, value=value, facility_id=facility_id)
+        return None if pseudonym is None else (scoped.index_key_id, pseudonym)
 
     def _name_keys(self, value: str, key: bytes) -> list[tuple[str, int, str, bytes]]:
         """Return (slot, position, method, pseudonym) of each key of a person's name, as `name_key_rows` makes them.

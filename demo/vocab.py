@@ -277,3 +277,63 @@ ACKNOWLEDGEMENT = (
     "Asuntos Internos recibió su denuncia y la revisará. Vuelva con su código de seguimiento para ver el avance "
     "y las preguntas que le hagamos."
 )
+
+# --- the investigation inside a case (demo/investigation.py) ---------------------------------------------
+
+TASKS = [
+    "Solicitar el rol de servicio del {pav} de las últimas cuatro semanas",
+    "Revisar las grabaciones de las cámaras de la puerta de ingreso",
+    "Pedir el registro de visitas del {pav}",
+    "Coordinar una requisa sorpresa del {pav} con la jefatura de seguridad",
+    "Verificar el libro de ocurrencias del turno señalado",
+    "Cruzar los números de celular con las denuncias anteriores",
+    "Solicitar a la jefatura el legajo del servidor mencionado",
+    "Entrevistar al personal de la revisión de la puerta",
+    "Revisar las guías de remisión del proveedor",
+    "Inspeccionar el muro y la torre señalados",
+    "Preparar el informe de hallazgos para la jefatura",
+    "Solicitar el reporte de depósitos a la entidad bancaria, con autorización fiscal",
+]
+TASK_RESULTS = [
+    "Hecho; se adjuntó al expediente.",
+    "Hecho; no se encontró nada relevante.",
+    "Hecho; confirma parcialmente lo denunciado.",
+    "Hecho; se identificaron dos servidores en el turno señalado.",
+    "Hecho; la información llegó incompleta y se volvió a pedir.",
+]
+INTERVIEWEES = [
+    "Técnico de seguridad del turno de noche",
+    "Jefe de seguridad del establecimiento",
+    "Interno delegado del {pav}",
+    "Servidor mencionado en la denuncia",
+    "Encargado del registro de visitas",
+    "Testigo de la revisión de la puerta",
+    "Chofer del proveedor",
+]
+INTERVIEW_SUMMARIES = [
+    "Declara que el control en la puerta se hace según el protocolo y niega cobros.",
+    "Confirma que la torre queda sin vigilancia en el cambio de turno.",
+    "Reconoce haber visto ingresar paquetes sin revisión los días de visita.",
+    "Se acoge a su derecho a no declarar; se le informa del procedimiento.",
+    "Aporta nombres de otros servidores que estaban de turno ese día.",
+    "Niega los hechos; su versión contradice el libro de ocurrencias.",
+]
+PERSON_DETAILS = [
+    "Servidor con {n} años en el establecimiento.",
+    "Visitante frecuente, registrado en el padrón de visitas.",
+    "Interno del {pav}.",
+    "Proveedor con contrato vigente.",
+    "",
+]
+EXHIBIT_PHONES = ["Samsung Galaxy A", "Xiaomi Redmi", "Motorola Moto G", "Huawei Y", "celular básico sin marca"]
+QUESTIONS = [
+    "Gracias por su denuncia. ¿Podría indicarnos en qué turno ocurre y desde cuándo?",
+    "¿Recuerda el día de visita en que lo vio por última vez?",
+    "¿Sabe si alguien más del pabellón está enterado de lo que denuncia?",
+]
+REPLIES = [
+    "Pasa casi siempre en el turno de noche, desde hace unos tres meses.",
+    "La última vez fue el domingo pasado, en la visita femenina.",
+    "Varios internos lo saben pero tienen miedo de decirlo.",
+    "Sí, y ahora también lo hacen los sábados.",
+]

@@ -23,6 +23,8 @@ from accounts.models import Role, StaffMember
 from cases.models import Case, CaseEvent, CaseTip
 from cases.services import acknowledgement_text, case_build_for_tip
 from cases.statuses import CaseStatus
+from demo.investigation import investigation_spec
+from demo.investigation_writer import Rows, facts_of, investigation_build, routine_searches_ensure
 from demo.mentions import MentionWriter, mention_writer
 from demo.synthetic import TipSpec, World, build_world, facilities_ensure, tip_spec
 from org.models import Unit, UnitKeyPair
@@ -71,6 +73,7 @@ class Batch:
     links: list[CaseTip] = field(default_factory=list)
     opened: list[CaseEvent] = field(default_factory=list)
     data_keys: list[bytes] = field(default_factory=list)
+    case_keys: list[bytes] = field(default_factory=list)
     specs: list[TipSpec] = field(default_factory=list)
 
 
@@ -111,6 +114,7 @@ def _seal_one(spec: TipSpec, keys: Keys, batch: Batch) -> None:
     batch.links.append(built_case.link)
     batch.opened.append(built_case.opened)
     batch.data_keys.append(built.data_key)
+    batch.case_keys.append(built_case.case_key)
     batch.specs.append(spec)
 
 
@@ -170,14 +174,32 @@ def _timeline(batch: Batch) -> tuple[list[CaseEvent], list[Message]]:
 
 def write_batch(world: World, keys: Keys, indexes: range) -> int:
     """Build, seal and insert the tips with these indexes (and their cases); return how many."""
-    return write_specs([tip_spec(world, index) for index in indexes], keys)
+    return write_specs([tip_spec(world, index) for index in indexes], keys, world=world)
 
 
-def write_specs(specs: list[TipSpec], keys: Keys) -> int:
-    """Build the tips of these specs and their cases as intake does, age them and insert them; return how many."""
+def _investigations(batch: Batch, keys: Keys, world: World) -> Rows:
+    """Build the investigation of each case of the batch (demo/investigation.py), numbered by its tip's index."""
+    rows = Rows()
+    for tip, case, data_key, case_key, spec in zip(
+        batch.tips, batch.cases, batch.data_keys, batch.case_keys, batch.specs, strict=True
+    ):
+        facts = facts_of(case, investigating_on=spec.lifecycle.investigating_on, end_date=world.end_date)
+        investigation = investigation_spec(seed=world.seed, number=spec.index, facts=facts, pool=world.pool)
+        investigation_build(
+            rows, case=case, case_key=case_key, spec=investigation, keys=keys, tip=tip, data_key=data_key
+        )
+    return rows
+
+
+def write_specs(specs: list[TipSpec], keys: Keys, *, world: World | None = None) -> int:
+    """Build the tips of these specs and their cases as intake does, age them and insert them; return how many.
+
+    With the world they come from, each case also gets its synthetic investigation.
+    """
     batch = Batch()
     for spec in specs:
         _seal_one(spec, keys, batch)
+    investigations = _investigations(batch, keys, world) if world is not None else None
     with transaction.atomic():
         Tip.objects.bulk_create(batch.tips)
         Case.objects.bulk_create(batch.cases)
@@ -192,6 +214,8 @@ def write_specs(specs: list[TipSpec], keys: Keys) -> int:
                     for tip, data_key, spec in zip(batch.tips, batch.data_keys, batch.specs, strict=True)
                 ]
             )
+        if investigations is not None:
+            investigations.insert()
     return len(batch.tips)
 
 
@@ -257,6 +281,7 @@ def generate(plan: Plan, *, progress: Callable[[int, float], None] | None = None
             done += write_batch(world, keys, indexes)
             if progress:
                 progress(done, time.perf_counter() - started)
+        _routine_searches(plan, world, keys)
         return Result(count=done, seconds=time.perf_counter() - started)
     # Once, before the workers race to create them: the synthetic facilities and the first index key.
     facilities_ensure()
@@ -268,4 +293,10 @@ def generate(plan: Plan, *, progress: Callable[[int, float], None] | None = None
             done += written
             if progress:
                 progress(done, time.perf_counter() - started)
+    _routine_searches(plan, *_prepare(plan))
     return Result(count=done, seconds=time.perf_counter() - started)
+
+
+def _routine_searches(plan: Plan, world: World, keys: Keys) -> None:
+    """Write the searches no tip prompted, over the world's whole window, once (routine_searches_ensure)."""
+    routine_searches_ensure(seed=plan.seed, first_day=world.first_day, end_date=world.end_date, keys=keys)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import _configure_environment
+from bench.run import _available, _configure_environment
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,8 @@ def test_the_runner_refuses_test_and_non_postgres_databases(
     monkeypatch.setenv("DATABASE_URL", url)
     with pytest.raises(SystemExit):
         _configure_environment(tmp_path)
+
+
+def test_a_page_this_version_does_not_have_is_reported_not_available() -> None:
+    assert _available("/staff/?unread=1")
+    assert not _available("/no-such-page-yet/")
