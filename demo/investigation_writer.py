@@ -8,7 +8,9 @@ closing reason; the whistleblower's messages under the tip's data key with
 `tipline.services.message_build`. A seized phone's identifier gets the pseudonym
 linking gives a tip naming that number (`MentionWriter.pseudonym`).
 
-As for tips, no audit entries and no signals. The timeline gets one event per task
+As for tips, no audit entries and no signals: a synthetic exhibit's custody chain is
+chained by evidence.custody's own digests, but its page says the chain does not match
+the audit log, since no audit entry vouches for it. The timeline gets one event per task
 planned, interview, search, exhibit, proceeding, referral, platform code, question and
 reply (not one per task done or custody change: the page shows those on the rows).
 
@@ -21,8 +23,6 @@ has one of the events above is skipped, so a second run adds nothing.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +46,7 @@ from demo.investigation import (
 )
 from demo.mentions import mention_writer
 from demo.synthetic import Pool, build_pool, facilities_ensure
+from evidence.custody import FIRST_PREV_DIGEST, entry_digest
 from evidence.models import CellSearch, CustodyEntry, Exhibit, ExhibitIdentifier, ExhibitKind, ExhibitStatus
 from investigation.models import Interview, Task
 from org.models import Facility, Unit
@@ -67,36 +68,10 @@ EVENT_KINDS = (
     CaseEvent.Kind.PLATFORM_CODE_RECORDED,
     CaseEvent.Kind.QUESTION_SENT,
 )
-GENESIS_DIGEST = "0" * 64
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour=hour)))
-
-
-def entry_digest(entry: CustodyEntry) -> str:
-    """Return the custody entry's digest, chained to the previous one, as evidence.custody computes it."""
-    try:
-        from evidence.custody import entry_digest as evidence_entry_digest  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return _placeholder_entry_digest(entry)
-    return str(evidence_entry_digest(entry))
-
-
-def _placeholder_entry_digest(entry: CustodyEntry) -> str:
-    """LEAD: replace with evidence.custody.entry_digest when it is merged (same chain, its exact fields)."""
-    fields = {
-        "exhibit": str(entry.exhibit.public_id),
-        "seq": entry.seq,
-        "kind": entry.kind,
-        "from": entry.from_member_id,
-        "to": entry.to_member_id,
-        "outside": entry.to_outside,
-        "signed_by": entry.signed_by_id,
-        "at": entry.at.isoformat(),
-    }
-    payload = entry.prev_digest + json.dumps(fields, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @dataclass
@@ -395,7 +370,7 @@ def _exhibits_build(
                 at=_at(exhibit_spec.seized_on, 17),
             )
         )
-        previous = GENESIS_DIGEST
+        previous = FIRST_PREV_DIGEST
         for seq, (kind, day, from_member, to_member, outside) in enumerate(chain, start=1):
             entry = CustodyEntry(
                 exhibit=exhibit,
@@ -408,7 +383,7 @@ def _exhibits_build(
                 at=_at(day, 17),
                 prev_digest=previous,
             )
-            entry.digest = previous = entry_digest(entry)
+            entry.digest = previous = entry_digest(entry, exhibit_id=exhibit.public_id)
             rows.custody.append(entry)
         pseudonym = (
             keys.mention_writer.pseudonym(

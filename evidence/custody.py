@@ -86,7 +86,8 @@ def custody_digest(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _entry_digest(entry: CustodyEntry, *, exhibit_id: uuid.UUID) -> str:
+def entry_digest(entry: CustodyEntry, *, exhibit_id: uuid.UUID) -> str:
+    """Return the digest an entry of the exhibit `exhibit_id` must carry (custody_digest of its own fields)."""
     return custody_digest(
         prev_digest=entry.prev_digest,
         exhibit_id=exhibit_id,
@@ -138,7 +139,7 @@ def custody_append(
             key=case_key,
             value=remarks,
         )
-    entry.digest = _entry_digest(entry, exhibit_id=exhibit.public_id)
+    entry.digest = entry_digest(entry, exhibit_id=exhibit.public_id)
     entry.save()
     exhibit.holder = to_member
     exhibit.status = STATUS_AFTER[CustodyEntry.Kind(kind)]
@@ -284,7 +285,7 @@ def custody_rechain(*, exhibit: Exhibit, from_case: Case, to_case: Case, from_ke
                 envelope.CUSTODY_ENTRY, "remarks", to_case.public_id, *ids, key=to_key, value=remarks
             )
         entry.prev_digest = prev
-        digest = _entry_digest(entry, exhibit_id=exhibit.public_id)
+        digest = entry_digest(entry, exhibit_id=exhibit.public_id)
         if digest != entry.digest:
             entry.digest = digest
             entry.save(update_fields=["remarks_ct", "prev_digest", "digest"])
@@ -336,7 +337,7 @@ def custody_verify(exhibit: Exhibit) -> CustodyVerification:
             return CustodyVerification(False, position - 1, position, _("An entry is missing from the chain."))
         if entry.prev_digest != prev:
             return CustodyVerification(False, position - 1, position, _("The entry does not follow the one before."))
-        if _entry_digest(entry, exhibit_id=exhibit.public_id) != entry.digest:
+        if entry_digest(entry, exhibit_id=exhibit.public_id) != entry.digest:
             return CustodyVerification(False, position - 1, position, _("The entry was changed after it was made."))
         if audited.get(position) != entry.digest:
             return CustodyVerification(False, position - 1, position, _("The entry does not match the audit log."))

@@ -140,14 +140,14 @@ def test_a_changed_time_is_detected(chain: Exhibit) -> None:
 
 def test_a_rewritten_chain_does_not_match_the_audit_log(chain: Exhibit, cast: dict[str, StaffMember]) -> None:
     """Someone who recomputes every digest after a change is still caught by the audit chain."""
-    from evidence.custody import _entry_digest
+    from evidence.custody import entry_digest
 
     prev = FIRST_PREV_DIGEST
     for entry in CustodyEntry.objects.filter(exhibit=chain).order_by("seq"):
         if entry.seq == 2:
             entry.to_outside = "nadie"
         entry.prev_digest = prev
-        entry.digest = _entry_digest(entry, exhibit_id=chain.public_id)
+        entry.digest = entry_digest(entry, exhibit_id=chain.public_id)
         CustodyEntry.objects.filter(pk=entry.pk).update(
             to_outside=entry.to_outside, prev_digest=entry.prev_digest, digest=entry.digest
         )
