@@ -29,7 +29,7 @@ from accounts.security import login_throttle_reset
 from accounts.services import staff_private_key_rewrap, staff_sessions_end_all
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, open_deadline_before
 from cases.permissions import CaseActionRefused
 from cases.statuses import CLOSED_STATUSES
 from org.models import Unit, UnitKeyPair
@@ -105,13 +105,15 @@ def unit_workloads(*, unit: Unit, today: datetime.date) -> dict[int, Workload]:
     investigation app.
     """
     assigned = Case.objects.filter(unit=unit, closed_on__isnull=True, assignee=OuterRef("pk"))
-    tasks = Case.objects.filter(unit=unit, tasks__assignee=OuterRef("pk"), tasks__done_on__isnull=True)
+    tasks = Case.objects.filter(
+        unit=unit, closed_on__isnull=True, tasks__assignee=OuterRef("pk"), tasks__done_on__isnull=True
+    )
     rows = (
         StaffMember.objects.filter(memberships__unit=unit)
         .distinct()
         .annotate(
             open_cases=_count(assigned),
-            overdue=_count(assigned.filter(next_due__lt=today)),
+            overdue=_count(assigned.filter(open_deadline_before(today))),
             unread_replies=_count(assigned.filter(unread_reply=True)),
             open_tasks=_count(tasks, "tasks"),
         )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMember
@@ -58,6 +59,17 @@ class DeadlineState:
         if self.met_on is None:
             return 0
         return max((self.met_on - self.due).days, 0)
+
+    @property
+    def state(self) -> str:
+        """Return where the deadline stands in words: met (late, by how much), overdue, or not yet met."""
+        if self.met_on is not None:
+            if self.days_late:
+                return ngettext("met late (%(days)d day)", "met late (%(days)d days)", self.days_late) % {
+                    "days": self.days_late
+                }
+            return str(gettext("met"))
+        return str(gettext("overdue")) if self.is_overdue else str(gettext("not yet"))
 
 
 class Case(models.Model):

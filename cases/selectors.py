@@ -134,11 +134,12 @@ def _filtered(*, member: StaffMember, filters: QueueFilters, with_status: bool =
 
 
 def awaiting_action_of(*, member: StaffMember, day: datetime.date) -> Q:
-    """Match the open cases assigned to `member` that need them now.
+    """Match the open cases that need `member` now.
 
-    That is: the whistleblower replied and nobody read it yet; a deadline is past or
-    due within DUE_SOON_DAYS; the case was received and not acknowledged; or one of
-    the member's investigation tasks in it is open and past or due as soon. The
+    That is, of the cases assigned to them: the whistleblower replied and nobody read
+    it yet; a deadline is past or due within DUE_SOON_DAYS; the case was received and
+    not acknowledged. And any open case in which one of the member's investigation
+    tasks is open and past or due as soon, whoever the case is assigned to. The
     tasks are read through their relation (`tasks`), so cases does not import the
     investigation app; a subquery, so a case with two such tasks is listed once.
     """
@@ -146,10 +147,16 @@ def awaiting_action_of(*, member: StaffMember, day: datetime.date) -> Q:
     tasks_due = Case.objects.filter(
         tasks__assignee=member, tasks__done_on__isnull=True, tasks__due_on__lt=after_soon
     ).values("pk")
-    return Q(assignee=member, closed_on__isnull=True) & (
-        Q(unread_reply=True)
-        | open_deadline_before(after_soon)
-        | Q(status=CaseStatus.RECEIVED, acknowledged_on__isnull=True)
+    # A task given to the member counts on any open case of theirs to see, not only those assigned to them.
+    return Q(closed_on__isnull=True) & (
+        (
+            Q(assignee=member)
+            & (
+                Q(unread_reply=True)
+                | open_deadline_before(after_soon)
+                | Q(status=CaseStatus.RECEIVED, acknowledged_on__isnull=True)
+            )
+        )
         | Q(pk__in=tasks_due)
     )
 

@@ -408,12 +408,13 @@ def case_replies_seen(*, case: Case, actor: StaffMember) -> None:
     """Clear the case's unread-reply mark: a member who works the case has opened it.
 
     The page view is already audited (tip viewed); this writes one row only when the
-    mark was set, so an ordinary visit costs no write.
+    mark was set, so an ordinary visit costs no write. The row in memory keeps its mark:
+    the page being rendered is the one that shows the reply as new (its next step says
+    to read and answer it).
     """
     if not case.unread_reply or not permissions.can_work(actor, case):
         return
     Case.objects.filter(pk=case.pk, unread_reply=True).update(unread_reply=False)
-    case.unread_reply = False
 
 
 def case_protection_decide(*, case: Case, actor: StaffMember, granted: bool) -> Case:
@@ -656,7 +657,9 @@ def cases_link(*, target: Case, other: Case, actor: StaffMember, vault: dict[str
         dues = [d for d in (target.protection_due, other.protection_due) if d is not None]
         target.protection_due = min(dues, default=None)
         target.triage_score = max(target.triage_score, other.triage_score)
-        _save_deadlines(target, "acknowledge_due", "feedback_due", "protection_due", "triage_score")
+        # A reply nobody has read in the merged case is still unread in the case it joins.
+        target.unread_reply = target.unread_reply or other.unread_reply
+        _save_deadlines(target, "acknowledge_due", "feedback_due", "protection_due", "triage_score", "unread_reply")
         _sync_tip_status(target)
         other_id = str(other.public_id)
         other.delete()

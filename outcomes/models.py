@@ -168,7 +168,8 @@ class ReferralExport(models.Model):
     referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports")
     made_by = models.ForeignKey("accounts.StaffMember", on_delete=models.PROTECT, related_name="+")
     made_at = models.DateTimeField(default=timezone.now)
-    sha256 = models.CharField(max_length=64)
+    # Indexed: "verify a referral file" finds the export by it.
+    sha256 = models.CharField(max_length=64, db_index=True)
     # Field names and message/note ids left out, and the exhibits' ids with their SHA-256: never content.
     redactions = models.JSONField(default=list)
     manifest = models.JSONField(default=list)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import html
 import io
 from collections.abc import Collection
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from django.utils import translation
 from django.utils.formats import date_format
@@ -75,7 +75,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def _text(value: str) -> str:
     """Escape text for ReportLab's paragraph markup and keep its line breaks."""
-    return escape(value).replace("\n", "<br/>")
+    return html.escape(value, quote=False).replace("\n", "<br/>")
 
 
 def _day(value: datetime.date | None) -> str:
@@ -134,12 +134,10 @@ def _case_section(b: _Builder, data: CaseFile, made_by: StaffMember, made_on: da
     b.field(_("Received on"), _day(case.received_on))
     b.field(_("Status"), str(case.get_status_display()))
     b.field(_("Acknowledged on"), _day(case.acknowledged_on) if case.acknowledged_on else _("not yet"))
-    for label, due, done in (
-        (_("Acknowledgement deadline"), case.acknowledge_due, case.acknowledged_on),
-        (_("Feedback deadline"), case.feedback_due, case.feedback_given_on),
-    ):
-        kept = _("not yet") if done is None else _("met") if done <= due else _("not met")
-        b.field(label, f"{_day(due)} · {kept}")
+    # Where each deadline stands on the day of the export, in the words of the case page (cases.models).
+    for deadline in case.deadline_states(made_on):
+        met = f" {_day(deadline.met_on)}" if deadline.met_on else ""
+        b.field(str(deadline.label), f"{_day(deadline.due)} · {deadline.state}{met}")
     if case.closed_on:
         b.field(_("Closed on"), _day(case.closed_on))
     b.field(_("Made on"), f"{_day(made_on)} · {made_by.user.get_username()}")
@@ -167,7 +165,13 @@ def _tips_section(b: _Builder, data: CaseFile) -> None:
             b.para(f"<b>{_text(handed)}</b>")
             b.table(
                 [[_("Name"), _("Stored size (bytes, encrypted)")]]
-                + [[a.name, str(a.stored_bytes) if a.stored_bytes is not None else "—"] for a in tip.attachments]
+                + [
+                    [
+                        _("Attachment %(number)s") % {"number": a.number},
+                        str(a.stored_bytes) if a.stored_bytes is not None else "—",
+                    ]
+                    for a in tip.attachments
+                ]
             )
         b.heading(_("Messages with the whistleblower"), "h3")
         for message in tip.messages:

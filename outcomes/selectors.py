@@ -109,7 +109,7 @@ class MessageFile:
 
 @dataclass(frozen=True)
 class AttachmentFile:
-    name: str
+    number: int
     stored_bytes: int | None
 
 
@@ -221,16 +221,10 @@ def _tip_file(tip: Tip, data_key: bytes) -> TipFile:
         )
         for message in tip.messages.all()
     ]
+    # By number and size only: an original file name can identify its sender (DESIGN.md section 8).
     attachments = [
-        AttachmentFile(
-            name=str(
-                envelope.open_field(
-                    envelope.ATTACHMENT, "name", attachment, tip.public_id, attachment.public_id, key=data_key
-                )
-            ),
-            stored_bytes=_stored_bytes(attachment),
-        )
-        for attachment in tip.attachments.all()
+        AttachmentFile(number=number, stored_bytes=_stored_bytes(attachment))
+        for number, attachment in enumerate(tip.attachments.all(), start=1)
     ]
     # The contact field is never opened here: identity disclosure is issue 14's (see disclosed_identity).
     description = envelope.open_field(envelope.TIP, "description", tip, tip.public_id, key=data_key)

@@ -90,3 +90,24 @@ def test_keyset_pages_walk_the_filtered_queue(cast: dict[str, StaffMember], faci
     second = client.get(f"/staff/?mine=action&after={cursor.group(1)}").content.decode()
     seen = case_ids(first) + case_ids(second)
     assert len(seen) == len(set(seen)) == QUEUE_PAGE_SIZE + 3
+
+
+def test_a_task_of_mine_due_on_someone_else_s_case_awaits_me(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    investigator, supervisor = cast["lima_investigator"], cast["lima_supervisor"]
+    theirs = quiet_case(facilities["lurigancho"], supervisor)
+    Task.objects.create(
+        case=theirs,
+        what_ct=b"x",
+        assignee=investigator,
+        created_by=supervisor,
+        due_on=timezone.localdate() + datetime.timedelta(days=1),
+    )
+
+    assert str(theirs.public_id) in case_ids(
+        staff_client("lima_investigator").get("/staff/?mine=action").content.decode()
+    )
+    assert str(theirs.public_id) not in case_ids(
+        staff_client("lima_supervisor").get("/staff/?mine=action").content.decode()
+    )

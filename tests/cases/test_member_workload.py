@@ -32,7 +32,7 @@ def test_each_members_open_cases_overdue_unread_and_tasks(
     investigator, supervisor = cast["lima_investigator"], cast["lima_supervisor"]
     lurigancho = facilities["lurigancho"]
     today = timezone.localdate()
-    assigned(lurigancho, investigator, next_due=today - datetime.timedelta(days=1))
+    assigned(lurigancho, investigator, acknowledge_due=today - datetime.timedelta(days=1))
     replied = assigned(lurigancho, investigator, unread_reply=True)
     assigned(lurigancho, investigator, closed_on=today, status="unsubstantiated")  # closed: not counted
     assigned(lurigancho, supervisor)

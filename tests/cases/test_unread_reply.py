@@ -58,7 +58,12 @@ def test_a_reply_marks_the_row_and_opening_the_case_clears_it(
     assert str(case.public_id) in unread and str(quiet.public_id) not in unread
     assert "With an unread reply" in unread
 
-    assert client.get(f"/staff/cases/{case.public_id}/").status_code == 200
+    # Acknowledged and assigned, so the reply is what the case needs next.
+    Case.objects.filter(pk=case.pk).update(acknowledged_on=tip.received_on, assignee=cast["lima_investigator"])
+    page = client.get(f"/staff/cases/{case.public_id}/")
+    assert page.status_code == 200
+    # The visit that clears the mark is the one that says what to do about the reply.
+    assert "Read and answer the reply" in page.content.decode()
     case.refresh_from_db()
     assert not case.unread_reply
     assert "New reply" not in row_of(client.get("/staff/").content.decode(), case)
@@ -94,3 +99,19 @@ def test_a_visit_without_an_unread_reply_costs_no_query(
     case.refresh_from_db()
     with django_assert_num_queries(0):
         services.case_replies_seen(case=case, actor=cast["lima_investigator"])
+
+
+def test_a_merge_keeps_the_merged_case_s_unread_reply(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    tip, receipt = submit_tip(facility=facilities["lurigancho"])
+    target = submit_tip(facility=facilities["lurigancho"])[0].case_link.case
+    reply(tip, receipt)
+    other = tip.case_link.case
+
+    client = staff_client("lima_investigator")
+    client.post(f"/staff/cases/{target.public_id}/link/", {"other": str(other.public_id)})
+
+    target.refresh_from_db()
+    assert not Case.objects.filter(pk=other.pk).exists()
+    assert target.unread_reply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pypdfium2 as pdfium
@@ -231,3 +232,15 @@ def test_the_check_keeps_its_csrf_protection(lima: LimaCase) -> None:
     strict.cookies = logged_in.cookies
     response = strict.post("/staff/outcomes/referral-files/verify/", {"file": SimpleUploadedFile("a.pdf", b"%PDF-")})
     assert response.status_code == 403
+
+
+def test_attachments_are_listed_by_number_and_size_never_by_their_original_name(lima: LimaCase) -> None:
+    from outcomes.selectors import AttachmentFile
+
+    data = case_file(case=lima.case, vault=lima.vault)
+    # The case file has no field for an attachment's name: it is never opened for an outside authority.
+    assert [field.name for field in dataclasses.fields(AttachmentFile)] == ["number", "stored_bytes"]
+    data.tips[0].attachments.append(AttachmentFile(number=1, stored_bytes=2048))
+    rendered = render_referral_file(data=data, included=set(), made_by=lima.supervisor, made_on=lima.case.received_on)
+    text = pdf_text(rendered.pdf)
+    assert "Adjunto 1" in text and "2048" in text
