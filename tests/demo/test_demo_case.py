@@ -6,7 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import LazySettings
+from django.conf import LazySettings, settings
 from django.core.management import call_command
 
 import envelope
@@ -91,7 +91,7 @@ def test_the_demo_carries_one_case_from_the_tip_to_a_sanction_and_a_referral(dem
     assert export.referral == referral and len(export.sha256) == 64
 
     # Everything the services sealed opens with the case key, and is not in the clear in the database.
-    vault = staff_unlock_keys(member=investigator, password="demo-password-only-for-debug")
+    vault = staff_unlock_keys(member=investigator, password=settings.TIPLINE_DEMO_PASSWORD)
     key = case_key_open(case=case, vault=vault)
     assert b"Quispe" not in bytes(person.name_ct)
     assert (
@@ -100,7 +100,7 @@ def test_the_demo_carries_one_case_from_the_tip_to_a_sanction_and_a_referral(dem
     )
 
     # The page opens for the assignee, with the case's work on it.
-    page = staff_client("investigator", "demo-password-only-for-debug").get(f"/staff/cases/{case.public_id}/")
+    page = staff_client("investigator", settings.TIPLINE_DEMO_PASSWORD).get(f"/staff/cases/{case.public_id}/")
     assert page.status_code == 200
     assert "DEMO-PAD-2026-014" in page.content.decode()
 
@@ -114,6 +114,12 @@ def test_the_seized_phone_meets_the_report_that_named_its_number(demo_loaded: st
     mention = EntityMention.objects.get(tip=tip, kind=EntityKind.PHONE)
     assert mention.linked_pseudonym == bytes(number.pseudonym)
     assert identifier_named_in(pseudonym=bytes(number.pseudonym), member=_member("investigator")).cases == [case]
+    # Its holder opens the exhibit's page and reads the number, decrypted.
+    phone_page = staff_client("investigator2", settings.TIPLINE_DEMO_PASSWORD).get(
+        f"/staff/evidence/exhibits/{number.exhibit.public_id}/"
+    )
+    assert phone_page.status_code == 200
+    assert PHONE_NUMBER in phone_page.content.decode()
     assert ExhibitIdentifier.objects.filter(exhibit__case=case, kind=EntityKind.IMEI).count() == 1
     assert IMEI.encode() not in bytes(ExhibitIdentifier.objects.get(kind=EntityKind.IMEI).value_ct)
 
