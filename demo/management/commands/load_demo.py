@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 import envelope
@@ -24,6 +25,7 @@ from cases.deadlines import add_days, add_working_days
 from cases.models import Case, CaseEvent
 from cases.services import case_acknowledge, case_assign, case_message_send, case_transition, note_add
 from cases.statuses import CaseStatus
+from demo import story
 from org.models import Facility, Region, Unit
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.services import TipSubmission, tip_submit
@@ -160,11 +162,15 @@ class Command(BaseCommand):
             self._create_index_key()
             self._enrol_demo_authenticators()
             self._print_logins()
+            self._print_demo_case()
             return
         with transaction.atomic():
             receipts = self._load()
             self._create_index_key()
             self._enrol_demo_authenticators()
+            # After the index keys: the seized phone's number is pseudonymised with them.
+            _case, receipt = story.demo_case_carry(backdate=_backdate)
+            receipts.append((story.FACILITY, receipt))
         self._link_reports()
         if options["synthetic"]:
             escrow_private_key = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
@@ -181,6 +187,7 @@ class Command(BaseCommand):
         self._print_logins()
         for facility, receipt in receipts:
             self.stdout.write(f"Sample tip at {facility}: tracking code {envelope.format_receipt(receipt)}")
+        self._print_demo_case()
 
     def _load(self) -> list[tuple[str, str]]:
         units = {slug: Unit.objects.create(slug=slug, name=name, kind=kind) for slug, name, kind in UNITS}
@@ -263,6 +270,12 @@ class Command(BaseCommand):
             "authenticator app, or print the current code with: manage.py totp_code --username investigator "
             "(DEBUG only)."
         )
+
+    def _print_demo_case(self) -> None:
+        case = story.demo_case()
+        if case is not None:
+            url = reverse("staff:case", kwargs={"public_id": case.public_id})
+            self.stdout.write(f"Caso de demostración completo: {url}")
 
 
 def _backdate(case: Case, days_ago: int) -> Case:
