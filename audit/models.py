@@ -128,6 +128,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["action", "-seq"], name="audit_event_action_idx"),
             models.Index(fields=["actor_username", "-seq"], name="audit_event_actor_idx"),
             models.Index(fields=["unit_id", "-seq"], name="audit_event_unit_idx"),
+            # One object's history (an exhibit's custody entries: evidence.custody.custody_verify).
+            models.Index(fields=["target_type", "target_id", "seq"], name="audit_event_target_idx"),
         ]
 
     def __str__(self) -> str:

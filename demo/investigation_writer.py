@@ -378,11 +378,20 @@ def _exhibits_build(
                 kind=kind,
                 from_member=from_member,
                 to_member=to_member,
-                to_outside=outside,
                 signed_by=from_member or to_member,
                 at=_at(day, 17),
                 prev_digest=previous,
             )
+            if outside:
+                entry.to_outside_ct = envelope.seal_field(
+                    envelope.CUSTODY_ENTRY,
+                    "to_outside",
+                    case.public_id,
+                    exhibit.public_id,
+                    entry.public_id,
+                    key=case_key,
+                    value=outside,
+                )
             entry.digest = previous = entry_digest(entry, exhibit_id=exhibit.public_id)
             rows.custody.append(entry)
         pseudonym = (

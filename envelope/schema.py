@@ -149,7 +149,12 @@ EXHIBIT = Record(
     ),
 )
 CUSTODY_ENTRY = Record(
-    kind="custody entry", parent=EXHIBIT, fields=(EncryptedField("remarks", "remarks_ct", "remarks"),)
+    kind="custody entry",
+    parent=EXHIBIT,
+    fields=(
+        EncryptedField("remarks", "remarks_ct", "remarks"),
+        EncryptedField("to_outside", "to_outside_ct", "to outside"),
+    ),
 )
 EXHIBIT_IDENTIFIER = Record(
     kind="exhibit identifier", parent=EXHIBIT, fields=(EncryptedField("value", "value_ct", "value"),)

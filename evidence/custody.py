@@ -1,9 +1,11 @@
 """The chain of custody of an exhibit: the one place that appends to it and verifies it.
 
 Every entry is confirmed by the member who hands the exhibit over, with their own
-password (their signature), and is chained to the entry before it: `digest` is
+password (their signature, throttled and locked exactly as a login: a wrong one counts
+as a failed login of that member, and is recorded in the audit log), and is chained to the entry before it: `digest` is
 SHA-256 over a canonical, versioned serialisation of the previous digest and the
-entry's clear fields, with the SHA-256 of its encrypted remarks standing in for them
+entry's clear fields, with the SHA-256 of its encrypted remarks and outside recipient
+standing in for them
 (custody_digest says exactly which). In the same transaction the audit chain
 records the entry's exhibit, sequence number and digest, so a row changed, removed
 or inserted afterwards no longer matches the audit log, which cannot be rewritten
@@ -27,6 +29,7 @@ from django.utils.translation import gettext as _
 
 import envelope
 from accounts.models import StaffMember
+from accounts.security import login_failure_record, login_lockout_message, login_throttle_locked
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 from cases import permissions
@@ -58,7 +61,7 @@ def custody_digest(
     kind: str,
     from_member_id: int | None,
     to_member_id: int | None,
-    to_outside: str,
+    to_outside_ct: bytes,
     signed_by_id: int,
     at: datetime.datetime,
     remarks_ct: bytes,
@@ -66,8 +69,8 @@ def custody_digest(
     """Return the hex SHA-256 that chains one custody entry to the one before it.
 
     The input is JSON with sorted keys and no spaces, its first member the format tag;
-    the time is ISO 8601 in UTC, and the remarks count by the SHA-256 of their
-    ciphertext (their plaintext never leaves the case key).
+    the time is ISO 8601 in UTC, and the remarks and the outside recipient count by the
+    SHA-256 of their ciphertext (their plaintext never leaves the case key).
     """
     payload = {
         "format": DIGEST_FORMAT,
@@ -77,7 +80,7 @@ def custody_digest(
         "kind": kind,
         "from": from_member_id,
         "to": to_member_id,
-        "to_outside": to_outside,
+        "to_outside": hashlib.sha256(to_outside_ct).hexdigest(),
         "signed_by": signed_by_id,
         "at": at.astimezone(datetime.UTC).isoformat(),
         "remarks": hashlib.sha256(remarks_ct).hexdigest(),
@@ -95,7 +98,7 @@ def entry_digest(entry: CustodyEntry, *, exhibit_id: uuid.UUID) -> str:
         kind=entry.kind,
         from_member_id=entry.from_member_id,
         to_member_id=entry.to_member_id,
-        to_outside=entry.to_outside,
+        to_outside_ct=bytes(entry.to_outside_ct),
         signed_by_id=entry.signed_by_id,
         at=entry.at,
         remarks_ct=bytes(entry.remarks_ct),
@@ -124,21 +127,15 @@ def custody_append(
         kind=kind,
         from_member=None if kind == CustodyEntry.Kind.REGISTERED else exhibit.holder,
         to_member=to_member,
-        to_outside=to_outside,
         signed_by=signed_by,
         at=timezone.now().replace(microsecond=0),
         prev_digest=last.digest if last else FIRST_PREV_DIGEST,
     )
-    if remarks:
-        entry.remarks_ct = envelope.seal_field(
-            envelope.CUSTODY_ENTRY,
-            "remarks",
-            exhibit.case.public_id,
-            exhibit.public_id,
-            entry.public_id,
-            key=case_key,
-            value=remarks,
-        )
+    present = {name: value for name, value in (("remarks", remarks), ("to_outside", to_outside)) if value}
+    for column, ciphertext in envelope.seal_fields(
+        envelope.CUSTODY_ENTRY, exhibit.case.public_id, exhibit.public_id, entry.public_id, key=case_key, **present
+    ).items():
+        setattr(entry, column, ciphertext)
     entry.digest = entry_digest(entry, exhibit_id=exhibit.public_id)
     entry.save()
     exhibit.holder = to_member
@@ -158,6 +155,35 @@ def custody_append(
 # --- changes of hands ------------------------------------------------------------------------------------
 
 
+def _signature_refused(actor: StaffMember, *, locked: bool) -> None:
+    """Record a refused custody signature in the audit log, as a failed login of the member (no content)."""
+    audit_record(
+        actor=actor.user,
+        action=AuditAction.LOGIN_FAILED,
+        target_type="user",
+        target_id=actor.user.pk,
+        details={"refused": "password", "locked": locked},
+    )
+
+
+def _signature_check(actor: StaffMember, password: str) -> None:
+    """Refuse a signature while the member's login is locked, or with a wrong password (a failed login).
+
+    The password is the member's login password, so guessing it here must cost what guessing
+    it at the login page costs: the same counter (accounts.security), the same lock.
+    """
+    username = actor.user.get_username()
+    if login_throttle_locked(username=username):
+        _signature_refused(actor, locked=True)
+        raise CaseActionRefused(login_lockout_message())
+    if not actor.user.check_password(password):
+        locked = login_failure_record(username=username)
+        _signature_refused(actor, locked=locked)
+        raise CaseActionRefused(
+            login_lockout_message() if locked else _("That is not your password. Nothing was changed.")
+        )
+
+
 def _hand_over(
     *,
     exhibit: Exhibit,
@@ -172,8 +198,7 @@ def _hand_over(
     """Check the hand-over, then append it under a lock on the exhibit; refuse and change nothing otherwise."""
     case = exhibit.case
     permissions.require_work(actor, case)
-    if not actor.user.check_password(password):
-        raise CaseActionRefused(_("That is not your password. Nothing was changed."))
+    _signature_check(actor, password)
     case_key = case_key_open(case=case, vault=vault)
     with transaction.atomic():
         locked = Exhibit.objects.select_for_update().select_related("case").get(pk=exhibit.pk)
@@ -264,9 +289,9 @@ def custody_destroy(
 
 
 def custody_rechain(*, exhibit: Exhibit, from_case: Case, to_case: Case, from_key: bytes, to_key: bytes) -> None:
-    """Seal an exhibit's custody remarks under another case's key (a merge) and re-link its chain.
+    """Seal an exhibit's custody remarks and outside recipients under another case's key (a merge), re-link its chain.
 
-    A remark's ciphertext is part of its entry's digest, so every digest from the first
+    Their ciphertexts are part of their entry's digest, so every digest from the first
     re-sealed entry on changes. The chain must hold before (else CaseActionRefused, and
     the merge's transaction rolls back); each new digest is recorded in the audit chain
     like a new entry, with "resealed" set, so custody_verify holds the chain to it.
@@ -277,18 +302,17 @@ def custody_rechain(*, exhibit: Exhibit, from_case: Case, to_case: Case, from_ke
     prev = FIRST_PREV_DIGEST
     for entry in CustodyEntry.objects.filter(exhibit=exhibit).order_by("seq"):
         ids = (exhibit.public_id, entry.public_id)
-        if entry.remarks_ct:
-            remarks = envelope.open_field(
-                envelope.CUSTODY_ENTRY, "remarks", entry, from_case.public_id, *ids, key=from_key
-            )
-            entry.remarks_ct = envelope.seal_field(
-                envelope.CUSTODY_ENTRY, "remarks", to_case.public_id, *ids, key=to_key, value=remarks
-            )
+        fields = envelope.open_fields(envelope.CUSTODY_ENTRY, entry, from_case.public_id, *ids, key=from_key)
+        present = {name: value for name, value in fields.items() if value}
+        for column, ciphertext in envelope.seal_fields(
+            envelope.CUSTODY_ENTRY, to_case.public_id, *ids, key=to_key, **present
+        ).items():
+            setattr(entry, column, ciphertext)
         entry.prev_digest = prev
         digest = entry_digest(entry, exhibit_id=exhibit.public_id)
         if digest != entry.digest:
             entry.digest = digest
-            entry.save(update_fields=["remarks_ct", "prev_digest", "digest"])
+            entry.save(update_fields=["remarks_ct", "to_outside_ct", "prev_digest", "digest"])
             audit_record(
                 actor=None,
                 action=AuditAction.CUSTODY_CHANGED,
@@ -319,6 +343,8 @@ def custody_verify(exhibit: Exhibit) -> CustodyVerification:
     The entries must be numbered 1, 2, 3, ... without gaps, each one's prev_digest the
     digest of the one before, each digest what its fields give, and the audit log must
     hold a CUSTODY_CHANGED entry for each seq whose latest digest is that one, and none for a seq past the last.
+    The exhibit passes hand to hand (each entry starts with the member the one before ended with),
+    and who holds it now, and its status, are where the last entry left it.
     """
     audited: dict[int, str] = {}
     for details in (
@@ -337,6 +363,10 @@ def custody_verify(exhibit: Exhibit) -> CustodyVerification:
             return CustodyVerification(False, position - 1, position, _("An entry is missing from the chain."))
         if entry.prev_digest != prev:
             return CustodyVerification(False, position - 1, position, _("The entry does not follow the one before."))
+        if position > 1 and entry.from_member_id != entries[position - 2].to_member_id:
+            return CustodyVerification(
+                False, position - 1, position, _("The entry starts with someone the one before did not hand it to.")
+            )
         if entry_digest(entry, exhibit_id=exhibit.public_id) != entry.digest:
             return CustodyVerification(False, position - 1, position, _("The entry was changed after it was made."))
         if audited.get(position) != entry.digest:
@@ -345,4 +375,12 @@ def custody_verify(exhibit: Exhibit) -> CustodyVerification:
     if len(audited) > len(entries) or (audited and max(audited) > len(entries)):
         missing = len(entries) + 1
         return CustodyVerification(False, len(entries), missing, _("An entry is missing from the chain."))
+    if entries:
+        last = entries[-1]
+        # Read from the database: the caller's instance may predate a change of hands.
+        now = Exhibit.objects.filter(pk=exhibit.pk).values_list("holder_id", "status").first()
+        if now != (last.to_member_id, STATUS_AFTER[CustodyEntry.Kind(last.kind)]):
+            return CustodyVerification(
+                False, len(entries) - 1, last.seq, _("Who holds the exhibit now is not what its last entry says.")
+            )
     return CustodyVerification(True, len(entries))

@@ -153,8 +153,9 @@ class CustodyEntry(models.Model):
     to_member = models.ForeignKey(
         "accounts.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # An outside recipient (a prosecutor's office, the police), named as on the receipt it signed.
-    to_outside = models.CharField(max_length=200, blank=True)
+    # An outside recipient (a prosecutor's office, the police, the owner), named as on the receipt it signed:
+    # sealed under the case key (envelope.CUSTODY_ENTRY).
+    to_outside_ct = models.BinaryField(default=b"")
     remarks_ct = models.BinaryField(default=b"")
     # The member who confirmed the entry with their password: the one who hands the exhibit over.
     signed_by = models.ForeignKey("accounts.StaffMember", on_delete=models.PROTECT, related_name="+")

@@ -82,7 +82,8 @@ class IdentifierView:
     pseudonym: bytes
     kind_label: str
     value: str
-    named_in: NamedIn
+    # Where else it is named: on the exhibit page only (the case page would look up every identifier).
+    named_in: NamedIn | None
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,9 @@ class ExhibitView:
         return f"{self.exhibit.sha256[:12]}…" if self.exhibit.sha256 else ""
 
 
-def _identifiers(exhibit: Exhibit, *, key: bytes, member: StaffMember) -> list[IdentifierView]:
+def _identifiers(exhibit: Exhibit, *, key: bytes, member: StaffMember, named_in: bool) -> list[IdentifierView]:
     views = []
-    for identifier in exhibit.identifiers.order_by("pk"):
+    for identifier in sorted(exhibit.identifiers.all(), key=lambda identifier: identifier.pk):
         value = envelope.open_field(
             envelope.EXHIBIT_IDENTIFIER,
             "value",
@@ -117,33 +118,41 @@ def _identifiers(exhibit: Exhibit, *, key: bytes, member: StaffMember) -> list[I
                 value=value,
                 named_in=identifier_named_in(
                     pseudonym=bytes(identifier.pseudonym), member=member, exclude_case=exhibit.case
-                ),
+                )
+                if named_in
+                else None,
             )
         )
     return views
 
 
-def _exhibit_view(exhibit: Exhibit, *, key: bytes, member: StaffMember) -> ExhibitView:
+def _exhibit_view(exhibit: Exhibit, *, key: bytes, member: StaffMember, named_in: bool) -> ExhibitView:
     fields = envelope.open_fields(envelope.EXHIBIT, exhibit, exhibit.case.public_id, exhibit.public_id, key=key)
     return ExhibitView(
         exhibit=exhibit,
         description=fields["description"],
         file_name=fields["file_name"],
-        identifiers=_identifiers(exhibit, key=key, member=member),
+        identifiers=_identifiers(exhibit, key=key, member=member, named_in=named_in),
     )
 
 
 def case_exhibits(*, case: Case, member: StaffMember, vault: dict[str, bytes]) -> list[ExhibitView]:
-    """Return a case's exhibits, decrypted, with their seized identifiers and the reports that name them."""
+    """Return a case's exhibits, decrypted, with their seized identifiers (where else they are named: exhibit_detail)."""
     key = case_key_open(case=case, vault=vault)
-    exhibits = Exhibit.objects.filter(case=case).select_related("case", "holder__user").order_by("seized_on", "pk")
-    return [_exhibit_view(exhibit, key=key, member=member) for exhibit in exhibits]
+    exhibits = (
+        Exhibit.objects.filter(case=case)
+        .select_related("case", "holder__user")
+        .prefetch_related("identifiers")
+        .order_by("seized_on", "pk")
+    )
+    return [_exhibit_view(exhibit, key=key, member=member, named_in=False) for exhibit in exhibits]
 
 
 @dataclass(frozen=True)
 class CustodyEntryView:
     entry: CustodyEntry
     remarks: str
+    to_outside: str
 
 
 @dataclass(frozen=True)
@@ -161,16 +170,20 @@ def exhibit_detail(*, exhibit: Exhibit, member: StaffMember, vault: dict[str, by
         "from_member__user", "to_member__user", "signed_by__user"
     )
     custody = [
-        CustodyEntryView(
-            entry=entry,
-            remarks=envelope.open_field(
-                envelope.CUSTODY_ENTRY, "remarks", entry, case.public_id, exhibit.public_id, entry.public_id, key=key
-            ),
-        )
+        CustodyEntryView(entry=entry, **custody_entry_open(entry, case=case, exhibit=exhibit, key=key))
         for entry in entries.order_by("seq")
     ]
     return ExhibitDetail(
-        view=_exhibit_view(exhibit, key=key, member=member), custody=custody, verification=custody_verify(exhibit)
+        view=_exhibit_view(exhibit, key=key, member=member, named_in=True),
+        custody=custody,
+        verification=custody_verify(exhibit),
+    )
+
+
+def custody_entry_open(entry: CustodyEntry, *, case: Case, exhibit: Exhibit, key: bytes) -> dict[str, str]:
+    """Return a custody entry's sealed fields in the clear: its remarks and the outside recipient."""
+    return envelope.open_fields(
+        envelope.CUSTODY_ENTRY, entry, case.public_id, exhibit.public_id, entry.public_id, key=key
     )
 
 
@@ -180,7 +193,10 @@ def case_searches(*, case: Case) -> QuerySet[CellSearch]:
 
 
 def member_search_units(*, member: StaffMember) -> QuerySet[Unit]:
-    """Return the units whose searches the member reads and records."""
+    """Return the units whose searches the member reads and records: those they investigate or supervise in.
+
+    The one rule of who records searches (evidence.services.search_record asks it too).
+    """
     if not member.can_read_tips:
         return Unit.objects.none()
     return Unit.objects.filter(pk__in=Membership.objects.filter(member=member).values("unit_id")).order_by("name")

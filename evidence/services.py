@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import envelope
-from accounts.models import Membership, StaffMember
-from accounts.permissions import can_read_tips
+from accounts.models import StaffMember
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases import permissions
@@ -29,10 +28,11 @@ from cases.permissions import CaseActionRefused
 from cases.services import case_key_open
 from evidence.custody import AUDIT_TARGET, custody_append, custody_rechain
 from evidence.models import CellSearch, CustodyEntry, Exhibit, ExhibitIdentifier, ExhibitKind
+from evidence.selectors import identifier_named_in, member_search_units
 from evidence.uploads import EvidenceUpload
 from linking.models import EntityKind, IndexKey, IndexScope
 from linking.pseudonyms import entity_pseudonym
-from linking.services import index_key_of_unit
+from linking.services import index_key_of_unit, pseudonym_viewed_record
 from org.models import Facility, Unit
 from org.routing import facilities_routed_to
 from tipline import storage
@@ -70,11 +70,6 @@ class Found:
     other: int = 0
 
 
-def can_record_searches(member: StaffMember, unit: Unit) -> bool:
-    """Return whether the member records the unit's searches: an investigator or supervisor of the unit."""
-    return can_read_tips(member) and Membership.objects.filter(member=member, unit=unit).exists()
-
-
 def search_record(
     *,
     unit: Unit,
@@ -95,7 +90,7 @@ def search_record(
         permissions.require_work(actor, prompted_by)
         if prompted_by.unit_id != unit.pk:
             raise CaseActionRefused(_("That case belongs to another unit."))
-    elif not can_record_searches(actor, unit):
+    elif not member_search_units(member=actor).filter(pk=unit.pk).exists():
         raise CaseActionRefused(_("Only the unit's investigators and supervisors record its searches."))
     if not facilities_routed_to(unit).filter(pk=facility.pk).exists():
         raise CaseActionRefused(_("That prison is not one of your unit's."))
@@ -260,6 +255,8 @@ def exhibit_identifier_add(
 
     The pseudonym is made exactly as linking makes a tip's (linking.pseudonyms.entity_pseudonym
     under the index key of the case's unit), so the seized phone meets, blind, the tips that named it.
+    Adding one is a look-up of that pseudonym across units (the exhibit page then says where it is
+    named), so it is audited as linking's pseudonym page is.
     """
     case = exhibit.case
     permissions.require_work(actor, case)
@@ -292,6 +289,8 @@ def exhibit_identifier_add(
             unit_id=case.unit_id,
             identifier=kind,
         )
+        named_in = identifier_named_in(pseudonym=pseudonym, member=actor, exclude_case=case)
+        pseudonym_viewed_record(pseudonym=pseudonym, readable_tips=len(named_in.cases), actor=actor)
     return identifier
 
 

@@ -25,12 +25,13 @@ from accounts.models import StaffMember
 from accounts.security import staff_required
 from cases.models import Case
 from cases.permissions import CaseActionRefused
-from cases.selectors import case_visible_to, unit_workers
+from cases.selectors import case_visible_to, cases_visible_to, unit_workers
 from envelope.vault import vault_open
 from evidence import custody, forms, services
 from evidence.models import Exhibit
 from evidence.selectors import case_searches, exhibit_detail, exhibit_visible_to, member_search_units, unit_searches
 from evidence.uploads import EvidenceUpload, EvidenceUploadHandler
+from linking.services import pseudonym_viewed_record
 from org.models import Facility
 from org.routing import facilities_routed_to
 
@@ -101,10 +102,22 @@ def searches(request: HttpRequest, member: StaffMember) -> HttpResponse:
     page = Paginator(unit_searches(units=member_search_units(member=member)), SEARCHES_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # A search's prompting case is linked (with its category) only for a member who may read it.
+    readable_cases = set(
+        cases_visible_to(member=member)
+        .filter(pk__in=[search.prompted_by_id for search in page if search.prompted_by_id])
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "evidence/searches.html",
-        {"member": member, "form": form, "page": page, "prompted_by": prompted_by},
+        {
+            "member": member,
+            "form": form,
+            "page": page,
+            "prompted_by": prompted_by,
+            "readable_cases": readable_cases,
+        },
         status=status,
     )
 
@@ -112,20 +125,20 @@ def searches(request: HttpRequest, member: StaffMember) -> HttpResponse:
 # --- exhibits ----------------------------------------------------------------------------------------------------
 
 
-@csrf_exempt
+@csrf_exempt  # the CSRF check runs below, once the upload handler is set (it reads the body)
+@staff_required
 @require_POST
-def exhibit_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+def exhibit_register(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponseBase:
     """Register an exhibit of a case; a digital file is hashed and encrypted as it streams in, kept bit for bit.
 
-    Uploads no exhibit took are deleted after the response (tipline.middleware), as for tips.
+    Only verified staff get this far (staff_required reads no body), so nothing anyone else sends is
+    stored. Uploads no exhibit took are deleted after the response (tipline.middleware), as for tips.
     """
-    # The handler must be in place before anything reads the body, so CSRF is checked after (csrf_protect below).
     request.upload_handlers = [EvidenceUploadHandler(request)]
-    return _exhibit_register(request, public_id=public_id)
+    return _exhibit_register(request, member, public_id=public_id)
 
 
 @csrf_protect
-@staff_required
 def _exhibit_register(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
     case = _case_or_404(member, public_id)
     form = forms.ExhibitForm(request.POST, request.FILES, searches=case_searches(case=case))
@@ -168,13 +181,20 @@ def _forms(exhibit: Exhibit, member: StaffMember, data: Any = None) -> dict[str,
 @staff_required
 @require_GET
 def exhibit(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    """An exhibit: what it is, who holds it, its custody history and whether the chain holds, its identifiers."""
+    """An exhibit: what it is, who holds it, its custody history and whether the chain holds, its identifiers.
+
+    Saying where each seized number is named, in this unit and others, is a look-up of its
+    pseudonym: audited as linking's pseudonym page audits one.
+    """
     found = _exhibit_or_404(member, public_id)
     try:
         detail = exhibit_detail(exhibit=found, member=member, vault=vault_open(request))
     except (CaseActionRefused, envelope.CryptoError):
         messages.info(request, _("Please log in again to unlock your unit's keys."))
         return redirect(f"/staff/login/?next={request.path}")
+    for identifier in detail.view.identifiers:
+        readable = len(identifier.named_in.cases) if identifier.named_in else 0
+        pseudonym_viewed_record(pseudonym=identifier.pseudonym, readable_tips=readable, actor=member)
     return render(
         request,
         "evidence/exhibit.html",

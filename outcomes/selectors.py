@@ -23,6 +23,7 @@ import envelope
 from cases.models import Case, Note
 from cases.services import case_key_open, tip_data_key_open
 from evidence.models import CustodyEntry, Exhibit
+from evidence.selectors import custody_entry_open
 from investigation.models import Interview, Task
 from outcomes.models import (
     PersonConcerned,
@@ -245,7 +246,8 @@ def _exhibit_file(case: Case, exhibit: Exhibit, key: bytes) -> ExhibitFile:
             kind=str(entry.get_kind_display()),
             on=timezone.localdate(entry.at),
             from_member=_member_name(entry.from_member),
-            to=_member_name(entry.to_member) or entry.to_outside,
+            to=_member_name(entry.to_member)
+            or str(custody_entry_open(entry, case=case, exhibit=exhibit, key=key)["to_outside"]),
             signed_by=_member_name(entry.signed_by),
             remarks=str(
                 envelope.open_field(

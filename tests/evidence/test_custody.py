@@ -145,11 +145,11 @@ def test_a_rewritten_chain_does_not_match_the_audit_log(chain: Exhibit, cast: di
     prev = FIRST_PREV_DIGEST
     for entry in CustodyEntry.objects.filter(exhibit=chain).order_by("seq"):
         if entry.seq == 2:
-            entry.to_outside = "nadie"
+            entry.to_outside_ct = b"nadie"
         entry.prev_digest = prev
         entry.digest = entry_digest(entry, exhibit_id=chain.public_id)
         CustodyEntry.objects.filter(pk=entry.pk).update(
-            to_outside=entry.to_outside, prev_digest=entry.prev_digest, digest=entry.digest
+            to_outside_ct=entry.to_outside_ct, prev_digest=entry.prev_digest, digest=entry.digest
         )
         prev = entry.digest
     assert custody_verify(chain).broken_seq == 2

@@ -63,7 +63,7 @@ def test_exhibits_move_to_the_kept_case(
 def test_a_broken_chain_is_not_moved(
     exhibit: Exhibit, case: Case, cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
-    CustodyEntry.objects.filter(exhibit=exhibit).update(to_outside="x")
+    CustodyEntry.objects.filter(exhibit=exhibit).update(to_outside_ct=b"x")
     tip, _receipt = submit_tip(facility=facilities["lurigancho"], description="Otro.")
     vault = vault_of(cast["lima_investigator"])
     with pytest.raises(CaseActionRefused), transaction.atomic():

@@ -59,12 +59,13 @@ def seized(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> tup
     return tip.case_link.case, seizing_case, identifier
 
 
-def test_the_seizing_case_page_shows_the_tip_that_named_the_number(
+def test_the_seized_exhibit_page_shows_the_tip_that_named_the_number(
     seized: tuple[Case, Case, ExhibitIdentifier],
 ) -> None:
-    tip_case, seizing_case, identifier = seized
+    tip_case, _seizing_case, identifier = seized
     assert b"987 654 321" not in bytes(identifier.value_ct)
-    page = staff_client("lima_investigator").get(f"/staff/cases/{seizing_case.public_id}/").content.decode()
+    client = staff_client("lima_investigator")
+    page = client.get(f"/staff/evidence/exhibits/{identifier.exhibit.public_id}/").content.decode()
     assert "figura en 1 denuncia" in page
     assert f"/staff/cases/{tip_case.public_id}/" in page
 
@@ -129,11 +130,12 @@ def test_imei_normalisation(written: str, imei: str) -> None:
 def test_a_rotated_index_key_keeps_the_seized_number_linked(
     seized: tuple[Case, Case, ExhibitIdentifier], settings: LazySettings
 ) -> None:
-    _tip_case, seizing_case, identifier = seized
+    _tip_case, _seizing_case, identifier = seized
     before = bytes(identifier.pseudonym)
     index_key_rotate(escrow_private_key=settings.TEST_ESCROW_PRIVATE_KEY)
     identifier.refresh_from_db()
     assert bytes(identifier.pseudonym) != before
     assert identifier.index_key == IndexKey.objects.get(scope=IndexScope.REGIONAL, is_active=True)
-    page = staff_client("lima_investigator").get(f"/staff/cases/{seizing_case.public_id}/").content.decode()
+    exhibit_page = f"/staff/evidence/exhibits/{identifier.exhibit.public_id}/"
+    page = staff_client("lima_investigator").get(exhibit_page).content.decode()
     assert "figura en 1 denuncia" in page
