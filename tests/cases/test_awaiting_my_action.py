@@ -90,3 +90,21 @@ def test_keyset_pages_walk_the_filtered_queue(cast: dict[str, StaffMember], faci
     second = client.get(f"/staff/?mine=action&after={cursor.group(1)}").content.decode()
     seen = case_ids(first) + case_ids(second)
     assert len(seen) == len(set(seen)) == QUEUE_PAGE_SIZE + 3
+
+
+def test_a_task_due_in_a_colleagues_case_waits_for_me(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
+    """A member given a task in a case assigned to someone else learns it here; not once the case is closed."""
+    me, colleague = cast["lima_investigator"], cast["lima_supervisor"]
+    today = timezone.localdate()
+    theirs = quiet_case(facilities["lurigancho"], colleague)
+    Task.objects.create(case=theirs, what_ct=b"x", assignee=me, due_on=today, created_by=colleague)
+    closed = quiet_case(facilities["lurigancho"], colleague)
+    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.SUBSTANTIATED, closed_on=today)
+    Task.objects.create(case=closed, what_ct=b"y", assignee=me, due_on=today, created_by=colleague)
+
+    mine = staff_client("lima_investigator").get("/staff/?mine=action").content.decode()
+    assert case_ids(mine) == [str(theirs.public_id)]
+    # The colleague it is assigned to has nothing waiting in it: the task is not theirs.
+    assert case_ids(staff_client("lima_supervisor").get("/staff/?mine=action").content.decode()) == []
