@@ -120,7 +120,7 @@ def exhibit_register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 
     Uploads no exhibit took are deleted after the response (tipline.middleware), as for tips.
     """
-    # The handler must be in place before anything reads the body, so CSRF is checked after (csrf_protect below).
+    # The handler must be in place before anything reads the body, so CSRF is checked after (tipline.middleware.csrf_protect below).
     request.upload_handlers = [EvidenceUploadHandler(request)]
     return _exhibit_register(request, public_id=public_id)
 

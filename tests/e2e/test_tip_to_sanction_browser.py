@@ -210,15 +210,15 @@ def test_two_investigators_and_a_supervisor_carry_a_tip_to_a_sanction_and_a_refe
     expect(investigator.locator("#holder")).to_have_text("lima_investigator")
 
     identifier = investigator.locator(f"form[action='{exhibit_path}identifier/']")
-    identifier.locator("select[name=kind]").select_option(value="phone")
-    identifier.locator("input[name=value]").fill(PHONE)
+    identifier.locator("select[name=identifier-kind]").select_option(value="phone")
+    identifier.locator("input[name=identifier-value]").fill(PHONE)
     _post(investigator, identifier, f"{base}{exhibit_path}")
     expect(investigator.locator("#identifiers li")).to_contain_text(PHONE)
 
     transfer = investigator.locator(f"form[action='{exhibit_path}transfer/']")
-    transfer.locator("select[name=to_member]").select_option(label=COLLEAGUE)
-    transfer.locator("input[name=password]").fill(PASSWORD)
-    transfer.locator("textarea[name=remarks]").fill("Para el peritaje del equipo.")
+    transfer.locator("select[name=transfer-to_member]").select_option(label=COLLEAGUE)
+    transfer.locator("input[name=transfer-password]").fill(PASSWORD)
+    transfer.locator("textarea[name=transfer-remarks]").fill("Para el peritaje del equipo.")
     _post(investigator, transfer, f"{base}{exhibit_path}")
 
     # 6. The exhibit's page: the colleague holds it, the chain verifies, the number leads to the report.
@@ -232,7 +232,9 @@ def test_two_investigators_and_a_supervisor_carry_a_tip_to_a_sanction_and_a_refe
     investigator.screenshot(path=str(screenshot_dir / "exhibit_after_transfer.png"), full_page=True)
     with investigator.expect_navigation():
         investigator.locator("#identifiers a[href^='/staff/linking/']").first.click()
-    expect(investigator.locator("main")).to_contain_text(canary)  # the report that named the number
+    # The number's page lists the report that named it, and the phone seized with it.
+    expect(investigator.locator(f"main a[href='{case_path}#tip-{tip.public_id}']")).to_have_count(1)
+    expect(investigator.locator(f"main a[href='{exhibit_path}']")).to_have_count(1)
 
     # 7. The investigator adds the guard concerned and closes the case as substantiated.
     investigator.goto(case_url)
