@@ -27,15 +27,19 @@ import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from accounts.keys import membership_grant, unit_private_key_from_escrow
 from accounts.models import Role, StaffMember
+from cases.services import ACKNOWLEDGEMENT_TEXT
 from cases.statuses import CaseStatus
 from evidence.models import CellSearch, CustodyEntry, Exhibit
+from investigation.models import Interview, Task
 from linking.services import index_keys_create_missing
 from org.models import Facility, Unit
 from outcomes.models import Authority, Proceeding, Referral, ReferralExport, Sanction
@@ -52,7 +56,7 @@ COLLEAGUE = "lima_investigator_2"
 
 
 @pytest.fixture
-def colleague(cast: dict[str, StaffMember], units: dict[str, Unit], tipline_settings) -> StaffMember:  # type: ignore[no-untyped-def]
+def colleague(cast: dict[str, StaffMember], units: dict[str, Unit], tipline_settings: Any) -> StaffMember:
     """A second investigator of the Lima unit, granted its key through escrow."""
     member = _staff(COLLEAGUE, Role.INVESTIGATOR)
     keypair = units["lima"].active_keypair()
@@ -167,6 +171,9 @@ def test_two_investigators_and_a_supervisor_carry_a_tip_to_a_sanction_and_a_refe
     _post(investigator, interview, on_case)
     expect(investigator.locator("#interviews .interview-summary")).to_have_text(summary)
     expect(investigator.locator("#interviews .interviewee")).to_have_text(interviewee)
+    stored = [bytes(task.what_ct) for task in Task.objects.filter(case=case)]
+    assert len(stored) == 2 and not any(colleague_task.encode() in what for what in stored)  # encrypted
+    assert summary.encode() not in bytes(Interview.objects.get(case=case).summary_ct)
 
     # 4. The colleague finds the task under "awaiting my action" and marks it done.
     second = make_context(locale=STAFF_LOCALE).new_page()
@@ -292,6 +299,13 @@ def test_two_investigators_and_a_supervisor_carry_a_tip_to_a_sanction_and_a_refe
     expect(supervisor.locator("#referral-exports code")).to_have_text(digest)
     export = ReferralExport.objects.get(case=case)
     assert export.sha256 == digest and left_out in export.redactions
+    # In the file: the report; not the acknowledgement left out (compared without spaces: lines wrap).
+    document = pdfium.PdfDocument(pdf)
+    text = "".join("".join(page.get_textpage().get_text_range() for page in document).split())
+    document.close()
+    with translation.override("es"):
+        acknowledgement_text = translation.gettext(ACKNOWLEDGEMENT_TEXT)
+    assert canary in text and "".join(acknowledgement_text.split()) not in text
 
     # 10. The whistleblower comes back with the receipt and sees the outcome, never the reason.
     public.goto(f"{base}/followup/")
