@@ -321,7 +321,6 @@ def test_the_public_figures_page_shows_small_counts_as_fewer_than_five_without_j
     transactional_db: None,
     live_server,  # type: ignore[no-untyped-def]
     fresh_cache: None,
-    facilities: dict[str, Facility],
     public_page: Page,
 ) -> None:
     public_page.goto(f"{live_server.url}/results/")
