@@ -136,29 +136,24 @@ def _filtered(*, member: StaffMember, filters: QueueFilters, with_status: bool =
 def awaiting_action_of(*, member: StaffMember, day: datetime.date) -> Q:
     """Match the open cases that need `member` now.
 
-    That is, of the cases assigned to them: the whistleblower replied and nobody read
-    it yet; a deadline is past or due within DUE_SOON_DAYS; the case was received and
-    not acknowledged. And any open case in which one of the member's investigation
-    tasks is open and past or due as soon, whoever the case is assigned to. The
-    tasks are read through their relation (`tasks`), so cases does not import the
-    investigation app; a subquery, so a case with two such tasks is listed once.
+    That is, in a case assigned to them: the whistleblower replied and nobody read it
+    yet; a deadline is past or due within DUE_SOON_DAYS; the case was received and not
+    acknowledged. And in any open case, theirs or a colleague's: one of the member's
+    investigation tasks is open and past or due as soon (the colleague who was given a
+    task learns it here). The tasks are read through their relation (`tasks`), so cases
+    does not import the investigation app; a subquery, so a case with two such tasks is
+    listed once.
     """
     after_soon = day + datetime.timedelta(days=DUE_SOON_DAYS + 1)
     tasks_due = Case.objects.filter(
         tasks__assignee=member, tasks__done_on__isnull=True, tasks__due_on__lt=after_soon
     ).values("pk")
-    # A task given to the member counts on any open case of theirs to see, not only those assigned to them.
-    return Q(closed_on__isnull=True) & (
-        (
-            Q(assignee=member)
-            & (
-                Q(unread_reply=True)
-                | open_deadline_before(after_soon)
-                | Q(status=CaseStatus.RECEIVED, acknowledged_on__isnull=True)
-            )
-        )
-        | Q(pk__in=tasks_due)
+    assigned_and_waiting = Q(assignee=member) & (
+        Q(unread_reply=True)
+        | open_deadline_before(after_soon)
+        | Q(status=CaseStatus.RECEIVED, acknowledged_on__isnull=True)
     )
+    return Q(closed_on__isnull=True) & (assigned_and_waiting | Q(pk__in=tasks_due))
 
 
 MAX_ID = 2**63 - 1

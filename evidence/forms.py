@@ -39,7 +39,9 @@ class SearchForm(_CrispyForm):
     area = forms.CharField(
         label=_("Area searched"), max_length=100, required=False, help_text=_("A pavilion, a block, a cell.")
     )
-    held_on = forms.DateField(label=_("Day of the search"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("Day of the search"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     phones = forms.IntegerField(label=_("Phones found"), min_value=0, initial=0)
     sim_cards = forms.IntegerField(label=_("SIM cards found"), min_value=0, initial=0)
     chargers = forms.IntegerField(label=_("Chargers found"), min_value=0, initial=0)
@@ -100,7 +102,7 @@ class ExhibitForm(_CrispyForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Brand, colour, marks, where it was found. Encrypted; only your unit reads it."),
     )
-    seized_on = forms.DateField(label=_("Seized on"), widget=forms.DateInput(attrs={"type": "date"}))
+    seized_on = forms.DateField(label=_("Seized on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     search = SearchChoiceField(label=_("Found in the search of"), queryset=CellSearch.objects.none(), required=False)
     file = forms.FileField(
         label=_("Digital file"),

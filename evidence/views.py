@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import envelope
@@ -34,6 +34,7 @@ from evidence.uploads import EvidenceUpload, EvidenceUploadHandler
 from linking.services import pseudonym_viewed_record
 from org.models import Facility
 from org.routing import facilities_routed_to
+from tipline.middleware import csrf_protect
 
 SEARCHES_PAGE_SIZE = 30
 

@@ -93,7 +93,7 @@ class ProceedingOpenForm(_OutcomeForm):
         label=_("Person"), queryset=PersonConcerned.objects.none(), required=False, empty_label=_("Not known yet")
     )
     reference = forms.CharField(label=_("Reference (file number)"), max_length=100)
-    opened_on = forms.DateField(label=_("Opened on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opened_on = forms.DateField(label=_("Opened on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
@@ -119,7 +119,7 @@ class ReferralSendForm(_OutcomeForm):
     prefix_name = "referral"
     authority = forms.ChoiceField(label=_("Authority"), choices=Authority.choices)
     reference = forms.CharField(label=_("Their reference"), max_length=100, required=False)
-    sent_on = forms.DateField(label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}))
+    sent_on = forms.DateField(label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 import envelope
@@ -30,6 +30,7 @@ from envelope.vault import vault_open
 from outcomes import forms, services
 from outcomes.selectors import case_file, referral_export_by_hash, referral_exports
 from outcomes.uploads import HashedUpload, HashingUploadHandler
+from tipline.middleware import csrf_protect
 
 
 def _case_or_404(member: StaffMember, public_id: uuid.UUID) -> Case:

@@ -92,22 +92,19 @@ def test_keyset_pages_walk_the_filtered_queue(cast: dict[str, StaffMember], faci
     assert len(seen) == len(set(seen)) == QUEUE_PAGE_SIZE + 3
 
 
-def test_a_task_of_mine_due_on_someone_else_s_case_awaits_me(
+def test_a_task_due_in_a_colleagues_case_waits_for_me(
     cast: dict[str, StaffMember], facilities: dict[str, Facility]
 ) -> None:
-    investigator, supervisor = cast["lima_investigator"], cast["lima_supervisor"]
-    theirs = quiet_case(facilities["lurigancho"], supervisor)
-    Task.objects.create(
-        case=theirs,
-        what_ct=b"x",
-        assignee=investigator,
-        created_by=supervisor,
-        due_on=timezone.localdate() + datetime.timedelta(days=1),
-    )
+    """A member given a task in a case assigned to someone else learns it here; not once the case is closed."""
+    me, colleague = cast["lima_investigator"], cast["lima_supervisor"]
+    today = timezone.localdate()
+    theirs = quiet_case(facilities["lurigancho"], colleague)
+    Task.objects.create(case=theirs, what_ct=b"x", assignee=me, due_on=today, created_by=colleague)
+    closed = quiet_case(facilities["lurigancho"], colleague)
+    Case.objects.filter(pk=closed.pk).update(status=CaseStatus.SUBSTANTIATED, closed_on=today)
+    Task.objects.create(case=closed, what_ct=b"y", assignee=me, due_on=today, created_by=colleague)
 
-    assert str(theirs.public_id) in case_ids(
-        staff_client("lima_investigator").get("/staff/?mine=action").content.decode()
-    )
-    assert str(theirs.public_id) not in case_ids(
-        staff_client("lima_supervisor").get("/staff/?mine=action").content.decode()
-    )
+    mine = staff_client("lima_investigator").get("/staff/?mine=action").content.decode()
+    assert case_ids(mine) == [str(theirs.public_id)]
+    # The colleague it is assigned to has nothing waiting in it: the task is not theirs.
+    assert case_ids(staff_client("lima_supervisor").get("/staff/?mine=action").content.decode()) == []

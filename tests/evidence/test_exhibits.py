@@ -94,3 +94,27 @@ def test_a_future_seizure_day_is_refused(case: Case, cast: dict[str, StaffMember
     page = register(staff_client("lima_investigator"), case, seized_on=tomorrow.isoformat())
     assert "no se registró" in page
     assert not Exhibit.objects.exists()
+
+
+def test_a_browser_registers_with_its_origin_null_but_never_without_the_token(
+    case: Case, cast: dict[str, StaffMember]
+) -> None:
+    """The view checks CSRF itself (after setting its upload handler) with the site's rule, not Django's stock one.
+
+    Under `Referrer-Policy: no-referrer` a browser posts same-origin forms with `Origin: null`.
+    """
+    import re
+
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies = staff_client("lima_investigator").cookies
+    page = browser.get(f"/staff/cases/{case.public_id}/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token
+    url = f"/staff/evidence/cases/{case.public_id}/exhibits/"
+    data = {"kind": ExhibitKind.PHONE, "description": DESCRIPTION, "seized_on": datetime.date.today().isoformat()}
+    headers = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert browser.post(url, data, headers=headers).status_code == 403  # no token: refused
+    response = browser.post(url, {**data, "csrfmiddlewaretoken": token.group(1)}, headers=headers)
+    assert response.status_code == 302 and Exhibit.objects.filter(case=case).count() == 1

@@ -161,3 +161,15 @@ def test_another_units_investigator_gets_404(lima: LimaCase) -> None:
     response = client.post(f"/staff/outcomes/cases/{lima.case.public_id}/person-add/", {"person-name": "x"})
     assert response.status_code == 404
     assert not PersonConcerned.objects.exists()
+
+
+def test_the_case_page_prefills_its_date_pickers_in_the_format_they_read(lima: LimaCase) -> None:
+    """A date input holds only YYYY-MM-DD: today's date in the page's format (dd/mm/yyyy) would leave it empty,
+    and the browser would refuse to send the required field."""
+    from django.utils import timezone
+
+    investigating(lima)
+    page = staff_client("lima_supervisor").get(f"/staff/cases/{lima.case.public_id}/").content.decode()
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    assert f'name="proceeding-opened_on" value="{today}"' in page
+    assert f'name="referral-sent_on" value="{today}"' in page
