@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
+from django.http import Http404
 from django.utils import timezone
 
 import envelope
@@ -47,6 +48,14 @@ def case_visible_to(*, member: StaffMember, public_id: uuid.UUID) -> Case | None
         .filter(public_id=public_id)
         .first()
     )
+
+
+def case_visible_or_404(*, member: StaffMember, public_id: uuid.UUID) -> Case:
+    """Return the case if this member may read it; raise Http404 otherwise (it does not exist, for them)."""
+    case = case_visible_to(member=member, public_id=public_id)
+    if case is None:
+        raise Http404
+    return case
 
 
 def tips_visible_to(*, member: StaffMember) -> QuerySet[Tip]:

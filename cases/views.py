@@ -31,7 +31,7 @@ from cases.permissions import CaseActionRefused
 from cases.selectors import (
     case_queue,
     case_view,
-    case_visible_to,
+    case_visible_or_404,
     link_candidates,
     tip_data_key,
     tip_visible_to,
@@ -91,17 +91,10 @@ def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
 # --- a case --------------------------------------------------------------------------------------------
 
 
-def _case_or_404(member: StaffMember, public_id: uuid.UUID) -> Case:
-    case = case_visible_to(member=member, public_id=public_id)
-    if case is None:
-        raise Http404
-    return case
-
-
 @staff_required
 @require_GET
 def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     vault = vault_open(request)
     try:
         view = case_view(case=case, vault=vault)
@@ -254,7 +247,7 @@ def case_action(request: HttpRequest, member: StaffMember, public_id: uuid.UUID,
     handler = CASE_ACTIONS.get(action)
     if handler is None:
         raise Http404
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     try:
         outcome = handler(request, case, member, vault_open(request))
     except CaseActionRefused as refused:

@@ -23,9 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 import envelope
 from accounts.models import StaffMember
 from accounts.security import staff_required
-from cases.models import Case
 from cases.permissions import CaseActionRefused
-from cases.selectors import case_visible_to, cases_visible_to, unit_workers
+from cases.selectors import case_visible_or_404, cases_visible_to, unit_workers
 from envelope.vault import vault_open
 from evidence import custody, forms, services
 from evidence.models import Exhibit
@@ -37,13 +36,6 @@ from org.routing import facilities_routed_to
 from tipline.middleware import csrf_protect
 
 SEARCHES_PAGE_SIZE = 30
-
-
-def _case_or_404(member: StaffMember, public_id: uuid.UUID) -> Case:
-    case = case_visible_to(member=member, public_id=public_id)
-    if case is None:
-        raise Http404
-    return case
 
 
 def _exhibit_or_404(member: StaffMember, public_id: uuid.UUID) -> Exhibit:
@@ -67,7 +59,7 @@ def searches(request: HttpRequest, member: StaffMember) -> HttpResponse:
     case_id = request.GET.get("case") or request.POST.get("case")
     if case_id:
         try:
-            prompted_by = _case_or_404(member, uuid.UUID(case_id))
+            prompted_by = case_visible_or_404(member=member, public_id=uuid.UUID(case_id))
         except ValueError as exc:
             raise Http404 from exc
         units = units.filter(pk=prompted_by.unit_id)
@@ -141,7 +133,7 @@ def exhibit_register(request: HttpRequest, member: StaffMember, public_id: uuid.
 
 @csrf_protect
 def _exhibit_register(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     form = forms.ExhibitForm(request.POST, request.FILES, searches=case_searches(case=case))
     if not form.is_valid():
         errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)

@@ -20,18 +20,11 @@ from accounts.models import StaffMember
 from accounts.security import staff_required
 from cases.models import Case
 from cases.permissions import CaseActionRefused
-from cases.selectors import case_visible_to, unit_workers
+from cases.selectors import case_visible_or_404, unit_workers
 from envelope.vault import vault_open
 from investigation import services
 from investigation.forms import InterviewForm, TaskChangeForm, TaskDoneForm, TaskForm
 from investigation.selectors import task_of_case
-
-
-def _case_or_404(member: StaffMember, public_id: uuid.UUID) -> Case:
-    case = case_visible_to(member=member, public_id=public_id)
-    if case is None:
-        raise Http404
-    return case
 
 
 def _back(case: Case, anchor: str = "investigation-plan") -> HttpResponse:
@@ -49,7 +42,7 @@ def _form_errors(form: TaskForm | TaskChangeForm | TaskDoneForm | InterviewForm)
 @staff_required
 @require_POST
 def task_add(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     form = TaskForm(request.POST, workers=unit_workers(case=case))
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -73,7 +66,7 @@ def task_add(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) ->
 @staff_required
 @require_POST
 def task_done(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, task_id: uuid.UUID) -> HttpResponse:
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     task = task_of_case(case=case, public_id=task_id)
     if task is None:
         raise Http404
@@ -93,7 +86,7 @@ def task_done(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, t
 @staff_required
 @require_POST
 def task_change(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, task_id: uuid.UUID) -> HttpResponse:
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     task = task_of_case(case=case, public_id=task_id)
     if task is None:
         raise Http404
@@ -115,7 +108,7 @@ def task_change(request: HttpRequest, member: StaffMember, public_id: uuid.UUID,
 @staff_required
 @require_POST
 def interview_record(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     form = InterviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))

@@ -25,19 +25,12 @@ from accounts.security import staff_required
 from cases import permissions
 from cases.models import Case
 from cases.permissions import CaseActionRefused
-from cases.selectors import case_visible_to, cases_visible_to
+from cases.selectors import case_visible_or_404, cases_visible_to
 from envelope.vault import vault_open
 from outcomes import forms, services
 from outcomes.selectors import case_file, referral_export_by_hash, referral_exports
 from outcomes.uploads import HashedUpload, HashingUploadHandler
 from tipline.middleware import csrf_protect
-
-
-def _case_or_404(member: StaffMember, public_id: uuid.UUID) -> Case:
-    case = case_visible_to(member=member, public_id=public_id)
-    if case is None:
-        raise Http404
-    return case
 
 
 def _errors(form: forms.forms.Form) -> str:
@@ -157,7 +150,7 @@ def outcome_action(request: HttpRequest, member: StaffMember, public_id: uuid.UU
     handler = OUTCOME_ACTIONS.get(action)
     if handler is None:
         raise Http404
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     try:
         error = handler(request, case, member, vault_open(request))
     except CaseActionRefused as refused:
@@ -174,7 +167,7 @@ def outcome_action(request: HttpRequest, member: StaffMember, public_id: uuid.UU
 @require_http_methods(["GET", "POST"])
 def referral_file(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
     """Choose what the file includes; a valid POST answers with the PDF itself, kept nowhere on the server."""
-    case = _case_or_404(member, public_id)
+    case = case_visible_or_404(member=member, public_id=public_id)
     if not permissions.can_close(member, case):
         messages.error(request, _("Only the supervisor or the assigned investigator can make a referral file."))
         return redirect("staff:case", public_id=case.public_id)
