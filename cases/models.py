@@ -124,6 +124,12 @@ class Case(models.Model):
                 condition=models.Q(closed_on__isnull=True),
                 name="case_open_newest",
             ),
+            # "Awaiting my action": a member's open cases (cases.selectors.awaiting_action_of).
+            models.Index(
+                fields=["assignee", "next_due", "id"],
+                condition=models.Q(closed_on__isnull=True),
+                name="case_open_by_assignee",
+            ),
             # A queue filtered by status, and the counts per status.
             models.Index(fields=["unit", "status", "next_due", "id"], name="case_status_queue"),
             # The queue narrowed to open cases with an unread whistleblower reply.

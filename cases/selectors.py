@@ -110,7 +110,12 @@ class QueuePage:
     next_cursor: str | None
     status_counts: list[tuple[str, str, int]]  # (status, label, count), every status
     today: datetime.date
-    awaiting_action: int = 0  # how many cases await the member's action (the tab above the queue)
+    awaiting_action: int = 0  # how many cases await the member's action (the tab above the queue), up to the cap
+
+    @property
+    def awaiting_action_shown(self) -> str:
+        """The tab's count: exact below AWAITING_COUNT_CAP, "99+" from there."""
+        return str(self.awaiting_action) if self.awaiting_action < AWAITING_COUNT_CAP else f"{AWAITING_COUNT_CAP - 1}+"
 
 
 def _filtered(*, member: StaffMember, filters: QueueFilters, with_status: bool = True) -> QuerySet[Case]:
@@ -154,18 +159,26 @@ def awaiting_action_of(*, member: StaffMember, day: datetime.date) -> Q:
     listed once.
     """
     after_soon = day + datetime.timedelta(days=DUE_SOON_DAYS + 1)
-    tasks_due = Case.objects.filter(
-        tasks__assignee=member, tasks__done_on__isnull=True, tasks__due_on__lt=after_soon
-    ).values("pk")
-    assigned_and_waiting = Q(assignee=member) & (
-        Q(unread_reply=True)
-        | open_deadline_before(after_soon)
-        | Q(status=CaseStatus.RECEIVED, acknowledged_on__isnull=True)
+    # Two indexed lookups joined by UNION (the member's open cases by case_open_by_assignee, their open tasks
+    # by task_open_by_assignee): an OR in the outer query would scan every open case of the member's units.
+    assigned_and_waiting = (
+        Case.objects.filter(assignee=member, closed_on__isnull=True)
+        .filter(
+            Q(unread_reply=True)
+            | open_deadline_before(after_soon)
+            | Q(status=CaseStatus.RECEIVED, acknowledged_on__isnull=True)
+        )
+        .values("pk")
     )
-    return Q(closed_on__isnull=True) & (assigned_and_waiting | Q(pk__in=tasks_due))
+    tasks_due = Case.objects.filter(
+        closed_on__isnull=True, tasks__assignee=member, tasks__done_on__isnull=True, tasks__due_on__lt=after_soon
+    ).values("pk")
+    return Q(pk__in=assigned_and_waiting.union(tasks_due))
 
 
 MAX_ID = 2**63 - 1
+# The tab counts up to this many ("99+" beyond): a count never scans more than a page's worth of matches.
+AWAITING_COUNT_CAP = 100
 
 
 def parse_cursor(cursor: str) -> tuple[datetime.date, int] | None:
@@ -213,7 +226,7 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
         status_counts=[(value, str(label), counts.get(value, 0)) for value, label in CaseStatus.choices],
         today=timezone.localdate(),
         awaiting_action=cases_visible_to(member=member)
-        .filter(awaiting_action_of(member=member, day=timezone.localdate()))
+        .filter(awaiting_action_of(member=member, day=timezone.localdate()))[:AWAITING_COUNT_CAP]
         .count(),
     )
 
