@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 import envelope
 from accounts.models import Membership, StaffMember
@@ -187,9 +189,21 @@ def custody_entry_open(entry: CustodyEntry, *, case: Case, exhibit: Exhibit, key
     )
 
 
+# How far back the exhibit form offers a prison's searches that the case did not prompt: an exhibit is
+# registered soon after its seizure, and a prison holds thousands of searches over the years.
+RECENT_SEARCH_DAYS = 30
+
+
 def case_searches(*, case: Case) -> QuerySet[CellSearch]:
-    """Return the searches an exhibit of this case can come from: its unit's, of its prison, newest first."""
-    return CellSearch.objects.filter(unit_id=case.unit_id, facility_id=case.facility_id).order_by("-held_on", "-pk")
+    """Return the searches an exhibit of this case can come from, newest first.
+
+    Those the case prompted, and its unit's searches of its prison in the last
+    RECENT_SEARCH_DAYS days: the form's menu stays short at any scale.
+    """
+    since = timezone.localdate() - datetime.timedelta(days=RECENT_SEARCH_DAYS)
+    return CellSearch.objects.filter(
+        Q(prompted_by=case) | Q(unit_id=case.unit_id, facility_id=case.facility_id, held_on__gte=since)
+    ).order_by("-held_on", "-pk")
 
 
 def member_search_units(*, member: StaffMember) -> QuerySet[Unit]:

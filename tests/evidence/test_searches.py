@@ -80,3 +80,27 @@ def test_another_unit_does_not_see_the_searches(cast: dict[str, StaffMember], fa
 
 def test_another_units_case_cannot_prompt_a_search(case: Case, cast: dict[str, StaffMember]) -> None:
     assert staff_client("norte_investigator").get(f"/staff/evidence/searches/?case={case.public_id}").status_code == 404
+
+
+def test_the_exhibit_form_offers_the_case_s_searches_and_the_prison_s_recent_ones(
+    case: Case, cast: dict[str, StaffMember]
+) -> None:
+    from django.utils import timezone
+
+    from evidence.models import CellSearch
+    from evidence.selectors import RECENT_SEARCH_DAYS, case_searches
+
+    supervisor = cast["lima_supervisor"]
+    today = timezone.localdate()
+    long_ago = today - datetime.timedelta(days=RECENT_SEARCH_DAYS + 10)
+
+    def search(held_on: datetime.date, prompted_by: Case | None = None) -> CellSearch:
+        return CellSearch.objects.create(
+            unit=case.unit, facility=case.facility, held_on=held_on, prompted_by=prompted_by, recorded_by=supervisor
+        )
+
+    recent, old, old_prompted = search(today), search(long_ago), search(long_ago, prompted_by=case)
+
+    offered = set(case_searches(case=case))
+    assert recent in offered and old_prompted in offered
+    assert old not in offered  # a prison holds thousands of searches over the years: the menu stays short
