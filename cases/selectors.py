@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +26,8 @@ from cases.services import TriageScore, case_key_open, case_triage, tip_data_key
 from cases.statuses import CaseStatus
 from tipline.models import Tip
 from tipline.selectors import TipContent, tip_content
+
+T = TypeVar("T")
 
 QUEUE_PAGE_SIZE = 50
 
@@ -225,32 +229,52 @@ def case_queue(*, member: StaffMember, filters: QueueFilters, cursor: str = "", 
         next_cursor=f"{last.next_due.isoformat()}_{last.pk}" if has_more and last else None,
         status_counts=[(value, str(label), counts.get(value, 0)) for value, label in CaseStatus.choices],
         today=timezone.localdate(),
-        awaiting_action=cases_visible_to(member=member)
-        .filter(awaiting_action_of(member=member, day=timezone.localdate()))[:AWAITING_COUNT_CAP]
-        .count(),
+        awaiting_action=_awaiting_action_count(member=member, day=timezone.localdate()),
     )
+
+
+def _minute_cached(name: str, *, member: StaffMember, parts: object, compute: Callable[[], T]) -> T:
+    """Return `compute()` for this member and these parts, cached for QUEUE_COUNTS_CACHE_SECONDS.
+
+    The queue's counts scan the unit's cases (hundreds of thousands at scale); a
+    minute-old count is good enough for the tabs above the queue, while the rows
+    themselves are always current. The key names the member's units, so a change of
+    membership is a new key.
+    """
+    if settings.QUEUE_COUNTS_CACHE_SECONDS <= 0:
+        return compute()
+    key = (
+        f"{name}:"
+        + hashlib.sha256(
+            repr((sorted(member.memberships.values_list("unit_id", flat=True)), member.pk, parts)).encode()
+        ).hexdigest()
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.QUEUE_COUNTS_CACHE_SECONDS)
+    return value
 
 
 def _status_counts(*, member: StaffMember, filters: QueueFilters) -> dict[str, int]:
-    """Count the member's cases per status under the filters, cached for a minute.
-
-    Counting is a scan of the unit's cases (hundreds of thousands at scale); a
-    minute-old count is good enough for the tabs above the queue, while the rows
-    themselves are always current.
-    """
-    if settings.QUEUE_COUNTS_CACHE_SECONDS <= 0:
-        return _count_by_status(member=member, filters=filters)
-    key = (
-        "queue-counts:"
-        + hashlib.sha256(
-            repr((sorted(member.memberships.values_list("unit_id", flat=True)), member.pk, filters)).encode()
-        ).hexdigest()
+    """Count the member's cases per status under the filters, cached for a minute (_minute_cached)."""
+    return _minute_cached(
+        "queue-counts", member=member, parts=filters, compute=lambda: _count_by_status(member=member, filters=filters)
     )
-    counts = cache.get(key)
-    if counts is None:
-        counts = _count_by_status(member=member, filters=filters)
-        cache.set(key, counts, settings.QUEUE_COUNTS_CACHE_SECONDS)
-    return counts
+
+
+def _awaiting_action_count(*, member: StaffMember, day: datetime.date) -> int:
+    """Count the cases awaiting the member's action, up to AWAITING_COUNT_CAP, cached for a minute."""
+    return _minute_cached(
+        "queue-awaiting",
+        member=member,
+        parts=day,
+        compute=lambda: (
+            cases_visible_to(member=member)
+            .filter(awaiting_action_of(member=member, day=day))[:AWAITING_COUNT_CAP]
+            .count()
+        ),
+    )
 
 
 def _count_by_status(*, member: StaffMember, filters: QueueFilters) -> dict[str, int]:
