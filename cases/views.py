@@ -241,23 +241,34 @@ CASE_ACTIONS: dict[str, CaseAction] = {
 }
 
 
-@staff_required
-@require_POST
-def case_action(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, action: str) -> HttpResponse:
-    handler = CASE_ACTIONS.get(action)
+def run_case_action(
+    request: HttpRequest, member: StaffMember, public_id: uuid.UUID, handler: CaseAction | None
+) -> HttpResponse:
+    """Run one form of the case page and go back to the case (to the queue once it was transferred away).
+
+    The case is one the member may read (404 otherwise; so is an unknown action,
+    `handler` None); a refusal or the problem the handler returns is shown as a
+    message. The one home for the case page's POSTs: cases' own actions and those of
+    the apps built on it (outcomes.views).
+    """
     if handler is None:
         raise Http404
     case = case_visible_or_404(member=member, public_id=public_id)
     try:
         outcome = handler(request, case, member, vault_open(request))
     except CaseActionRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("staff:case", public_id=case.public_id)
+        outcome = str(refused)
     if outcome == "transferred":
         return redirect("staff:queue")
     if outcome:
         messages.error(request, outcome)
     return redirect("staff:case", public_id=case.public_id)
+
+
+@staff_required
+@require_POST
+def case_action(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, action: str) -> HttpResponse:
+    return run_case_action(request, member, public_id, CASE_ACTIONS.get(action))
 
 
 # --- a tip ---------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ elsewhere on the staff side.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +25,7 @@ from cases import permissions
 from cases.models import Case
 from cases.permissions import CaseActionRefused
 from cases.selectors import case_visible_or_404, cases_visible_to
+from cases.views import CaseAction, run_case_action
 from envelope.vault import vault_open
 from outcomes import forms, services
 from outcomes.selectors import case_file, referral_export_by_hash, referral_exports
@@ -37,7 +37,8 @@ def _errors(form: forms.forms.Form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
-OutcomeAction = Callable[[HttpRequest, Case, StaffMember, dict[str, bytes]], str | None]
+# The case page's forms: a handler returns the problem to show, or None (cases.views.run_case_action).
+OutcomeAction = CaseAction
 
 
 def _person_add(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
@@ -147,17 +148,7 @@ OUTCOME_ACTIONS: dict[str, OutcomeAction] = {
 @staff_required
 @require_POST
 def outcome_action(request: HttpRequest, member: StaffMember, public_id: uuid.UUID, action: str) -> HttpResponse:
-    handler = OUTCOME_ACTIONS.get(action)
-    if handler is None:
-        raise Http404
-    case = case_visible_or_404(member=member, public_id=public_id)
-    try:
-        error = handler(request, case, member, vault_open(request))
-    except CaseActionRefused as refused:
-        error = str(refused)
-    if error:
-        messages.error(request, error)
-    return redirect("staff:case", public_id=case.public_id)
+    return run_case_action(request, member, public_id, OUTCOME_ACTIONS.get(action))
 
 
 # --- the referral file ---------------------------------------------------------------------------------
