@@ -15,7 +15,7 @@ from evidence.models import CellSearch, ExhibitKind
 from evidence.services import IDENTIFIER_KINDS, Found
 from linking.models import EntityKind
 from org.models import Facility, Unit
-from tipline.forms import REPLY_MAX, inline_form_helper
+from tipline.forms import REPLY_MAX, BrowserDateInput, inline_form_helper
 
 DESCRIPTION_MAX = 2000
 OUTSIDE_MAX = 200
@@ -39,9 +39,7 @@ class SearchForm(_CrispyForm):
     area = forms.CharField(
         label=_("Area searched"), max_length=100, required=False, help_text=_("A pavilion, a block, a cell.")
     )
-    held_on = forms.DateField(
-        label=_("Day of the search"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    held_on = forms.DateField(label=_("Day of the search"), widget=BrowserDateInput())
     phones = forms.IntegerField(label=_("Phones found"), min_value=0, initial=0)
     sim_cards = forms.IntegerField(label=_("SIM cards found"), min_value=0, initial=0)
     chargers = forms.IntegerField(label=_("Chargers found"), min_value=0, initial=0)
@@ -102,7 +100,7 @@ class ExhibitForm(_CrispyForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Brand, colour, marks, where it was found. Encrypted; only your unit reads it."),
     )
-    seized_on = forms.DateField(label=_("Seized on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    seized_on = forms.DateField(label=_("Seized on"), widget=BrowserDateInput())
     search = SearchChoiceField(label=_("Found in the search of"), queryset=CellSearch.objects.none(), required=False)
     file = forms.FileField(
         label=_("Digital file"),

@@ -15,15 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMember
 from cases.forms import MemberChoiceField
-from tipline.forms import REPLY_MAX, inline_form_helper
+from tipline.forms import REPLY_MAX, BrowserDateInput, inline_form_helper
 
 INTERVIEWEE_MAX = 300
-
-
-class _DateInput(forms.DateInput):
-    """The browser's own date picker: no JavaScript of ours."""
-
-    input_type = "date"
 
 
 class _InvestigationForm(forms.Form):
@@ -40,7 +34,7 @@ class TaskForm(_InvestigationForm):
         help_text=_("Encrypted; only your unit reads it. Reminders say only that a task is due."),
     )
     assignee = MemberChoiceField(label=_("Who does it"), queryset=StaffMember.objects.none(), empty_label=None)
-    due_on = forms.DateField(label=_("By when"), required=False, widget=_DateInput(format="%Y-%m-%d"))
+    due_on = forms.DateField(label=_("By when"), required=False, widget=BrowserDateInput())
 
     def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, auto_id="task_%s", **kwargs)
@@ -51,7 +45,7 @@ class TaskForm(_InvestigationForm):
 
 class TaskChangeForm(_InvestigationForm):
     assignee = MemberChoiceField(label=_("Who does it"), queryset=StaffMember.objects.none(), empty_label=None)
-    due_on = forms.DateField(label=_("By when"), required=False, widget=_DateInput(format="%Y-%m-%d"))
+    due_on = forms.DateField(label=_("By when"), required=False, widget=BrowserDateInput())
 
     def __init__(self, *args: Any, workers: Any, prefix_id: str = "change", **kwargs: Any) -> None:
         super().__init__(*args, auto_id=f"{prefix_id}_%s", **kwargs)
@@ -73,7 +67,7 @@ class TaskDoneForm(_InvestigationForm):
 
 
 class InterviewForm(_InvestigationForm):
-    held_on = forms.DateField(label=_("Held on"), widget=_DateInput(format="%Y-%m-%d"))
+    held_on = forms.DateField(label=_("Held on"), widget=BrowserDateInput())
     interviewee = forms.CharField(
         label=_("Person interviewed"),
         max_length=INTERVIEWEE_MAX,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from linking.models import EntityKind, PersonRole, Verdict
 from linking.normalise import normalise
 from org.models import Facility
-from tipline.forms import inline_form_helper
+from tipline.forms import BrowserDateInput, inline_form_helper
 
 VALUE_MAX = 200
 
@@ -72,12 +72,8 @@ class LinkSearchForm(forms.Form):
     link_facility = forms.ModelChoiceField(
         label=_("Prison"), queryset=Facility.objects.all(), required=False, empty_label=_("Any")
     )
-    link_from = forms.DateField(
-        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    link_to = forms.DateField(
-        label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    link_from = forms.DateField(label=_("Received from"), required=False, widget=BrowserDateInput())
+    link_to = forms.DateField(label=_("Received to"), required=False, widget=BrowserDateInput())
     link_kind = forms.ChoiceField(
         label=_("Entity named in a report"), choices=[("", _("Any")), *EntityKind.choices], required=False
     )

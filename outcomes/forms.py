@@ -22,7 +22,7 @@ from outcomes.models import (
 )
 from outcomes.selectors import INTERVIEWS, PERSONS_NAMES, TASKS, CaseFile
 from outcomes.services import SUSPENSION_DAYS_MAX
-from tipline.forms import inline_form_helper
+from tipline.forms import BrowserDateInput, inline_form_helper
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -93,7 +93,7 @@ class ProceedingOpenForm(_OutcomeForm):
         label=_("Person"), queryset=PersonConcerned.objects.none(), required=False, empty_label=_("Not known yet")
     )
     reference = forms.CharField(label=_("Reference (file number)"), max_length=100)
-    opened_on = forms.DateField(label=_("Opened on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    opened_on = forms.DateField(label=_("Opened on"), widget=BrowserDateInput())
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
@@ -119,7 +119,7 @@ class ReferralSendForm(_OutcomeForm):
     prefix_name = "referral"
     authority = forms.ChoiceField(label=_("Authority"), choices=Authority.choices)
     reference = forms.CharField(label=_("Their reference"), max_length=100, required=False)
-    sent_on = forms.DateField(label=_("Sent on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    sent_on = forms.DateField(label=_("Sent on"), widget=BrowserDateInput())
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)

@@ -23,6 +23,19 @@ REPLY_MAX = 20_000
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 
 
+class BrowserDateInput(forms.DateInput):
+    """The browser's own date picker (no JavaScript of ours), its value written as YYYY-MM-DD.
+
+    A date input reads and shows only that format: a value written another way (the
+    locale's dd/mm/yyyy) shows as empty, and a required field then refuses to submit.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 def inline_form_helper() -> FormHelper:
     """Return a crispy helper for fields rendered inside a template's own <form> (which has the CSRF token)."""
     helper = FormHelper()
@@ -115,7 +128,7 @@ class ReportForm(forms.Form):
         label=_("Date, if you know it"),
         required=False,
         input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=BrowserDateInput(),
         help_text=_("For example 2026-11-03 or 03/11/2026."),
     )
     description = forms.CharField(
