@@ -240,32 +240,23 @@ def _tip_file(tip: Tip, data_key: bytes) -> TipFile:
 
 def _exhibit_file(case: Case, exhibit: Exhibit, key: bytes) -> ExhibitFile:
     fields = envelope.open_fields(envelope.EXHIBIT, exhibit, case.public_id, exhibit.public_id, key=key)
-    custody = [
-        CustodyFile(
-            seq=entry.seq,
-            kind=str(entry.get_kind_display()),
-            on=timezone.localdate(entry.at),
-            from_member=_member_name(entry.from_member),
-            to=_member_name(entry.to_member)
-            or str(custody_entry_open(entry, case=case, exhibit=exhibit, key=key)["to_outside"]),
-            signed_by=_member_name(entry.signed_by),
-            remarks=str(
-                envelope.open_field(
-                    envelope.CUSTODY_ENTRY,
-                    "remarks",
-                    entry,
-                    case.public_id,
-                    exhibit.public_id,
-                    entry.public_id,
-                    key=key,
-                )
-            ),
-            digest=entry.digest,
+    custody = []
+    for entry in CustodyEntry.objects.filter(exhibit=exhibit).select_related(
+        "from_member__user", "to_member__user", "signed_by__user"
+    ):
+        sealed = custody_entry_open(entry, case=case, exhibit=exhibit, key=key)
+        custody.append(
+            CustodyFile(
+                seq=entry.seq,
+                kind=str(entry.get_kind_display()),
+                on=timezone.localdate(entry.at),
+                from_member=_member_name(entry.from_member),
+                to=_member_name(entry.to_member) or str(sealed["to_outside"]),
+                signed_by=_member_name(entry.signed_by),
+                remarks=str(sealed["remarks"]),
+                digest=entry.digest,
+            )
         )
-        for entry in CustodyEntry.objects.filter(exhibit=exhibit).select_related(
-            "from_member__user", "to_member__user", "signed_by__user"
-        )
-    ]
     return ExhibitFile(
         public_id=exhibit.public_id,
         kind=str(exhibit.get_kind_display()),
