@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -137,10 +138,15 @@ def _action_acknowledge(request: HttpRequest, case: Case, member: StaffMember, v
     return None
 
 
+def form_errors(form: Form) -> str:
+    """Return a form's errors as one message, for a case page form sent back with a problem."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 def _action_transition(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
     form = case_forms.TransitionForm(request.POST, case=case)
     if not form.is_valid():
-        return " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return form_errors(form)
     services.case_transition(
         case=case, to=form.cleaned_data["to"], actor=member, reason=form.cleaned_data["reason"], vault=vault
     )

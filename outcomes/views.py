@@ -25,17 +25,12 @@ from cases import permissions
 from cases.models import Case
 from cases.permissions import CaseActionRefused
 from cases.selectors import case_visible_or_404, cases_visible_to
-from cases.views import CaseAction, run_case_action
+from cases.views import CaseAction, form_errors, run_case_action
 from envelope.vault import vault_open
 from outcomes import forms, services
 from outcomes.selectors import case_file, referral_export_by_hash, referral_exports
 from outcomes.uploads import HashedUpload, HashingUploadHandler
 from tipline.middleware import csrf_protect
-
-
-def _errors(form: forms.forms.Form) -> str:
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
-
 
 # The case page's forms: a handler returns the problem to show, or None (cases.views.run_case_action).
 OutcomeAction = CaseAction
@@ -69,7 +64,7 @@ def _person_outcome(request: HttpRequest, case: Case, member: StaffMember, vault
 def _proceeding_open(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
     form = forms.ProceedingOpenForm(request.POST, case=case)
     if not form.is_valid():
-        return _errors(form) or _("Give the proceeding's reference and the day it was opened.")
+        return form_errors(form) or _("Give the proceeding's reference and the day it was opened.")
     services.proceeding_open(
         case=case,
         person=form.cleaned_data["person"],
@@ -84,7 +79,7 @@ def _proceeding_open(request: HttpRequest, case: Case, member: StaffMember, vaul
 def _proceeding_update(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
     form = forms.ProceedingUpdateForm(request.POST, case=case)
     if not form.is_valid():
-        return _errors(form) or _("Choose the proceeding and its stage.")
+        return form_errors(form) or _("Choose the proceeding and its stage.")
     services.proceeding_update(
         proceeding=form.cleaned_data["proceeding"],
         stage=form.cleaned_data["stage"],
