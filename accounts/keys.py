@@ -10,15 +10,19 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 import envelope
-from accounts.models import Membership, StaffMember
+from accounts.models import CustodianGrant, Membership, Role, StaffMember
 from accounts.permissions import can_read_tips
-from org.models import Unit, UnitKeyPair
+from org.models import CustodianKeyPair, Unit, UnitKeyPair
 
 VAULT_STAFF_KEY = "staff_private_key"
 
 
 def vault_unit_key_name(keypair_id: int) -> str:
     return f"unit_key:{keypair_id}"
+
+
+def vault_custodian_key_name(custodian_keypair_id: int) -> str:
+    return f"custodian_key:{custodian_keypair_id}"
 
 
 def staff_member_create(*, user: User, role: str, password: str) -> StaffMember:
@@ -78,8 +82,53 @@ def membership_grant(
     return membership
 
 
+def custodian_keypair_create() -> tuple[CustodianKeyPair, bytes]:
+    """Create a new identity custodian key, sealed to escrow; earlier keys stop receiving identities.
+
+    Return the key pair row and the private key, which the caller grants to the
+    custodians (custodian_grant) and then forgets.
+    """
+    pair = envelope.new_keypair()
+    with transaction.atomic():
+        CustodianKeyPair.objects.filter(is_active=True).update(is_active=False)
+        keypair = CustodianKeyPair.objects.create(public_key=pair.public, sealed_to_escrow=b"")
+        keypair.sealed_to_escrow = envelope.seal_custodian_key_to_escrow(keypair.pk, custodian_private_key=pair.private)
+        keypair.save(update_fields=["sealed_to_escrow"])
+    return keypair, pair.private
+
+
+def custodian_grant(
+    *,
+    member: StaffMember,
+    keypair: CustodianKeyPair,
+    custodian_private_key: bytes,
+    granted_by: StaffMember | None = None,
+) -> CustodianGrant:
+    """Seal the custodian key to a custodian (a member of the custodian role, who belongs to no unit).
+
+    Refused (ValueError) for any other role, for a member of a unit, and for a member
+    without a key pair: the custodian must stand outside the units whose requests they decide.
+    """
+    if member.role != Role.CUSTODIAN:
+        raise ValueError(f"{member.user} is not an identity custodian")
+    if member.memberships.exists():
+        raise ValueError(f"{member.user} belongs to a unit and cannot hold the custodian key")
+    if not member.has_key_pair:
+        raise ValueError(f"{member.user} has no key pair until they choose their own password")
+    sealed = envelope.grant_custodian_key(
+        custodian_keypair=keypair,
+        custodian_private_key=custodian_private_key,
+        member_id=member.pk,
+        member_public_key=bytes(member.public_key),
+    )
+    grant, _created = CustodianGrant.objects.update_or_create(
+        member=member, keypair=keypair, defaults={"sealed_key": sealed, "granted_by": granted_by}
+    )
+    return grant
+
+
 def staff_unlock_keys(*, member: StaffMember, password: str) -> dict[str, bytes]:
-    """Return the vault contents for a login: the member's private key and their unit keys.
+    """Return the vault contents for a login: the member's private key and their unit keys (or custodian keys).
 
     A member awaiting their own password (after an administrator's reset) has no
     keys: nothing is unlocked until they choose it (accounts.services.staff_keys_choose).
@@ -92,5 +141,10 @@ def staff_unlock_keys(*, member: StaffMember, password: str) -> dict[str, bytes]
         for membership in member.memberships.all():
             unlocked[vault_unit_key_name(membership.keypair_id)] = envelope.open_unit_key_grant(
                 membership, member_id=member.pk, staff_private_key=private_key
+            )
+    if member.role == Role.CUSTODIAN:
+        for grant in member.custodian_grants.all():
+            unlocked[vault_custodian_key_name(grant.keypair_id)] = envelope.open_custodian_key_grant(
+                grant, member_id=member.pk, staff_private_key=private_key
             )
     return unlocked

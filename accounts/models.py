@@ -18,6 +18,9 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     ADMINISTRATOR = "administrator", _("Administrator")
     AUDITOR = "auditor", _("Auditor")
+    # Holds the identity custodian key (D.Leg. 1327): approves or refuses disclosures of reserved identities.
+    # Belongs to no unit and reads no tip.
+    CUSTODIAN = "custodian", _("Identity custodian")
 
 
 # Roles that may read the tips of the units they belong to.
@@ -74,3 +77,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} in {self.unit}"
+
+
+class CustodianGrant(models.Model):
+    """A custodian's access to one identity custodian key: its private half sealed to their public key."""
+
+    member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="custodian_grants")
+    keypair = models.ForeignKey("org.CustodianKeyPair", on_delete=models.PROTECT, related_name="grants")
+    sealed_key = models.BinaryField()
+    granted_by = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "keypair"], name="one_custodian_grant_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.member} holds {self.keypair}"

@@ -82,6 +82,16 @@ class AuditAction(models.TextChoices):
     SEARCH_RECORDED = "search_recorded", _("Recorded a cell search")
     OUTCOME_RECORDED = "outcome_recorded", _("Recorded an outcome, proceeding or referral")
     REFERRAL_FILE_MADE = "referral_file_made", _("Made a referral file")
+    PROTECTION_DECIDED = "protection_decided", _("Decided a protection request")
+    PROTECTION_MEASURE_CHANGED = "protection_measure", _("Granted, changed or ended a protection measure")
+    DISCLOSURE_REQUESTED = "disclosure_requested", _("Asked for a reserved identity to be disclosed")
+    DISCLOSURE_APPROVED = "disclosure_approved", _("Approved the disclosure of a reserved identity")
+    DISCLOSURE_REFUSED = "disclosure_refused", _("Refused the disclosure of a reserved identity")
+    IDENTITY_OPENED = "identity_opened", _("Read a disclosed identity")
+    CUSTODIAN_KEY_GRANTED = "custodian_key_granted", _("Granted the identity custodian key")
+    LEGAL_HOLD_CHANGED = "legal_hold", _("Placed or lifted a legal hold")
+    RETENTION_CHANGED = "retention_changed", _("Changed a retention schedule")
+    CASE_ERASED = "case_erased", _("Deleted a case on its retention schedule")
 
 
 # Actions whose exact time would date someone who is not staff: an operator's entry of a tip dates the

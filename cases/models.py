@@ -111,6 +111,9 @@ class Case(models.Model):
     closing_reason_ct = models.BinaryField(default=b"")
     # The whistleblower answered and no member who works the case has opened it since (the queue's mark).
     unread_reply = models.BooleanField(default=False)
+    # Deleted on its retention schedule (retention/): keys, content and files are gone; the clear metadata
+    # (status, dates, facility, category) stays, so the statistics keep their counts.
+    erased_on = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -250,6 +253,16 @@ class CaseEvent(models.Model):
         REFERRAL_UPDATED = "referral_updated", _("Referral updated")
         PLATFORM_CODE_RECORDED = "platform_code", _("National platform code recorded")
         REFERRAL_FILE_MADE = "referral_file", _("Referral file made")
+        # The whistleblower through the life of the case (protection/, identity/, retention/).
+        PROTECTION_REQUESTED = "protection_requested", _("Protection requested by the whistleblower")
+        PROTECTION_MEASURE = "protection_measure", _("Protection measure granted or changed")
+        CHECK_IN_ANSWERED = "check_in_answered", _("The whistleblower answered a protection check-in")
+        RETALIATION_REPORTED = "retaliation_reported", _("Retaliation reported by the whistleblower")
+        DISCLOSURE_REQUESTED = "disclosure_requested", _("Disclosure of the reserved identity requested")
+        DISCLOSURE_DECIDED = "disclosure_decided", _("Disclosure of the reserved identity decided")
+        LEGAL_HOLD_PLACED = "legal_hold_placed", _("Legal hold placed")
+        LEGAL_HOLD_LIFTED = "legal_hold_lifted", _("Legal hold lifted")
+        ERASED = "erased", _("Deleted on its retention schedule")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now, help_text="Midnight of the day for whistleblower events.")
@@ -271,7 +284,15 @@ class CaseEvent(models.Model):
 
 
 # Events the whistleblower causes: stored with the day only, like the tip's own dates.
-WHISTLEBLOWER_EVENT_KINDS = frozenset({CaseEvent.Kind.OPENED, CaseEvent.Kind.REPLY_RECEIVED})
+WHISTLEBLOWER_EVENT_KINDS = frozenset(
+    {
+        CaseEvent.Kind.OPENED,
+        CaseEvent.Kind.REPLY_RECEIVED,
+        CaseEvent.Kind.PROTECTION_REQUESTED,
+        CaseEvent.Kind.CHECK_IN_ANSWERED,
+        CaseEvent.Kind.RETALIATION_REPORTED,
+    }
+)
 
 
 class Recusal(models.Model):

@@ -80,6 +80,8 @@ CATEGORY_WEIGHTS: dict[str, int] = {
     Category.BRIBERY: 30,
     Category.PHONES: 20,
     Category.NEGLIGENCE: 10,
+    # Reprisals against someone who reported: the law's protection is at stake.
+    Category.RETALIATION: 40,
     Category.OTHER: 5,
 }
 
@@ -622,6 +624,34 @@ def on_case_merge(hook: CaseMergeHook) -> None:
     """
     if hook not in _case_merge_hooks:
         _case_merge_hooks.append(hook)
+
+
+class CaseEraseHook(Protocol):
+    """Destroy what an app keeps of `case` (rows, ciphertext, stored files); return how many things went."""
+
+    def __call__(self, *, case: Case) -> int: ...
+
+
+_case_erase_hooks: list[CaseEraseHook] = []
+
+
+def on_case_erase(hook: CaseEraseHook) -> None:
+    """Call `hook` whenever a case is deleted on its retention schedule (retention/), once per hook.
+
+    As with on_case_merge: the apps built on cases keep rows of their own under a case,
+    sealed under its key or its tips' keys, and cases imports none of them. A hook runs
+    inside the erasing transaction, after the case's and its tips' keys are destroyed:
+    it deletes its content rows (or empties their ciphertext where the clear metadata
+    feeds the roll-ups) and arranges the deletion of any stored file after commit.
+    A hook that raises undoes the deletion.
+    """
+    if hook not in _case_erase_hooks:
+        _case_erase_hooks.append(hook)
+
+
+def case_erase_hooks() -> tuple[CaseEraseHook, ...]:
+    """Return the registered erase hooks, in registration order (for retention.services)."""
+    return tuple(_case_erase_hooks)
 
 
 def cases_link(*, target: Case, other: Case, actor: StaffMember, vault: dict[str, bytes]) -> Case:

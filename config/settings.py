@@ -148,6 +148,9 @@ INSTALLED_APPS = [
     "investigation",
     "evidence",
     "outcomes",
+    "protection",
+    "identity",
+    "retention",
     "demo",
 ]
 

@@ -27,9 +27,15 @@ from envelope.schema import (
     RECEIPT_AGAIN_AAD,
     RECEIPT_AGAIN_KEY_LABEL,
     RECEIPT_AGAIN_NAME_LABEL,
+    RESERVED_IDENTITY,
     TIP,
     EncryptedField,
     Record,
+    custodian_key_escrow_info,
+    custodian_key_grant_info,
+    custodian_recipient,
+    disclosure_reason_info,
+    disclosure_recipient,
     file_stream_aad,
     index_key_info,
     pseudonym_input,
@@ -397,3 +403,118 @@ def name_key_pseudonym(index_key: bytes, *, text: str) -> bytes:
 def fingerprint(public_key: bytes) -> str:
     """Return a short, human-comparable fingerprint of a public key."""
     return primitives.fingerprint(public_key)
+
+
+# --- reserved identities (D.Leg. 1327): sealed to the identity custodian, never to the unit ----------------------
+
+
+def new_identity_key(identity_id: uuid.UUID, *, custodian_keypair: UnitKeyRow) -> SealedKey:
+    """Draw a key for a reserved identity and seal it to the custodian key and to escrow (not to any unit)."""
+    key = primitives.new_key()
+    unit_column, escrow_column = _record_key_columns(RESERVED_IDENTITY)
+    columns = {
+        unit_column: primitives.seal(
+            key,
+            public_key=bytes(custodian_keypair.public_key),
+            info=RESERVED_IDENTITY.key_info(identity_id, custodian_recipient(custodian_keypair.pk)),
+        ),
+        escrow_column: primitives.seal(
+            key, public_key=escrow_public_key(), info=RESERVED_IDENTITY.key_info(identity_id, ESCROW)
+        ),
+    }
+    return SealedKey(key=key, columns=columns)
+
+
+def open_identity_key_for_custodian(identity: Any, *, custodian_private_key: bytes) -> bytes:
+    """Open a reserved identity's key with the custodian private key it is sealed to."""
+    return primitives.unseal(
+        _bytes(identity.identity_key_for_custodian),
+        private_key=custodian_private_key,
+        info=RESERVED_IDENTITY.key_info(identity.public_id, custodian_recipient(identity.custodian_keypair_id)),
+    )
+
+
+def open_identity_key_with_escrow(identity: Any, *, escrow_private_key: bytes) -> bytes:
+    """Open a reserved identity's key with the offline escrow private key."""
+    return primitives.unseal(
+        _bytes(identity.identity_key_for_escrow),
+        private_key=escrow_private_key,
+        info=RESERVED_IDENTITY.key_info(identity.public_id, ESCROW),
+    )
+
+
+def grant_identity_key(
+    identity_id: uuid.UUID, *, identity_key: bytes, disclosure_id: int, member_id: int, member_public_key: bytes
+) -> bytes:
+    """Seal a reserved identity's key to one member, under one approved disclosure."""
+    return primitives.seal(
+        identity_key,
+        public_key=member_public_key,
+        info=RESERVED_IDENTITY.key_info(identity_id, disclosure_recipient(disclosure_id, member_id)),
+    )
+
+
+def open_identity_key_grant(
+    sealed: bytes, *, identity_id: uuid.UUID, disclosure_id: int, member_id: int, staff_private_key: bytes
+) -> bytes:
+    """Open a reserved identity's key that an approved disclosure sealed to this member."""
+    return primitives.unseal(
+        sealed,
+        private_key=staff_private_key,
+        info=RESERVED_IDENTITY.key_info(identity_id, disclosure_recipient(disclosure_id, member_id)),
+    )
+
+
+def seal_disclosure_reason(disclosure_public_id: uuid.UUID, *, reason: str, custodian_keypair: UnitKeyRow) -> bytes:
+    """Seal the written reason of a disclosure request to the custodian key: only a custodian reads it."""
+    return primitives.seal(
+        reason.encode("utf-8"),
+        public_key=bytes(custodian_keypair.public_key),
+        info=disclosure_reason_info(disclosure_public_id, custodian_keypair.pk),
+    )
+
+
+def open_disclosure_reason(request: Any, *, custodian_private_key: bytes) -> str:
+    """Open a disclosure request's reason with the custodian private key."""
+    return primitives.unseal(
+        _bytes(request.reason_for_custodian),
+        private_key=custodian_private_key,
+        info=disclosure_reason_info(request.public_id, request.custodian_keypair_id),
+    ).decode("utf-8")
+
+
+def seal_custodian_key_to_escrow(custodian_keypair_id: int, *, custodian_private_key: bytes) -> bytes:
+    """Seal the identity custodian's private key to the escrow key (offline recovery)."""
+    return primitives.seal(
+        custodian_private_key, public_key=escrow_public_key(), info=custodian_key_escrow_info(custodian_keypair_id)
+    )
+
+
+def open_custodian_key_with_escrow(custodian_keypair: Any, *, escrow_private_key: bytes) -> bytes:
+    """Recover the identity custodian's private key with the offline escrow private key."""
+    return primitives.unseal(
+        _bytes(custodian_keypair.sealed_to_escrow),
+        private_key=escrow_private_key,
+        info=custodian_key_escrow_info(custodian_keypair.pk),
+    )
+
+
+def grant_custodian_key(
+    *, custodian_keypair: UnitKeyRow, custodian_private_key: bytes, member_id: int, member_public_key: bytes
+) -> bytes:
+    """Seal the custodian private key to a custodian's public key (checked to be that key pair's first)."""
+    check_private_key(custodian_private_key, public_key=bytes(custodian_keypair.public_key))
+    return primitives.seal(
+        custodian_private_key,
+        public_key=member_public_key,
+        info=custodian_key_grant_info(custodian_keypair.pk, member_id),
+    )
+
+
+def open_custodian_key_grant(grant: Any, *, member_id: int, staff_private_key: bytes) -> bytes:
+    """Open the custodian private key sealed to a custodian with their own private key."""
+    return primitives.unseal(
+        _bytes(grant.sealed_key),
+        private_key=staff_private_key,
+        info=custodian_key_grant_info(grant.keypair_id, member_id),
+    )

@@ -166,6 +166,19 @@ PERSON_CONCERNED = Record(
     fields=(EncryptedField("name", "name_ct", "name"), EncryptedField("details", "details_ct", "details")),
 )
 
+# A whistleblower's reserved identity (D.Leg. 1327; tipline.ReservedIdentity): the contact details or name
+# they chose to give, under a key of its own sealed to the identity custodian and to escrow, never to the
+# unit that works the tip. A custodian's approved disclosure seals that key to the requesting members.
+RESERVED_IDENTITY = Record(
+    kind="reserved identity",
+    fields=(EncryptedField("contact", "contact_ct", "contact"),),
+    key_label="identity key",
+    key_for_unit_column="identity_key_for_custodian",
+    key_for_escrow_column="identity_key_for_escrow",
+)
+# A legal hold on a case (retention/): why the case must not be deleted on schedule, under the case key.
+LEGAL_HOLD = Record(kind="legal hold", parent=CASE, fields=(EncryptedField("reason", "reason_ct", "reason"),))
+
 # Every record with encrypted fields, for the checks that must cover all of them (canary, fuzz, restore).
 RECORDS: tuple[Record, ...] = (
     TIP,
@@ -180,6 +193,8 @@ RECORDS: tuple[Record, ...] = (
     CUSTODY_ENTRY,
     EXHIBIT_IDENTIFIER,
     PERSON_CONCERNED,
+    RESERVED_IDENTITY,
+    LEGAL_HOLD,
 )
 
 # --- recipients and the other sealed things -------------------------------------------------------
@@ -191,6 +206,29 @@ RECEIPT = "receipt"
 def unit_recipient(unit_keypair_id: int) -> str:
     """Name a unit key as a recipient of a sealed record key."""
     return f"unit-keypair:{unit_keypair_id}"
+
+
+def custodian_recipient(custodian_keypair_id: int) -> str:
+    """Name an identity custodian key as a recipient of a sealed identity key."""
+    return f"custodian-keypair:{custodian_keypair_id}"
+
+
+def disclosure_recipient(disclosure_id: int, member_id: int) -> str:
+    """Name a staff member an approved disclosure seals an identity key to."""
+    return f"disclosure:{disclosure_id}|member:{member_id}"
+
+
+def custodian_key_grant_info(custodian_keypair_id: int, member_id: int) -> bytes:
+    return f"{FORMAT}|custodian key grant|custodian-keypair:{custodian_keypair_id}|member:{member_id}".encode()
+
+
+def custodian_key_escrow_info(custodian_keypair_id: int) -> bytes:
+    return f"{FORMAT}|custodian key escrow|custodian-keypair:{custodian_keypair_id}".encode()
+
+
+def disclosure_reason_info(disclosure_public_id: uuid.UUID, custodian_keypair_id: int) -> bytes:
+    """Bind a disclosure request's reason, sealed to the custodian key, to that request and that key."""
+    return f"{FORMAT}|disclosure reason|disclosure:{disclosure_public_id}|custodian-keypair:{custodian_keypair_id}".encode()
 
 
 def staff_private_key_aad(user_id: int) -> bytes:

@@ -121,6 +121,30 @@ class UnitKeyPair(models.Model):
         return f"{self.unit} key {self.pk}"
 
 
+class CustodianKeyPair(models.Model):
+    """The identity custodian's public key (D.Leg. 1327): reserved identities are sealed to it, never to a unit.
+
+    Held by staff of the custodian role, who belong to no unit (accounts.CustodianGrant);
+    the private half is only ever stored sealed to them and to escrow.
+    """
+
+    public_key = models.BinaryField()
+    sealed_to_escrow = models.BinaryField(help_text="The custodian private key sealed to the escrow key.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"identity custodian key {self.pk}"
+
+    @classmethod
+    def active(cls) -> CustodianKeyPair | None:
+        """Return the key new reserved identities are sealed to, or None if none was made."""
+        return cls.objects.filter(is_active=True).order_by("-created_at", "-pk").first()
+
+
 class RoutingRule(models.Model):
     """Send tips of a facility and/or a category to a unit other than the region's.
 

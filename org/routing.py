@@ -7,6 +7,8 @@ from django.db.models import Q, QuerySet
 from org.models import Facility, RoutingRule, Unit
 
 STAFF_INVOLVED_YES = "yes"
+# tipline.Category.RETALIATION: reprisals against a whistleblower always go to the national unit.
+CATEGORY_RETALIATION = "retaliation"
 
 
 class ConflictPathUnavailable(Exception):
@@ -37,12 +39,12 @@ def route_tip(*, facility: Facility, category: str, staff_involved: str) -> Unit
     """Return the unit a new tip goes to.
 
     When the whistleblower says local staff or local internal affairs are
-    involved, the national unit (the conflict-of-interest path; raise
+    involved, or reports retaliation for having reported, the national unit (the conflict-of-interest path; raise
     ConflictPathUnavailable if there is no valid one, never falling back to the
     region). Otherwise the most specific active routing rule for the facility
     and category, and failing that facility -> region -> that region's unit.
     """
-    if staff_involved == STAFF_INVOLVED_YES:
+    if staff_involved == STAFF_INVOLVED_YES or category == CATEGORY_RETALIATION:
         return conflict_path_unit(facility=facility)
     rules = RoutingRule.objects.filter(is_active=True).filter(
         Q(facility=facility) | Q(facility__isnull=True), Q(category=category) | Q(category="")

@@ -21,11 +21,17 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.keys import membership_grant, staff_member_create, unit_keypair_create
+from accounts.keys import (
+    custodian_grant,
+    custodian_keypair_create,
+    membership_grant,
+    staff_member_create,
+    unit_keypair_create,
+)
 from accounts.models import Role, StaffMember
 from accounts.services import staff_totp_device
 from envelope import primitives as crypto
-from org.models import Facility, Region, Unit
+from org.models import CustodianKeyPair, Facility, Region, Unit
 from tipline import storage
 
 PASSWORD = "correct horse battery staple 42"
@@ -96,8 +102,16 @@ def eager_celery() -> Iterator[None]:
     celery_app.conf.update(task_always_eager=before[0], task_eager_propagates=before[1])
 
 
+# The identity custodian private keys made by the `units` fixture, by key pair id (the `custodian` fixture
+# grants them): a test's key lives only as long as its database.
+CUSTODIAN_PRIVATE_KEYS: dict[int, bytes] = {}
+
+
 @pytest.fixture
 def units(db: None) -> dict[str, Unit]:
+    """The national unit and two regional offices, and an identity custodian key (contacts are sealed to it)."""
+    keypair, private_key = custodian_keypair_create()
+    CUSTODIAN_PRIVATE_KEYS[keypair.pk] = private_key
     return {
         "national": Unit.objects.create(slug="national", name="National IA", kind=Unit.Kind.NATIONAL),
         "lima": Unit.objects.create(slug="lima", name="Lima IA", kind=Unit.Kind.REGIONAL),
@@ -152,6 +166,16 @@ def national_supervisor(cast: dict[str, StaffMember], units: dict[str, Unit]) ->
     for name in ("national_supervisor", "national_investigator"):
         holder = member if name == "national_supervisor" else cast[name]
         membership_grant(member=holder, keypair=keypair, unit_private_key=private_key)
+    return member
+
+
+@pytest.fixture
+def custodian(units: dict[str, Unit]) -> StaffMember:
+    """The identity custodian: holds the custodian key, belongs to no unit (identity/)."""
+    member = _staff("custodian", Role.CUSTODIAN)
+    keypair = CustodianKeyPair.active()
+    assert keypair is not None
+    custodian_grant(member=member, keypair=keypair, custodian_private_key=CUSTODIAN_PRIVATE_KEYS[keypair.pk])
     return member
 
 

@@ -26,6 +26,9 @@ APPS = (
     "investigation",
     "evidence",
     "outcomes",
+    "protection",
+    "identity",
+    "retention",
     "trends",
     "demo",
 )

@@ -21,6 +21,9 @@ class Category(models.TextChoices):
     DRUGS_WEAPONS = "drugs_weapons", _("Drugs or weapons")
     ABUSE = "abuse", _("Abuse or threats")
     NEGLIGENCE = "negligence", _("Negligence")
+    # Reported from /followup/ by a whistleblower who suffers reprisals for a report; always goes to the
+    # national unit (org.routing.route_tip), as a case of its own linked to the first (Tip.retaliation_for).
+    RETALIATION = "retaliation", _("Retaliation for reporting")
     OTHER = "other", _("Other")
 
 
@@ -82,10 +85,19 @@ class Tip(models.Model):
     data_key_for_escrow = models.BinaryField()
     data_key_for_receipt = models.BinaryField()
 
-    # Encrypted content.
+    # Encrypted content. `contact_ct` is only read for tips sent before identities were reserved: a contact
+    # given since is a ReservedIdentity, which the unit cannot open.
     description_ct = models.BinaryField()
     contact_ct = models.BinaryField()
     occurred_on_ct = models.BinaryField()
+
+    # A report of retaliation suffered for the report of another tip (sent from that tip's /followup/ page).
+    retaliation_for = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retaliation_reports"
+    )
+    # Deleted on its retention schedule (retention/): every key and ciphertext is gone, the clear metadata
+    # stays for the statistics, and the receipt opens a page that says so.
+    erased_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_on", "-id"]
@@ -145,3 +157,28 @@ class Attachment(models.Model):
     def blocked(self) -> bool:
         """Return whether the file was found infected, so that nobody may download it."""
         return self.scan_status == ScanStatus.INFECTED
+
+
+class ReservedIdentity(models.Model):
+    """Contact details or a name a whistleblower chose to give, reserved behind a code (D.Leg. 1327).
+
+    Sealed under a key of its own (envelope.RESERVED_IDENTITY) that is sealed to the
+    identity custodian and to escrow, never to the unit: the unit sees the code and that
+    an identity is reserved. A custodian's approved disclosure (identity/) seals the key
+    to the members who asked.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="reserved_identities")
+    code = models.CharField(max_length=20, unique=True, help_text="What the unit calls the whistleblower.")
+    custodian_keypair = models.ForeignKey("org.CustodianKeyPair", on_delete=models.PROTECT, related_name="+")
+    identity_key_for_custodian = models.BinaryField()
+    identity_key_for_escrow = models.BinaryField()
+    contact_ct = models.BinaryField()
+    given_on = models.DateField(help_text="The day only, as for tips.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Reserved identity {self.code}"

@@ -7,6 +7,7 @@ associated data and which recipients is its business, not this module's.
 from __future__ import annotations
 
 import datetime
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,10 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import envelope
-from org.models import Facility, Unit, UnitKeyPair
+from org.models import CustodianKeyPair, Facility, Unit, UnitKeyPair
 from org.routing import ConflictPathUnavailable, route_tip
 from tipline import filetypes, scanning
-from tipline.models import Attachment, IntakeChannel, Message, ScanStatus, Tip, WhenPeriod
+from tipline.models import Attachment, IntakeChannel, Message, ReservedIdentity, ScanStatus, Tip, WhenPeriod
 from tipline.signals import tip_submitted, whistleblower_replied
 from tipline.uploads import EncryptedUpload
 
@@ -33,6 +34,10 @@ def today() -> datetime.date:
 
 
 # --- submitting ---------------------------------------------------------------------------------
+
+
+# Fields of envelope.TIP that a new tip no longer fills: what they held is a reserved identity now.
+RESERVED_FIELDS = frozenset({"contact"})
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,14 @@ class TipSubmission:
     protection_requested: bool = False
 
     def encrypted_values(self) -> dict[str, str]:
-        """Return the values of the tip's encrypted fields (envelope.TIP), by field name; a date as ISO text."""
+        """Return the values of the tip's encrypted fields (envelope.TIP), by field name; a date as ISO text.
+
+        Not the contact: it is a reserved identity (reserved_identity_build), sealed to the custodian.
+        """
         values = {}
         for field in envelope.TIP.fields:
+            if field.name in RESERVED_FIELDS:
+                continue
             value = getattr(self, field.name)
             values[field.name] = value.isoformat() if isinstance(value, datetime.date) else (value or "")
         return values
@@ -115,12 +125,67 @@ def tip_route(*, submission: TipSubmission) -> tuple[Unit, UnitKeyPair]:
     return unit, keypair
 
 
+# --- reserved identities (D.Leg. 1327) ----------------------------------------------------------------
+
+# The code that stands for a whistleblower: no 0/O, 1/I/L, so it can be read aloud and typed back.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def reserved_identity_code() -> str:
+    """Return a new random code for a reserved identity, such as "R-7KQ3-M9TX"."""
+    chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"R-{chars[:4]}-{chars[4:]}"
+
+
+def reserved_identity_build(*, tip: Tip, contact: str, on: datetime.date) -> ReservedIdentity:
+    """Return the unsaved reserved identity of a tip: `contact` sealed under a key only the custodian can open.
+
+    The identity key is sealed to the active custodian key and to escrow, never to
+    the unit. Raise IntakeUnavailable when no custodian key exists: a contact must
+    never fall back to being readable by the unit.
+    """
+    keypair = CustodianKeyPair.active()
+    if keypair is None:
+        raise IntakeUnavailable("no identity custodian key is configured")
+    public_id = uuid.uuid4()
+    try:
+        sealed_key = envelope.new_identity_key(public_id, custodian_keypair=keypair)
+    except envelope.EscrowKeyMissing as exc:
+        raise IntakeUnavailable(str(exc)) from exc
+    return ReservedIdentity(
+        public_id=public_id,
+        tip=tip,
+        code=reserved_identity_code(),
+        custodian_keypair=keypair,
+        given_on=on,
+        **sealed_key.columns,
+        **envelope.seal_fields(envelope.RESERVED_IDENTITY, public_id, key=sealed_key.key, contact=contact),
+    )
+
+
+def reserved_identity_add(*, tip: Tip, contact: str) -> ReservedIdentity:
+    """Reserve contact details a whistleblower gives later (at /followup/) for their tip."""
+    identity = reserved_identity_build(tip=tip, contact=contact, on=today())
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                identity.save()
+            return identity
+        except IntegrityError:
+            identity.code = reserved_identity_code()
+    raise IntakeUnavailable("could not allocate a reserved identity code")
+
+
 @dataclass(frozen=True)
 class BuiltTip:
-    """An unsaved, sealed tip and its data key (kept in memory only while its other rows are built)."""
+    """An unsaved, sealed tip and its data key (kept in memory only while its other rows are built).
+
+    `identity` is the reserved identity of a contact given on the report (None without one).
+    """
 
     tip: Tip
     data_key: bytes
+    identity: ReservedIdentity | None = None
 
 
 def tip_build(
@@ -129,6 +194,7 @@ def tip_build(
     route: tuple[Unit, UnitKeyPair],
     receipt: envelope.ReceiptKeys,
     received_on: datetime.date,
+    retaliation_for: Tip | None = None,
 ) -> BuiltTip:
     """Return the unsaved row of a new tip: clear metadata, its fields sealed, its data key sealed three ways.
 
@@ -157,30 +223,44 @@ def tip_build(
         when_period=submission.when_period,
         occurred_month=occurred_month,
         received_on=received_on,
+        retaliation_for=retaliation_for,
         unit_keypair=keypair,
         data_key_for_receipt=envelope.wrap_tip_key_for_receipt(public_id, data_key=sealed_key.key, receipt=receipt),
         **sealed_key.columns,
         **envelope.seal_fields(envelope.TIP, public_id, key=sealed_key.key, **submission.encrypted_values()),
     )
-    return BuiltTip(tip=tip, data_key=sealed_key.key)
+    identity = None
+    if submission.contact.strip():
+        identity = reserved_identity_build(tip=tip, contact=submission.contact.strip(), on=received_on)
+    return BuiltTip(tip=tip, data_key=sealed_key.key, identity=identity)
 
 
-def tip_submit(*, submission: TipSubmission, uploads: Sequence[EncryptedUpload] = ()) -> tuple[Tip, str]:
+def tip_submit(
+    *, submission: TipSubmission, uploads: Sequence[EncryptedUpload] = (), retaliation_for: Tip | None = None
+) -> tuple[Tip, str]:
     """Route, seal and store a new tip; return it and its receipt code (shown once, never stored).
 
     Uploads were encrypted while streaming; here their file keys, names and types
-    are sealed under the tip's data key. The staff side opens the tip's case in
-    the same transaction.
+    are sealed under the tip's data key; a contact given is reserved (sealed to
+    the identity custodian, not the unit). The staff side opens the tip's case in
+    the same transaction. `retaliation_for`: the tip whose whistleblower reports
+    retaliation with this one (protection/).
     """
     route = tip_route(submission=submission)
     for _attempt in range(3):
         receipt = envelope.new_receipt()
         built = tip_build(
-            submission=submission, route=route, receipt=envelope.receipt_keys(receipt), received_on=today()
+            submission=submission,
+            route=route,
+            receipt=envelope.receipt_keys(receipt),
+            received_on=today(),
+            retaliation_for=retaliation_for,
         )
         try:
             with transaction.atomic():
                 built.tip.save()
+                if built.identity is not None:
+                    built.identity.save()
                 _store_attachments(tip=built.tip, data_key=built.data_key, uploads=uploads)
                 tip_submitted.send(sender=Tip, tip=built.tip, data_key=built.data_key, text=submission.description)
         except IntegrityError:
