@@ -34,6 +34,7 @@ from django.db import transaction
 
 import envelope
 from accounts.keys import (
+    custodian_keypair_create,
     membership_grant,
     staff_member_create,
     staff_unlock_keys,
@@ -229,7 +230,10 @@ def _submit(index: int, rng: random.Random, facilities: Sequence[Facility]) -> T
         unit=tip.unit.slug,
         receipt=receipt,
         content=ContentDigest(
-            fields={name: sha256_text(value) for name, value in submission.encrypted_values().items()},
+            # Every field of the tip record; the contact is a reserved identity now, so the tip's own reads as absent.
+            fields={
+                name: sha256_text(submission.encrypted_values().get(name, "")) for name in envelope.TIP.field_names
+            },
             messages=[],
             attachments={
                 str(a.public_id): hashlib.sha256(data).hexdigest() for a, data in zip(stored, files, strict=True)
@@ -310,6 +314,8 @@ def populate(*, tips: int, seed: int) -> Expectations:
         for unit in units.values():
             _give_unit_key(unit, members)
         index_keys_create_missing()
+        # Contacts are reserved identities sealed to the custodian key (and escrow); no custodian logs in here.
+        custodian_keypair_create()
     expectations: list[TipExpectation] = []
     for index in range(tips):
         if index == tips // 2:

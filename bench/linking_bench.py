@@ -98,6 +98,8 @@ def _submit_without_receipt(submissions: Iterator[Any], count: int) -> None:
         )
         with transaction.atomic():
             built.tip.save()
+            if built.identity is not None:
+                built.identity.save()
             tip_submitted.send(sender=Tip, tip=built.tip, data_key=built.data_key, text=submission.description)
 
 

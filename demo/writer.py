@@ -28,7 +28,7 @@ from demo.investigation_writer import Rows, facts_of, investigation_build, routi
 from demo.mentions import MentionWriter, mention_writer
 from demo.synthetic import TipSpec, World, build_world, facilities_ensure, tip_spec
 from org.models import Unit, UnitKeyPair
-from tipline.models import Message, Tip
+from tipline.models import Message, ReservedIdentity, Tip
 from tipline.services import TipSubmission, message_build, tip_build, tip_route
 
 # --- sealing and writing --------------------------------------------------------------------------------------
@@ -75,6 +75,8 @@ class Batch:
     data_keys: list[bytes] = field(default_factory=list)
     case_keys: list[bytes] = field(default_factory=list)
     specs: list[TipSpec] = field(default_factory=list)
+    # The reserved identities of the tips that give a contact (tip_build seals them to the custodian).
+    identities: list[ReservedIdentity] = field(default_factory=list)
 
 
 def submission_of(spec: TipSpec) -> TipSubmission:
@@ -115,6 +117,8 @@ def _seal_one(spec: TipSpec, keys: Keys, batch: Batch) -> None:
     batch.opened.append(built_case.opened)
     batch.data_keys.append(built.data_key)
     batch.case_keys.append(built_case.case_key)
+    if built.identity is not None:
+        batch.identities.append(built.identity)
     batch.specs.append(spec)
 
 
@@ -202,6 +206,7 @@ def write_specs(specs: list[TipSpec], keys: Keys, *, world: World | None = None)
     investigations = _investigations(batch, keys, world) if world is not None else None
     with transaction.atomic():
         Tip.objects.bulk_create(batch.tips)
+        ReservedIdentity.objects.bulk_create(batch.identities)
         Case.objects.bulk_create(batch.cases)
         events, messages = _timeline(batch)
         CaseTip.objects.bulk_create(batch.links)
