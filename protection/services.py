@@ -44,9 +44,9 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def _record(case: Case, actor: StaffMember, kind: str, action: str, **details: object) -> None:
+def _record(case: Case, actor: StaffMember, event: str, action: str, **details: object) -> None:
     """Write the timeline event and the audit entry of one change (kinds, ids and dates only, never words)."""
-    CaseEvent.objects.create(case=case, kind=kind, actor=actor, details=details)
+    CaseEvent.objects.create(case=case, kind=event, actor=actor, details=details)
     audit_record(
         actor=actor.user,
         action=action,
