@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Case
 from protection.models import MEASURE_EXPLANATIONS, MeasureKind, ProtectionMeasure
@@ -47,7 +48,10 @@ class DecideForm(_ProtectionForm):
     prefix_name = "decide"
     granted = forms.TypedChoiceField(
         label=_("Decision"),
-        choices=[("1", _("Granted")), ("0", _("Refused"))],
+        choices=[
+            ("1", pgettext_lazy("protection decision", "Granted")),
+            ("0", pgettext_lazy("protection decision", "Refused")),
+        ],
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )
