@@ -219,14 +219,6 @@ class RecuseForm(_CrispyForm):
         field.queryset = workers
 
 
-class ProtectionForm(_CrispyForm):
-    granted = forms.TypedChoiceField(
-        label=_("Protection decision"),
-        choices=[("1", _("Granted")), ("0", _("Refused"))],
-        coerce=lambda value: value == "1",
-    )
-
-
 # The public form speaks to the whistleblower ("you"); the operator fills it in about the caller.
 PHONE_WORDING: dict[str, tuple[Any, Any]] = {
     "facility": (_("Which prison did the caller report about?"), ""),

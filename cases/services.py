@@ -286,6 +286,9 @@ def case_transition(
         _sync_tip_status(case)
         _event(case, CaseEvent.Kind.STATUS_CHANGED, actor, from_status=from_status, to_status=to)
         _audit(actor, AuditAction.STATUS_CHANGED, case, **{"from": from_status, "to": to})
+        if closing:
+            for hook in _case_close_hooks:
+                hook(case=case)
     return case
 
 
@@ -417,19 +420,6 @@ def case_replies_seen(*, case: Case, actor: StaffMember) -> None:
     if not case.unread_reply or not permissions.can_work(actor, case):
         return
     Case.objects.filter(pk=case.pk, unread_reply=True).update(unread_reply=False)
-
-
-def case_protection_decide(*, case: Case, actor: StaffMember, granted: bool) -> Case:
-    """Record the decision on a protection request (supervisors only)."""
-    permissions.require_supervise(actor, case)
-    if case.protection_due is None:
-        raise CaseActionRefused(_("No protection was requested in this case."))
-    with transaction.atomic():
-        case.protection_decided_on = _today()
-        _save_deadlines(case, "protection_decided_on")
-        _event(case, CaseEvent.Kind.PROTECTION_DECIDED, actor, details={"granted": granted})
-        _audit(actor, AuditAction.SETTINGS_CHANGED, case, protection_granted=granted)
-    return case
 
 
 def recusal_add(*, case: Case, member: StaffMember, actor: StaffMember) -> Recusal:
@@ -624,6 +614,30 @@ def on_case_merge(hook: CaseMergeHook) -> None:
     """
     if hook not in _case_merge_hooks:
         _case_merge_hooks.append(hook)
+
+
+class CaseCloseHook(Protocol):
+    """Do what an app does when `case` is closed (it is saved with its `closed_on` already)."""
+
+    def __call__(self, *, case: Case) -> object: ...
+
+
+_case_close_hooks: list[CaseCloseHook] = []
+
+
+def on_case_close(hook: CaseCloseHook) -> None:
+    """Call `hook` whenever a case is closed (case_transition to a closing status), once per hook.
+
+    As with on_case_merge: an app built on cases may have work to start when a case
+    closes (protection schedules its check-ins with the whistleblower 30, 60 and 90
+    days after closure), and cases imports none of them, so each registers its hook
+    when it starts (its AppConfig.ready). A hook runs inside case_transition's
+    transaction, after the case was saved closed and its timeline written: it must be
+    idempotent (a case may be reopened and closed again) and write nothing but clear
+    metadata, since no key is handed to it. A hook that raises undoes the closure.
+    """
+    if hook not in _case_close_hooks:
+        _case_close_hooks.append(hook)
 
 
 class CaseEraseHook(Protocol):

@@ -121,7 +121,6 @@ def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID)
         ),
         "transfer_form": case_forms.TransferForm(case=case),
         "recuse_form": case_forms.RecuseForm(workers=workers.exclude(pk=member.pk)),
-        "protection_form": case_forms.ProtectionForm(),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -224,15 +223,6 @@ def _action_recuse(request: HttpRequest, case: Case, member: StaffMember, vault:
     return None
 
 
-def _action_protection(request: HttpRequest, case: Case, member: StaffMember, vault: dict[str, bytes]) -> str | None:
-    form = case_forms.ProtectionForm(request.POST)
-    if not form.is_valid():
-        return _("Choose the decision.")
-    services.case_protection_decide(case=case, actor=member, granted=form.cleaned_data["granted"])
-    messages.success(request, _("Protection decision recorded."))
-    return None
-
-
 CASE_ACTIONS: dict[str, CaseAction] = {
     "acknowledge": _action_acknowledge,
     "transition": _action_transition,
@@ -243,7 +233,6 @@ CASE_ACTIONS: dict[str, CaseAction] = {
     "link": _action_link,
     "transfer": _action_transfer,
     "recuse": _action_recuse,
-    "protection": _action_protection,
 }
 
 

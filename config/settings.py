@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tipline.sweep_orphan_attachments",
         "schedule": crontab(hour=3, minute=15),
     },
+    # A case's closure schedules its check-ins with the whistleblower; this catches any closure that did not.
+    "every-night-schedule-protection-check-ins-after-closure": {
+        "task": "protection.schedule_closure_check_ins",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Session rows expire on the hour (config/session_store.py); an expired one says no more than its hour.
     "every-hour-delete-expired-sessions": {
         "task": "tipline.delete_expired_sessions",

@@ -46,6 +46,7 @@ from linking.models import EntityKind, EntityMention, IndexKey
 from linking.services import index_key_create, mention_record
 from org.models import Facility, Unit
 from outcomes.views import OUTCOME_ACTIONS
+from protection.views import PROTECTION_ACTIONS
 from tests.conftest import PASSWORD, staff_client
 from tests.factories import report_data
 from tipline.models import Attachment, Message, Tip
@@ -497,6 +498,18 @@ ROWS: list[Row] = [
         )
         for action in OUTCOME_ACTIONS
     ),
+    # Protection: the case page's protection forms (empty POSTs: an error message back on the case page; a
+    # supervisor's empty decision is refused as incomplete, so nobody changes the case).
+    *(
+        Row(
+            "protection:protection_action",
+            "POST",
+            lima_readers(REDIRECT),
+            kwargs=lambda world, action=action: {"public_id": world.case.public_id, "action": action},
+            label=f"protection:protection_action:{action}",
+        )
+        for action in PROTECTION_ACTIONS
+    ),
     Row(
         "outcomes:referral_file",
         "GET",
@@ -572,7 +585,7 @@ def test_access(world: World, row: Row, actor: str) -> None:
     if actor not in LIMA_READERS:
         body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
         assert TIP_SECRET.encode() not in body and ATTACHMENT_SECRET not in body, f"{where}: the tip's content leaked"
-    if row.name.startswith(("staff:case_action", "investigation:")) and actor not in row.may_change_case:
+    if row.name.startswith(("staff:case_action", "investigation:", "protection:")) and actor not in row.may_change_case:
         assert case_state(world.case) == before, f"{where}: the case changed"
 
 

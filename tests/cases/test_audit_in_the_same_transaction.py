@@ -1,4 +1,7 @@
-"""A case change and its audit entry exist together or not at all: assign, priority, protection, phone intake."""
+"""A case change and its audit entry exist together or not at all: assign, priority, phone intake.
+
+The protection decision has its own: tests/protection/test_decision_audit.py.
+"""
 
 from __future__ import annotations
 
@@ -51,21 +54,16 @@ def _priority(case: Case, cast: dict[str, StaffMember]) -> None:
     services.case_set_priority(case=case, priority=Priority.URGENT, actor=cast["lima_supervisor"])
 
 
-def _protection(case: Case, cast: dict[str, StaffMember]) -> None:
-    services.case_protection_decide(case=case, actor=cast["lima_supervisor"], granted=True)
-
-
 CHANGES: dict[str, tuple[Callable[[Case, dict[str, StaffMember]], None], str, str]] = {
     # service, the case event it writes, the audit action it records
     "assign": (_assign, CaseEvent.Kind.ASSIGNED, AuditAction.CASE_ASSIGNED),
     "priority": (_priority, CaseEvent.Kind.PRIORITY_CHANGED, AuditAction.SETTINGS_CHANGED),
-    "protection": (_protection, CaseEvent.Kind.PROTECTION_DECIDED, AuditAction.SETTINGS_CHANGED),
 }
 
 
 def _snapshot(case: Case) -> tuple[object, ...]:
     row = Case.objects.get(pk=case.pk)
-    return row.assignee_id, row.priority, row.protection_decided_on, row.next_due
+    return row.assignee_id, row.priority, row.next_due
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))

@@ -213,7 +213,11 @@ def test_a_protection_request_gets_its_own_deadline_and_decision(
     tip, _ = submit_tip(facility=facilities["lurigancho"], protection_requested=True)
     case = tip.case_link.case
     assert case.protection_due is not None and case.next_due == min(case.acknowledge_due, case.protection_due)
-    act(staff_client("lima_supervisor"), case, "protection", {"granted": "1"})
+    # Decided in the case page's protection section (protection/; tests/protection/ has the rest).
+    response = staff_client("lima_supervisor").post(
+        f"/staff/protection/cases/{case.public_id}/decide/", {"decide-granted": "0"}
+    )
+    assert response.status_code == 302
     case.refresh_from_db()
     assert case.protection_decided_on is not None
 
