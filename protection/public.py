@@ -184,4 +184,3 @@ def retaliation_report(
         new_tip, receipt = tip_submit(submission=submission, retaliation_for=tip)
         case_whistleblower_event(tip=tip, kind=CaseEvent.Kind.RETALIATION_REPORTED)
     return new_tip, receipt
-

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import envelope
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+import envelope
 from protection import public
 from protection.models import CheckIn
 from protection.public_forms import (
@@ -52,7 +52,9 @@ RETALIATION_LIMIT_NOTICE = gettext_lazy(
     "You have sent the most retaliation reports allowed in one day from this report. Nothing was sent; "
     "what you typed is kept below. Please send it again tomorrow, or write in your report's messages."
 )
-NOT_SAVED = gettext_lazy("We could not save this right now. Nothing was saved; what you typed is kept. Please try again later.")
+NOT_SAVED = gettext_lazy(
+    "We could not save this right now. Nothing was saved; what you typed is kept. Please try again later."
+)
 # The fields of a posted form that are not what the person typed.
 _NOT_TYPED = frozenset({"csrfmiddlewaretoken", abuse.TOKEN_FIELD, "receipt", "pending_reply"})
 
@@ -80,9 +82,7 @@ def _session_ended_page(request: HttpRequest, form: ReceiptForm, *, refusal: Ref
         "action": request.path,
         "notice": refusal.notice if refusal else "",
     }
-    return render(
-        request, "protection/followup_session_ended.html", context, status=refusal.status if refusal else 200
-    )
+    return render(request, "protection/followup_session_ended.html", context, status=refusal.status if refusal else 200)
 
 
 def _open(request: HttpRequest) -> Opened | HttpResponse:
@@ -197,9 +197,7 @@ def check_in(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if refusal is not None:
         return _kept(request, _check_in_page(request, question, form, refusal=refusal), opened)
     answer = form.cleaned_data["answer"]
-    public.check_in_answer(
-        check_in=question, data_key=opened.data_key, answer=answer, text=form.cleaned_data["text"]
-    )
+    public.check_in_answer(check_in=question, data_key=opened.data_key, answer=answer, text=form.cleaned_data["text"])
     target = reverse("protection_public:retaliation") if answer == CheckIn.Answer.RETALIATION else _followup_url()
     return _kept(request, HttpResponseRedirect(target), opened)
 
@@ -211,9 +209,7 @@ def _retaliation_page(
     request: HttpRequest, tip: Tip, form: RetaliationForm, *, refusal: Refusal | None = None
 ) -> HttpResponse:
     context = {"tip": tip, "form": form}
-    return _page(
-        request, "protection/followup_retaliation.html", context, form_name=FORM_RETALIATION, refusal=refusal
-    )
+    return _page(request, "protection/followup_retaliation.html", context, form_name=FORM_RETALIATION, refusal=refusal)
 
 
 def _retaliation_refusal(request: HttpRequest, opened: Opened, form: RetaliationForm) -> Refusal | None:
@@ -250,7 +246,9 @@ def retaliation(request: HttpRequest) -> HttpResponse:
                 staff_involved=form.cleaned_data["staff_involved"],
             )
         except services.IntakeUnavailable:
-            form.add_error(None, _("We could not receive your report right now. Nothing was saved. Please try again later."))
+            form.add_error(
+                None, _("We could not receive your report right now. Nothing was saved. Please try again later.")
+            )
             refusal = Refusal("", 503)
         else:
             page = render(

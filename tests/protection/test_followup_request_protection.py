@@ -15,8 +15,8 @@ from cases.models import CaseEvent, CaseTip
 from org.models import Facility
 from protection.public_forms import FORM_PROTECTION
 from tests.factories import form_token, submit_tip
-from tipline import abuse
 from tests.protection.followup import FOLLOWUP, open_followup, post_form, shown
+from tipline import abuse
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +60,7 @@ def test_asking_again_while_pending_is_refused_and_keeps_what_was_typed(
     client = open_followup(code)
     post_form(client, FOLLOWUP, "/followup/protection/", {"contact": ""})
     typed = "Escríbanme al 987 654 321"
-    response = client.post(
-        "/followup/protection/", {abuse.TOKEN_FIELD: form_token(FORM_PROTECTION), "contact": typed}
-    )
+    response = client.post("/followup/protection/", {abuse.TOKEN_FIELD: form_token(FORM_PROTECTION), "contact": typed})
     assert response.status_code == 409
     assert "not decided yet" in response.content.decode()
     assert tip.reserved_identities.count() == 0

@@ -42,7 +42,9 @@ def test_a_retaliation_report_written_after_the_session_ended_is_sent_after_the_
     assert stranger.get("/followup/").content.decode().count('id="retaliation-reports"') == 1  # session kept
 
 
-def test_a_failed_form_token_keeps_what_was_typed(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> None:
+def test_a_failed_form_token_keeps_what_was_typed(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility]
+) -> None:
     tip, code = submit_tip(facility=facilities["lurigancho"])
     client = open_followup(code)
     token = form_token(FORM_RETALIATION)
