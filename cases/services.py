@@ -409,6 +409,44 @@ def case_reply_received(*, tip: Tip) -> None:
         _event(link.case, CaseEvent.Kind.REPLY_RECEIVED, None)
 
 
+def case_protection_requested(*, tip: Tip) -> Case | None:
+    """Open the protection deadline of the tip's case: its whistleblower asked for protection at /followup/.
+
+    The unit decides within its working-day deadline counted from today; a request after an
+    earlier decision opens a new one. The timeline gets a day-dated whistleblower event (no
+    audit row: its exact time would date the whistleblower) and the case is marked unread so
+    that the people who work it notice. Return the case, or None for a tip without one.
+    """
+    link = CaseTip.objects.filter(tip=tip).select_related("case__unit").first()
+    if link is None:
+        return None
+    case = link.case
+    with transaction.atomic():
+        case.protection_due = add_working_days(_today(), case.unit.protection_working_days)
+        case.protection_decided_on = None
+        case.unread_reply = True
+        _save_deadlines(case, "protection_due", "protection_decided_on", "unread_reply")
+        _event(case, CaseEvent.Kind.PROTECTION_REQUESTED, None)
+    return case
+
+
+def case_whistleblower_event(*, tip: Tip, kind: str, details: dict[str, object] | None = None) -> Case | None:
+    """Note on the tip's case something its whistleblower did at /followup/ (a check-in answered, retaliation
+    reported), dated to the day, and mark the case unread. `details` holds clear metadata only.
+
+    Only the kinds of WHISTLEBLOWER_EVENT_KINDS: any other would carry an exact time.
+    """
+    if kind not in WHISTLEBLOWER_EVENT_KINDS:
+        raise ValueError(f"{kind} is not a whistleblower event")
+    link = CaseTip.objects.filter(tip=tip).select_related("case").first()
+    if link is None:
+        return None
+    with transaction.atomic():
+        Case.objects.filter(pk=link.case_id).update(unread_reply=True)
+        _event(link.case, kind, None, details=details or {})
+    return link.case
+
+
 def case_replies_seen(*, case: Case, actor: StaffMember) -> None:
     """Clear the case's unread-reply mark: a member who works the case has opened it.
 

@@ -21,6 +21,8 @@ audit_urls = (
 
 urlpatterns = [
     path("", include("tipline.urls")),
+    # Public: the whistleblower's protection (asking, check-ins, retaliation), in the follow-up session.
+    path("followup/", include("protection.public_urls", namespace="protection_public")),
     # Public: what reports led to, nationwide (trends/public.py).
     path("results/", public_results, name="public_results"),
     path("staff/admin/", organisation_admin.urls),

@@ -218,7 +218,16 @@ def report(request: HttpRequest) -> HttpResponse:
 # --- follow-up --------------------------------------------------------------------------------
 
 
-def _followup_tip(request: HttpRequest) -> tuple[Tip, bytes] | None:
+def followup_keep(request: HttpRequest, response: HttpResponse, *, tip: Tip, data_key: bytes) -> None:
+    """Keep the report opened with its tracking code in this session's vault, set on `response`."""
+    vault_store(request, response, {_VAULT_TIP: tip.public_id.bytes, _VAULT_KEY: data_key})
+
+
+def followup_tip(request: HttpRequest) -> tuple[Tip, bytes] | None:
+    """Return the report opened in this follow-up session and its data key, or None once the session ended.
+
+    Public for the other /followup/ pages (protection/public_views.py), which share the session.
+    """
     vault = vault_open(request)
     if _VAULT_TIP not in vault or _VAULT_KEY not in vault:
         return None
@@ -262,7 +271,7 @@ def _reply_refusal(tip: Tip, form: ReplyForm, check: abuse.TokenCheck) -> Refusa
 
 @require_http_methods(["GET", "POST"])
 def followup(request: HttpRequest) -> HttpResponse:
-    opened = _followup_tip(request)
+    opened = followup_tip(request)
     if opened is None:
         return _followup_enter(request)
     tip, data_key = opened
@@ -314,12 +323,15 @@ def _followup_opened(request: HttpRequest, tip: Tip, data_key: bytes, pending_re
         if pending_reply:
             services.message_post_by_whistleblower(tip=tip, data_key=data_key, body=pending_reply)
         response = redirect("tipline:followup")
-    vault_store(request, response, {_VAULT_TIP: tip.public_id.bytes, _VAULT_KEY: data_key})
+    followup_keep(request, response, tip=tip, data_key=data_key)
     return response
 
 
-def _receipt_open(form: ReceiptForm, check: abuse.TokenCheck) -> Refusal | ReceiptOpening:
-    """Open the report named by the typed code (within the attempt limits), or return why not."""
+def receipt_open(form: ReceiptForm, check: abuse.TokenCheck) -> Refusal | ReceiptOpening:
+    """Open the report named by the typed code (within the attempt limits), or return why not.
+
+    Public for the /followup/ pages that open a report again after the session ended (protection/).
+    """
     refusal = token_refusal(check)
     if refusal is not None:
         return refusal
@@ -345,7 +357,7 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
     check = abuse.form_token_check(
         request.POST.get(abuse.TOKEN_FIELD), form=abuse.FORM_RECEIPT, min_fill=False, required=False
     )
-    outcome = _receipt_open(form, check)
+    outcome = receipt_open(form, check)
     if isinstance(outcome, ReceiptOpening) and outcome.tip is not None and outcome.data_key is not None:
         return _followup_opened(request, outcome.tip, outcome.data_key, form.cleaned_data["pending_reply"])
     return _enter_page(request, form, refusal=outcome if isinstance(outcome, Refusal) else FORM_ERRORS)
@@ -353,7 +365,7 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def followup_attachment(request: HttpRequest, public_id: uuid.UUID) -> StreamingHttpResponse:
-    opened = _followup_tip(request)
+    opened = followup_tip(request)
     if opened is None:
         raise PermissionDenied
     tip, data_key = opened
