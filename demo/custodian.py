@@ -7,10 +7,9 @@ rerun, so a demo loaded before custodians existed gets one too.
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management.base import OutputWrapper
 
 from accounts.keys import custodian_grant, custodian_keypair_create, staff_member_create
 from accounts.models import Role, StaffMember
@@ -20,7 +19,7 @@ from org.models import CustodianKeyPair
 USERNAME = "custodian"
 
 
-def demo_custodian_ensure(*, stdout: TextIO) -> StaffMember:
+def demo_custodian_ensure(*, stdout: OutputWrapper) -> StaffMember:
     """Create the demo custodian, with the demo password and authenticator, holding the active custodian key.
 
     Idempotent: an existing account and a key it already holds are kept. A key it

@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("name", ["lima_investigator", "lima_supervisor", "manager", "admin"])
-def test_the_custodian_key_is_refused_to_other_roles_and_unit_members(
-    cast: dict[str, StaffMember], name: str
-) -> None:
+def test_the_custodian_key_is_refused_to_other_roles_and_unit_members(cast: dict[str, StaffMember], name: str) -> None:
     keypair = CustodianKeyPair.active()
     assert keypair is not None
     with pytest.raises(ValueError):

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import security
+from accounts.keys import membership_grant
 from accounts.models import Role, StaffMember
 from identity.models import DisclosureRequest
 from identity.services import disclosure_approve
@@ -71,8 +72,8 @@ def staff_urls_with_ids(ids: list[str], numbers: list[str], slugs: list[str]) ->
         for converter, _name in params:
             choices.append({"uuid": ids, "int": numbers, "slug": slugs}.get(converter or "str", slugs))
         for values in itertools.product(*choices):
-            url, remaining = "/" + route, list(values)
-            url = PARAM.sub(lambda _m: remaining.pop(0), url)
+            filled = iter(values)
+            url = PARAM.sub(lambda _m, filled=filled: next(filled), "/" + route)  # type: ignore[misc]
             urls.append(url.removesuffix("\\Z"))
     return urls
 
@@ -104,15 +105,15 @@ def test_the_contact_is_read_only_by_the_requester_after_approval(
     _staff("auditor", Role.AUDITOR)
     _staff("operator", Role.OPERATOR)
     colleague = _staff("lima_colleague", Role.INVESTIGATOR)
-    from accounts.keys import membership_grant
-
     lima_membership = cast["lima_investigator"].memberships.get()
     membership_grant(
         member=colleague,
         keypair=lima_membership.keypair,
         unit_private_key=vault_of(cast["lima_investigator"])[f"unit_key:{lima_membership.keypair_id}"],
     )
-    ids = [str(x) for x in (reserved.case.public_id, reserved.tip.public_id, reserved.identity.public_id, asked.public_id)]
+    ids = [
+        str(x) for x in (reserved.case.public_id, reserved.tip.public_id, reserved.identity.public_id, asked.public_id)
+    ]
     numbers = [str(asked.pk), str(cast["lima_investigator"].pk)]
     urls = staff_urls_with_ids(ids, numbers, ["lima", "note"])
     assert any("/staff/identity/requests/" in url for url in urls) and any("/staff/cases/" in url for url in urls)
