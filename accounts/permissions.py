@@ -40,6 +40,11 @@ def is_auditor(member: StaffMember) -> bool:
     return member.role == Role.AUDITOR
 
 
+def is_custodian(member: StaffMember) -> bool:
+    """Return whether the member decides disclosures of reserved identities (and reads no tip)."""
+    return member.role == Role.CUSTODIAN
+
+
 def sees_trends(member: StaffMember) -> bool:
     """Return whether the member sees trends: a manager the whole country's, a supervisor their units'."""
     return is_manager(member) or is_supervisor(member)

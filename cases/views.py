@@ -68,6 +68,8 @@ def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
         return redirect("organisation_admin:index")
     if roles.is_manager(member):
         return redirect("trends:dashboard")
+    if roles.is_custodian(member):
+        return redirect("identity:requests")
     if not roles.can_read_tips(member):
         return render(request, "cases/queue.html", {"member": member})
     workers = list(
@@ -304,7 +306,13 @@ def tip_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) 
     return render(
         request,
         "cases/tip_detail.html",
-        {"tip": tip, "case": tip.case_link.case, "content": tip_content(tip=tip, data_key=data_key), "form": form},
+        {
+            "tip": tip,
+            "case": tip.case_link.case,
+            "content": tip_content(tip=tip, data_key=data_key),
+            "form": form,
+            "member": member,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -17,6 +17,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.models import Role
+
 
 class DisclosureStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("disclosure status", "Awaiting the custodian")
@@ -60,6 +62,11 @@ class DisclosureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Disclosure of {self.identity} to {self.requested_by}"
+
+    @property
+    def requester_role_label(self) -> str:
+        """Return the requester's role as the pages and the whistleblower read it ("Investigator")."""
+        return str(Role(self.requester_role).label) if self.requester_role in Role.values else self.requester_role
 
 
 class DisclosureGrant(models.Model):

@@ -30,5 +30,6 @@ for _predicate in (
     permissions.sees_trends,
     permissions.is_administrator,
     permissions.is_auditor,
+    permissions.is_custodian,
 ):
     _filter(_predicate)

@@ -40,6 +40,7 @@ from cases.views import CASE_ACTIONS
 from evidence.models import ExhibitKind
 from evidence.services import exhibit_register
 from evidence.views import EXHIBIT_ACTIONS
+from identity.services import disclosure_request
 from investigation.models import Interview, Task
 from investigation.services import task_add
 from linking.models import EntityKind, EntityMention, IndexKey
@@ -50,6 +51,7 @@ from protection.views import PROTECTION_ACTIONS
 from tests.conftest import PASSWORD, staff_client
 from tests.factories import report_data
 from tipline.models import Attachment, Message, Tip
+from tipline.services import reserved_identity_add
 from trends.models import SpikeAlert
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +74,7 @@ NATIONAL_INVESTIGATOR = "national_investigator"
 MANAGER = "manager"
 ADMINISTRATOR = "admin"
 AUDITOR = "auditor"
+CUSTODIAN = "custodian"  # the identity custodian: in no unit, decides disclosures of reserved identities
 
 ACTORS = (
     ANONYMOUS,
@@ -84,6 +87,7 @@ ACTORS = (
     MANAGER,
     ADMINISTRATOR,
     AUDITOR,
+    CUSTODIAN,
 )
 STAFF = tuple(actor for actor in ACTORS if actor != ANONYMOUS)
 # Those who read the Lima case and its tip: the unit's members, the recused one excepted.
@@ -158,7 +162,9 @@ def own_login_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def world(cast: dict[str, StaffMember], facilities: dict[str, Facility], units: dict[str, Unit]) -> World:
+def world(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], units: dict[str, Unit], custodian: StaffMember
+) -> World:
     """A Lima tip with an attachment, submitted through the public form, and the extra actors."""
     upload = SimpleUploadedFile("evidencia.txt", ATTACHMENT_SECRET, "text/plain")
     response = Client().post("/report/", {**report_data(facilities["lurigancho"]), "attachments": [upload]})
@@ -182,6 +188,7 @@ def world(cast: dict[str, StaffMember], facilities: dict[str, Facility], units: 
     assert can_work(recused, case), "the recused investigator must be a reading member of Lima before the recusal"
     services.recusal_add(case=case, member=recused, actor=supervisor)
     members[RECUSED] = recused
+    members[CUSTODIAN] = custodian
     assert set(members) == set(STAFF)
     return World(tip=tip, case=case, attachment=tip.attachments.get(), unit=units["lima"], members=members)
 
@@ -259,6 +266,23 @@ def pending_change_kwargs(world: World) -> dict[str, Any]:
     )
     assert change is not None
     return {"change_id": change.pk}
+
+
+def reserved_identity_kwargs(world: World) -> dict[str, Any]:
+    """The Lima tip's reserved identity: a contact given later at /followup/ (the world's report gave none)."""
+    return {"public_id": reserved_identity_add(tip=world.tip, contact=TIP_SECRET).public_id}
+
+
+def disclosure_kwargs(world: World) -> dict[str, Any]:
+    """The Lima investigator's pending request for that identity."""
+    identity = reserved_identity_add(tip=world.tip, contact=TIP_SECRET)
+    request = disclosure_request(
+        case=world.case,
+        identity=identity,
+        actor=world.members[LIMA_INVESTIGATOR],
+        reason="The witness must be interviewed about the visits.",
+    )
+    return {"public_id": request.public_id}
 
 
 def mention_kwargs(world: World) -> dict[str, Any]:
@@ -347,6 +371,7 @@ ROWS: list[Row] = [
                 AUDITOR: Expect(302, "/staff/audit/"),
                 ADMINISTRATOR: Expect(302, "/staff/admin/"),
                 MANAGER: Expect(302, "/staff/trends/"),
+                CUSTODIAN: Expect(302, "/staff/identity/"),
             },
         ),
     ),
@@ -436,6 +461,21 @@ ROWS: list[Row] = [
         )
         for decision in ("approve", "refuse")
     ),
+    # Reserved identities: the custodian's pages exist for the custodian only; deciding is an empty POST (the
+    # button), which sends the custodian back to the request. Asking is for the case's workers (an empty
+    # POST: an error message back on the case page).
+    Row("identity:requests", "GET", expect(NOT_FOUND, **{CUSTODIAN: OK})),
+    Row("identity:request", "GET", expect(NOT_FOUND, **{CUSTODIAN: OK}), kwargs=disclosure_kwargs),
+    *(
+        Row(
+            f"identity:{decision}",
+            "POST",
+            expect(NOT_FOUND, **{CUSTODIAN: Expect(302, "/staff/identity/requests/")}),
+            kwargs=disclosure_kwargs,
+        )
+        for decision in ("approve", "refuse")
+    ),
+    Row("identity:ask", "POST", lima_readers(Expect(302, "/staff/cases/")), kwargs=reserved_identity_kwargs),
     # The audit log: auditors only; for anyone else it does not exist.
     Row("audit:events", "GET", expect(NOT_FOUND, **{AUDITOR: OK})),
     Row("audit:verify", "POST", expect(NOT_FOUND, **{AUDITOR: Expect(302, "/staff/audit/")})),

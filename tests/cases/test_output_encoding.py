@@ -16,9 +16,11 @@ from django.template import Context, Template
 from django.test import Client
 
 import envelope
+from accounts.keys import staff_unlock_keys
 from accounts.models import StaffMember
+from identity.services import disclosure_approve, disclosure_request
 from org.models import Facility
-from tests.conftest import staff_client
+from tests.conftest import PASSWORD, staff_client
 from tests.factories import form_token, pdf_bytes, public_client, receipt_from, report_data
 from tipline import abuse
 from tipline.models import Attachment, Tip
@@ -64,8 +66,13 @@ def encrypted_upload(name: str, content: bytes) -> object:
 
 
 @pytest.fixture
-def hostile_tip(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -> tuple[Tip, str]:
-    """A report sent through the public form with hostile text everywhere, and a hostile reply."""
+def hostile_tip(
+    cast: dict[str, StaffMember], facilities: dict[str, Facility], custodian: StaffMember
+) -> tuple[Tip, str]:
+    """A report sent through the public form with hostile text everywhere, and a hostile reply.
+
+    Its contact, a reserved identity, is disclosed to the Lima investigator, so their pages show it.
+    """
     client = Client()
     response = client.post(
         "/report/",
@@ -85,7 +92,15 @@ def hostile_tip(cast: dict[str, StaffMember], facilities: dict[str, Facility]) -
         "/followup/", {"body": f"Respuesta: {HOSTILE}", abuse.TOKEN_FIELD: form_token(abuse.FORM_REPLY)}
     )
     assert reply.status_code == 302, reply.content.decode()[:2000]
-    return Tip.objects.get(), receipt
+    tip = Tip.objects.get()
+    request = disclosure_request(
+        case=tip.case_link.case,
+        identity=tip.reserved_identities.get(),
+        actor=cast["lima_investigator"],
+        reason="Interview the witness about the hostile report.",
+    )
+    disclosure_approve(request=request, actor=custodian, vault=staff_unlock_keys(member=custodian, password=PASSWORD))
+    return tip, receipt
 
 
 def test_the_staff_tip_page_shows_hostile_text_inert(hostile_tip: tuple[Tip, str]) -> None:
@@ -105,7 +120,7 @@ def test_the_case_page_shows_hostile_text_inert(hostile_tip: tuple[Tip, str]) ->
     html = staff_client("lima_investigator").get(f"/staff/cases/{tip.case_link.case.public_id}/").content.decode()
     assert_inert(html)
     assert 'class="tip-text border rounded p-2 mb-2 description" dir="auto">&lt;script&gt;' in html
-    assert '<bdi class="tip-text contact">&lt;script&gt;alert(1)&lt;/script&gt; tel ⟨U+202E⟩777' in html
+    assert '<bdi class="tip-text disclosed-contact">&lt;script&gt;alert(1)&lt;/script&gt; tel ⟨U+202E⟩777' in html
 
 
 def test_the_whistleblowers_thread_shows_hostile_text_escaped(hostile_tip: tuple[Tip, str]) -> None:

@@ -129,7 +129,9 @@ def test_report_followup_and_staff_journey(
     expect(description_box).to_have_count(1)
     expect(description_box).to_contain_text(canary)
     tip_section = staff.locator("main section", has=staff.locator(".description"))
-    expect(tip_section).to_contain_text(contact)
+    # The contact is a reserved identity: the unit sees its code, never the contact (tests/e2e/test_disclosure_browser.py).
+    expect(tip_section).not_to_contain_text(contact)
+    expect(tip_section.locator(".identity-code")).to_have_text(tip.reserved_identities.get().code)
 
     attachment_link = staff.locator(f"main a[href^='/staff/tips/{tip.public_id}/files/']", has_text=STORED_NAME)
     expect(attachment_link).to_have_count(1)

@@ -161,7 +161,9 @@ def assert_report_reads_back(post: FormPost, html: str) -> None:
     """The stored report is exactly what was sent, and opens with the tracking code shown once."""
     tip, data_key, content = open_receipt_page(html)
     assert content.description == post.value("description").strip()
-    assert content.contact == post.value("contact").strip()
+    # A contact is a reserved identity (sealed to the custodian), never a field the unit's key opens.
+    assert content.contact == ""
+    assert tip.reserved_identities.exists() == bool(post.value("contact").strip())
     assert tip.facility_id == int(post.value("facility"))
     assert tip.category == post.value("category")
     assert tip.staff_involved == post.value("staff_involved")

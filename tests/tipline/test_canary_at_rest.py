@@ -119,7 +119,16 @@ def test_nothing_typed_or_identifying_is_stored_or_logged(
     investigator = staff_client("lima_investigator")
     page = investigator.get(f"/staff/tips/{tip.public_id}/").content.decode()
     for name in [*typed, "reply"]:
+        if name == "contact":
+            continue
         assert canaries[name] in page, f"the investigator should read the {name}"
+    # The contact is a reserved identity (D.Leg. 1327): the unit reads its code, never the contact itself,
+    # on the tip's page or the case's, until a custodian approves a disclosure (tests/identity/).
+    case_page = investigator.get(f"/staff/cases/{tip.case_link.case.public_id}/").content.decode()
+    code = tip.reserved_identities.get().code
+    for staff_page in (page, case_page):
+        assert canaries["contact"] not in staff_page, "the unit must not read a reserved contact"
+        assert code in staff_page, "the unit should see the reserved identity's code"
     attachment = tip.attachments.get()
     body = b"".join(investigator.get(f"/staff/tips/{tip.public_id}/files/{attachment.public_id}/").streaming_content)
     assert body == canaries["file bytes"].encode() * 100

@@ -25,7 +25,7 @@ from cases.deadlines import add_days, add_working_days
 from cases.models import Case, CaseEvent
 from cases.services import case_acknowledge, case_assign, case_message_send, case_transition, note_add
 from cases.statuses import CaseStatus
-from demo import story
+from demo import custodian, story
 from org.models import Facility, Region, Unit
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.services import TipSubmission, tip_submit
@@ -157,6 +157,7 @@ class Command(BaseCommand):
         if not settings.TIPLINE_ESCROW_PUBLIC_KEY_FILE.exists():
             private = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
             call_command("create_escrow_key", private_key_out=private, stdout=self.stdout)
+        custodian.demo_custodian_ensure(stdout=self.stdout)
         if Unit.objects.filter(slug="lima").exists():
             self.stdout.write("Demo data already loaded.")
             self._create_index_key()
