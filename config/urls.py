@@ -31,6 +31,7 @@ urlpatterns = [
     path("staff/investigation/", include("investigation.urls", namespace="investigation")),
     path("staff/evidence/", include("evidence.urls", namespace="evidence")),
     path("staff/outcomes/", include("outcomes.urls", namespace="outcomes")),
+    path("staff/retention/", include("retention.urls", namespace="retention")),
     path("staff/", include("cases.urls", namespace="staff")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
