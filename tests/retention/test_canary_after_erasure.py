@@ -30,7 +30,8 @@ from cases.statuses import CaseStatus
 from evidence.models import Exhibit, ExhibitKind
 from identity.models import DisclosureRequest
 from investigation.services import interview_record, task_add
-from linking.models import EntityMention
+from linking.models import EntityKind, EntityMention
+from linking.services import mention_record
 from org.models import Facility
 from outcomes.services import person_add
 from retention.models import LegalHold
@@ -125,6 +126,7 @@ def test_nothing_of_a_deleted_tip_opens_with_any_key_and_no_canary_byte_remains(
             "file": exhibit_upload,
         },
     )
+    mention_record(tip=tip, kind=EntityKind.PHONE, value="987654321", actor=supervisor, vault=vault)
     hold = legal_hold_place(case=case, actor=supervisor, reason=canary["hold"], vault=vault)
     legal_hold_lift(hold=hold, actor=supervisor)
 
