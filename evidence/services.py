@@ -9,6 +9,7 @@ sealed under the case key. Changes of hands live in evidence/custody.py.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -388,5 +389,5 @@ def exhibits_erase(*, case: Case) -> int:
     names = [name for name in exhibits.values_list("storage_name", flat=True) if name]
     gone = exhibits.delete()[0]
     for name in names:
-        transaction.on_commit(lambda name=name: storage.delete(name))
+        transaction.on_commit(functools.partial(storage.delete, name))
     return gone + len(names)

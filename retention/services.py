@@ -16,6 +16,7 @@ backup made before a deletion, it deletes the same cases again (docs/backup.md).
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -193,7 +194,7 @@ def case_erase(*, case: Case, today: datetime.date, actor: StaffMember | None = 
             details=details,
         )
         for name in names:
-            transaction.on_commit(lambda name=name: storage.delete(name))
+            transaction.on_commit(functools.partial(storage.delete, name))
     return case
 
 

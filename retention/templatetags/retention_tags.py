@@ -67,7 +67,7 @@ def case_retention(context: template.Context, case: Case, member: StaffMember) -
         "active_holds": [view for view in holds if view.hold.is_active],
         "due_on": retention_due_on(case, schedule) if case.erased_on is None else None,
         "years": getattr(schedule, rule) if rule else None,
-        "rule_label": schedule._meta.get_field(rule).verbose_name if rule else "",
+        "rule_label": getattr(schedule._meta.get_field(rule), "verbose_name", "") if rule else "",
         "can_supervise": can_supervise,
         "place_form": forms.LegalHoldPlaceForm() if can_supervise else None,
         "lift_form": forms.LegalHoldLiftForm(case=case) if can_supervise else None,
