@@ -48,7 +48,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  kept     {self._row(item)}  ({refused})")
                     continue
                 deleted += 1
-            self.stdout.write(f"  {'deleted' if apply else 'would go'} {self._row(item)}")
+            self.stdout.write(f"  {'deleted ' if apply else 'would go'} {self._row(item)}")
         held = list(cases_held())
         for case in held:
             self.stdout.write(
