@@ -288,7 +288,9 @@ def _count_by_status(*, member: StaffMember, filters: QueueFilters) -> dict[str,
 
 
 def case_title(case: Case, vault: dict[str, bytes]) -> str:
-    """Return the case's decrypted title, or "" if this session lacks its key."""
+    """Return the case's decrypted title, or "" if this session lacks its key (or the case was deleted)."""
+    if case.erased_on is not None:
+        return ""
     try:
         return str(
             envelope.open_field(envelope.CASE, "title", case, case.public_id, key=case_key_open(case=case, vault=vault))

@@ -31,6 +31,7 @@ from cases.models import Case
 from cases.permissions import CaseActionRefused
 from cases.selectors import (
     case_queue,
+    case_timeline,
     case_view,
     case_visible_or_404,
     link_candidates,
@@ -98,6 +99,10 @@ def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
     case = case_visible_or_404(member=member, public_id=public_id)
+    if case.erased_on is not None:
+        # Deleted on its retention schedule: no key is left to open, only the clear metadata and timeline.
+        context = {"member": member, "case": case, "events": case_timeline(case=case)}
+        return render(request, "cases/case_erased.html", context)
     vault = vault_open(request)
     try:
         view = case_view(case=case, vault=vault)
@@ -252,6 +257,8 @@ def run_case_action(
         raise Http404
     case = case_visible_or_404(member=member, public_id=public_id)
     try:
+        if case.erased_on is not None:
+            raise CaseActionRefused(_("This case was deleted on its retention schedule: nothing can change in it."))
         outcome = handler(request, case, member, vault_open(request))
     except CaseActionRefused as refused:
         outcome = str(refused)
@@ -276,6 +283,8 @@ def _open_tip(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -
     tip = tip_visible_to(member=member, public_id=public_id)
     if tip is None:
         raise Http404
+    if tip.erased_on is not None:  # deleted on its retention schedule: its case page says so
+        return redirect("staff:case", public_id=tip.case_link.case.public_id)
     data_key = tip_data_key(tip=tip, vault=vault_open(request))
     if data_key is None:
         return _relogin(request)

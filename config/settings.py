@@ -277,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "protection.schedule_closure_check_ins",
         "schedule": crontab(hour=3, minute=45),
     },
+    # Retention (retention/, docs/backup.md): closed cases past their unit's schedule lose keys, content and files.
+    "every-night-delete-cases-past-their-retention": {
+        "task": "retention.erase_due_cases",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # Session rows expire on the hour (config/session_store.py); an expired one says no more than its hour.
     "every-hour-delete-expired-sessions": {
         "task": "tipline.delete_expired_sessions",

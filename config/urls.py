@@ -35,6 +35,7 @@ urlpatterns = [
     path("staff/outcomes/", include("outcomes.urls", namespace="outcomes")),
     path("staff/protection/", include("protection.urls", namespace="protection")),
     path("staff/identity/", include("identity.urls", namespace="identity")),
+    path("staff/retention/", include("retention.urls", namespace="retention")),
     path("staff/", include("cases.urls", namespace="staff")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

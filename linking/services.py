@@ -16,7 +16,7 @@ import uuid
 from typing import Protocol
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -649,3 +649,24 @@ def waiting_tips_link_with_escrow(
         details={"extracted": extracted, "linked": linked},
     )
     return extracted, linked
+
+
+# --- deletion on the retention schedule -----------------------------------------------------------------------
+
+
+def linking_erase(*, case: Case) -> int:
+    """Delete the entities, name keys and suggested links of the case's tips (cases.services.on_case_erase).
+
+    A pseudonym outlives its ciphertext: whoever holds the index key could test a guessed
+    name against it. The tallies of repeatedly named pseudonyms are uncounted first, as
+    when a member removes a mention.
+    """
+    tip_ids = _case_tip_ids(case)
+    indexed = EntityMention.objects.filter(tip_id__in=tip_ids, pseudonym__isnull=False).select_related("tip")
+    rows = [(mention.linked_pseudonym, mention.kind, mention.tip.facility_id) for mention in indexed]
+    if rows:
+        mentions_unindexed.send(sender=EntityMention, rows=rows)
+    gone = NameKey.objects.filter(tip_id__in=tip_ids).delete()[0]
+    gone += TipLink.objects.filter(Q(tip_low_id__in=tip_ids) | Q(tip_high_id__in=tip_ids)).delete()[0]
+    gone += EntityMention.objects.filter(tip_id__in=tip_ids).delete()[0]
+    return gone

@@ -353,3 +353,12 @@ def persons_move_to_case(*, target: Case, other: Case, target_key: bytes, other_
     PlatformFiling.objects.filter(case=other).exclude(code__in=target.platform_filings.values("code")).update(
         case=target
     )
+
+
+def persons_erase(*, case: Case) -> int:
+    """Delete the case's persons concerned (cases.services.on_case_erase).
+
+    Their proceedings stay, with the person emptied: the roll-ups count sanctions and
+    proceedings by their clear stage and dates. Referral exports keep only hashes.
+    """
+    return PersonConcerned.objects.filter(case=case).delete()[0]

@@ -40,6 +40,7 @@ Redis restarted.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import logging
 import math
@@ -417,11 +418,13 @@ def _receipt_lookup_bucket(lookup_id: bytes) -> TokenBucket:
 
 @dataclass(frozen=True)
 class ReceiptOpening:
-    """The outcome of typing a tracking code: the report and its key, nothing, or "too many attempts"."""
+    """The outcome of typing a tracking code: the report and its key, nothing, "too many attempts", or deleted."""
 
     tip: Tip | None = None
     data_key: bytes | None = None
     throttled: bool = False
+    # The report was closed and deleted on its retention schedule on this day (retention/).
+    erased_on: datetime.date | None = None
 
 
 def _receipt_attempt_metered() -> None:
@@ -455,7 +458,9 @@ def tip_open_throttled(*, receipt_text: str) -> ReceiptOpening:
         count(Event.RECEIPT_THROTTLED)
         return ReceiptOpening(throttled=True)
     opened = services.tip_open_with_keys(keys=keys)
-    return ReceiptOpening(tip=opened[0], data_key=opened[1]) if opened else ReceiptOpening()
+    if opened:
+        return ReceiptOpening(tip=opened[0], data_key=opened[1])
+    return ReceiptOpening(erased_on=services.tip_erased_on(keys=keys))
 
 
 def reply_limit_reached(*, tip: Tip) -> bool:

@@ -294,15 +294,28 @@ def tip_open_with_receipt(*, receipt_text: str) -> tuple[Tip, bytes] | None:
 
 
 def tip_open_with_keys(*, keys: envelope.ReceiptKeys) -> tuple[Tip, bytes] | None:
-    """Return the tip and its data key for receipt keys already derived, or None."""
+    """Return the tip and its data key for receipt keys already derived, or None (a deleted tip too)."""
     tip = Tip.objects.filter(lookup_id=keys.lookup_id).select_related("facility").first()
-    if tip is None:
+    if tip is None or tip.erased_on is not None:
         return None
     try:
         data_key = envelope.open_tip_with_receipt(tip, receipt=keys)
     except envelope.CryptoError:
         return None
     return tip, data_key
+
+
+def tip_erased_on(*, keys: envelope.ReceiptKeys) -> datetime.date | None:
+    """Return the day the receipt's tip was deleted on its retention schedule, or None (open, or no such tip).
+
+    The row keeps its lookup id and nothing else of the report: whoever holds the receipt
+    learns that the report was closed and deleted, and when.
+    """
+    return (
+        Tip.objects.filter(lookup_id=keys.lookup_id, erased_on__isnull=False)
+        .values_list("erased_on", flat=True)
+        .first()
+    )
 
 
 # --- messages ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ and what to do, and a fresh form token; only uploaded files are discarded.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import uuid
 from collections.abc import Iterator
@@ -269,12 +270,21 @@ def _reply_refusal(tip: Tip, form: ReplyForm, check: abuse.TokenCheck) -> Refusa
     return None
 
 
+def _erased_page(request: HttpRequest, erased_on: datetime.date) -> HttpResponse:
+    """Say that the report was closed and deleted on its retention schedule, and when (the month)."""
+    return render(request, "tipline/followup_erased.html", {"erased_on": erased_on})
+
+
 @require_http_methods(["GET", "POST"])
 def followup(request: HttpRequest) -> HttpResponse:
     opened = followup_tip(request)
     if opened is None:
         return _followup_enter(request)
     tip, data_key = opened
+    if tip.erased_on is not None:  # deleted while this session was open: nothing of it can be opened
+        response = _erased_page(request, tip.erased_on)
+        vault_clear(request, response)
+        return response
     if request.method != "POST":
         return _thread_page(request, tip, data_key, ReplyForm())
     if request.POST.get("action") == "close":
@@ -340,7 +350,7 @@ def receipt_open(form: ReceiptForm, check: abuse.TokenCheck) -> Refusal | Receip
     opening = abuse.tip_open_throttled(receipt_text=form.cleaned_data["receipt"])
     if opening.throttled:
         return Refusal(str(RECEIPT_THROTTLED_NOTICE), 429, retry_after=RECEIPT_RETRY_AFTER_SECONDS)
-    if opening.tip is None:
+    if opening.tip is None and opening.erased_on is None:
         form.add_error("receipt", _("That tracking code did not open a report. Check the 16 digits and try again."))
         return FORM_ERRORS
     return opening
@@ -358,6 +368,8 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
         request.POST.get(abuse.TOKEN_FIELD), form=abuse.FORM_RECEIPT, min_fill=False, required=False
     )
     outcome = receipt_open(form, check)
+    if isinstance(outcome, ReceiptOpening) and outcome.erased_on is not None:
+        return _erased_page(request, outcome.erased_on)
     if isinstance(outcome, ReceiptOpening) and outcome.tip is not None and outcome.data_key is not None:
         return _followup_opened(request, outcome.tip, outcome.data_key, form.cleaned_data["pending_reply"])
     return _enter_page(request, form, refusal=outcome if isinstance(outcome, Refusal) else FORM_ERRORS)

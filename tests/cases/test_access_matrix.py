@@ -48,6 +48,7 @@ from linking.services import index_key_create, mention_record
 from org.models import Facility, Unit
 from outcomes.views import OUTCOME_ACTIONS
 from protection.views import PROTECTION_ACTIONS
+from retention.views import RETENTION_ACTIONS
 from tests.conftest import PASSWORD, staff_client
 from tests.factories import report_data
 from tipline.models import Attachment, Message, Tip
@@ -550,6 +551,18 @@ ROWS: list[Row] = [
         )
         for action in PROTECTION_ACTIONS
     ),
+    # Retention: a legal hold's forms on the case page (empty POSTs: an error message back on the case page;
+    # the services refuse anyone but the supervisor).
+    *(
+        Row(
+            "retention:retention_action",
+            "POST",
+            lima_readers(REDIRECT),
+            kwargs=lambda world, action=action: {"public_id": world.case.public_id, "action": action},
+            label=f"retention:retention_action:{action}",
+        )
+        for action in RETENTION_ACTIONS
+    ),
     Row(
         "outcomes:referral_file",
         "GET",
@@ -669,6 +682,15 @@ def test_every_outcome_action_has_a_row() -> None:
         row.label.removeprefix("outcomes:outcome_action:") for row in ROWS if row.name == "outcomes:outcome_action"
     }
     assert covered == set(OUTCOME_ACTIONS)
+
+
+def test_every_retention_action_has_a_row() -> None:
+    covered = {
+        row.label.removeprefix("retention:retention_action:")
+        for row in ROWS
+        if row.name == "retention:retention_action"
+    }
+    assert covered == set(RETENTION_ACTIONS)
 
 
 def test_the_admin_rows_name_admin_site_urls() -> None:

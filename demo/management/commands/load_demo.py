@@ -26,6 +26,7 @@ from cases.models import Case, CaseEvent
 from cases.services import case_acknowledge, case_assign, case_message_send, case_transition, note_add
 from cases.statuses import CaseStatus
 from demo import custodian, story
+from demo.retention import demo_retention_load
 from org.models import Facility, Region, Unit
 from tipline.models import Category, SmugglingChannel, StaffInvolved, Tip, WhenPeriod
 from tipline.services import TipSubmission, tip_submit
@@ -172,6 +173,7 @@ class Command(BaseCommand):
             # After the index keys: the seized phone's number is pseudonymised with them.
             _case, receipt = story.demo_case_carry(backdate=_backdate)
             receipts.append((story.FACILITY, receipt))
+            demo_retention_load(backdate=_backdate)  # old closed cases, so `manage.py retention` lists some
         self._link_reports()
         if options["synthetic"]:
             escrow_private_key = settings.VAR_DIR / "escrow" / "DEMO-escrow-private.key"
