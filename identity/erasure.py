@@ -15,3 +15,13 @@ def disclosures_erase(*, case: Case) -> int:
     gone = DisclosureGrant.objects.filter(request__case=case).delete()[0]
     emptied = DisclosureRequest.objects.filter(case=case).update(reason_for_custodian=b"")
     return gone + emptied
+
+
+def disclosures_move_to_case(*, target: Case, other: Case, target_key: bytes, other_key: bytes) -> int:
+    """Move a merged case's disclosure requests (and so their grants) to the case it joins (cases.on_case_merge).
+
+    Nothing is re-sealed: a request's reason is sealed to the custodian and bound to the
+    request, not the case. Without this, the merge would delete the requests with the
+    merged case: a pending one undecided, and the whistleblower's notice of an approved one.
+    """
+    return DisclosureRequest.objects.filter(case=other).update(case=target)

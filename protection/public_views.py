@@ -38,6 +38,7 @@ from tipline.views import (
     REPLY_LIMIT_NOTICE,
     Refusal,
     busy_notice,
+    erased_page,
     followup_keep,
     followup_tip,
     receipt_open,
@@ -88,6 +89,8 @@ def _session_ended_page(request: HttpRequest, form: ReceiptForm, *, refusal: Ref
 def _open(request: HttpRequest) -> Opened | HttpResponse:
     """Return this session's report, open it with a code typed after the session ended, or the page to type it."""
     opened = followup_tip(request)
+    if opened is not None and opened[0].erased_on is not None:
+        return redirect("tipline:followup")  # deleted while the session was open: that page says so and ends it
     if opened is not None:
         return Opened(*opened)
     if request.method != "POST":
@@ -97,6 +100,8 @@ def _open(request: HttpRequest) -> Opened | HttpResponse:
     form = ReceiptForm(request.POST)
     check = abuse.form_token_check(request.POST.get(abuse.TOKEN_FIELD), form=abuse.FORM_RECEIPT, min_fill=False)
     outcome = receipt_open(form, check)
+    if isinstance(outcome, ReceiptOpening) and outcome.erased_on is not None:
+        return erased_page(request, outcome.erased_on)
     if isinstance(outcome, ReceiptOpening) and outcome.tip is not None and outcome.data_key is not None:
         return Opened(outcome.tip, outcome.data_key, reopened=True)
     return _session_ended_page(request, form, refusal=outcome if isinstance(outcome, Refusal) else FORM_ERRORS)

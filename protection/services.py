@@ -266,3 +266,12 @@ def protection_merge(*, target: Case, other: Case, target_key: bytes, other_key:
         model.objects.filter(case=other).update(case=target)
         for model in (ProtectionDecision, ProtectionMeasure, CheckIn)
     )
+
+
+def protection_erase(*, case: Case) -> int:
+    """Delete the unanswered check-ins of a case deleted on its retention schedule (cases.on_case_erase).
+
+    Nobody can be asked anything about a deleted report. Decisions, measures and the
+    answers given are clear metadata (kinds, days) and stay, like the case's status.
+    """
+    return CheckIn.objects.filter(case=case, answered_on__isnull=True).delete()[0]

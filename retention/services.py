@@ -274,3 +274,23 @@ def retention_schedule_changed(
         unit_id=schedule.unit_id,
         details={"changes": changes},
     )
+
+
+def legal_holds_move_to_case(*, target: Case, other: Case, target_key: bytes, other_key: bytes) -> int:
+    """Move a merged case's legal holds to the case it joins, their reasons re-sealed under its key.
+
+    Registered with cases.on_case_merge: without it the holds would go with the merged
+    case, and its tips could be deleted on the other case's schedule.
+    """
+    moved = 0
+    for hold in LegalHold.objects.filter(case=other):
+        reason = envelope.open_field(
+            envelope.LEGAL_HOLD, "reason", hold, other.public_id, hold.public_id, key=other_key
+        )
+        hold.case = target
+        hold.reason_ct = envelope.seal_field(
+            envelope.LEGAL_HOLD, "reason", target.public_id, hold.public_id, key=target_key, value=reason
+        )
+        hold.save(update_fields=["case", "reason_ct"])
+        moved += 1
+    return moved

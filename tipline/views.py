@@ -270,7 +270,7 @@ def _reply_refusal(tip: Tip, form: ReplyForm, check: abuse.TokenCheck) -> Refusa
     return None
 
 
-def _erased_page(request: HttpRequest, erased_on: datetime.date) -> HttpResponse:
+def erased_page(request: HttpRequest, erased_on: datetime.date) -> HttpResponse:
     """Say that the report was closed and deleted on its retention schedule, and when (the month)."""
     return render(request, "tipline/followup_erased.html", {"erased_on": erased_on})
 
@@ -282,7 +282,7 @@ def followup(request: HttpRequest) -> HttpResponse:
         return _followup_enter(request)
     tip, data_key = opened
     if tip.erased_on is not None:  # deleted while this session was open: nothing of it can be opened
-        response = _erased_page(request, tip.erased_on)
+        response = erased_page(request, tip.erased_on)
         vault_clear(request, response)
         return response
     if request.method != "POST":
@@ -369,7 +369,7 @@ def _followup_enter(request: HttpRequest) -> HttpResponse:
     )
     outcome = receipt_open(form, check)
     if isinstance(outcome, ReceiptOpening) and outcome.erased_on is not None:
-        return _erased_page(request, outcome.erased_on)
+        return erased_page(request, outcome.erased_on)
     if isinstance(outcome, ReceiptOpening) and outcome.tip is not None and outcome.data_key is not None:
         return _followup_opened(request, outcome.tip, outcome.data_key, form.cleaned_data["pending_reply"])
     return _enter_page(request, form, refusal=outcome if isinstance(outcome, Refusal) else FORM_ERRORS)

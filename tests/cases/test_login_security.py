@@ -397,7 +397,8 @@ def test_load_demo_enrols_the_published_secret(settings: LazySettings, tmp_path:
     call_command("load_demo", stdout=StringIO())  # idempotent: the devices stay
     from demo.management.commands.load_demo import STAFF
 
-    assert TOTPDevice.objects.count() == len(STAFF)
+    # The unit staff and the identity custodian (demo/custodian.py), who belongs to no unit.
+    assert TOTPDevice.objects.count() == len(STAFF) + 1
 
 
 # Audit ----------------------------------------------------------------------------------------
