@@ -68,7 +68,11 @@ def content_files() -> list[Path]:
         *sorted((tipline / "templates" / "tipline").glob("*.html")),
         # The public figures page (/results/) lives with the roll-ups it reads.
         BASE_DIR / "trends" / "templates" / "trends" / "results.html",
+        # The follow-up page's protection and disclosure sections live with their apps.
+        *sorted((BASE_DIR / "protection" / "templates" / "protection").glob("*followup*.html")),
+        BASE_DIR / "identity" / "templates" / "identity" / "followup_disclosures.html",
         tipline / "forms.py",
+        BASE_DIR / "protection" / "public_forms.py",
         *(_CRISPY_TEMPLATES / name for name in CRISPY_TEMPLATES),
     ]
 
