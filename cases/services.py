@@ -156,6 +156,24 @@ def _audit(actor: StaffMember | None, action: str, case: Case, **details: object
     )
 
 
+def case_change_record(*, case: Case, actor: StaffMember, kind: str, action: str, details: dict[str, object]) -> None:
+    """Write a staff member's change to a case: its timeline event and its audit entry, with the same details.
+
+    The one home for the apps built on cases (investigation, protection, identity,
+    retention): call it inside the service's transaction. `details` is clear metadata
+    only (ids, kinds, days), never content.
+    """
+    CaseEvent.objects.create(case=case, kind=kind, actor=actor, details=details)
+    audit_record(
+        actor=actor.user,
+        action=action,
+        target_type="case",
+        target_id=str(case.public_id),
+        unit_id=case.unit_id,
+        details=details,
+    )
+
+
 def _seal_case_key(case: Case, case_key: bytes, keypair: UnitKeyPair) -> None:
     case.unit_keypair = keypair
     case.case_key_for_unit = envelope.seal_record_key_for_unit(
@@ -399,14 +417,9 @@ def case_reply_received(*, tip: Tip) -> None:
     """Note on the timeline that the whistleblower answered, and mark the case as having an unread reply.
 
     The reply itself stays encrypted; the mark is what the queue, the digest and the
-    assignee's reminder show until someone who works the case opens it.
+    assignee's reminder show until someone who works the case opens it (case_whistleblower_event).
     """
-    link = CaseTip.objects.filter(tip=tip).select_related("case").first()
-    if link is None:
-        return
-    with transaction.atomic():
-        Case.objects.filter(pk=link.case_id).update(unread_reply=True)
-        _event(link.case, CaseEvent.Kind.REPLY_RECEIVED, None)
+    case_whistleblower_event(tip=tip, kind=CaseEvent.Kind.REPLY_RECEIVED)
 
 
 def case_protection_requested(*, tip: Tip) -> Case | None:

@@ -21,6 +21,7 @@ from audit.services import audit_record
 from cases import permissions
 from cases.models import Case, CaseEvent
 from cases.permissions import CaseActionRefused
+from cases.services import case_change_record
 from identity.models import DisclosureGrant, DisclosureRequest, DisclosureStatus
 from org.models import CustodianKeyPair
 from tipline.models import ReservedIdentity
@@ -32,15 +33,7 @@ REASON_MIN_LENGTH = 20
 def _record(request: DisclosureRequest, actor: StaffMember, kind: str, action: str, **details: object) -> None:
     """Write the case's timeline event and the audit entry of one step (the request's id, never its content)."""
     details = {"disclosure": str(request.public_id), **details}
-    CaseEvent.objects.create(case=request.case, kind=kind, actor=actor, details=details)
-    audit_record(
-        actor=actor.user,
-        action=action,
-        target_type="case",
-        target_id=str(request.case.public_id),
-        unit_id=request.case.unit_id,
-        details=details,
-    )
+    case_change_record(case=request.case, actor=actor, kind=kind, action=action, details=details)
 
 
 def _announce(task_name: str, request_id: int) -> None:

@@ -23,7 +23,7 @@ from cases import permissions
 from cases.models import Case, CaseEvent
 from cases.permissions import CaseActionRefused
 from cases.selectors import unit_workers
-from cases.services import case_key_open
+from cases.services import case_change_record, case_key_open
 from investigation.models import Interview, Task
 
 
@@ -34,15 +34,7 @@ def _require_open(case: Case) -> None:
 
 def _record(case: Case, actor: StaffMember, kind: str, action: str, **details: object) -> None:
     """Write the timeline event and the audit entry of one change (ids and dates only, never content)."""
-    CaseEvent.objects.create(case=case, kind=kind, actor=actor, details=details)
-    audit_record(
-        actor=actor.user,
-        action=action,
-        target_type="case",
-        target_id=str(case.public_id),
-        unit_id=case.unit_id,
-        details=details,
-    )
+    case_change_record(case=case, actor=actor, kind=kind, action=action, details=details)
 
 
 def _require_worker(case: Case, assignee: StaffMember) -> None:

@@ -19,12 +19,11 @@ from django.utils.translation import override
 
 from accounts.models import StaffMember
 from audit.models import AuditAction
-from audit.services import audit_record
 from cases import permissions
 from cases.deadlines import add_days
 from cases.models import Case, CaseEvent
 from cases.permissions import CaseActionRefused
-from cases.services import case_message_send
+from cases.services import case_change_record, case_message_send
 from protection.models import (
     CHECK_IN_DAYS,
     MEASURE_EXPLANATIONS,
@@ -46,15 +45,7 @@ def today() -> datetime.date:
 
 def _record(case: Case, actor: StaffMember, event: str, action: str, **details: object) -> None:
     """Write the timeline event and the audit entry of one change (kinds, ids and dates only, never words)."""
-    CaseEvent.objects.create(case=case, kind=event, actor=actor, details=details)
-    audit_record(
-        actor=actor.user,
-        action=action,
-        target_type="case",
-        target_id=str(case.public_id),
-        unit_id=case.unit_id,
-        details=details,
-    )
+    case_change_record(case=case, actor=actor, kind=event, action=action, details=details)
 
 
 def _protected_tips(case: Case) -> list[Tip]:

@@ -32,7 +32,7 @@ from audit.services import audit_record
 from cases import permissions
 from cases.models import Case, CaseEvent, CaseTip, Note
 from cases.permissions import CaseActionRefused
-from cases.services import case_erase_hooks, case_key_open
+from cases.services import case_change_record, case_erase_hooks, case_key_open
 from cases.statuses import CaseStatus
 from org.models import Unit
 from outcomes.models import Proceeding
@@ -215,15 +215,7 @@ def cases_erase_due(*, today: datetime.date) -> list[DueCase]:
 
 def _record(case: Case, actor: StaffMember, kind: str, **details: object) -> None:
     """Write the timeline event and the audit entry of a hold's change (ids and dates only, never the reason)."""
-    CaseEvent.objects.create(case=case, kind=kind, actor=actor, details=details)
-    audit_record(
-        actor=actor.user,
-        action=AuditAction.LEGAL_HOLD_CHANGED,
-        target_type="case",
-        target_id=str(case.public_id),
-        unit_id=case.unit_id,
-        details=details,
-    )
+    case_change_record(case=case, actor=actor, kind=kind, action=AuditAction.LEGAL_HOLD_CHANGED, details=details)
 
 
 def legal_hold_place(*, case: Case, actor: StaffMember, reason: str, vault: dict[str, bytes]) -> LegalHold:

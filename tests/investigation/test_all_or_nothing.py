@@ -31,7 +31,7 @@ def test_without_its_audit_entry_no_task_or_interview_is_kept(
 ) -> None:
     member = cast["lima_investigator"]
     vault = vault_of(member)
-    monkeypatch.setattr(services, "audit_record", refuse)
+    monkeypatch.setattr(case_services, "audit_record", refuse)  # case_change_record writes the entry
     with pytest.raises(Refused):
         services.task_add(case=case, actor=member, what="Pedir actas", assignee=member, due_on=None, vault=vault)
     with pytest.raises(Refused):

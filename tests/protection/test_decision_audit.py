@@ -8,6 +8,8 @@ import pytest
 
 from accounts.models import StaffMember
 from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record
+from cases import services as case_services
 from cases.models import Case
 from protection import services
 from protection.models import MeasureKind, ProtectionDecision, ProtectionMeasure
@@ -48,10 +50,13 @@ class AuditDown(Exception):
 def test_a_failed_audit_write_leaves_no_decision(
     protected_case: Case, cast: dict[str, StaffMember], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The decision's own audit entry fails (the whistleblower's message was audited already in the transaction).
     def refuse(**kwargs: Any) -> None:
-        raise AuditDown
+        if kwargs["action"] == AuditAction.PROTECTION_DECIDED:
+            raise AuditDown
+        audit_record(**kwargs)
 
-    monkeypatch.setattr(services, "audit_record", refuse)
+    monkeypatch.setattr(case_services, "audit_record", refuse)
 
     with pytest.raises(AuditDown):
         decide(protected_case, cast["lima_supervisor"])
