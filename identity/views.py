@@ -9,16 +9,17 @@ works the case.
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, StaffMember
-from accounts.security import staff_required
+from accounts.security import MemberView, P, View, staff_required
 from cases.permissions import CaseActionRefused, can_work
 from cases.views import form_errors
 from envelope import CryptoError
@@ -28,12 +29,17 @@ from identity.forms import DisclosureRequestForm
 from identity.models import DisclosureRequest
 from tipline.models import ReservedIdentity
 
-custodian_only = staff_required(roles={Role.CUSTODIAN})
 
+def custodian_only(view: MemberView[P]) -> View[P]:
+    """Let only an acting custodian through (the role, a custodian key, no unit): a 404 for anyone else."""
 
-def _require_custodian(member: StaffMember) -> None:
-    if not services.is_custodian(member):
-        raise Http404
+    @functools.wraps(view)
+    def checked(request: HttpRequest, member: StaffMember, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+        if not services.is_custodian(member):
+            raise Http404
+        return view(request, member, *args, **kwargs)
+
+    return staff_required(roles={Role.CUSTODIAN})(checked)
 
 
 def _request_or_404(public_id: uuid.UUID) -> DisclosureRequest:
@@ -46,7 +52,6 @@ def _request_or_404(public_id: uuid.UUID) -> DisclosureRequest:
 @custodian_only
 @require_GET
 def request_list(request: HttpRequest, member: StaffMember) -> HttpResponse:
-    _require_custodian(member)
     context = {
         "pending": selectors.pending_disclosures(),
         "decided": selectors.recent_decided_disclosures(),
@@ -57,7 +62,6 @@ def request_list(request: HttpRequest, member: StaffMember) -> HttpResponse:
 @custodian_only
 @require_GET
 def request_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    _require_custodian(member)
     disclosure = _request_or_404(public_id)
     try:
         reason = services.disclosure_reason_open(request=disclosure, actor=member, vault=vault_open(request))
@@ -74,7 +78,6 @@ def request_detail(request: HttpRequest, member: StaffMember, public_id: uuid.UU
 @custodian_only
 @require_POST
 def request_approve(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    _require_custodian(member)
     disclosure = _request_or_404(public_id)
     try:
         services.disclosure_approve(request=disclosure, actor=member, vault=vault_open(request))
@@ -90,7 +93,6 @@ def request_approve(request: HttpRequest, member: StaffMember, public_id: uuid.U
 @custodian_only
 @require_POST
 def request_refuse(request: HttpRequest, member: StaffMember, public_id: uuid.UUID) -> HttpResponse:
-    _require_custodian(member)
     disclosure = _request_or_404(public_id)
     try:
         services.disclosure_refuse(request=disclosure, actor=member)
